@@ -1,0 +1,269 @@
+// Package fake is a working in-memory container runtime for tests and the
+// demo. It keeps containers in a mutex-guarded map, optionally mirrored to a
+// JSON state file under a file lock so that separate processes share one fake
+// "host". Optional XxxFunc fields override one method for fault injection;
+// when nil, the normal behaviour runs. It never runs a process.
+package fake
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/veloslet/veloslet/runtime"
+)
+
+var _ runtime.Runtime = (*Runtime)(nil)
+
+// Container is one simulated container, including ones that are not ours.
+type Container struct {
+	ID        string            `json:"id"`
+	Name      string            `json:"name"`
+	Image     string            `json:"image"`
+	Command   []string          `json:"command,omitempty"`
+	Env       map[string]string `json:"env,omitempty"`
+	Labels    map[string]string `json:"labels,omitempty"`
+	State     runtime.State     `json:"state"`
+	ExitCode  *int              `json:"exit_code,omitempty"`
+	StartedAt time.Time         `json:"started_at"`
+}
+
+func (c Container) clone() Container {
+	c.Command = slices.Clone(c.Command)
+	c.Env = maps.Clone(c.Env)
+	c.Labels = maps.Clone(c.Labels)
+	if c.ExitCode != nil {
+		code := *c.ExitCode
+		c.ExitCode = &code
+	}
+	return c
+}
+
+// state is what a fake host holds; it is what the state file stores.
+type state struct {
+	NextID     int                  `json:"next_id"`
+	Containers map[string]Container `json:"containers"` // by name
+}
+
+// backend is the shared state behind a Runtime and its Real view.
+type backend struct {
+	mu   sync.Mutex
+	st   state
+	path string // state file; empty for memory only
+}
+
+// Runtime is the fake runtime. The zero value is not usable; call New or Open.
+type Runtime struct {
+	// Prefix starts every runtime name; List shows only names with it.
+	Prefix string
+	// Latency is added to every call, honouring ctx, to simulate a slow CLI.
+	Latency time.Duration
+	// Now returns the time recorded as StartedAt.
+	Now func() time.Time
+
+	// Overrides for fault injection. Call r.Real() inside one to reach the
+	// normal behaviour.
+	RunFunc     func(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error)
+	StopFunc    func(ctx context.Context, uid string) error
+	RemoveFunc  func(ctx context.Context, uid string) error
+	ListFunc    func(ctx context.Context) ([]runtime.Instance, error)
+	VersionFunc func(ctx context.Context) (string, error)
+
+	b *backend
+}
+
+// New returns an empty in-memory fake.
+func New() *Runtime {
+	return &Runtime{
+		Prefix: runtime.DefaultNamePrefix, Now: time.Now,
+		b: &backend{st: state{Containers: map[string]Container{}}},
+	}
+}
+
+// Open returns a fake whose state lives in the JSON file at path (created if
+// missing), shared with every other process that opens the same path.
+func Open(path string) (*Runtime, error) {
+	r := New()
+	r.b.path = path
+	if err := r.b.update(func(*state) error { return nil }); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Real returns a view of the same host without the overrides.
+func (r *Runtime) Real() *Runtime {
+	return &Runtime{Prefix: r.Prefix, Latency: r.Latency, Now: r.Now, b: r.b}
+}
+
+func (r *Runtime) wait(ctx context.Context) error {
+	if r.Latency <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(r.Latency)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Run launches a simulated container, running at once.
+func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error) {
+	if r.RunFunc != nil {
+		return r.RunFunc(ctx, spec)
+	}
+	if err := r.wait(ctx); err != nil {
+		return "", err
+	}
+	if err := spec.Check(); err != nil {
+		return "", err
+	}
+	name := runtime.Name(r.Prefix, spec.UID)
+	var id string
+	err := r.b.update(func(st *state) error {
+		if _, ok := st.Containers[name]; ok {
+			return fmt.Errorf("run %s: %w", name, runtime.ErrExists)
+		}
+		st.NextID++
+		id = fmt.Sprintf("fake-%06d", st.NextID)
+		st.Containers[name] = Container{
+			ID: id, Name: name, Image: spec.Image, Command: slices.Clone(spec.Command),
+			Env: maps.Clone(spec.Env), Labels: spec.AllLabels(), State: runtime.StateRunning,
+			StartedAt: r.Now().UTC(),
+		}
+		return nil
+	})
+	return runtime.InstanceID(id), err
+}
+
+// Stop marks uid's container exited with code 143, as SIGTERM would. No
+// error if it is gone or already stopped.
+func (r *Runtime) Stop(ctx context.Context, uid string) error {
+	if r.StopFunc != nil {
+		return r.StopFunc(ctx, uid)
+	}
+	if err := r.wait(ctx); err != nil {
+		return err
+	}
+	return r.b.update(func(st *state) error {
+		c, ok := st.Containers[runtime.Name(r.Prefix, uid)]
+		if ok && c.State == runtime.StateRunning {
+			setExited(&c, 143)
+			st.Containers[c.Name] = c
+		}
+		return nil
+	})
+}
+
+// Remove deletes uid's container, running or not. No error if it is gone.
+func (r *Runtime) Remove(ctx context.Context, uid string) error {
+	if r.RemoveFunc != nil {
+		return r.RemoveFunc(ctx, uid)
+	}
+	if err := r.wait(ctx); err != nil {
+		return err
+	}
+	return r.b.update(func(st *state) error {
+		delete(st.Containers, runtime.Name(r.Prefix, uid))
+		return nil
+	})
+}
+
+// List returns the containers whose name has the prefix, ordered by name.
+func (r *Runtime) List(ctx context.Context) ([]runtime.Instance, error) {
+	if r.ListFunc != nil {
+		return r.ListFunc(ctx)
+	}
+	if err := r.wait(ctx); err != nil {
+		return nil, err
+	}
+	var out []runtime.Instance
+	err := r.b.view(func(st *state) {
+		out = make([]runtime.Instance, 0, len(st.Containers))
+		for _, c := range st.Containers {
+			uid, ok := runtime.UIDFromName(r.Prefix, c.Name)
+			if !ok {
+				continue
+			}
+			c = c.clone()
+			out = append(out, runtime.Instance{
+				UID: uid, ID: runtime.InstanceID(c.ID), Name: c.Name, State: c.State,
+				ExitCode: c.ExitCode, Labels: c.Labels, StartedAt: c.StartedAt,
+			})
+		}
+	})
+	slices.SortFunc(out, func(a, b runtime.Instance) int {
+		if a.Name < b.Name {
+			return -1
+		}
+		if a.Name > b.Name {
+			return 1
+		}
+		return 0
+	})
+	return out, err
+}
+
+// Version returns a fixed version string.
+func (r *Runtime) Version(ctx context.Context) (string, error) {
+	if r.VersionFunc != nil {
+		return r.VersionFunc(ctx)
+	}
+	return "fake 1.0 (simulated)", r.wait(ctx)
+}
+
+// SetExited makes uid's container exit with code, as if its process ended.
+// Returns runtime.ErrNotFound if there is no such container.
+func (r *Runtime) SetExited(uid string, code int) error {
+	name := runtime.Name(r.Prefix, uid)
+	return r.b.update(func(st *state) error {
+		c, ok := st.Containers[name]
+		if !ok {
+			return fmt.Errorf("exit %s: %w", name, runtime.ErrNotFound)
+		}
+		setExited(&c, code)
+		st.Containers[name] = c
+		return nil
+	})
+}
+
+// Containers returns every container on the fake host, ours or not, by name.
+func (r *Runtime) Containers() ([]Container, error) {
+	var out []Container
+	err := r.b.view(func(st *state) {
+		for _, name := range slices.Sorted(maps.Keys(st.Containers)) {
+			out = append(out, st.Containers[name].clone())
+		}
+	})
+	return out, err
+}
+
+// Put places a container on the fake host as is, for tests that need one
+// veloslet did not launch (started by hand, or by another store).
+func (r *Runtime) Put(c Container) error {
+	return r.b.update(func(st *state) error {
+		if _, ok := st.Containers[c.Name]; ok {
+			return fmt.Errorf("put %s: %w", c.Name, runtime.ErrExists)
+		}
+		if c.ID == "" {
+			st.NextID++
+			c.ID = fmt.Sprintf("fake-%06d", st.NextID)
+		}
+		if c.State == "" {
+			c.State = runtime.StateRunning
+		}
+		st.Containers[c.Name] = c.clone()
+		return nil
+	})
+}
+
+func setExited(c *Container, code int) {
+	c.State = runtime.StateExited
+	c.ExitCode = &code
+}

@@ -1,0 +1,182 @@
+// Package runtime declares the seam between the supervisor and a container
+// runtime: the Runtime interface, its value types and its errors. It runs
+// nothing itself; backends live in subpackages (apple, podman, fake) and
+// import this package, never the reverse.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Runtime errors. Backends translate their CLI's failures into these.
+var (
+	// ErrNotFound is returned when no container has the name.
+	ErrNotFound = errors.New("container not found")
+	// ErrExists is returned by Run when a container with the name exists.
+	ErrExists = errors.New("container name already in use")
+	// ErrInvalid is returned by Run for a spec a CLI could misread, such as
+	// an image that starts with '-'.
+	ErrInvalid = errors.New("invalid run spec")
+	// ErrUnavailable is returned when the runtime's service is not running.
+	ErrUnavailable = errors.New("container runtime unavailable")
+)
+
+// Labels every instance carries.
+const (
+	LabelUID        = "velos.uid"
+	LabelGeneration = "velos.generation"
+	LabelSpecHash   = "velos.spec-hash"
+	LabelStore      = "velos.store"
+)
+
+// DefaultNamePrefix starts every runtime name: "<prefix><uid>".
+const DefaultNamePrefix = "velos-"
+
+// State is a container's state as the runtime reports it.
+type State string
+
+// Container states.
+const (
+	StateRunning State = "running"
+	StateExited  State = "exited"
+	StateUnknown State = "unknown"
+)
+
+// InstanceID is the runtime's own id for a container.
+type InstanceID string
+
+// RunSpec is what the runtime needs to launch one instance.
+type RunSpec struct {
+	UID        string
+	Image      string
+	Command    []string
+	Env        map[string]string
+	CPUs       float64 // 0: runtime default
+	Memory     int64   // bytes; 0: runtime default
+	Labels     map[string]string
+	Generation int64
+	SpecHash   string
+	StoreID    string
+}
+
+// AllLabels returns the user's labels plus veloslet's own.
+func (s RunSpec) AllLabels() map[string]string {
+	out := make(map[string]string, len(s.Labels)+4)
+	for k, v := range s.Labels {
+		out[k] = v
+	}
+	out[LabelUID] = s.UID
+	out[LabelGeneration] = strconv.FormatInt(s.Generation, 10)
+	out[LabelSpecHash] = s.SpecHash
+	out[LabelStore] = s.StoreID
+	return out
+}
+
+// Check refuses values that a CLI would read as flags or cannot carry.
+// Returns an error wrapping ErrInvalid that names the field.
+func (s RunSpec) Check() error {
+	bad := func(field, value, why string) error {
+		return fmt.Errorf("%w: %s %q: %s", ErrInvalid, field, value, why)
+	}
+	switch {
+	case s.UID == "" || strings.HasPrefix(s.UID, "-"):
+		return bad("uid", s.UID, "must be non-empty and not start with '-'")
+	case s.Image == "" || strings.HasPrefix(s.Image, "-"):
+		return bad("image", s.Image, "must be non-empty and not start with '-'")
+	}
+	for _, v := range append([]string{s.UID, s.Image}, s.Command...) {
+		if strings.ContainsRune(v, 0) {
+			return bad("argument", v, "contains a NUL byte")
+		}
+	}
+	for k, v := range s.Env {
+		if k == "" || strings.ContainsAny(k, "=\x00") || strings.ContainsRune(v, 0) {
+			return bad("env key", k, "must be non-empty, without '=' or NUL (value not shown)")
+		}
+	}
+	for k, v := range s.AllLabels() {
+		if k == "" || strings.ContainsAny(k, "=\x00") || strings.ContainsAny(v, "\x00\n") {
+			return bad("label", k, "key must be non-empty without '='; no NUL or line break")
+		}
+	}
+	return nil
+}
+
+// Instance is one container of ours as the runtime lists it.
+type Instance struct {
+	UID       string
+	ID        InstanceID
+	Name      string
+	State     State
+	ExitCode  *int // nil when the runtime cannot tell (Apple's CLI never does)
+	Labels    map[string]string
+	StartedAt time.Time // zero when unknown
+}
+
+// StoreID returns the velos.store label: the store that launched it.
+func (i Instance) StoreID() string { return i.Labels[LabelStore] }
+
+// Generation returns the velos.generation label, or 0 when absent or unreadable.
+func (i Instance) Generation() int64 {
+	g, err := strconv.ParseInt(i.Labels[LabelGeneration], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return g
+}
+
+// SpecHash returns the velos.spec-hash label, or "" when absent.
+func (i Instance) SpecHash() string { return i.Labels[LabelSpecHash] }
+
+// Runtime launches, stops, removes and lists containers. Every method runs
+// under ctx's deadline. Implementations are safe for concurrent use.
+type Runtime interface {
+	// Run launches spec under the name "<prefix><uid>", labelled with
+	// spec.AllLabels. Returns ErrExists if the name is taken, ErrInvalid for a
+	// spec the CLI could misread, ErrUnavailable if the runtime is down.
+	Run(ctx context.Context, spec RunSpec) (InstanceID, error)
+	// Stop stops uid's container. No error if it is gone or already stopped.
+	Stop(ctx context.Context, uid string) error
+	// Remove removes uid's container, stopping it first if it runs. No error
+	// if it is gone.
+	Remove(ctx context.Context, uid string) error
+	// List returns the containers whose name has our prefix. Returns
+	// ErrUnavailable if the runtime is down.
+	List(ctx context.Context) ([]Instance, error)
+	// Version returns the runtime's version string.
+	Version(ctx context.Context) (string, error)
+}
+
+// EventKind names a runtime event.
+type EventKind string
+
+// Runtime event kinds.
+const EventDied EventKind = "died"
+
+// Event is one event streamed by a Watcher.
+type Event struct {
+	Kind     EventKind
+	UID      string
+	ExitCode *int
+}
+
+// Watcher is implemented by runtimes that stream container events.
+type Watcher interface {
+	// Watch sends events to ch until ctx ends or the stream fails. It returns
+	// the stream's error; callers restart it. It does not close ch.
+	Watch(ctx context.Context, ch chan<- Event) error
+}
+
+// Name returns the runtime name of uid under prefix.
+func Name(prefix, uid string) string { return prefix + uid }
+
+// UIDFromName returns the uid in a runtime name, and whether it has the prefix.
+func UIDFromName(prefix, name string) (string, bool) {
+	uid, ok := strings.CutPrefix(strings.TrimPrefix(name, "/"), prefix)
+	return uid, ok && uid != ""
+}

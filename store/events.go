@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// EventKind names what an event records.
+type EventKind string
+
+// Event kinds, as stored in events.kind.
+const (
+	EventLaunched      EventKind = "launched"
+	EventAdopted       EventKind = "adopted"
+	EventExited        EventKind = "exited"
+	EventRelaunched    EventKind = "relaunched"
+	EventReplaced      EventKind = "replaced"
+	EventStopped       EventKind = "stopped"
+	EventRemovedOrphan EventKind = "removed_orphan"
+	EventForeign       EventKind = "foreign"
+	EventBackoff       EventKind = "backoff"
+	EventGaveUp        EventKind = "gave_up"
+	EventFailed        EventKind = "failed"
+	EventSpecCreated   EventKind = "spec_created"
+	EventSpecUpdated   EventKind = "spec_updated"
+	EventSpecDeleted   EventKind = "spec_deleted"
+	EventBrakeHeld     EventKind = "brake_held"
+)
+
+// Event is one row of the append-only history.
+type Event struct {
+	ID         int64     `db:"id"`
+	At         Millis    `db:"at"`
+	PassID     *int64    `db:"pass_id"`
+	UID        string    `db:"uid"`
+	Kind       EventKind `db:"kind"`
+	Generation int64     `db:"generation"`
+	ExitCode   *int      `db:"exit_code"`
+	Reason     string    `db:"reason"`
+}
+
+func (tx *Tx) createEvent(ctx context.Context, e *Event) error {
+	e.At = Millis(tx.now)
+	var gen any
+	if e.Generation != 0 {
+		gen = e.Generation
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO events (at, pass_id, uid, kind, generation, exit_code, reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.At, e.PassID, e.UID, e.Kind, gen, e.ExitCode, e.Reason)
+	if err != nil {
+		return translate(err)
+	}
+	e.ID, _ = res.LastInsertId()
+	return nil
+}
+
+// EventFilter selects events. Zero fields do not filter.
+type EventFilter struct {
+	UID     string
+	Kind    EventKind
+	AfterID int64 // only events with a larger id
+	Since   time.Time
+	Limit   int // the newest Limit events; 0 = all
+}
+
+// FindEvents returns events in id order.
+func (db *DB) FindEvents(ctx context.Context, f EventFilter) ([]*Event, error) {
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	where, args := []string{"1 = 1"}, []any{}
+	if f.UID != "" {
+		where, args = append(where, "uid = ?"), append(args, f.UID)
+	}
+	if f.Kind != "" {
+		where, args = append(where, "kind = ?"), append(args, f.Kind)
+	}
+	if f.AfterID > 0 {
+		where, args = append(where, "id > ?"), append(args, f.AfterID)
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "at >= ?"), append(args, Millis(f.Since))
+	}
+	q := `SELECT id, at, pass_id, uid, kind, coalesce(generation, 0) AS generation, exit_code, reason
+		FROM events WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id DESC`
+	if f.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	var out []*Event
+	if err := tx.SelectContext(ctx, &out, q, args...); err != nil {
+		return nil, translate(err)
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}

@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// InstanceState is the supervisor's record of a uid's container.
+type InstanceState string
+
+// Instance states, as stored in instances.state.
+const (
+	InstancePending InstanceState = "pending" // launch attempted, outcome not yet seen
+	InstanceRunning InstanceState = "running"
+	InstanceExited  InstanceState = "exited"
+	InstanceStopped InstanceState = "stopped" // stopped on purpose (desired state stopped)
+	InstanceGaveUp  InstanceState = "gave_up" // on-failure ran out of attempts
+	InstanceForeign InstanceState = "foreign" // the runtime holds a container of another store under this uid
+	InstanceUnknown InstanceState = "unknown"
+)
+
+// Instance is what the supervisor knows of one uid's container. It survives
+// restarts of the daemon, so back-off does too.
+type Instance struct {
+	UID                 string        `db:"uid"`
+	RuntimeID           string        `db:"runtime_id"`
+	State               InstanceState `db:"state"`
+	ExitCode            *int          `db:"exit_code"`
+	Generation          int64         `db:"generation"`
+	SpecHash            string        `db:"spec_hash"`
+	Attempts            int           `db:"attempts"`
+	RestartCount        int           `db:"restart_count"`
+	ConsecutiveFailures int           `db:"consecutive_failures"`
+	NextAttemptAt       Millis        `db:"next_attempt_at"`
+	StartedAt           Millis        `db:"started_at"`
+	ExitedAt            Millis        `db:"exited_at"`
+	LastError           string        `db:"last_error"`
+	UpdatedAt           Millis        `db:"updated_at"`
+}
+
+const instanceColumns = `uid, runtime_id, state, exit_code, generation, spec_hash, attempts,
+	restart_count, consecutive_failures, next_attempt_at, started_at, exited_at, last_error, updated_at`
+
+// Outcome is what one executed action changed: the uid's instance record
+// (replaced whole, or deleted) and the events that describe it.
+type Outcome struct {
+	Instance *Instance // written when set
+	Delete   string    // uid whose record is deleted, when set
+	Events   []Event
+}
+
+// RecordOutcome writes an action's outcome in one short transaction.
+func (db *DB) RecordOutcome(ctx context.Context, o Outcome) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if o.Instance != nil {
+		if err := tx.putInstance(ctx, o.Instance); err != nil {
+			return err
+		}
+	}
+	if o.Delete != "" {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM instances WHERE uid = ?`, o.Delete); err != nil {
+			return translate(err)
+		}
+	}
+	for i := range o.Events {
+		if err := tx.createEvent(ctx, &o.Events[i]); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func (tx *Tx) putInstance(ctx context.Context, in *Instance) error {
+	in.UpdatedAt = Millis(tx.now)
+	_, err := tx.NamedExecContext(ctx, `INSERT INTO instances (`+instanceColumns+`) VALUES (
+		:uid, :runtime_id, :state, :exit_code, :generation, :spec_hash, :attempts, :restart_count,
+		:consecutive_failures, :next_attempt_at, :started_at, :exited_at, :last_error, :updated_at)
+		ON CONFLICT (uid) DO UPDATE SET runtime_id = excluded.runtime_id, state = excluded.state,
+		exit_code = excluded.exit_code, generation = excluded.generation, spec_hash = excluded.spec_hash,
+		attempts = excluded.attempts, restart_count = excluded.restart_count,
+		consecutive_failures = excluded.consecutive_failures, next_attempt_at = excluded.next_attempt_at,
+		started_at = excluded.started_at, exited_at = excluded.exited_at, last_error = excluded.last_error,
+		updated_at = excluded.updated_at`, in)
+	return translate(err)
+}
+
+func (tx *Tx) clearGaveUp(ctx context.Context, uid string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE instances SET state = 'exited', consecutive_failures = 0,
+		next_attempt_at = NULL, updated_at = ? WHERE uid = ? AND state = 'gave_up'`, Millis(tx.now), uid)
+	return translate(err)
+}
+
+// FindInstances returns every instance record, ordered by uid.
+func (db *DB) FindInstances(ctx context.Context) ([]*Instance, error) {
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	return tx.findInstances(ctx)
+}
+
+func (tx *Tx) findInstances(ctx context.Context) ([]*Instance, error) {
+	var out []*Instance
+	err := tx.SelectContext(ctx, &out, `SELECT `+instanceColumns+` FROM instances ORDER BY uid`)
+	return out, translate(err)
+}
+
+// State is one consistent snapshot of desired specs and instance records.
+type State struct {
+	Specs     []*Spec
+	Instances []*Instance
+	ReadAt    time.Time
+}
+
+// ReadState reads every spec and instance record in one read transaction,
+// so a pass plans against a consistent snapshot.
+func (db *DB) ReadState(ctx context.Context) (*State, error) {
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	specs, err := tx.findSpecs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	instances, err := tx.findInstances(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &State{Specs: specs, Instances: instances, ReadAt: tx.now}, nil
+}

@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+)
+
+// Trigger names why a pass ran.
+type Trigger string
+
+// Triggers, as stored in passes.trigger.
+const (
+	TriggerStartup  Trigger = "startup"
+	TriggerSchedule Trigger = "schedule"
+	TriggerChange   Trigger = "change"  // another connection wrote to the database
+	TriggerEvent    Trigger = "event"   // the runtime reported an instance died
+	TriggerBackoff  Trigger = "backoff" // the earliest back-off deadline expired
+	TriggerManual   Trigger = "manual"
+)
+
+// Pass is one row of the passes table.
+type Pass struct {
+	ID         int64   `db:"id"`
+	Trigger    Trigger `db:"trigger"`
+	StartedAt  Millis  `db:"started_at"`
+	FinishedAt Millis  `db:"finished_at"`
+	Observed   int     `db:"observed"`
+	Desired    int     `db:"desired"`
+	Actions    int     `db:"actions"`
+	Failures   int     `db:"failures"`
+	Error      string  `db:"error"`
+}
+
+// CreatePass records the start of a pass and returns its id.
+func (db *DB) CreatePass(ctx context.Context, trigger Trigger) (int64, error) {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `INSERT INTO passes (trigger, started_at) VALUES (?, ?)`, trigger, Millis(tx.now))
+	if err != nil {
+		return 0, translate(err)
+	}
+	id, _ := res.LastInsertId()
+	return id, tx.Commit()
+}
+
+// FinishPass records the end of a pass: its counts and error, if any.
+func (db *DB) FinishPass(ctx context.Context, p *Pass) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, `UPDATE passes SET finished_at = ?, observed = ?, desired = ?, actions = ?,
+		failures = ?, error = ? WHERE id = ?`,
+		Millis(tx.now), p.Observed, p.Desired, p.Actions, p.Failures, p.Error, p.ID)
+	if err != nil {
+		return translate(err)
+	}
+	return tx.Commit()
+}
+
+// FindPassByID returns one pass. Returns ErrNotFound if there is none.
+func (db *DB) FindPassByID(ctx context.Context, id int64) (*Pass, error) {
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var p Pass
+	if err := tx.GetContext(ctx, &p, `SELECT id, trigger, started_at, finished_at, observed, desired, actions,
+		failures, error FROM passes WHERE id = ?`, id); err != nil {
+		return nil, notFound(err)
+	}
+	return &p, nil
+}
+
+// LastPass returns the newest pass. Returns ErrNotFound if none ran yet.
+func (db *DB) LastPass(ctx context.Context) (*Pass, error) {
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var id int64
+	if err := tx.GetContext(ctx, &id, `SELECT max(id) FROM passes WHERE 1 HAVING max(id) IS NOT NULL`); err != nil {
+		return nil, notFound(err)
+	}
+	_ = tx.Rollback()
+	return db.FindPassByID(ctx, id)
+}
+

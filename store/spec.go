@@ -1,0 +1,267 @@
+package store
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// RestartPolicy says what happens when a spec's instance exits.
+type RestartPolicy string
+
+// Restart policies.
+const (
+	RestartAlways    RestartPolicy = "always"
+	RestartOnFailure RestartPolicy = "on-failure"
+	RestartNever     RestartPolicy = "never"
+)
+
+// DesiredState is whether a spec's instance should run.
+type DesiredState string
+
+// Desired states.
+const (
+	DesiredRunning DesiredState = "running"
+	DesiredStopped DesiredState = "stopped"
+)
+
+// Limits on spec fields. MaxUIDLen keeps "<prefix><uid>" within the 63
+// characters Apple's container CLI allows for a name, with a prefix of up to
+// MaxNamePrefixLen characters.
+const (
+	MaxUIDLen        = 48
+	MaxNamePrefixLen = 15
+	MaxImageLen      = 512
+	MaxArgs          = 256
+	MaxValueLen      = 32 << 10
+	MaxMemory        = 1 << 50
+	MaxCPUs          = 1024
+	// ReservedLabelPrefix starts the labels veloslet sets itself.
+	ReservedLabelPrefix = "velos."
+)
+
+var (
+	uidPattern      = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
+	envKeyPattern   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	labelKeyPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./-]*$`)
+)
+
+// Spec is one desired container instance, keyed by its stable uid.
+type Spec struct {
+	UID          string            `json:"uid"`
+	Image        string            `json:"image"`
+	Command      []string          `json:"command,omitempty"`
+	Env          map[string]string `json:"env,omitempty"`
+	Restart      RestartPolicy     `json:"restart"`
+	DesiredState DesiredState      `json:"desired_state"`
+	CPUs         float64           `json:"cpus,omitempty"`
+	Memory       int64             `json:"memory,omitempty"` // bytes; 0 = runtime default
+	Labels       map[string]string `json:"labels,omitempty"`
+
+	// Set by the store.
+	Generation int64     `json:"generation"`
+	SpecHash   string    `json:"spec_hash"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// ValidationError names the spec, the field and the bad value. It wraps ErrInvalid.
+type ValidationError struct {
+	UID    string
+	Field  string
+	Value  string // already quoted or redacted for printing
+	Reason string
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	if e.UID != "" {
+		fmt.Fprintf(&b, "spec %q: ", e.UID)
+	}
+	fmt.Fprintf(&b, "%s", e.Field)
+	if e.Value != "" {
+		fmt.Fprintf(&b, " = %s", e.Value)
+	}
+	fmt.Fprintf(&b, ": %s", e.Reason)
+	return b.String()
+}
+
+// Unwrap returns ErrInvalid.
+func (e *ValidationError) Unwrap() error { return ErrInvalid }
+
+// quote prints a value for an error message, cut short so that a hostile
+// megabyte-long value cannot flood a log.
+func quote(s string) string {
+	const max = 64
+	if len(s) > max {
+		return fmt.Sprintf("%q…(%d bytes)", s[:max], len(s))
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// Normalize fills defaults: restart "always", desired state "running", and
+// empty collections.
+func (s *Spec) Normalize() {
+	if s.Restart == "" {
+		s.Restart = RestartAlways
+	}
+	if s.DesiredState == "" {
+		s.DesiredState = DesiredRunning
+	}
+	if s.Command == nil {
+		s.Command = []string{}
+	}
+	if s.Env == nil {
+		s.Env = map[string]string{}
+	}
+	if s.Labels == nil {
+		s.Labels = map[string]string{}
+	}
+}
+
+// Validate reports the first field that the schema would refuse or that a
+// runtime CLI could misread. Env values are never printed: they often hold secrets.
+func (s *Spec) Validate() error {
+	bad := func(field, value, reason string) error {
+		return &ValidationError{UID: s.UID, Field: field, Value: value, Reason: reason}
+	}
+	switch {
+	case s.UID == "":
+		return bad("uid", "", "is required")
+	case len(s.UID) > MaxUIDLen:
+		return bad("uid", quote(s.UID), fmt.Sprintf("longer than %d characters", MaxUIDLen))
+	case !uidPattern.MatchString(s.UID):
+		return bad("uid", quote(s.UID), "must be lower-case letters, digits, '_', '.' or '-', starting with a letter or digit")
+	}
+	if err := validateImage(s.Image); err != nil {
+		return bad("image", quote(s.Image), err.Error())
+	}
+	if len(s.Command) > MaxArgs {
+		return bad("command", "", fmt.Sprintf("more than %d arguments", MaxArgs))
+	}
+	for i, a := range s.Command {
+		if err := validateText(a); err != nil {
+			return bad(fmt.Sprintf("command[%d]", i), quote(a), err.Error())
+		}
+	}
+	if err := validateEnv(s.Env); err != nil {
+		return bad("env", "", err.Error())
+	}
+	if err := validateLabels(s.Labels); err != nil {
+		return bad("labels", "", err.Error())
+	}
+	switch s.Restart {
+	case RestartAlways, RestartOnFailure, RestartNever:
+	default:
+		return bad("restart", quote(string(s.Restart)), "must be always, on-failure or never")
+	}
+	switch s.DesiredState {
+	case DesiredRunning, DesiredStopped:
+	default:
+		return bad("desired_state", quote(string(s.DesiredState)), "must be running or stopped")
+	}
+	if s.CPUs < 0 || s.CPUs > MaxCPUs || s.CPUs != s.CPUs {
+		return bad("cpus", fmt.Sprint(s.CPUs), fmt.Sprintf("must be between 0 and %d", MaxCPUs))
+	}
+	if s.Memory < 0 || s.Memory > MaxMemory {
+		return bad("memory", fmt.Sprint(s.Memory), "must be a number of bytes between 0 and 1 PiB")
+	}
+	return nil
+}
+
+func validateImage(img string) error {
+	switch {
+	case img == "":
+		return fmt.Errorf("is required")
+	case len(img) > MaxImageLen:
+		return fmt.Errorf("longer than %d characters", MaxImageLen)
+	case strings.HasPrefix(img, "-"):
+		return fmt.Errorf("must not start with '-'")
+	}
+	for _, r := range img {
+		if r <= ' ' || r > '~' {
+			return fmt.Errorf("must be printable ASCII without spaces")
+		}
+	}
+	return nil
+}
+
+// validateText accepts what exec can pass as one argument and JSON can store.
+func validateText(s string) error {
+	switch {
+	case len(s) > MaxValueLen:
+		return fmt.Errorf("longer than %d bytes", MaxValueLen)
+	case !utf8.ValidString(s):
+		return fmt.Errorf("is not valid UTF-8")
+	case strings.ContainsRune(s, 0):
+		return fmt.Errorf("contains a NUL byte")
+	}
+	return nil
+}
+
+func validateEnv(env map[string]string) error {
+	for _, k := range sortedKeys(env) {
+		if !envKeyPattern.MatchString(k) || len(k) > 256 {
+			return fmt.Errorf("key %s must be letters, digits and '_', not starting with a digit", quote(k))
+		}
+		if err := validateText(env[k]); err != nil {
+			return fmt.Errorf("value of %s %v", k, err) // the value itself is never printed
+		}
+	}
+	return nil
+}
+
+func validateLabels(labels map[string]string) error {
+	for _, k := range sortedKeys(labels) {
+		switch {
+		case !labelKeyPattern.MatchString(k) || len(k) > 256:
+			return fmt.Errorf("key %s must be letters, digits, '_', '.', '/' or '-', starting with a letter or digit", quote(k))
+		case strings.HasPrefix(k, ReservedLabelPrefix):
+			return fmt.Errorf("key %s: the prefix %q is reserved for veloslet", quote(k), ReservedLabelPrefix)
+		}
+		v := labels[k]
+		if err := validateText(v); err != nil {
+			return fmt.Errorf("value of %s %v", k, err)
+		}
+		if strings.ContainsAny(v, "\n\r") {
+			return fmt.Errorf("value of %s contains a line break", k)
+		}
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// hashSpec returns the hash of the fields that define a launched container
+// (image, command, env, cpus, memory, labels). Restart policy and desired
+// state are left out: changing them must not replace a running container.
+// It is keyed with a secret of this store so that the label does not let
+// anyone test guesses of env values, which often hold secrets.
+func hashSpec(key []byte, s *Spec) string {
+	// encoding/json sorts map keys, so the encoding is canonical.
+	b, _ := json.Marshal(struct {
+		Image   string            `json:"image"`
+		Command []string          `json:"command"`
+		Env     map[string]string `json:"env"`
+		CPUs    float64           `json:"cpus"`
+		Memory  int64             `json:"memory"`
+		Labels  map[string]string `json:"labels"`
+	}{s.Image, s.Command, s.Env, s.CPUs, s.Memory, s.Labels})
+	m := hmac.New(sha256.New, key)
+	m.Write(b)
+	return hex.EncodeToString(m.Sum(nil))[:16]
+}

@@ -1,0 +1,269 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// ApplyOutcome says what UpsertSpecs did with one spec.
+type ApplyOutcome string
+
+// Apply outcomes.
+const (
+	Created   ApplyOutcome = "created"
+	Updated   ApplyOutcome = "updated"
+	Unchanged ApplyOutcome = "unchanged"
+)
+
+// ApplyResult is the outcome of applying one spec.
+type ApplyResult struct {
+	UID        string
+	Outcome    ApplyOutcome
+	Generation int64
+}
+
+// specRow is a specs row as SQLite stores it (JSON columns as text).
+type specRow struct {
+	UID          string  `db:"uid"`
+	Image        string  `db:"image"`
+	Command      string  `db:"command"`
+	Env          string  `db:"env"`
+	Restart      string  `db:"restart"`
+	DesiredState string  `db:"desired_state"`
+	CPUs         float64 `db:"cpus"`
+	Memory       int64   `db:"memory"`
+	Labels       string  `db:"labels"`
+	Generation   int64   `db:"generation"`
+	SpecHash     string  `db:"spec_hash"`
+	CreatedAt    Millis  `db:"created_at"`
+	UpdatedAt    Millis  `db:"updated_at"`
+}
+
+const specColumns = `uid, image, command, env, restart, desired_state, cpus, memory, labels,
+	generation, spec_hash, created_at, updated_at`
+
+func (r *specRow) spec() (*Spec, error) {
+	s := &Spec{
+		UID: r.UID, Image: r.Image, Restart: RestartPolicy(r.Restart),
+		DesiredState: DesiredState(r.DesiredState), CPUs: r.CPUs, Memory: r.Memory,
+		Generation: r.Generation, SpecHash: r.SpecHash,
+		CreatedAt: r.CreatedAt.Time(), UpdatedAt: r.UpdatedAt.Time(),
+	}
+	for _, f := range []struct {
+		name string
+		src  string
+		dst  any
+	}{{"command", r.Command, &s.Command}, {"env", r.Env, &s.Env}, {"labels", r.Labels, &s.Labels}} {
+		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
+			return nil, fmt.Errorf("spec %q: column %s: %w", r.UID, f.name, err)
+		}
+	}
+	s.Normalize()
+	return s, nil
+}
+
+func marshal(v any) string {
+	b, _ := json.Marshal(v) // strings, slices and maps of strings always marshal
+	return string(b)
+}
+
+// UpsertSpecs creates or updates specs in one transaction: all or nothing.
+// The generation is bumped only when the launch-defining fields change (the
+// spec hash); an identical re-apply writes nothing and reports Unchanged.
+// Returns a *ValidationError (wrapping ErrInvalid) for the first bad spec.
+func (db *DB) UpsertSpecs(ctx context.Context, specs []Spec) ([]ApplyResult, error) {
+	seen := make(map[string]bool, len(specs))
+	for i := range specs {
+		specs[i].Normalize()
+		if err := specs[i].Validate(); err != nil {
+			return nil, err
+		}
+		if seen[specs[i].UID] {
+			return nil, &ValidationError{UID: specs[i].UID, Field: "uid", Value: quote(specs[i].UID), Reason: "appears twice"}
+		}
+		seen[specs[i].UID] = true
+	}
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	results := make([]ApplyResult, 0, len(specs))
+	for i := range specs {
+		r, err := tx.upsertSpec(ctx, &specs[i])
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, r)
+	}
+	return results, tx.Commit()
+}
+
+func (tx *Tx) upsertSpec(ctx context.Context, s *Spec) (ApplyResult, error) {
+	s.SpecHash = hashSpec(tx.db.hashKey, s)
+	old, err := tx.findSpecByUID(ctx, s.UID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		s.Generation = 1
+		s.CreatedAt, s.UpdatedAt = tx.now, tx.now
+		if err := tx.insertSpec(ctx, s); err != nil {
+			return ApplyResult{}, err
+		}
+		return ApplyResult{s.UID, Created, 1}, tx.createEvent(ctx, &Event{UID: s.UID, Kind: EventSpecCreated, Generation: 1})
+	case err != nil:
+		return ApplyResult{}, err
+	}
+	s.Generation, s.CreatedAt, s.UpdatedAt = old.Generation, old.CreatedAt, tx.now
+	if old.SpecHash == s.SpecHash && old.Restart == s.Restart && old.DesiredState == s.DesiredState {
+		*s = *old
+		return ApplyResult{s.UID, Unchanged, s.Generation}, nil
+	}
+	var changed []string
+	if old.SpecHash != s.SpecHash {
+		s.Generation++
+		changed = append(changed, "container")
+	}
+	if old.Restart != s.Restart {
+		changed = append(changed, "restart="+string(s.Restart))
+	}
+	if old.DesiredState != s.DesiredState {
+		changed = append(changed, "desired_state="+string(s.DesiredState))
+	}
+	if err := tx.updateSpec(ctx, s); err != nil {
+		return ApplyResult{}, err
+	}
+	ev := &Event{UID: s.UID, Kind: EventSpecUpdated, Generation: s.Generation, Reason: "changed: " + strings.Join(changed, ", ")}
+	return ApplyResult{s.UID, Updated, s.Generation}, tx.createEvent(ctx, ev)
+}
+
+func (tx *Tx) insertSpec(ctx context.Context, s *Spec) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO specs (`+specColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.UID, s.Image, marshal(s.Command), marshal(s.Env), s.Restart, s.DesiredState, s.CPUs, s.Memory,
+		marshal(s.Labels), s.Generation, s.SpecHash, Millis(s.CreatedAt), Millis(s.UpdatedAt))
+	return translate(err)
+}
+
+func (tx *Tx) updateSpec(ctx context.Context, s *Spec) error {
+	_, err := tx.ExecContext(ctx, `UPDATE specs SET image = ?, command = ?, env = ?, restart = ?,
+		desired_state = ?, cpus = ?, memory = ?, labels = ?, generation = ?, spec_hash = ?, updated_at = ?
+		WHERE uid = ?`,
+		s.Image, marshal(s.Command), marshal(s.Env), s.Restart, s.DesiredState, s.CPUs, s.Memory,
+		marshal(s.Labels), s.Generation, s.SpecHash, Millis(s.UpdatedAt), s.UID)
+	return translate(err)
+}
+
+// FindSpecByUID returns one spec. Returns ErrNotFound if no spec has the uid.
+func (db *DB) FindSpecByUID(ctx context.Context, uid string) (*Spec, error) {
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	return tx.findSpecByUID(ctx, uid)
+}
+
+func (tx *Tx) findSpecByUID(ctx context.Context, uid string) (*Spec, error) {
+	var r specRow
+	err := tx.GetContext(ctx, &r, `SELECT `+specColumns+` FROM specs WHERE uid = ?`, uid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("spec %q: %w", uid, ErrNotFound)
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	return r.spec()
+}
+
+// FindSpecs returns every spec, ordered by uid.
+func (db *DB) FindSpecs(ctx context.Context) ([]*Spec, error) {
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	return tx.findSpecs(ctx)
+}
+
+func (tx *Tx) findSpecs(ctx context.Context) ([]*Spec, error) {
+	rows, err := tx.QueryxContext(ctx, `SELECT `+specColumns+` FROM specs ORDER BY uid`)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []*Spec
+	for rows.Next() {
+		var r specRow
+		if err := rows.StructScan(&r); err != nil {
+			return nil, translate(err)
+		}
+		s, err := r.spec()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, translate(rows.Err())
+}
+
+// DeleteSpecs deletes specs by uid in one transaction, recording a
+// spec_deleted event for each. Returns ErrNotFound (and deletes nothing) if
+// any uid has no spec.
+func (db *DB) DeleteSpecs(ctx context.Context, uids ...string) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, uid := range slices.Compact(slices.Sorted(slices.Values(uids))) {
+		res, err := tx.ExecContext(ctx, `DELETE FROM specs WHERE uid = ?`, uid)
+		if err != nil {
+			return translate(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("spec %q: %w", uid, ErrNotFound)
+		}
+		if err := tx.createEvent(ctx, &Event{UID: uid, Kind: EventSpecDeleted}); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// SetDesiredState sets whether the uids' instances should run. Setting
+// running also clears a gave_up record, so an operator's start gives an
+// instance a fresh set of attempts. Returns ErrNotFound if any uid has no spec.
+func (db *DB) SetDesiredState(ctx context.Context, state DesiredState, uids ...string) ([]ApplyResult, error) {
+	if state != DesiredRunning && state != DesiredStopped {
+		return nil, &ValidationError{Field: "desired_state", Value: quote(string(state)), Reason: "must be running or stopped"}
+	}
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var results []ApplyResult
+	for _, uid := range uids {
+		s, err := tx.findSpecByUID(ctx, uid)
+		if err != nil {
+			return nil, err
+		}
+		r, err := tx.upsertSpec(ctx, &Spec{UID: s.UID, Image: s.Image, Command: s.Command, Env: s.Env,
+			Restart: s.Restart, DesiredState: state, CPUs: s.CPUs, Memory: s.Memory, Labels: s.Labels})
+		if err != nil {
+			return nil, err
+		}
+		if state == DesiredRunning {
+			if err := tx.clearGaveUp(ctx, uid); err != nil {
+				return nil, err
+			}
+		}
+		results = append(results, r)
+	}
+	return results, tx.Commit()
+}

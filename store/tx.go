@@ -1,0 +1,64 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Tx is a transaction with the time read once at its start, so every row it
+// writes carries the same timestamp.
+type Tx struct {
+	*sqlx.Tx
+	db  *DB
+	now time.Time
+}
+
+// BeginTx starts a write transaction (BEGIN IMMEDIATE, from the DSN).
+func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
+	return db.begin(ctx, nil)
+}
+
+// beginRead starts a deferred, read-only transaction: one consistent snapshot
+// that never takes the write lock.
+func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
+	return db.begin(ctx, &sql.TxOptions{ReadOnly: true})
+}
+
+func (db *DB) begin(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
+	tx, err := db.db.BeginTxx(ctx, opts)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return &Tx{Tx: tx, db: db, now: db.Now().UTC()}, nil
+}
+
+// Commit commits the transaction.
+func (tx *Tx) Commit() error { return translate(tx.Tx.Commit()) }
+
+// Rollback aborts the transaction; after Commit it does nothing.
+func (tx *Tx) Rollback() error {
+	if err := tx.Tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		return translate(err)
+	}
+	return nil
+}
+
+func (tx *Tx) meta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := tx.GetContext(ctx, &v, `SELECT value FROM meta WHERE key = ?`, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return v, translate(err)
+}
+
+func (tx *Tx) setMeta(ctx context.Context, key, value string) error {
+	_, err := tx.ExecContext(ctx,
+		`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+		key, value)
+	return translate(err)
+}

@@ -1,0 +1,222 @@
+package supervisor
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/store"
+)
+
+// ActionKind names what an action does.
+type ActionKind string
+
+// Action kinds. Launch, Relaunch, Replace, Stop and RemoveOrphan call the
+// runtime; the others only write records and events.
+const (
+	ActLaunch       ActionKind = "launch"
+	ActRelaunch     ActionKind = "relaunch"      // remove the exited instance, run again
+	ActReplace      ActionKind = "replace"       // remove the drifted instance, run the new spec
+	ActStop         ActionKind = "stop"          // desired state is stopped
+	ActRemoveOrphan ActionKind = "remove-orphan" // ours, no longer desired
+	ActRecord       ActionKind = "record"        // adopt, exit, back-off, give-up, reset, foreign
+	ActForget       ActionKind = "forget"        // drop the record of a deleted spec's vanished instance
+	ActBrake        ActionKind = "brake"         // the safety brake held removals back
+)
+
+// Action is one step of a plan, with a reason an operator can read.
+type Action struct {
+	Kind   ActionKind `json:"kind"`
+	UID    string     `json:"uid,omitempty"`
+	Reason string     `json:"reason"`
+
+	Spec     *store.Spec       `json:"-"` // the spec to run, for launch, relaunch, replace
+	Observed *runtime.Instance `json:"-"`
+	// Next is the record to write once the action succeeds; the executor adds
+	// what only the runtime knows (runtime id, start time).
+	Next *store.Instance `json:"-"`
+	// Events are written with the outcome (before the executor's own event).
+	Events []store.Event `json:"-"`
+}
+
+// removes reports whether the action removes an instance (what the brake counts).
+func (a Action) removes() bool {
+	return a.Kind == ActRelaunch || a.Kind == ActReplace || a.Kind == ActRemoveOrphan
+}
+
+// PlanInput is everything a plan depends on.
+type PlanInput struct {
+	Specs    []*store.Spec
+	Records  []*store.Instance
+	Observed []runtime.Instance
+	StoreID  string
+	Now      time.Time
+	Policy   Policy
+	// BrakeSince is when the brake first held for the ongoing condition; zero if it is not holding.
+	BrakeSince time.Time
+	// Force ignores the safety brake, on an operator's word.
+	Force bool
+}
+
+// Plan is the output of Compute.
+type Plan struct {
+	Actions []Action `json:"actions"`
+	// NextWake is the earliest future back-off deadline; zero if none.
+	NextWake time.Time `json:"next_wake,omitzero"`
+	// BrakeHeld is true when the brake dropped removals from this plan.
+	BrakeHeld bool `json:"brake_held"`
+}
+
+// Compute is the planner: a pure function from desired, recorded and observed
+// state to actions. It does no I/O and reads no clock.
+func Compute(in PlanInput) Plan {
+	specs := make(map[string]*store.Spec, len(in.Specs))
+	records := make(map[string]*store.Instance, len(in.Records))
+	observed := make(map[string]*runtime.Instance, len(in.Observed))
+	uids := make([]string, 0, len(in.Specs)+len(in.Observed))
+	for _, s := range in.Specs {
+		specs[s.UID] = s
+		uids = append(uids, s.UID)
+	}
+	for _, r := range in.Records {
+		records[r.UID] = r
+		uids = append(uids, r.UID)
+	}
+	for i := range in.Observed {
+		o := &in.Observed[i]
+		if _, dup := observed[o.UID]; !dup {
+			observed[o.UID] = o
+			uids = append(uids, o.UID)
+		}
+	}
+	slices.Sort(uids)
+	uids = slices.Compact(uids)
+
+	p := &planner{in: in}
+	for _, uid := range uids {
+		p.plan(uid, specs[uid], records[uid], observed[uid])
+	}
+	p.brake(len(observed))
+	return p.out
+}
+
+type planner struct {
+	in  PlanInput
+	out Plan
+}
+
+func (p *planner) add(a Action) { p.out.Actions = append(p.out.Actions, a) }
+
+func (p *planner) wake(t time.Time) {
+	if t.After(p.in.Now) && (p.out.NextWake.IsZero() || t.Before(p.out.NextWake)) {
+		p.out.NextWake = t
+	}
+}
+
+func (p *planner) plan(uid string, spec *store.Spec, rec *store.Instance, obs *runtime.Instance) {
+	switch {
+	case obs != nil && obs.StoreID() != p.in.StoreID:
+		p.foreign(uid, rec, obs)
+	case spec == nil && obs != nil:
+		p.add(Action{Kind: ActRemoveOrphan, UID: uid, Observed: obs,
+			Reason: fmt.Sprintf("instance %s is ours but its spec is gone", obs.ID)})
+	case spec == nil:
+		p.add(Action{Kind: ActForget, UID: uid, Reason: "spec deleted and instance gone"})
+	case spec.DesiredState == store.DesiredStopped:
+		p.stopped(spec, rec, obs)
+	case obs == nil:
+		p.missing(spec, rec)
+	case drifted(spec, rec, obs):
+		p.add(Action{Kind: ActReplace, UID: uid, Spec: spec, Observed: obs, Next: carry(rec, spec),
+			Reason: fmt.Sprintf("instance runs generation %d (hash %s), spec is at generation %d (hash %s)",
+				genOf(obs, rec), hashOf(obs, rec), spec.Generation, spec.SpecHash)})
+	case obs.State == runtime.StateExited:
+		p.exited(spec, rec, obs)
+	default:
+		p.running(spec, rec, obs)
+	}
+}
+
+// foreign reports an instance of another store once, and never touches it.
+func (p *planner) foreign(uid string, rec *store.Instance, obs *runtime.Instance) {
+	if rec != nil && rec.State == store.InstanceForeign && rec.RuntimeID == string(obs.ID) {
+		return
+	}
+	owner := obs.StoreID()
+	if owner == "" {
+		owner = "none"
+	}
+	reason := fmt.Sprintf("instance %s carries store label %s, not ours (%s): left alone", obs.ID, owner, p.in.StoreID)
+	next := carry(rec, nil)
+	next.UID, next.RuntimeID, next.State = uid, string(obs.ID), store.InstanceForeign
+	p.add(Action{Kind: ActRecord, UID: uid, Observed: obs, Next: next, Reason: reason,
+		Events: []store.Event{{UID: uid, Kind: store.EventForeign, Reason: reason}}})
+}
+
+func (p *planner) stopped(spec *store.Spec, rec *store.Instance, obs *runtime.Instance) {
+	if obs == nil {
+		return
+	}
+	if obs.State == runtime.StateRunning {
+		p.add(Action{Kind: ActStop, UID: spec.UID, Spec: spec, Observed: obs, Next: carry(rec, spec),
+			Reason: "desired state is stopped"})
+		return
+	}
+	if rec == nil || rec.RuntimeID != string(obs.ID) {
+		next := carry(rec, spec)
+		next.RuntimeID, next.State, next.ExitCode = string(obs.ID), store.InstanceStopped, obs.ExitCode
+		p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next,
+			Reason: "stopped instance not in records",
+			Events: []store.Event{{UID: spec.UID, Kind: store.EventAdopted, Generation: obs.Generation(), Reason: "stopped instance not in records"}}})
+	}
+}
+
+func (p *planner) missing(spec *store.Spec, rec *store.Instance) {
+	if rec != nil && rec.State == store.InstanceGaveUp && rec.Generation == spec.Generation {
+		return // gave up: waits for an operator's start or a new generation
+	}
+	if rec != nil && rec.NextAttemptAt.Time().After(p.in.Now) {
+		p.wake(rec.NextAttemptAt.Time())
+		return
+	}
+	reason := "not running"
+	if rec != nil && rec.RuntimeID != "" && rec.State == store.InstanceRunning {
+		reason = fmt.Sprintf("instance %s disappeared", rec.RuntimeID)
+	}
+	p.add(Action{Kind: ActLaunch, UID: spec.UID, Spec: spec, Next: carry(rec, spec), Reason: reason})
+}
+
+func (p *planner) running(spec *store.Spec, rec *store.Instance, obs *runtime.Instance) {
+	state := store.InstanceRunning
+	if obs.State != runtime.StateRunning {
+		state = store.InstanceUnknown
+	}
+	if rec == nil || rec.RuntimeID != string(obs.ID) || rec.State != state {
+		next := carry(rec, spec)
+		next.RuntimeID, next.State, next.ExitCode = string(obs.ID), state, nil
+		next.Generation, next.SpecHash = spec.Generation, spec.SpecHash
+		if !obs.StartedAt.IsZero() {
+			next.StartedAt = store.Millis(obs.StartedAt)
+		} else if rec == nil || rec.RuntimeID != string(obs.ID) {
+			next.StartedAt = store.Millis(p.in.Now)
+		}
+		var events []store.Event
+		if rec == nil || rec.RuntimeID != string(obs.ID) {
+			events = append(events, store.Event{UID: spec.UID, Kind: store.EventAdopted, Generation: spec.Generation,
+				Reason: fmt.Sprintf("%s instance %s not in records", obs.State, obs.ID)})
+		}
+		p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next, Events: events,
+			Reason: fmt.Sprintf("record %s instance %s", obs.State, obs.ID)})
+		return
+	}
+	if rec.ConsecutiveFailures > 0 && !rec.StartedAt.Time().IsZero() {
+		resetAt := rec.StartedAt.Time().Add(p.in.Policy.BackoffReset)
+		if !resetAt.After(p.in.Now) {
+			next := carry(rec, spec)
+			next.ConsecutiveFailures, next.NextAttemptAt = 0, store.Millis{}
+			p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next,
+				Reason: fmt.Sprintf("ran for %s: failure count reset", p.in.Policy.BackoffReset)})
+		}
+	}
+}
