@@ -1,0 +1,115 @@
+// Package storetest holds test helpers shared by the packages that test
+// against a real store: a migrated database in a temp dir, a settable clock,
+// polling with a deadline, and the rule for tests that need an outside tool.
+package storetest
+
+import (
+	"context"
+	"flag"
+	"os"
+	"os/exec"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/veloslet/veloslet/store"
+)
+
+// RequireToolsEnv, when set to 1 (the CI script sets it), turns a skip for a
+// missing outside tool into a failure, so CI can never pass by skipping.
+const RequireToolsEnv = "VELOSLET_REQUIRE_TOOLS"
+
+var dump = flag.Bool("dump", false, "keep test databases and print their paths")
+
+// Clock is a settable clock for tests.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock set to a fixed time.
+func NewClock() *Clock { return &Clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Add moves the clock forward.
+func (c *Clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// MustOpenDB opens a migrated database file under a temp dir (a file, not
+// :memory:, so WAL and the real DSN are exercised) and closes it at cleanup.
+func MustOpenDB(tb testing.TB) *store.DB {
+	tb.Helper()
+	dir := tb.TempDir()
+	if *dump {
+		var err error
+		if dir, err = os.MkdirTemp("", "veloslet-test-"); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return MustOpenDBAt(tb, dir+"/veloslet.db")
+}
+
+// MustOpenDBAt opens the database at path and closes it at cleanup.
+func MustOpenDBAt(tb testing.TB, path string) *store.DB {
+	tb.Helper()
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if *dump {
+		tb.Logf("database: %s", path)
+	}
+	tb.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// MustApply upserts specs and fails the test on error.
+func MustApply(tb testing.TB, db *store.DB, specs ...store.Spec) []store.ApplyResult {
+	tb.Helper()
+	res, err := db.UpsertSpecs(context.Background(), specs)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res
+}
+
+// RetryUntil calls fn every interval until it returns nil, failing the test
+// with fn's last error once timeout has passed.
+func RetryUntil(tb testing.TB, interval, timeout time.Duration, fn func() error) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := fn()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out after %s: %v", timeout, err)
+		}
+		time.Sleep(interval) // polling with a deadline, not waiting for an effect
+	}
+}
+
+// NeedTool returns the path of an outside tool, or skips the test with the
+// reason — a failure instead when RequireToolsEnv is set.
+func NeedTool(tb testing.TB, name string) string {
+	tb.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if os.Getenv(RequireToolsEnv) == "1" {
+		tb.Fatalf("%s is not installed, and %s=1 forbids skipping", name, RequireToolsEnv)
+	}
+	tb.Skipf("%s is not installed: %v", name, err)
+	return ""
+}

@@ -1,0 +1,263 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/store"
+)
+
+// Scheduler defaults.
+const (
+	DefaultSchedule      = "@every 10s"
+	DefaultWatchInterval = time.Second
+	// watchRetryMax caps the wait before restarting a failed event stream.
+	watchRetryMax = 30 * time.Second
+)
+
+// ParseSchedule checks a cron spec: five or six fields (seconds optional) or
+// a descriptor such as "@every 10s".
+func ParseSchedule(spec string) (cron.Schedule, error) {
+	s, err := scheduleParser.Parse(spec)
+	if err != nil {
+		return nil, fmt.Errorf("schedule %q: %w", spec, err)
+	}
+	return s, nil
+}
+
+var scheduleParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom |
+	cron.Month | cron.Dow | cron.Descriptor)
+
+// Scheduler decides when passes run. Every trigger (start-up, cron, an
+// outside write to the database, a runtime event, a back-off deadline, a
+// manual request) only asks one runner for a pass; requests that arrive
+// while one is pending are coalesced into it.
+type Scheduler struct {
+	Supervisor *Supervisor
+	// Schedule is the cron spec for routine passes.
+	Schedule string
+	// WatchInterval is how often PRAGMA data_version is polled to notice
+	// writes from other connections (the CLI, sqlite3).
+	WatchInterval time.Duration
+	// Watcher streams runtime events; nil for runtimes that are polled.
+	Watcher runtime.Watcher
+	Logger  *slog.Logger
+	// Jobs are extra cron jobs (retention, backups) run on the same scheduler.
+	Jobs []Job
+	// OnPass, when set, is called after every pass the runner runs.
+	OnPass func(*PassResult, error)
+
+	reqs       chan store.Trigger
+	stop       chan struct{}
+	cancelPass context.CancelFunc
+	cancelAux  context.CancelFunc
+	cron       *cron.Cron
+	wg         sync.WaitGroup
+	runnerDone chan struct{}
+}
+
+// Job is an extra cron job.
+type Job struct {
+	Name     string
+	Schedule string
+	Run      func(ctx context.Context) error
+}
+
+// NewScheduler returns a scheduler with the default schedule.
+func NewScheduler(s *Supervisor) *Scheduler {
+	return &Scheduler{Supervisor: s, Schedule: DefaultSchedule, WatchInterval: DefaultWatchInterval, Logger: slog.Default()}
+}
+
+// Start asks for the start-up pass first, then starts the runner, cron, the
+// database watch and the runtime event stream. It returns at once.
+func (sc *Scheduler) Start() error {
+	if sc.Logger == nil {
+		sc.Logger = slog.Default()
+	}
+	c := cron.New(cron.WithParser(scheduleParser), cron.WithLogger(cronLogger{sc.Logger}),
+		cron.WithChain(cron.Recover(cronLogger{sc.Logger}), cron.SkipIfStillRunning(cronLogger{sc.Logger})))
+	if _, err := c.AddFunc(sc.Schedule, func() { sc.Trigger(store.TriggerSchedule) }); err != nil {
+		return fmt.Errorf("schedule %q: %w", sc.Schedule, err)
+	}
+	auxCtx, cancelAux := context.WithCancel(context.Background())
+	for _, j := range sc.Jobs {
+		if _, err := c.AddFunc(j.Schedule, func() {
+			if err := j.Run(auxCtx); err != nil {
+				sc.Logger.Error("job failed", "job", j.Name, LogKeyError, err)
+			}
+		}); err != nil {
+			cancelAux()
+			return fmt.Errorf("job %s schedule %q: %w", j.Name, j.Schedule, err)
+		}
+	}
+	passCtx, cancelPass := context.WithCancel(context.Background())
+	sc.cron, sc.cancelPass, sc.cancelAux = c, cancelPass, cancelAux
+	sc.reqs = make(chan store.Trigger, 1)
+	sc.stop = make(chan struct{})
+	sc.runnerDone = make(chan struct{})
+	sc.reqs <- store.TriggerStartup // crash recovery comes before anything else
+
+	go sc.runner(passCtx)
+	c.Start()
+	sc.wg.Add(1)
+	go sc.watchDataVersion(auxCtx)
+	if sc.Watcher != nil {
+		sc.wg.Add(1)
+		go sc.watchRuntime(auxCtx)
+	}
+	return nil
+}
+
+// Trigger asks for a pass. It never blocks: a request already pending covers it.
+func (sc *Scheduler) Trigger(t store.Trigger) {
+	select {
+	case sc.reqs <- t:
+	default:
+	}
+}
+
+// Stop stops the triggers and waits for the pass in flight to finish. If ctx
+// ends first, the pass is cancelled (its runtime calls abort) and Stop waits
+// for it to record what it did.
+func (sc *Scheduler) Stop(ctx context.Context) error {
+	cronDone := sc.cron.Stop() // no new cron triggers; waits for none
+	sc.cancelAux()
+	close(sc.stop)
+	var err error
+	select {
+	case <-sc.runnerDone:
+	case <-ctx.Done():
+		err = fmt.Errorf("pass in flight cancelled: %w", ctx.Err())
+		sc.cancelPass()
+		<-sc.runnerDone
+	}
+	sc.cancelPass()
+	sc.wg.Wait()
+	<-cronDone.Done()
+	return err
+}
+
+func (sc *Scheduler) runner(ctx context.Context) {
+	defer close(sc.runnerDone)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	for {
+		select { // a stop request wins over pending work
+		case <-sc.stop:
+			return
+		default:
+		}
+		var t store.Trigger
+		select {
+		case <-sc.stop:
+			return
+		case t = <-sc.reqs:
+		case <-timer.C:
+			t = store.TriggerBackoff
+		}
+		res, err := sc.Supervisor.Pass(ctx, PassOptions{Trigger: t})
+		if sc.OnPass != nil {
+			sc.OnPass(res, err)
+		}
+		if res != nil && !res.Plan.NextWake.IsZero() {
+			timer.Reset(max(res.Plan.NextWake.Sub(sc.Supervisor.now()), 0) + 10*time.Millisecond)
+		}
+	}
+}
+
+// watchDataVersion polls PRAGMA data_version, which changes when another
+// connection commits, so that `veloslet apply` takes effect within a second.
+func (sc *Scheduler) watchDataVersion(ctx context.Context) {
+	defer sc.wg.Done()
+	interval := sc.WatchInterval
+	if interval <= 0 {
+		interval = DefaultWatchInterval
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	last, err := sc.Supervisor.DB.DataVersion(ctx)
+	var failures int
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		v, verr := sc.Supervisor.DB.DataVersion(ctx)
+		if verr != nil {
+			failures++
+			if ctx.Err() == nil && (failures == 1 || failures%60 == 0) { // at most once a minute
+				sc.Logger.Warn("database watch failed", LogKeyError, verr, "failures", failures)
+			}
+			continue
+		}
+		failures = 0
+		if err == nil && v != last {
+			sc.Trigger(store.TriggerChange)
+		}
+		last, err = v, nil
+	}
+}
+
+// watchRuntime feeds "died" events into the runner, restarting the stream
+// with a growing wait whenever it ends.
+func (sc *Scheduler) watchRuntime(ctx context.Context) {
+	defer sc.wg.Done()
+	ch := make(chan runtime.Event, 64)
+	sc.wg.Add(1)
+	go func() {
+		defer sc.wg.Done()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev := <-ch:
+				if ev.Kind == runtime.EventDied {
+					sc.Trigger(store.TriggerEvent)
+				}
+			}
+		}
+	}()
+	wait := time.Second
+	for {
+		started := time.Now()
+		err := sc.Watcher.Watch(ctx, ch)
+		if ctx.Err() != nil {
+			return
+		}
+		if time.Since(started) > watchRetryMax {
+			wait = time.Second // it ran for a while: a fresh failure
+		}
+		sc.Logger.Warn("runtime event stream ended; restarting", LogKeyError, err, "wait", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		wait = min(wait*2, watchRetryMax)
+		// A pass covers any death the stream missed while it was down.
+		sc.Trigger(store.TriggerEvent)
+	}
+}
+
+// cronLogger writes cron's logs through slog (cron's default writes to stdout).
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) { c.l.Debug("cron: "+msg, kv...) }
+
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	c.l.Error("cron: "+msg, append(kv, LogKeyError, err)...)
+}
