@@ -1,0 +1,108 @@
+package fake_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/fake"
+	"github.com/veloslet/veloslet/runtime/runtimetest"
+)
+
+func harness(rt *fake.Runtime) *runtimetest.Harness {
+	return &runtimetest.Harness{
+		Runtime: rt, ReportsExitCodes: true, Image: "busybox", Command: []string{"sleep", "infinity"},
+		Exit: func(tb testing.TB, uid string, code int) {
+			if err := rt.SetExited(uid, code); err != nil {
+				tb.Fatal(err)
+			}
+		},
+	}
+}
+
+func TestContract_Memory(t *testing.T) {
+	runtimetest.RunContract(t, func(t *testing.T) *runtimetest.Harness { return harness(fake.New()) })
+}
+
+func TestContract_File(t *testing.T) {
+	runtimetest.RunContract(t, func(t *testing.T) *runtimetest.Harness {
+		rt, err := fake.Open(filepath.Join(t.TempDir(), "fake.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return harness(rt)
+	})
+}
+
+// TestOpen_SharedBetweenOpeners shows that two fakes on one state file see one host,
+// as two processes would.
+func TestOpen_SharedBetweenOpeners(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "fake.json")
+	a, err := fake.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fake.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Run(ctx, runtime.RunSpec{UID: "x", Image: "img", StoreID: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Run(ctx, runtime.RunSpec{UID: "x", Image: "img", StoreID: "s"}); !errors.Is(err, runtime.ErrExists) {
+		t.Fatalf("second opener ran a duplicate: err=%v", err)
+	}
+	if err := b.SetExited("x", 7); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := a.List(ctx)
+	if len(list) != 1 || list[0].State != runtime.StateExited || *list[0].ExitCode != 7 {
+		t.Fatalf("list=%+v, want x exited 7", list)
+	}
+}
+
+func TestRuntime_ListOnlyOurPrefix(t *testing.T) {
+	rt := fake.New()
+	if err := rt.Put(fake.Container{Name: "buildkit", Image: "builder"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Put(fake.Container{Name: "velos-hand", Image: "img"}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := rt.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := runtimetest.UIDs(list); len(got) != 1 || got[0] != "hand" {
+		t.Fatalf("uids=%v, want [hand]", got)
+	}
+}
+
+func TestRuntime_CopiesOnTheWayOut(t *testing.T) {
+	rt := fake.New()
+	ctx := context.Background()
+	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "x", Image: "img", StoreID: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := rt.List(ctx)
+	list[0].Labels[runtime.LabelStore] = "tampered"
+	list, _ = rt.List(ctx)
+	if got := list[0].StoreID(); got != "s" {
+		t.Fatalf("store label=%q after a caller changed its copy", got)
+	}
+}
+
+func TestRuntime_Overrides(t *testing.T) {
+	rt := fake.New()
+	boom := errors.New("boom")
+	rt.ListFunc = func(context.Context) ([]runtime.Instance, error) { return nil, boom }
+	if _, err := rt.List(context.Background()); !errors.Is(err, boom) {
+		t.Fatalf("err=%v, want the override's", err)
+	}
+	if _, err := rt.Real().List(context.Background()); err != nil {
+		t.Fatalf("Real() still overridden: %v", err)
+	}
+}
