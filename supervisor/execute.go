@@ -117,7 +117,11 @@ func (s *Supervisor) fail(ctx context.Context, passID int64, a *Action, step str
 	if step == "run" {
 		next.RuntimeID, next.State, next.ExitCode = "", store.InstancePending, nil
 		next.Attempts++
-		next.ConsecutiveFailures++
+		// A taken name is the runtime's view disagreeing with its own list, not
+		// the container failing: it does not count towards back-off.
+		if !errors.Is(cause, runtime.ErrExists) {
+			next.ConsecutiveFailures++
+		}
 		next.NextAttemptAt = store.Millis(s.now().Add(s.Policy.Delay(a.UID, next.ConsecutiveFailures)))
 	}
 	ev := store.Event{UID: a.UID, Kind: store.EventFailed, Reason: fmt.Sprintf("%s: %v", a.Kind, err)}

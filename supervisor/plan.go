@@ -38,11 +38,14 @@ type Action struct {
 	Next *store.Instance `json:"-"`
 	// Events are written with the outcome (before the executor's own event).
 	Events []store.Event `json:"-"`
+	// Vanished marks a launch of an instance the records say was running.
+	Vanished bool `json:"-"`
 }
 
-// removes reports whether the action removes an instance (what the brake counts).
-func (a Action) removes() bool {
-	return a.Kind == ActRelaunch || a.Kind == ActReplace || a.Kind == ActRemoveOrphan
+// braked reports whether the safety brake counts the action: it removes an
+// instance, or it replaces one that vanished from the runtime's list.
+func (a Action) braked() bool {
+	return a.Kind == ActRelaunch || a.Kind == ActReplace || a.Kind == ActRemoveOrphan || a.Vanished
 }
 
 // PlanInput is everything a plan depends on.
@@ -180,11 +183,11 @@ func (p *planner) missing(spec *store.Spec, rec *store.Instance) {
 		p.wake(rec.NextAttemptAt.Time())
 		return
 	}
-	reason := "not running"
+	a := Action{Kind: ActLaunch, UID: spec.UID, Spec: spec, Next: carry(rec, spec), Reason: "not running"}
 	if rec != nil && rec.RuntimeID != "" && rec.State == store.InstanceRunning {
-		reason = fmt.Sprintf("instance %s disappeared", rec.RuntimeID)
+		a.Reason, a.Vanished = fmt.Sprintf("instance %s disappeared", rec.RuntimeID), true
 	}
-	p.add(Action{Kind: ActLaunch, UID: spec.UID, Spec: spec, Next: carry(rec, spec), Reason: reason})
+	p.add(a)
 }
 
 func (p *planner) running(spec *store.Spec, rec *store.Instance, obs *runtime.Instance) {

@@ -141,14 +141,18 @@ func carry(rec *store.Instance, spec *store.Spec) *store.Instance {
 	return &next
 }
 
-// brake drops every removal from the plan when there are more than BrakeMin
-// of them and more than BrakeShare of the instances seen, unless the
-// condition has held for BrakeHold already or an operator forced the pass.
+// brake drops every removal (and every relaunch of a vanished instance) from
+// the plan when there are more than BrakeMin of them and more than BrakeShare
+// of the instances seen or vanished, unless the condition has held for
+// BrakeHold already or an operator forced the pass.
 func (p *planner) brake(seen int) {
 	n := 0
 	for _, a := range p.out.Actions {
-		if a.removes() {
+		if a.braked() {
 			n++
+		}
+		if a.Vanished {
+			seen++
 		}
 	}
 	pol := p.in.Policy
@@ -160,13 +164,13 @@ func (p *planner) brake(seen int) {
 	}
 	kept := p.out.Actions[:0]
 	for _, a := range p.out.Actions {
-		if !a.removes() {
+		if !a.braked() {
 			kept = append(kept, a)
 		}
 	}
 	p.out.Actions = kept
 	p.out.BrakeHeld = true
-	reason := fmt.Sprintf("would remove %d of %d instances seen (limit: share %.2f and more than %d); holding for up to %s",
+	reason := fmt.Sprintf("would remove or relaunch %d of %d instances seen (limit: share %.2f and more than %d); holding for up to %s",
 		n, seen, pol.BrakeShare, pol.BrakeMin, pol.BrakeHold)
 	p.add(Action{Kind: ActBrake, Reason: reason,
 		Events: []store.Event{{Kind: store.EventBrakeHeld, Reason: reason}}})
