@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +26,12 @@ const (
 // ParseSchedule checks a cron spec: five or six fields (seconds optional) or
 // a descriptor such as "@every 10s".
 func ParseSchedule(spec string) (cron.Schedule, error) {
+	// cron accepts "@every -1s" and quietly runs it every second; refuse it.
+	if d, ok := strings.CutPrefix(spec, "@every "); ok {
+		if dur, err := time.ParseDuration(d); err == nil && dur <= 0 {
+			return nil, fmt.Errorf("schedule %q: the interval must be positive", spec)
+		}
+	}
 	s, err := scheduleParser.Parse(spec)
 	if err != nil {
 		return nil, fmt.Errorf("schedule %q: %w", spec, err)
@@ -61,6 +68,8 @@ type Scheduler struct {
 	cron       *cron.Cron
 	wg         sync.WaitGroup
 	runnerDone chan struct{}
+	stopOnce   sync.Once
+	stopErr    error
 }
 
 // Job is an extra cron job.
@@ -83,9 +92,11 @@ func (sc *Scheduler) Start() error {
 	}
 	c := cron.New(cron.WithParser(scheduleParser), cron.WithLogger(cronLogger{sc.Logger}),
 		cron.WithChain(cron.Recover(cronLogger{sc.Logger}), cron.SkipIfStillRunning(cronLogger{sc.Logger})))
-	if _, err := c.AddFunc(sc.Schedule, func() { sc.Trigger(store.TriggerSchedule) }); err != nil {
-		return fmt.Errorf("schedule %q: %w", sc.Schedule, err)
+	sched, err := ParseSchedule(sc.Schedule)
+	if err != nil {
+		return err
 	}
+	c.Schedule(sched, cron.FuncJob(func() { sc.Trigger(store.TriggerSchedule) })) // wrapped by the chain above
 	auxCtx, cancelAux := context.WithCancel(context.Background())
 	for _, j := range sc.Jobs {
 		if _, err := c.AddFunc(j.Schedule, func() {
@@ -126,14 +137,22 @@ func (sc *Scheduler) Trigger(t store.Trigger) {
 // Stop stops the triggers and waits for the pass in flight to finish. If ctx
 // ends first, the pass is cancelled (its runtime calls abort) and Stop waits
 // for it to record what it did.
+// Calling it again returns the first call's result.
 func (sc *Scheduler) Stop(ctx context.Context) error {
-	cronDone := sc.cron.Stop() // no new cron triggers; waits for none
-	sc.cancelAux()
+	sc.stopOnce.Do(func() { sc.stopErr = sc.doStop(ctx) })
+	return sc.stopErr
+}
+
+func (sc *Scheduler) doStop(ctx context.Context) error {
+	cronDone := sc.cron.Stop() // no new cron triggers
+	sc.cancelAux()             // ends the database watch, the event stream and extra jobs
 	close(sc.stop)
 	var err error
 	select {
 	case <-sc.runnerDone:
 	case <-ctx.Done():
+		// Out of patience: abort the pass's runtime calls; it still records
+		// what it did, with a context that outlives this one.
 		err = fmt.Errorf("pass in flight cancelled: %w", ctx.Err())
 		sc.cancelPass()
 		<-sc.runnerDone

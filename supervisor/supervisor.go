@@ -55,6 +55,7 @@ type PassOptions struct {
 // PassResult is what one pass did.
 type PassResult struct {
 	ID        int64
+	Trigger   store.Trigger
 	Plan      Plan
 	Failures  int
 	Observed  int
@@ -78,7 +79,7 @@ func (s *Supervisor) Pass(ctx context.Context, opts PassOptions) (*PassResult, e
 	if opts.Trigger == "" {
 		opts.Trigger = store.TriggerManual
 	}
-	res := &PassResult{StartedAt: time.Now()}
+	res := &PassResult{Trigger: opts.Trigger, StartedAt: time.Now()}
 	id, err := s.DB.CreatePass(ctx, opts.Trigger)
 	if err != nil {
 		return nil, fmt.Errorf("record pass: %w", err)

@@ -1,0 +1,247 @@
+package supervisor_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/store/storetest"
+	"github.com/veloslet/veloslet/supervisor"
+)
+
+// passLog collects the triggers of the passes a scheduler ran.
+type passLog struct {
+	mu       sync.Mutex
+	triggers []store.Trigger
+}
+
+func (l *passLog) add(res *supervisor.PassResult, _ error) {
+	if res == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.triggers = append(l.triggers, res.Trigger)
+}
+
+func (l *passLog) saw(t store.Trigger) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, x := range l.triggers {
+		if x == t {
+			return nil
+		}
+	}
+	return fmt.Errorf("no %s pass yet among %v", t, l.triggers)
+}
+
+func (l *passLog) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.triggers)
+}
+
+func startScheduler(t *testing.T, s *supervisor.Supervisor, opts ...func(*supervisor.Scheduler)) (*supervisor.Scheduler, *passLog) {
+	t.Helper()
+	sc := supervisor.NewScheduler(s)
+	sc.Schedule = "@every 1h" // so that no pass in these tests comes from cron
+	sc.WatchInterval = 50 * time.Millisecond
+	sc.Logger = quiet
+	log := &passLog{}
+	sc.OnPass = log.add
+	for _, o := range opts {
+		o(sc)
+	}
+	if err := sc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sc.Stop(context.Background()) })
+	return sc, log
+}
+
+func poll(t *testing.T, fn func() error) {
+	t.Helper()
+	storetest.RetryUntil(t, 10*time.Millisecond, 10*time.Second, fn)
+}
+
+func TestScheduler_StartupPassFirst(t *testing.T) {
+	s, rt, _ := MustNewSupervisor(t)
+	storetest.MustApply(t, s.DB, specs(2)...)
+	_, log := startScheduler(t, s)
+	poll(t, func() error { return log.saw(store.TriggerStartup) })
+	if first := log.triggers[0]; first != store.TriggerStartup {
+		t.Fatalf("first pass trigger=%s, want startup", first)
+	}
+	if list, _ := rt.List(context.Background()); len(list) != 2 {
+		t.Fatalf("%d instances after the start-up pass, want 2", len(list))
+	}
+}
+
+// TestScheduler_OutsideWriteTriggersPass applies a spec through a second
+// connection, as `veloslet apply` does, with the cron schedule at an hour.
+func TestScheduler_OutsideWriteTriggersPass(t *testing.T) {
+	s, rt, _ := MustNewSupervisor(t)
+	_, log := startScheduler(t, s)
+	poll(t, func() error { return log.saw(store.TriggerStartup) })
+
+	other := storetest.MustOpenDBAt(t, s.DB.Path())
+	storetest.MustApply(t, other, specs(1)...)
+	start := time.Now()
+	poll(t, func() error {
+		if list, _ := rt.List(context.Background()); len(list) != 1 {
+			return errors.New("not launched yet")
+		}
+		return nil
+	})
+	if err := log.saw(store.TriggerChange); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("outside write picked up in %s", time.Since(start))
+}
+
+type chanWatcher struct{ events chan runtime.Event }
+
+func (w *chanWatcher) Watch(ctx context.Context, ch chan<- runtime.Event) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev := <-w.events:
+			ch <- ev
+		}
+	}
+}
+
+func TestScheduler_RuntimeEventTriggersPass(t *testing.T) {
+	s, rt, _ := MustNewSupervisor(t)
+	storetest.MustApply(t, s.DB, specs(1)...)
+	w := &chanWatcher{events: make(chan runtime.Event)}
+	_, log := startScheduler(t, s, func(sc *supervisor.Scheduler) { sc.Watcher = w })
+	poll(t, func() error { return log.saw(store.TriggerStartup) })
+	uid := specs(1)[0].UID
+	if err := rt.SetExited(uid, 137); err != nil {
+		t.Fatal(err)
+	}
+	w.events <- runtime.Event{Kind: runtime.EventDied, UID: uid}
+	poll(t, func() error { return log.saw(store.TriggerEvent) })
+	poll(t, func() error {
+		evs, _ := s.DB.FindEvents(context.Background(), store.EventFilter{UID: uid, Kind: store.EventRelaunched})
+		if len(evs) != 1 {
+			return errors.New("not relaunched yet")
+		}
+		return nil
+	})
+}
+
+func TestScheduler_BackoffDeadlineTriggersPass(t *testing.T) {
+	s, rt, _ := MustNewSupervisor(t)
+	s.Now = time.Now // the timer runs on the real clock
+	s.DB.Now = time.Now
+	rt.Now = time.Now
+	s.Policy.BackoffInitial, s.Policy.Jitter = 100*time.Millisecond, 0
+	storetest.MustApply(t, s.DB, specs(1)...)
+	uid := specs(1)[0].UID
+	sc, log := startScheduler(t, s)
+	poll(t, func() error { return log.saw(store.TriggerStartup) })
+	ctx := context.Background()
+	for i := range 2 { // the second failure in a row waits BackoffInitial
+		if err := rt.SetExited(uid, 1); err != nil {
+			t.Fatal(err)
+		}
+		sc.Trigger(store.TriggerManual)
+		poll(t, func() error {
+			evs, _ := s.DB.FindEvents(ctx, store.EventFilter{UID: uid, Kind: store.EventExited})
+			if len(evs) != i+1 {
+				return fmt.Errorf("%d exits recorded, want %d", len(evs), i+1)
+			}
+			return nil
+		})
+	}
+	poll(t, func() error { return log.saw(store.TriggerBackoff) })
+	if list, _ := rt.List(ctx); list[0].State != runtime.StateRunning {
+		t.Fatalf("state=%s after the back-off pass, want running", list[0].State)
+	}
+}
+
+// TestScheduler_StopWaitsForPassAndCoalesces blocks a pass in Run, piles up
+// triggers, and checks that Stop returns only after the pass recorded its outcome.
+func TestScheduler_StopWaitsForPassAndCoalesces(t *testing.T) {
+	s, rt, _ := MustNewSupervisor(t)
+	storetest.MustApply(t, s.DB, specs(1)...)
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	rt.RunFunc = func(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error) {
+		once.Do(func() { close(entered) })
+		<-release
+		return rt.Real().Run(ctx, spec)
+	}
+	sc, log := startScheduler(t, s)
+	<-entered
+	for range 10 {
+		sc.Trigger(store.TriggerManual)
+	}
+	var stopped atomic.Bool
+	done := make(chan error)
+	go func() { done <- sc.Stop(context.Background()); stopped.Store(true) }()
+	if stopped.Load() {
+		t.Fatal("Stop returned while a pass was in flight")
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := s.DB.FindEvents(context.Background(), store.EventFilter{Kind: store.EventLaunched})
+	if len(evs) != 1 {
+		t.Fatalf("%d launched events after Stop, want the in-flight pass's 1", len(evs))
+	}
+	if n := log.count(); n != 1 {
+		t.Fatalf("%d passes ran, want 1: a stop request wins over pending triggers", n)
+	}
+	p, _ := s.DB.LastPass(context.Background())
+	if p.FinishedAt.Time().IsZero() {
+		t.Fatal("the in-flight pass was not closed")
+	}
+}
+
+func TestScheduler_CoalescesTriggers(t *testing.T) {
+	s, rt, _ := MustNewSupervisor(t)
+	storetest.MustApply(t, s.DB, specs(1)...)
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	rt.RunFunc = func(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error) {
+		once.Do(func() { close(entered) })
+		<-release
+		return rt.Real().Run(ctx, spec)
+	}
+	sc, log := startScheduler(t, s)
+	<-entered
+	for range 50 {
+		sc.Trigger(store.TriggerManual)
+	}
+	close(release)
+	poll(t, func() error { return log.saw(store.TriggerManual) })
+	if err := sc.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := log.count(); n != 2 {
+		t.Fatalf("%d passes for 1 start-up and 50 triggers during it, want 2", n)
+	}
+}
+
+func TestParseSchedule(t *testing.T) {
+	for spec, ok := range map[string]bool{
+		"@every 10s": true, "*/5 * * * *": true, "*/10 * * * * *": true, "@hourly": true,
+		"every 10s": false, "* * *": false, "@every -1s": false, "": false,
+	} {
+		_, err := supervisor.ParseSchedule(spec)
+		if (err == nil) != ok {
+			t.Errorf("ParseSchedule(%q) err=%v, want ok=%v", spec, err, ok)
+		}
+	}
+}
