@@ -87,7 +87,6 @@ func (db *DB) LastPass(ctx context.Context) (*Pass, error) {
 	if err := tx.GetContext(ctx, &id, `SELECT max(id) FROM passes WHERE 1 HAVING max(id) IS NOT NULL`); err != nil {
 		return nil, notFound(err)
 	}
-	_ = tx.Rollback()
+	tx.Rollback()
 	return db.FindPassByID(ctx, id)
 }
-

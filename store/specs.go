@@ -195,7 +195,7 @@ func (tx *Tx) findSpecs(ctx context.Context) ([]*Spec, error) {
 	if err != nil {
 		return nil, translate(err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	var out []*Spec
 	for rows.Next() {
 		var r specRow

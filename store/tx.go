@@ -39,12 +39,11 @@ func (db *DB) begin(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
 // Commit commits the transaction.
 func (tx *Tx) Commit() error { return translate(tx.Tx.Commit()) }
 
-// Rollback aborts the transaction; after Commit it does nothing.
-func (tx *Tx) Rollback() error {
-	if err := tx.Tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
-		return translate(err)
-	}
-	return nil
+// Rollback aborts the transaction; after Commit it does nothing. It is
+// deferred by every method, and a failed rollback has no remedy: SQLite
+// rolls back on its own when the connection ends.
+func (tx *Tx) Rollback() {
+	_ = tx.Tx.Rollback()
 }
 
 func (tx *Tx) meta(ctx context.Context, key string) (string, error) {

@@ -90,9 +90,9 @@ func (b *backend) save() error {
 	if err != nil {
 		return fmt.Errorf("write fake state: %w", err)
 	}
-	defer os.Remove(tmp.Name())
+	defer func() { _ = os.Remove(tmp.Name()) }() // fails harmlessly once renamed
 	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+		_ = tmp.Close()
 		return fmt.Errorf("write fake state: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
