@@ -99,9 +99,7 @@ func TestScheduler_OutsideWriteTriggersPass(t *testing.T) {
 		}
 		return nil
 	})
-	if err := log.saw(store.TriggerChange); err != nil {
-		t.Fatal(err)
-	}
+	poll(t, func() error { return log.saw(store.TriggerChange) })
 	t.Logf("outside write picked up in %s", time.Since(start))
 }
 

@@ -7,6 +7,8 @@ package supervisortest
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"path/filepath"
 	"testing"
 
@@ -89,6 +91,7 @@ func (e *env) start() {
 	e.db, e.rt, e.dead = db, &hooked{Runtime: e.h.Runtime}, false
 	e.sup = supervisor.New(db, e.rt)
 	e.sup.Concurrency = 2
+	e.sup.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
 // crash drops the supervisor without any clean-up. Closing the handle is
