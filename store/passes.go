@@ -28,16 +28,25 @@ type Pass struct {
 	Actions    int     `db:"actions"`
 	Failures   int     `db:"failures"`
 	Error      string  `db:"error"`
+	RequestID  *int64  `db:"request_id"`
 }
 
-// CreatePass records the start of a pass and returns its id.
-func (db *DB) CreatePass(ctx context.Context, trigger Trigger) (int64, error) {
+const passColumns = `id, trigger, started_at, finished_at, observed, desired, actions, failures, error, request_id`
+
+// CreatePass records the start of a pass and returns its id. requestID is
+// the operator request it serves, or 0.
+func (db *DB) CreatePass(ctx context.Context, trigger Trigger, requestID int64) (int64, error) {
 	tx, err := db.BeginTx(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO passes (trigger, started_at) VALUES (?, ?)`, trigger, Millis(tx.now))
+	var req any
+	if requestID != 0 {
+		req = requestID
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO passes (trigger, started_at, request_id) VALUES (?, ?, ?)`,
+		trigger, Millis(tx.now), req)
 	if err != nil {
 		return 0, translate(err)
 	}
@@ -69,8 +78,7 @@ func (db *DB) FindPassByID(ctx context.Context, id int64) (*Pass, error) {
 	}
 	defer tx.Rollback()
 	var p Pass
-	if err := tx.GetContext(ctx, &p, `SELECT id, trigger, started_at, finished_at, observed, desired, actions,
-		failures, error FROM passes WHERE id = ?`, id); err != nil {
+	if err := tx.GetContext(ctx, &p, `SELECT `+passColumns+` FROM passes WHERE id = ?`, id); err != nil {
 		return nil, notFound(err)
 	}
 	return &p, nil
@@ -89,4 +97,21 @@ func (db *DB) LastPass(ctx context.Context) (*Pass, error) {
 	}
 	tx.Rollback()
 	return db.FindPassByID(ctx, id)
+}
+
+// FindPassByRequest returns the first pass that served an operator request or
+// a later one (requests that arrive together are coalesced into one pass).
+// Returns ErrNotFound if no such pass has started yet.
+func (db *DB) FindPassByRequest(ctx context.Context, requestID int64) (*Pass, error) {
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var p Pass
+	if err := tx.GetContext(ctx, &p, `SELECT `+passColumns+` FROM passes WHERE request_id >= ?
+		ORDER BY id LIMIT 1`, requestID); err != nil {
+		return nil, notFound(err)
+	}
+	return &p, nil
 }

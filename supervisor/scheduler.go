@@ -61,7 +61,10 @@ type Scheduler struct {
 	// OnPass, when set, is called after every pass the runner runs.
 	OnPass func(*PassResult, error)
 
-	reqs       chan store.Trigger
+	mu         sync.Mutex
+	pending    *PassOptions  // the coalesced request, nil when none
+	wakeup     chan struct{} // signalled when pending is set
+	lastReq    int64         // the newest operator request handed to the runner
 	stop       chan struct{}
 	cancelPass context.CancelFunc
 	cancelAux  context.CancelFunc
@@ -110,10 +113,13 @@ func (sc *Scheduler) Start() error {
 	}
 	passCtx, cancelPass := context.WithCancel(context.Background())
 	sc.cron, sc.cancelPass, sc.cancelAux = c, cancelPass, cancelAux
-	sc.reqs = make(chan store.Trigger, 1)
+	sc.wakeup = make(chan struct{}, 1)
 	sc.stop = make(chan struct{})
 	sc.runnerDone = make(chan struct{})
-	sc.reqs <- store.TriggerStartup // crash recovery comes before anything else
+	if req, err := sc.Supervisor.DB.FindPassRequest(passCtx); err == nil {
+		sc.lastReq = req.ID // requests from before this start were served by their CLI
+	}
+	sc.Trigger(store.TriggerStartup) // crash recovery comes before anything else
 
 	go sc.runner(passCtx)
 	c.Start()
@@ -127,11 +133,35 @@ func (sc *Scheduler) Start() error {
 }
 
 // Trigger asks for a pass. It never blocks: a request already pending covers it.
-func (sc *Scheduler) Trigger(t store.Trigger) {
+func (sc *Scheduler) Trigger(t store.Trigger) { sc.Request(PassOptions{Trigger: t}) }
+
+// Request asks for a pass with options. Requests that arrive while one is
+// pending are merged into it: the first trigger names the pass, any Force
+// holds, and the newest operator request id is kept.
+func (sc *Scheduler) Request(opts PassOptions) {
+	sc.mu.Lock()
+	if sc.pending == nil {
+		sc.pending = &opts
+	} else {
+		sc.pending.Force = sc.pending.Force || opts.Force
+		sc.pending.RequestID = max(sc.pending.RequestID, opts.RequestID)
+	}
+	sc.mu.Unlock()
 	select {
-	case sc.reqs <- t:
+	case sc.wakeup <- struct{}{}:
 	default:
 	}
+}
+
+func (sc *Scheduler) take() (PassOptions, bool) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.pending == nil {
+		return PassOptions{}, false
+	}
+	opts := *sc.pending
+	sc.pending = nil
+	return opts, true
 }
 
 // Stop stops the triggers and waits for the pass in flight to finish. If ctx
@@ -174,15 +204,18 @@ func (sc *Scheduler) runner(ctx context.Context) {
 			return
 		default:
 		}
-		var t store.Trigger
 		select {
 		case <-sc.stop:
 			return
-		case t = <-sc.reqs:
+		case <-sc.wakeup:
 		case <-timer.C:
-			t = store.TriggerBackoff
+			sc.Trigger(store.TriggerBackoff)
 		}
-		res, err := sc.Supervisor.Pass(ctx, PassOptions{Trigger: t})
+		opts, ok := sc.take()
+		if !ok {
+			continue
+		}
+		res, err := sc.Supervisor.Pass(ctx, opts)
 		if sc.OnPass != nil {
 			sc.OnPass(res, err)
 		}
@@ -220,10 +253,21 @@ func (sc *Scheduler) watchDataVersion(ctx context.Context) {
 		}
 		failures = 0
 		if err == nil && v != last {
-			sc.Trigger(store.TriggerChange)
+			sc.Request(sc.changeRequest(ctx))
 		}
 		last, err = v, nil
 	}
+}
+
+// changeRequest turns an outside write into a pass request: an operator's
+// `veloslet reconcile` if it wrote a new request, a plain change otherwise.
+func (sc *Scheduler) changeRequest(ctx context.Context) PassOptions {
+	req, err := sc.Supervisor.DB.FindPassRequest(ctx)
+	if err != nil || req.ID <= sc.lastReq {
+		return PassOptions{Trigger: store.TriggerChange}
+	}
+	sc.lastReq = req.ID
+	return PassOptions{Trigger: store.TriggerManual, Force: req.Force, RequestID: req.ID}
 }
 
 // watchRuntime feeds "died" events into the runner, restarting the stream

@@ -50,6 +50,8 @@ type PassOptions struct {
 	Trigger store.Trigger
 	// Force ignores the safety brake for this pass.
 	Force bool
+	// RequestID is the operator request this pass serves, if any.
+	RequestID int64
 }
 
 // PassResult is what one pass did.
@@ -80,7 +82,7 @@ func (s *Supervisor) Pass(ctx context.Context, opts PassOptions) (*PassResult, e
 		opts.Trigger = store.TriggerManual
 	}
 	res := &PassResult{Trigger: opts.Trigger, StartedAt: time.Now()}
-	id, err := s.DB.CreatePass(ctx, opts.Trigger)
+	id, err := s.DB.CreatePass(ctx, opts.Trigger, opts.RequestID)
 	if err != nil {
 		return nil, fmt.Errorf("record pass: %w", err)
 	}
