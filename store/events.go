@@ -59,6 +59,7 @@ func (tx *Tx) createEvent(ctx context.Context, e *Event) error {
 type EventFilter struct {
 	UID     string
 	Kind    EventKind
+	PassID  int64 // only events written by this pass
 	AfterID int64 // only events with a larger id
 	Since   time.Time
 	Limit   int // the newest Limit events; 0 = all
@@ -77,6 +78,9 @@ func (db *DB) FindEvents(ctx context.Context, f EventFilter) ([]*Event, error) {
 	}
 	if f.Kind != "" {
 		where, args = append(where, "kind = ?"), append(args, f.Kind)
+	}
+	if f.PassID > 0 {
+		where, args = append(where, "pass_id = ?"), append(args, f.PassID)
 	}
 	if f.AfterID > 0 {
 		where, args = append(where, "id > ?"), append(args, f.AfterID)

@@ -59,23 +59,23 @@ func DefaultPolicy() Policy {
 func (p Policy) Validate() error {
 	switch {
 	case p.BackoffInitial < 0:
-		return fmt.Errorf("backoff_initial = %s: must not be negative", p.BackoffInitial)
+		return fmt.Errorf("restart.backoff_initial = %q: must not be negative", p.BackoffInitial.String())
 	case p.BackoffMax < p.BackoffInitial:
-		return fmt.Errorf("backoff_max = %s: must be at least backoff_initial (%s)", p.BackoffMax, p.BackoffInitial)
+		return fmt.Errorf("restart.backoff_max = %q: must be at least restart.backoff_initial (%s)", p.BackoffMax.String(), p.BackoffInitial)
 	case p.BackoffReset <= 0:
-		return fmt.Errorf("backoff_reset = %s: must be positive", p.BackoffReset)
+		return fmt.Errorf("restart.backoff_reset = %q: must be positive", p.BackoffReset.String())
 	case p.Jitter < 0 || p.Jitter >= 1:
-		return fmt.Errorf("jitter = %v: must be in [0, 1)", p.Jitter)
+		return fmt.Errorf("restart.jitter = %v: must be in [0, 1)", p.Jitter)
 	case p.MaxAttempts < 1:
-		return fmt.Errorf("max_attempts = %d: must be at least 1", p.MaxAttempts)
+		return fmt.Errorf("restart.max_attempts = %d: must be at least 1", p.MaxAttempts)
 	case p.CrashLoopAfter < 1:
-		return fmt.Errorf("crash_loop_after = %d: must be at least 1", p.CrashLoopAfter)
+		return fmt.Errorf("restart.crash_loop_after = %d: must be at least 1", p.CrashLoopAfter)
 	case p.BrakeShare <= 0 || p.BrakeShare > 1:
-		return fmt.Errorf("brake_share = %v: must be in (0, 1]", p.BrakeShare)
+		return fmt.Errorf("reconcile.brake_share = %v: must be in (0, 1]", p.BrakeShare)
 	case p.BrakeMin < 0:
-		return fmt.Errorf("brake_min = %d: must not be negative", p.BrakeMin)
+		return fmt.Errorf("reconcile.brake_min = %d: must not be negative", p.BrakeMin)
 	case p.BrakeHold < 0:
-		return fmt.Errorf("brake_hold = %s: must not be negative", p.BrakeHold)
+		return fmt.Errorf("reconcile.brake_hold = %q: must not be negative", p.BrakeHold.String())
 	}
 	return nil
 }

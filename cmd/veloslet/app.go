@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/supervisor"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitFailure = 1 // a runtime or database failure
+	ExitUsage   = 2 // bad flags, arguments, config or input
+)
+
+// EnvConfig names the config file when --config is not given.
+const EnvConfig = "VELOSLET_CONFIG"
+
+// usageError marks an error as the caller's (exit code 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// Main holds what one invocation builds. Tests set fields before Execute.
+type Main struct {
+	Config     Config
+	ConfigPath string
+	DBPath     string // --db, overriding the config
+
+	DB         *store.DB
+	Runtime    runtime.Runtime
+	Supervisor *supervisor.Supervisor
+	Logger     *slog.Logger
+
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// StopSignals restores default signal handling; serve calls it once the
+	// first SIGTERM or SIGINT arrived.
+	StopSignals func()
+
+	ownDB bool // DB was opened here, and is closed here
+}
+
+// NewMain returns a Main wired to the process's standard streams.
+func NewMain() *Main {
+	return &Main{Config: DefaultConfig(), Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Getenv: os.Getenv, StopSignals: func() {}}
+}
+
+// Execute runs the command line and returns the exit code. Errors are
+// printed as one line on stderr.
+func (m *Main) Execute(ctx context.Context, args []string) int {
+	root := m.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(m.Stdin)
+	root.SetOut(m.Stdout)
+	root.SetErr(m.Stderr)
+	err := root.ExecuteContext(ctx)
+	if cerr := m.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("close database: %w", cerr)
+	}
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintf(m.Stderr, "veloslet: %s\n", oneLine(err.Error()))
+	return exitCode(err)
+}
+
+func exitCode(err error) int {
+	var ue usageError
+	switch {
+	case errors.As(err, &ue), errors.Is(err, ErrConfig), errors.Is(err, ErrSpecFile),
+		errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrNotFound), errors.Is(err, errLocked):
+		return ExitUsage
+	}
+	return ExitFailure
+}
+
+func (m *Main) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "veloslet",
+		Short: "A per-machine container supervisor backed by SQLite",
+		Long: `veloslet keeps the desired set of container instances in a SQLite file and
+reconciles it with what the container runtime lists: it launches what is missing,
+relaunches what crashed, replaces what drifted and removes orphans.
+
+Run "veloslet serve" as the daemon; the other verbs work on the same database
+file, with or without a running daemon.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unknown command %q (see veloslet --help)", args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return m.loadConfig()
+		},
+	}
+	root.PersistentFlags().StringVar(&m.ConfigPath, "config", "", "config file (TOML); default $"+EnvConfig+", else built-in defaults")
+	root.PersistentFlags().StringVar(&m.DBPath, "db", "", "database file, overriding store.path")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(m.serveCommand(), m.applyCommand(), m.deleteCommand(), m.stopCommand(), m.startCommand(),
+		m.statusCommand(), m.eventsCommand(), m.planCommand(), m.reconcileCommand(), m.migrateCommand(),
+		m.versionCommand(), m.fakeCommand())
+	return root
+}
+
+// loadConfig reads the config file named by --config or $VELOSLET_CONFIG,
+// if any, and applies --db.
+func (m *Main) loadConfig() error {
+	path := m.ConfigPath
+	if path == "" && m.Getenv != nil {
+		path = m.Getenv(EnvConfig)
+	}
+	if path != "" {
+		cfg, err := ReadConfigFile(path)
+		if err != nil {
+			return err
+		}
+		m.Config, m.ConfigPath = cfg, path
+	}
+	if m.DBPath != "" {
+		m.Config.Store.Path = m.DBPath
+	}
+	if m.Logger == nil {
+		m.Logger = newLogger(m.Stderr, m.Config.Log)
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, c LogConfig) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(strings.ToUpper(c.Level))) // validated with the config
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openDB opens the configured database. mustExist refuses to create one, so
+// that a read-only verb with a mistyped --db does not leave a stray file.
+func (m *Main) openDB(ctx context.Context, mustExist bool) (*store.DB, error) {
+	if m.DB != nil {
+		return m.DB, nil
+	}
+	path := m.Config.Store.Path
+	if mustExist {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("no database at %s (apply a spec or run serve first): %w", path, err)
+		}
+	}
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	m.DB, m.ownDB = db, true
+	return db, nil
+}
+
+// Close releases what the invocation opened.
+func (m *Main) Close() error {
+	if m.DB == nil || !m.ownDB {
+		return nil
+	}
+	err := m.DB.Close()
+	m.DB, m.ownDB = nil, false
+	return err
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	goruntime "runtime"
+	"strings"
+	"time"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/fake"
+)
+
+// errNoRuntime is returned when backend "auto" finds no runtime CLI.
+var errNoRuntime = errors.New("no container runtime found")
+
+// searchDirs are looked in after PATH: launchd starts jobs with a minimal
+// PATH, and Homebrew and Apple's installer put their CLIs here.
+var searchDirs = map[string][]string{
+	"darwin": {"/usr/local/bin", "/opt/homebrew/bin", "/opt/podman/bin"},
+	"linux":  {"/usr/bin", "/usr/local/bin", "/bin"},
+}
+
+// findBinary resolves a runtime CLI name through PATH and the usual folders.
+func findBinary(name string) (string, []string, error) {
+	looked := []string{"$PATH"}
+	if strings.ContainsRune(name, filepath.Separator) {
+		if isExecutable(name) {
+			return name, nil, nil
+		}
+		return "", []string{name}, fmt.Errorf("%s is not an executable file", name)
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil, nil
+	}
+	for _, dir := range searchDirs[goruntime.GOOS] {
+		p := filepath.Join(dir, name)
+		looked = append(looked, dir)
+		if isExecutable(p) {
+			return p, nil, nil
+		}
+	}
+	return "", looked, fmt.Errorf("%s not found in %s", name, strings.Join(looked, ", "))
+}
+
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
+}
+
+// resolveBackend turns "auto" into the platform's runtime: Apple's container
+// on macOS, podman elsewhere. It never picks the fake: a daemon supervising
+// nothing while reporting healthy is the worst outcome.
+func resolveBackend(c RuntimeConfig) (string, error) {
+	if c.Backend != "auto" {
+		return c.Backend, nil
+	}
+	backend, bin := "podman", c.Podman.Binary
+	if goruntime.GOOS == "darwin" {
+		backend, bin = "apple", c.Apple.Binary
+	}
+	if _, _, err := findBinary(bin); err != nil {
+		return "", fmt.Errorf("%w: runtime.backend = \"auto\" wants %s on %s: %v; install it or set runtime.backend",
+			errNoRuntime, backend, goruntime.GOOS, err)
+	}
+	return backend, nil
+}
+
+// openRuntime builds the configured runtime backend.
+func (m *Main) openRuntime() (runtime.Runtime, string, error) {
+	if m.Runtime != nil {
+		return m.Runtime, "preset", nil
+	}
+	c := m.Config.Runtime
+	backend, err := resolveBackend(c)
+	if err != nil {
+		return nil, "", err
+	}
+	switch backend {
+	case "fake":
+		rt, err := m.openFake()
+		if err != nil {
+			return nil, "", err
+		}
+		return rt, backend, nil
+	}
+	return nil, "", fmt.Errorf("%w: runtime.backend = %q is not built into this veloslet yet", ErrConfig, backend)
+}
+
+// openFake opens the simulated runtime, shared through its state file when one is set.
+func (m *Main) openFake() (*fake.Runtime, error) {
+	c := m.Config.Runtime
+	var rt *fake.Runtime
+	if c.Fake.StateFile == "" {
+		rt = fake.New()
+	} else {
+		var err error
+		if rt, err = fake.Open(c.Fake.StateFile); err != nil {
+			return nil, err
+		}
+	}
+	rt.Prefix, rt.Latency = c.NamePrefix, time.Duration(c.Fake.Latency)
+	m.Runtime = rt
+	return rt, nil
+}

@@ -1,0 +1,289 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/supervisor"
+)
+
+// ErrConfig is wrapped by every configuration error (exit code 2).
+var ErrConfig = errors.New("config")
+
+// Defaults that belong to the command, not to a package.
+const (
+	DefaultCallTimeout     = 30 * time.Second
+	DefaultRunTimeout      = 5 * time.Minute
+	DefaultStopTimeout     = 10 * time.Second
+	DefaultShutdownTimeout = 30 * time.Second
+	DefaultRetention       = "@hourly"
+	DefaultEventsMaxAge    = 30 * 24 * time.Hour
+	DefaultEventsMaxRows   = 100_000
+	DefaultPassesMaxAge    = 7 * 24 * time.Hour
+	DefaultPassesMaxRows   = 50_000
+)
+
+// Config is veloslet's configuration file.
+//
+// NOTE: update config.example.toml (which a test loads) when changing this type.
+type Config struct {
+	Store     StoreConfig     `toml:"store"`
+	Runtime   RuntimeConfig   `toml:"runtime"`
+	Reconcile ReconcileConfig `toml:"reconcile"`
+	Restart   RestartConfig   `toml:"restart"`
+	Retention RetentionConfig `toml:"retention"`
+	Log       LogConfig       `toml:"log"`
+}
+
+// StoreConfig locates the database.
+type StoreConfig struct {
+	Path string `toml:"path"`
+}
+
+// RuntimeConfig selects and tunes the container runtime.
+type RuntimeConfig struct {
+	Backend     string       `toml:"backend"` // auto, apple, podman, fake
+	NamePrefix  string       `toml:"name_prefix"`
+	CallTimeout Duration     `toml:"call_timeout"`
+	RunTimeout  Duration     `toml:"run_timeout"`
+	StopTimeout Duration     `toml:"stop_timeout"`
+	Apple       BinaryConfig `toml:"apple"`
+	Podman      BinaryConfig `toml:"podman"`
+	Fake        FakeConfig   `toml:"fake"`
+}
+
+// BinaryConfig names a runtime's CLI.
+type BinaryConfig struct {
+	Binary string `toml:"binary"`
+}
+
+// FakeConfig tunes the simulated runtime.
+type FakeConfig struct {
+	StateFile string   `toml:"state_file"`
+	Latency   Duration `toml:"latency"`
+}
+
+// ReconcileConfig tunes passes.
+type ReconcileConfig struct {
+	Schedule        string   `toml:"schedule"`
+	Concurrency     int      `toml:"concurrency"`
+	WatchInterval   Duration `toml:"watch_interval"`
+	BrakeShare      float64  `toml:"brake_share"`
+	BrakeMin        int      `toml:"brake_min"`
+	BrakeHold       Duration `toml:"brake_hold"`
+	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+}
+
+// RestartConfig is the restart and back-off policy.
+type RestartConfig struct {
+	BackoffInitial Duration `toml:"backoff_initial"`
+	BackoffMax     Duration `toml:"backoff_max"`
+	BackoffReset   Duration `toml:"backoff_reset"`
+	Jitter         float64  `toml:"jitter"`
+	MaxAttempts    int      `toml:"max_attempts"`
+	CrashLoopAfter int      `toml:"crash_loop_after"`
+}
+
+// RetentionConfig bounds the history tables.
+type RetentionConfig struct {
+	Schedule      string   `toml:"schedule"`
+	EventsMaxAge  Duration `toml:"events_max_age"`
+	EventsMaxRows int      `toml:"events_max_rows"`
+	PassesMaxAge  Duration `toml:"passes_max_age"`
+	PassesMaxRows int      `toml:"passes_max_rows"`
+}
+
+// LogConfig selects the log handler.
+type LogConfig struct {
+	Level  string `toml:"level"`  // debug, info, warn, error
+	Format string `toml:"format"` // text, json
+}
+
+// Duration is a time.Duration written as a string ("30s") in TOML.
+type Duration time.Duration
+
+// UnmarshalText parses a Go duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration such as \"30s\" or \"5m\"", string(b))
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes the duration as a string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// DefaultConfig returns the configuration with every default filled in.
+func DefaultConfig() Config {
+	pol := supervisor.DefaultPolicy()
+	return Config{
+		Store: StoreConfig{Path: DefaultDBPath()},
+		Runtime: RuntimeConfig{
+			Backend: "auto", NamePrefix: runtime.DefaultNamePrefix,
+			CallTimeout: Duration(DefaultCallTimeout), RunTimeout: Duration(DefaultRunTimeout),
+			StopTimeout: Duration(DefaultStopTimeout),
+			Apple:       BinaryConfig{Binary: "container"}, Podman: BinaryConfig{Binary: "podman"},
+		},
+		Reconcile: ReconcileConfig{
+			Schedule: supervisor.DefaultSchedule, Concurrency: supervisor.DefaultConcurrency,
+			WatchInterval: Duration(supervisor.DefaultWatchInterval),
+			BrakeShare:    pol.BrakeShare, BrakeMin: pol.BrakeMin, BrakeHold: Duration(pol.BrakeHold),
+			ShutdownTimeout: Duration(DefaultShutdownTimeout),
+		},
+		Restart: RestartConfig{
+			BackoffInitial: Duration(pol.BackoffInitial), BackoffMax: Duration(pol.BackoffMax),
+			BackoffReset: Duration(pol.BackoffReset), Jitter: pol.Jitter,
+			MaxAttempts: pol.MaxAttempts, CrashLoopAfter: pol.CrashLoopAfter,
+		},
+		Retention: RetentionConfig{
+			Schedule:     DefaultRetention,
+			EventsMaxAge: Duration(DefaultEventsMaxAge), EventsMaxRows: DefaultEventsMaxRows,
+			PassesMaxAge: Duration(DefaultPassesMaxAge), PassesMaxRows: DefaultPassesMaxRows,
+		},
+		Log: LogConfig{Level: "info", Format: "text"},
+	}
+}
+
+// DefaultDBPath is the per-OS default: the user's Application Support folder
+// on macOS, the XDG state folder on Linux.
+func DefaultDBPath() string {
+	home, _ := os.UserHomeDir()
+	if goruntime.GOOS == "darwin" {
+		return filepath.Join(home, "Library", "Application Support", "veloslet", "veloslet.db")
+	}
+	state := os.Getenv("XDG_STATE_HOME")
+	if state == "" || !filepath.IsAbs(state) {
+		state = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(state, "veloslet", "veloslet.db")
+}
+
+// ParseConfig overlays the TOML in r on the defaults and validates the result.
+func ParseConfig(r io.Reader) (Config, error) {
+	cfg := DefaultConfig()
+	md, err := toml.NewDecoder(r).Decode(&cfg)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return cfg, fmt.Errorf("%w: line %d: %s", ErrConfig, pe.Position.Line, oneLine(pe.Message))
+		}
+		return cfg, fmt.Errorf("%w: %s", ErrConfig, oneLine(err.Error()))
+	}
+	if keys := md.Undecoded(); len(keys) > 0 {
+		return cfg, fmt.Errorf("%w: unknown key %s", ErrConfig, keys[0])
+	}
+	return cfg, cfg.Validate()
+}
+
+// ReadConfigFile reads and validates the config file at path.
+func ReadConfigFile(path string) (Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	defer func() { _ = f.Close() }()
+	cfg, err := ParseConfig(f)
+	if err != nil {
+		return cfg, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// Validate names the first bad key and its value.
+func (c *Config) Validate() error {
+	bad := func(key string, value any, why string) error {
+		return fmt.Errorf("%w: %s = %v: %s", ErrConfig, key, quoteValue(value), why)
+	}
+	rt := c.Runtime
+	switch {
+	case c.Store.Path == "":
+		return bad("store.path", c.Store.Path, "must not be empty")
+	case !slices.Contains([]string{"auto", "apple", "podman", "fake"}, rt.Backend):
+		return bad("runtime.backend", rt.Backend, "must be auto, apple, podman or fake")
+	case !validPrefix(rt.NamePrefix):
+		return bad("runtime.name_prefix", rt.NamePrefix, fmt.Sprintf(
+			"must be 1 to %d letters, digits, '_', '.' or '-', starting with a letter or digit", store.MaxNamePrefixLen))
+	case rt.CallTimeout <= 0:
+		return bad("runtime.call_timeout", rt.CallTimeout, "must be positive")
+	case rt.RunTimeout <= 0:
+		return bad("runtime.run_timeout", rt.RunTimeout, "must be positive")
+	case rt.StopTimeout <= 0:
+		return bad("runtime.stop_timeout", rt.StopTimeout, "must be positive")
+	case rt.Fake.Latency < 0:
+		return bad("runtime.fake.latency", rt.Fake.Latency, "must not be negative")
+	case c.Reconcile.Concurrency < 1 || c.Reconcile.Concurrency > 256:
+		return bad("reconcile.concurrency", c.Reconcile.Concurrency, "must be between 1 and 256")
+	case c.Reconcile.WatchInterval <= 0:
+		return bad("reconcile.watch_interval", c.Reconcile.WatchInterval, "must be positive")
+	case c.Reconcile.ShutdownTimeout <= 0:
+		return bad("reconcile.shutdown_timeout", c.Reconcile.ShutdownTimeout, "must be positive")
+	case c.Retention.EventsMaxAge < 0 || c.Retention.PassesMaxAge < 0:
+		return bad("retention.*_max_age", c.Retention.EventsMaxAge, "must not be negative")
+	case c.Retention.EventsMaxRows < 0:
+		return bad("retention.events_max_rows", c.Retention.EventsMaxRows, "must not be negative")
+	case c.Retention.PassesMaxRows < 0:
+		return bad("retention.passes_max_rows", c.Retention.PassesMaxRows, "must not be negative")
+	case !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level):
+		return bad("log.level", c.Log.Level, "must be debug, info, warn or error")
+	case !slices.Contains([]string{"text", "json"}, c.Log.Format):
+		return bad("log.format", c.Log.Format, "must be text or json")
+	}
+	for key, spec := range map[string]string{"reconcile.schedule": c.Reconcile.Schedule, "retention.schedule": c.Retention.Schedule} {
+		if _, err := supervisor.ParseSchedule(spec); err != nil {
+			return bad(key, spec, "not a cron spec: "+oneLine(errors.Unwrap(err).Error()))
+		}
+	}
+	if err := c.Policy().Validate(); err != nil {
+		return fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	return nil
+}
+
+func quoteValue(v any) string {
+	switch v := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", v)
+	case Duration:
+		return fmt.Sprintf("%q", time.Duration(v).String())
+	}
+	return fmt.Sprint(v)
+}
+
+func validPrefix(p string) bool {
+	if p == "" || len(p) > store.MaxNamePrefixLen {
+		return false
+	}
+	for i, r := range p {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || (i > 0 && strings.ContainsRune("_.-", r))
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Policy returns the supervisor policy the config describes.
+func (c *Config) Policy() supervisor.Policy {
+	r, rc := c.Restart, c.Reconcile
+	return supervisor.Policy{
+		BackoffInitial: time.Duration(r.BackoffInitial), BackoffMax: time.Duration(r.BackoffMax),
+		BackoffReset: time.Duration(r.BackoffReset), Jitter: r.Jitter,
+		MaxAttempts: r.MaxAttempts, CrashLoopAfter: r.CrashLoopAfter,
+		BrakeShare: rc.BrakeShare, BrakeMin: rc.BrakeMin, BrakeHold: time.Duration(rc.BrakeHold),
+	}
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/gofrs/flock"
+)
+
+// errLocked is returned when another veloslet serves the database.
+var errLocked = errors.New("database is served by another veloslet")
+
+// daemonLock is the exclusive lock beside the database that one daemon holds.
+type daemonLock struct {
+	fl   *flock.Flock
+	path string
+}
+
+func lockPath(dbPath string) string { return dbPath + ".lock" }
+
+// acquireLock takes the lock without waiting and writes our pid into it.
+// Returns errLocked, naming the holder's pid, if another process holds it.
+func acquireLock(dbPath string) (*daemonLock, error) {
+	path := lockPath(dbPath)
+	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o600))
+	ok, err := fl.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: %s is held by pid %s", errLocked, path, holderPID(path))
+	}
+	// The pid is for operators and for the error above; the lock is the flock.
+	if err := os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+		_ = fl.Unlock()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return &daemonLock{fl: fl, path: path}, nil
+}
+
+// lockHeld reports whether a daemon holds the lock, without keeping it.
+func lockHeld(dbPath string) (bool, error) {
+	l, err := acquireLock(dbPath)
+	if errors.Is(err, errLocked) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return false, l.release()
+}
+
+func holderPID(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil || strings.TrimSpace(string(b)) == "" {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// release empties the pid and drops the lock. The file stays: removing it
+// would race with a process that opened it to wait for the lock.
+func (l *daemonLock) release() error {
+	_ = os.Truncate(l.path, 0)
+	return l.fl.Unlock()
+}
+
+func dirOf(path string) string { return filepath.Dir(path) }

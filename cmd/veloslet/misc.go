@@ -1,0 +1,112 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	goruntime "runtime"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+)
+
+func (m *Main) migrateCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Show or apply the database schema migrations",
+		Long: `Show (status) or apply (up) the schema migrations. Every verb that opens the
+database applies pending migrations first, so "up" is for doing it on purpose,
+for instance right after installing a new veloslet.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	status := &cobra.Command{
+		Use: "status", Short: "List migrations and whether each is applied", Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return m.migrateStatus(cmd, true) },
+	}
+	up := &cobra.Command{
+		Use: "up", Short: "Apply every pending migration (creating the database if needed)", Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return m.migrateStatus(cmd, false) },
+	}
+	cmd.AddCommand(status, up)
+	return cmd
+}
+
+func (m *Main) migrateStatus(cmd *cobra.Command, mustExist bool) error {
+	db, err := m.openDB(cmd.Context(), mustExist)
+	if err != nil {
+		return err
+	}
+	st, err := db.MigrationStatus(cmd.Context())
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "VERSION\tNAME\tAPPLIED")
+	for _, s := range st {
+		applied := "pending"
+		if s.Applied {
+			applied = s.AppliedAt.Local().Format("2006-01-02 15:04:05")
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\n", s.Version, s.Name, applied)
+	}
+	return tw.Flush()
+}
+
+func (m *Main) versionCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v := map[string]string{"version": Version, "go": goruntime.Version(),
+				"platform": goruntime.GOOS + "/" + goruntime.GOARCH}
+			if asJSON {
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(v)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "veloslet %s (%s, %s)\n", v["version"], v["go"], v["platform"])
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (m *Main) fakeCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "fake",
+		Short: "Act on the simulated runtime (backend \"fake\" with a state file): for demos and tests",
+		Args:  noArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	var code int
+	exit := &cobra.Command{
+		Use:     "exit UID",
+		Short:   "Make a simulated instance exit, as if its process ended",
+		Example: "  veloslet fake exit web --code 137",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("fake exit needs exactly one UID")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if m.Config.Runtime.Backend != "fake" || m.Config.Runtime.Fake.StateFile == "" {
+				return usagef("fake exit needs runtime.backend = \"fake\" and runtime.fake.state_file in the config")
+			}
+			rt, err := m.openFake()
+			if err != nil {
+				return err
+			}
+			if err := rt.SetExited(args[0], code); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s exited with code %s\n", args[0], strconv.Itoa(code))
+			return nil
+		},
+	}
+	exit.Flags().IntVar(&code, "code", 1, "exit code")
+	cmd.AddCommand(exit)
+	return cmd
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/supervisor"
+)
+
+// newSupervisor builds a supervisor over the database and runtime for a
+// one-off pass or plan in this process.
+func (m *Main) newSupervisor(ctx context.Context) (*supervisor.Supervisor, error) {
+	db, err := m.openDB(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	rt, _, err := m.openRuntime()
+	if err != nil {
+		return nil, err
+	}
+	sup := supervisor.New(db, rt)
+	sup.Policy, sup.Concurrency, sup.Logger = m.Config.Policy(), m.Config.Reconcile.Concurrency, m.Logger
+	return sup, nil
+}
+
+func (m *Main) planCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Print what the next pass would do, without doing it",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sup, err := m.newSupervisor(cmd.Context())
+			if err != nil {
+				return err
+			}
+			plan, err := sup.Plan(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if plan.Actions == nil {
+					plan.Actions = []supervisor.Action{}
+				}
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(plan)
+			}
+			writePlan(cmd.OutOrStdout(), plan)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func writePlan(w io.Writer, plan supervisor.Plan) {
+	if len(plan.Actions) == 0 {
+		fmt.Fprintln(w, "nothing to do")
+	} else {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ACTION\tUID\tREASON")
+		for _, a := range plan.Actions {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", a.Kind, orDash(a.UID), a.Reason)
+		}
+		_ = tw.Flush()
+	}
+	if !plan.NextWake.IsZero() {
+		fmt.Fprintf(w, "next back-off deadline: %s\n", plan.NextWake.Local().Format(time.RFC3339))
+	}
+}
+
+func (m *Main) reconcileCommand() *cobra.Command {
+	var force bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "reconcile",
+		Short: "Run a pass now: through the daemon if one runs, else in this process",
+		Long: `Ask the running daemon for a pass (through the database) and wait for it to
+finish, or, when no daemon holds the database, run one pass in this process.
+Prints the pass and the events it wrote. --force ignores the safety brake.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			held, err := lockHeld(m.Config.Store.Path)
+			if err != nil {
+				return err
+			}
+			if held {
+				return m.reconcileViaDaemon(cmd, force, timeout)
+			}
+			return m.reconcileHere(cmd, force)
+		},
+	}
+	cmd.Flags().BoolVar(&force, "force", false, "ignore the safety brake for this pass")
+	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "how long to wait for the daemon's pass")
+	return cmd
+}
+
+func (m *Main) reconcileHere(cmd *cobra.Command, force bool) error {
+	lock, err := acquireLock(m.Config.Store.Path) // keep a daemon from starting mid-pass
+	if err != nil {
+		return err
+	}
+	defer func() { _ = lock.release() }()
+	sup, err := m.newSupervisor(cmd.Context())
+	if err != nil {
+		return err
+	}
+	res, perr := sup.Pass(cmd.Context(), supervisor.PassOptions{Trigger: store.TriggerManual, Force: force})
+	if res == nil {
+		return perr
+	}
+	pass, err := sup.DB.FindPassByID(cmd.Context(), res.ID)
+	if err != nil {
+		return errors.Join(perr, err)
+	}
+	return errors.Join(perr, m.printPass(cmd, sup.DB, pass, "this process"))
+}
+
+func (m *Main) reconcileViaDaemon(cmd *cobra.Command, force bool, timeout time.Duration) error {
+	ctx := cmd.Context()
+	db, err := m.openDB(ctx, true)
+	if err != nil {
+		return err
+	}
+	req, err := db.RequestPass(ctx, force)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		pass, err := db.FindPassByRequest(ctx, req.ID)
+		if err == nil && !pass.FinishedAt.Time().IsZero() {
+			return m.printPass(cmd, db, pass, "the daemon")
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the daemon did not finish a pass for request %d within %s", req.ID, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond): // polling the daemon's progress
+		}
+	}
+}
+
+func (m *Main) printPass(cmd *cobra.Command, db *store.DB, p *store.Pass, where string) error {
+	w := cmd.OutOrStdout()
+	dur := p.FinishedAt.Time().Sub(p.StartedAt.Time())
+	fmt.Fprintf(w, "pass %d by %s: %d desired, %d observed, %d actions, %d failed, %s\n",
+		p.ID, where, p.Desired, p.Observed, p.Actions, p.Failures, dur)
+	evs, err := db.FindEvents(cmd.Context(), store.EventFilter{PassID: p.ID})
+	if err != nil {
+		return err
+	}
+	for _, e := range evs {
+		fmt.Fprintf(w, "  %s %s: %s\n", orDash(e.UID), e.Kind, e.Reason)
+	}
+	if p.Error != "" {
+		return fmt.Errorf("pass %d: %s", p.ID, p.Error)
+	}
+	return nil
+}

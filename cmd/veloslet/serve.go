@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/supervisor"
+)
+
+// lockWait is how long serve waits for a lock that a CLI verb holds briefly
+// (`reconcile` without a daemon) before deciding another daemon has it.
+const lockWait = 5 * time.Second
+
+func (m *Main) serveCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the supervisor daemon in the foreground",
+		Long: `Run the supervisor in the foreground, logging to stderr.
+
+A pass runs at start-up (crash recovery), on the cron schedule, within about a
+second of any write to the database from another process, when the runtime
+reports a death, and when a back-off deadline expires. SIGHUP asks for a pass.
+SIGTERM or SIGINT finishes the pass in flight and exits; instances keep running
+and the next start adopts them. A second signal exits at once.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return m.serve(cmd.Context()) },
+	}
+}
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("%s takes no arguments, got %q", cmd.Name(), args[0])
+	}
+	return nil
+}
+
+func (m *Main) serve(ctx context.Context) error {
+	lock, err := m.waitLock(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = lock.release() }()
+	db, err := m.openDB(ctx, false)
+	if err != nil {
+		return err
+	}
+	if err := db.SetMeta(ctx, "crash_loop_after", strconv.Itoa(m.Config.Restart.CrashLoopAfter)); err != nil {
+		return fmt.Errorf("write meta: %w", err)
+	}
+	rt, backend, err := m.openRuntime()
+	if err != nil {
+		return err
+	}
+	log := m.Logger.With("db", db.Path(), "store", db.StoreID())
+	m.logRuntime(ctx, log, rt, backend)
+
+	sup := supervisor.New(db, rt)
+	sup.Policy, sup.Concurrency, sup.Logger = m.Config.Policy(), m.Config.Reconcile.Concurrency, log
+	m.Supervisor = sup
+	sc := supervisor.NewScheduler(sup)
+	sc.Schedule, sc.WatchInterval, sc.Logger = m.Config.Reconcile.Schedule, time.Duration(m.Config.Reconcile.WatchInterval), log
+	sc.Jobs = []supervisor.Job{m.retentionJob(db, log)}
+	if w, ok := rt.(runtime.Watcher); ok {
+		sc.Watcher = w
+	}
+	if err := sc.Start(); err != nil {
+		return err
+	}
+	log.Info("veloslet serving", "version", Version, "pid", os.Getpid(), "schedule", sc.Schedule)
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for ctx.Err() == nil {
+		select {
+		case <-hup:
+			log.Info("SIGHUP received: reconcile requested")
+			sc.Trigger(store.TriggerManual)
+		case <-ctx.Done():
+		}
+	}
+	m.StopSignals() // a second SIGTERM or SIGINT now ends the process at once
+	log.Info("signal received, finishing the pass in flight; instances keep running")
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(m.Config.Reconcile.ShutdownTimeout))
+	defer cancel()
+	if err := sc.Stop(stopCtx); err != nil {
+		log.Warn("shutdown", "error", err)
+	}
+	log.Info("veloslet stopped")
+	return nil
+}
+
+// waitLock takes the daemon lock, waiting briefly in case a CLI verb holds it.
+func (m *Main) waitLock(ctx context.Context) (*daemonLock, error) {
+	if err := os.MkdirAll(dirOf(m.Config.Store.Path), 0o700); err != nil {
+		return nil, fmt.Errorf("create database folder: %w", err)
+	}
+	deadline := time.Now().Add(lockWait)
+	for {
+		l, err := acquireLock(m.Config.Store.Path)
+		if !errors.Is(err, errLocked) || time.Now().After(deadline) {
+			return l, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond): // polling a lock another process holds
+		}
+	}
+}
+
+func (m *Main) logRuntime(ctx context.Context, log *slog.Logger, rt runtime.Runtime, backend string) {
+	vctx, cancel := context.WithTimeout(ctx, time.Duration(m.Config.Runtime.CallTimeout))
+	defer cancel()
+	v, err := rt.Version(vctx)
+	if err != nil {
+		// Keep serving: passes retry, and the records survive until it is back.
+		log.Error("container runtime not answering", "backend", backend, "error", err)
+		return
+	}
+	if backend == "fake" {
+		log.Warn("runtime is SIMULATED: the fake backend runs no containers", "backend", backend, "version", v,
+			"state_file", m.Config.Runtime.Fake.StateFile)
+		return
+	}
+	log.Info("container runtime", "backend", backend, "version", v)
+}
+
+// retentionJob prunes the history tables on the retention schedule.
+func (m *Main) retentionJob(db *store.DB, log *slog.Logger) supervisor.Job {
+	r := m.Config.Retention
+	return supervisor.Job{Name: "retention", Schedule: r.Schedule, Run: func(ctx context.Context) error {
+		ne, err := db.PruneEvents(ctx, store.Retention{MaxAge: time.Duration(r.EventsMaxAge), MaxRows: r.EventsMaxRows})
+		if err != nil {
+			return err
+		}
+		np, err := db.PrunePasses(ctx, store.Retention{MaxAge: time.Duration(r.PassesMaxAge), MaxRows: r.PassesMaxRows})
+		if ne+np > 0 {
+			log.Info("pruned history", "events", ne, "passes", np)
+		}
+		return err
+	}}
+}
+

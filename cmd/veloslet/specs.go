@@ -1,0 +1,163 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/veloslet/veloslet/store"
+)
+
+func (m *Main) applyCommand() *cobra.Command {
+	var file, format string
+	cmd := &cobra.Command{
+		Use:   "apply -f FILE|-",
+		Short: "Create or update specs from a TOML or JSON file",
+		Long: `Create or update specs from a file: TOML with [[spec]] tables, or JSON with one
+object or an array of objects. All specs are applied in one transaction: if one
+is invalid, none is written. A running daemon picks the change up within about
+a second. Prints one line per uid: created, updated (generation N) or unchanged.`,
+		Example: `  veloslet apply -f examples/demo.toml
+  echo '{"uid":"web","image":"nginx:1.27"}' | veloslet apply -f -`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if file == "" {
+				return usagef("apply needs -f FILE (or -f - for standard input)")
+			}
+			var r io.Reader = m.Stdin
+			if file != "-" {
+				f, err := os.Open(file)
+				if err != nil {
+					return usageError{err}
+				}
+				defer func() { _ = f.Close() }()
+				r = f
+			}
+			specs, err := DecodeSpecs(r, format)
+			if err != nil {
+				return fmt.Errorf("%s: %w", displayName(file), err)
+			}
+			return m.apply(cmd, specs)
+		},
+	}
+	cmd.Flags().StringVarP(&file, "file", "f", "", "spec file, or - for standard input")
+	cmd.Flags().StringVar(&format, "format", "", "toml or json (default: guessed from the content)")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"toml", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func displayName(file string) string {
+	if file == "-" {
+		return "standard input"
+	}
+	return file
+}
+
+func (m *Main) apply(cmd *cobra.Command, specs []store.Spec) error {
+	for i := range specs { // validate before opening, so bad input never creates a database
+		specs[i].Normalize()
+		if err := specs[i].Validate(); err != nil {
+			return err
+		}
+	}
+	db, err := m.openDB(cmd.Context(), false)
+	if err != nil {
+		return err
+	}
+	results, err := db.UpsertSpecs(cmd.Context(), specs)
+	if err != nil {
+		return err
+	}
+	printResults(cmd.OutOrStdout(), results)
+	return nil
+}
+
+func printResults(w io.Writer, results []store.ApplyResult) {
+	for _, r := range results {
+		switch r.Outcome {
+		case store.Updated:
+			fmt.Fprintf(w, "%s updated (generation %d)\n", r.UID, r.Generation)
+		default:
+			fmt.Fprintf(w, "%s %s\n", r.UID, r.Outcome)
+		}
+	}
+}
+
+func uidArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return usagef("%s needs at least one UID", cmd.Name())
+	}
+	return nil
+}
+
+// completeUIDs offers the uids of the configured database.
+func (m *Main) completeUIDs(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if err := m.loadConfig(); err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	db, err := m.openDB(cmd.Context(), true)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	defer func() { _ = m.Close() }()
+	specs, _ := db.FindSpecs(cmd.Context())
+	var uids []string
+	for _, s := range specs {
+		uids = append(uids, s.UID)
+	}
+	return uids, cobra.ShellCompDirectiveNoFileComp
+}
+
+func (m *Main) deleteCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:               "delete UID...",
+		Short:             "Delete specs; the daemon then removes their instances",
+		Example:           "  veloslet delete web worker-2",
+		Args:              uidArgs,
+		ValidArgsFunction: m.completeUIDs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := m.openDB(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			if err := db.DeleteSpecs(cmd.Context(), args...); err != nil {
+				return err
+			}
+			for _, uid := range args {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s deleted\n", uid)
+			}
+			return nil
+		},
+	}
+}
+
+func (m *Main) stopCommand() *cobra.Command  { return m.desiredCommand("stop", store.DesiredStopped) }
+func (m *Main) startCommand() *cobra.Command { return m.desiredCommand("start", store.DesiredRunning) }
+
+func (m *Main) desiredCommand(verb string, state store.DesiredState) *cobra.Command {
+	short := "Set specs' desired state to stopped; the instance is kept for inspection"
+	if state == store.DesiredRunning {
+		short = "Set specs' desired state to running; also clears a gave-up instance"
+	}
+	return &cobra.Command{
+		Use:               verb + " UID...",
+		Short:             short,
+		Example:           "  veloslet " + verb + " web",
+		Args:              uidArgs,
+		ValidArgsFunction: m.completeUIDs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := m.openDB(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			results, err := db.SetDesiredState(cmd.Context(), state, args...)
+			if err != nil {
+				return err
+			}
+			printResults(cmd.OutOrStdout(), results)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/veloslet/veloslet/store"
+)
+
+func (m *Main) statusCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status [UID...]",
+		Short: "Show desired against observed state, one row per uid",
+		Long: `Show one row per uid: its desired state, what veloslet last saw of its
+instance, restarts, age, image and the last event. STATE is one of running,
+exited(CODE), backoff DURATION, crash-loop, gave-up, stopped, foreign, pending
+or orphan (an instance whose spec was deleted, awaiting removal). Env values
+are never shown.`,
+		Example:           "  veloslet status\n  veloslet status web --json",
+		ValidArgsFunction: m.completeUIDs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := m.openDB(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			rows, err := db.FindStatus(cmd.Context(), args...)
+			if err != nil {
+				return err
+			}
+			if len(args) > 0 && len(rows) < len(args) {
+				return fmt.Errorf("%w: no spec or instance for some of %s", store.ErrNotFound, strings.Join(args, ", "))
+			}
+			now := db.Now()
+			if asJSON {
+				return writeStatusJSON(cmd.OutOrStdout(), rows, now)
+			}
+			writeStatusTable(cmd.OutOrStdout(), rows, now)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+// displayState condenses a status row into the STATE column.
+func displayState(r *store.StatusRow, now time.Time) string {
+	wait := r.NextAttemptAt.Time().Sub(now)
+	switch {
+	case r.DesiredState == "deleted":
+		return "orphan"
+	case r.State == string(store.InstanceForeign):
+		return "foreign"
+	case r.State == string(store.InstanceGaveUp):
+		return "gave-up"
+	case r.State == string(store.InstanceExited) && r.CrashLoop:
+		return "crash-loop"
+	case (r.State == string(store.InstanceExited) || r.State == string(store.InstancePending)) && wait > 0:
+		return "backoff " + shortDuration(wait)
+	case r.State == string(store.InstanceExited):
+		if r.ExitCode == nil {
+			return "exited(?)"
+		}
+		return fmt.Sprintf("exited(%d)", *r.ExitCode)
+	}
+	return r.State
+}
+
+// shortDuration prints a duration the way kubectl prints ages: 40s, 5m, 3h, 2d.
+func shortDuration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+func age(r *store.StatusRow, now time.Time) string {
+	t := r.StartedAt.Time()
+	if t.IsZero() || r.State != string(store.InstanceRunning) {
+		t = r.SpecCreatedAt.Time()
+	}
+	if t.IsZero() {
+		return "-"
+	}
+	return shortDuration(now.Sub(t))
+}
+
+func deref[T any](p *T, zero string) string {
+	if p == nil {
+		return zero
+	}
+	return fmt.Sprint(*p)
+}
+
+func writeStatusTable(w io.Writer, rows []*store.StatusRow, now time.Time) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "UID\tDESIRED\tSTATE\tRESTARTS\tAGE\tIMAGE\tLAST EVENT")
+	for _, r := range rows {
+		last := "-"
+		if r.LastEvent != nil {
+			last = fmt.Sprintf("%s %s ago", *r.LastEvent, shortDuration(now.Sub(r.LastEventAt.Time())))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.UID, r.DesiredState, displayState(r, now),
+			r.RestartCount, age(r, now), deref(r.Image, "-"), last)
+	}
+	_ = tw.Flush()
+}
+
+// statusJSON is one row of `status --json`, with times as RFC 3339.
+type statusJSON struct {
+	*store.StatusRow
+	Display       string     `json:"display_state"`
+	NextAttemptAt *time.Time `json:"next_attempt_at"`
+	StartedAt     *time.Time `json:"started_at"`
+	ExitedAt      *time.Time `json:"exited_at"`
+	LastEventAt   *time.Time `json:"last_event_at"`
+}
+
+func timePtr(m store.Millis) *time.Time {
+	if m.Time().IsZero() {
+		return nil
+	}
+	t := m.Time()
+	return &t
+}
+
+func writeStatusJSON(w io.Writer, rows []*store.StatusRow, now time.Time) error {
+	out := make([]statusJSON, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, statusJSON{StatusRow: r, Display: displayState(r, now),
+			NextAttemptAt: timePtr(r.NextAttemptAt), StartedAt: timePtr(r.StartedAt),
+			ExitedAt: timePtr(r.ExitedAt), LastEventAt: timePtr(r.LastEventAt)})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
