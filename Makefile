@@ -3,12 +3,20 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -ldflags "-X main.Version=$(VERSION)"
 GO ?= go
 
-.PHONY: all build test check cross bench clean
+.PHONY: all build demo run test check cross bench clean
 
 all: check test
 
 build:
-	CGO_ENABLED=0 $(GO) build $(LDFLAGS) -o bin/ ./...
+	CGO_ENABLED=0 $(GO) build $(LDFLAGS) -o bin/veloslet ./cmd/veloslet
+
+# A first look with no container runtime: serve on the simulated backend.
+demo: build
+	bash examples/demo.sh
+
+# Serve for real with config.example.toml (podman on Linux, container on macOS).
+run: build
+	bin/veloslet --config config.example.toml serve
 
 test:
 	$(GO) test -race -count=1 ./...

@@ -60,6 +60,9 @@ type PlanInput struct {
 	BrakeSince time.Time
 	// Force ignores the safety brake, on an operator's word.
 	Force bool
+	// FirstPass is set on a supervisor's first pass: recorded instances that
+	// still run are adopted by this process, with an event saying so.
+	FirstPass bool
 }
 
 // Plan is the output of Compute.
@@ -211,6 +214,13 @@ func (p *planner) running(spec *store.Spec, rec *store.Instance, obs *runtime.In
 		}
 		p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next, Events: events,
 			Reason: fmt.Sprintf("record %s instance %s", obs.State, obs.ID)})
+		return
+	}
+	if p.in.FirstPass {
+		reason := fmt.Sprintf("instance %s still %s from before this start", obs.ID, obs.State)
+		next := carry(rec, spec)
+		p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next, Reason: reason,
+			Events: []store.Event{{UID: spec.UID, Kind: store.EventAdopted, Generation: rec.Generation, Reason: reason}}})
 		return
 	}
 	if rec.ConsecutiveFailures > 0 && !rec.StartedAt.Time().IsZero() {

@@ -31,6 +31,7 @@ type Supervisor struct {
 
 	mu         sync.Mutex // one pass at a time, however it is called
 	brakeSince time.Time
+	observedOK bool // a pass of this process has listed the runtime
 }
 
 // New returns a supervisor with the default policy.
@@ -116,6 +117,7 @@ func (s *Supervisor) pass(ctx context.Context, opts PassOptions, res *PassResult
 		s.brakeSince = time.Time{}
 	}
 	res.Failures = s.execute(ctx, res.ID, plan.Actions)
+	s.observedOK = true
 	if res.Failures > 0 {
 		return fmt.Errorf("%d of %d actions failed", res.Failures, len(plan.Actions))
 	}
@@ -135,7 +137,7 @@ func (s *Supervisor) plan(ctx context.Context, force bool) (Plan, PlanInput, err
 	}
 	in := PlanInput{
 		Specs: st.Specs, Records: st.Instances, Observed: observed, StoreID: s.DB.StoreID(),
-		Now: s.now(), Policy: s.Policy, BrakeSince: s.brakeSince, Force: force,
+		Now: s.now(), Policy: s.Policy, BrakeSince: s.brakeSince, Force: force, FirstPass: !s.observedOK,
 	}
 	return Compute(in), in, nil
 }

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/runtime/runtimetest"
+	"github.com/veloslet/veloslet/store/storetest"
 )
 
 func harness(rt *fake.Runtime) *runtimetest.Harness {
@@ -104,5 +106,40 @@ func TestRuntime_Overrides(t *testing.T) {
 	}
 	if _, err := rt.Real().List(context.Background()); err != nil {
 		t.Fatalf("Real() still overridden: %v", err)
+	}
+}
+
+func TestRuntime_Watch(t *testing.T) {
+	rt := fake.New()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := make(chan runtime.Event, 1)
+	done := make(chan error, 1)
+	go func() { done <- rt.Watch(ctx, ch) }()
+	// An exit before the watcher's first look is not reported, so launch and
+	// kill fresh instances until one is, within a deadline.
+	var ev runtime.Event
+	storetest.RetryUntil(t, time.Millisecond, 10*time.Second, func() error {
+		_ = rt.Remove(ctx, "x")
+		if _, err := rt.Run(ctx, runtime.RunSpec{UID: "x", Image: "img", StoreID: "s"}); err != nil {
+			return err
+		}
+		<-time.After(2 * fake.WatchInterval) // give the watcher a look at it running; retried if too short
+		if err := rt.SetExited("x", 9); err != nil {
+			return err
+		}
+		select {
+		case ev = <-ch:
+			return nil
+		case <-time.After(3 * fake.WatchInterval):
+			return errors.New("no died event")
+		}
+	})
+	if ev.Kind != runtime.EventDied || ev.UID != "x" || ev.ExitCode == nil || *ev.ExitCode != 9 {
+		t.Fatalf("event=%+v, want x died with 9", ev)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Watch returned %v after cancel", err)
 	}
 }

@@ -49,6 +49,9 @@ func testAdoptAfterRestart(t *testing.T, e *env) {
 			t.Fatalf("start-up pass after a restart did %s: %v", k, kinds(evs, ""))
 		}
 	}
+	if got := kinds(evs, "a"); !slices.Equal(got, []store.EventKind{store.EventAdopted}) {
+		t.Fatalf("a events=%v at start-up, want adopted", got)
+	}
 	after := e.list()
 	for uid, in := range before {
 		if after[uid].ID != in.ID {
