@@ -29,14 +29,10 @@ func ParseSchedule(spec string) (cron.Schedule, error) {
 	// cron accepts "@every -1s" and quietly runs it every second; refuse it.
 	if d, ok := strings.CutPrefix(spec, "@every "); ok {
 		if dur, err := time.ParseDuration(d); err == nil && dur <= 0 {
-			return nil, fmt.Errorf("schedule %q: the interval must be positive", spec)
+			return nil, errors.New("the interval must be positive")
 		}
 	}
-	s, err := scheduleParser.Parse(spec)
-	if err != nil {
-		return nil, fmt.Errorf("schedule %q: %w", spec, err)
-	}
-	return s, nil
+	return scheduleParser.Parse(spec)
 }
 
 var scheduleParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom |
@@ -97,7 +93,7 @@ func (sc *Scheduler) Start() error {
 		cron.WithChain(cron.Recover(cronLogger{sc.Logger}), cron.SkipIfStillRunning(cronLogger{sc.Logger})))
 	sched, err := ParseSchedule(sc.Schedule)
 	if err != nil {
-		return err
+		return fmt.Errorf("schedule %q: %w", sc.Schedule, err)
 	}
 	c.Schedule(sched, cron.FuncJob(func() { sc.Trigger(store.TriggerSchedule) })) // wrapped by the chain above
 	auxCtx, cancelAux := context.WithCancel(context.Background())

@@ -28,6 +28,10 @@ type Supervisor struct {
 	// Now returns the current time; it defaults to the store's clock so that
 	// tests move one clock for both.
 	Now func() time.Time
+	// AdoptOnStart makes the first pass record an adopted event for every
+	// recorded instance still running: what a daemon does when it starts.
+	// One-off passes from the CLI leave it off.
+	AdoptOnStart bool
 
 	mu         sync.Mutex // one pass at a time, however it is called
 	brakeSince time.Time
@@ -137,7 +141,7 @@ func (s *Supervisor) plan(ctx context.Context, force bool) (Plan, PlanInput, err
 	}
 	in := PlanInput{
 		Specs: st.Specs, Records: st.Instances, Observed: observed, StoreID: s.DB.StoreID(),
-		Now: s.now(), Policy: s.Policy, BrakeSince: s.brakeSince, Force: force, FirstPass: !s.observedOK,
+		Now: s.now(), Policy: s.Policy, BrakeSince: s.brakeSince, Force: force, FirstPass: s.AdoptOnStart && !s.observedOK,
 	}
 	return Compute(in), in, nil
 }

@@ -164,7 +164,7 @@ func (m *Main) openDB(ctx context.Context, mustExist bool) (*store.DB, error) {
 	path := m.Config.Store.Path
 	if mustExist {
 		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("no database at %s (apply a spec or run serve first): %w", path, err)
+			return nil, usageError{fmt.Errorf("no database at %s (apply a spec or run serve first; or check --db): %w", path, err)}
 		}
 	}
 	db, err := store.Open(ctx, path)

@@ -243,9 +243,9 @@ func (c *Config) Validate() error {
 	case !slices.Contains([]string{"text", "json"}, c.Log.Format):
 		return bad("log.format", c.Log.Format, "must be text or json")
 	}
-	for key, spec := range map[string]string{"reconcile.schedule": c.Reconcile.Schedule, "retention.schedule": c.Retention.Schedule} {
-		if _, err := supervisor.ParseSchedule(spec); err != nil {
-			return bad(key, spec, "not a cron spec: "+oneLine(errors.Unwrap(err).Error()))
+	for _, kv := range [][2]string{{"reconcile.schedule", c.Reconcile.Schedule}, {"retention.schedule", c.Retention.Schedule}} {
+		if _, err := supervisor.ParseSchedule(kv[1]); err != nil {
+			return bad(kv[0], kv[1], "not a cron spec: "+oneLine(err.Error()))
 		}
 	}
 	if err := c.Policy().Validate(); err != nil {

@@ -67,6 +67,7 @@ func (m *Main) serve(ctx context.Context) error {
 
 	sup := supervisor.New(db, rt)
 	sup.Policy, sup.Concurrency, sup.Logger = m.Config.Policy(), m.Config.Reconcile.Concurrency, log
+	sup.AdoptOnStart = true
 	m.Supervisor = sup
 	sc := supervisor.NewScheduler(sup)
 	sc.Schedule, sc.WatchInterval, sc.Logger = m.Config.Reconcile.Schedule, time.Duration(m.Config.Reconcile.WatchInterval), log
@@ -152,4 +153,3 @@ func (m *Main) retentionJob(db *store.DB, log *slog.Logger) supervisor.Job {
 		return err
 	}}
 }
-

@@ -91,6 +91,7 @@ func (e *env) start() {
 	e.db, e.rt, e.dead = db, &hooked{Runtime: e.h.Runtime}, false
 	e.sup = supervisor.New(db, e.rt)
 	e.sup.Concurrency = 2
+	e.sup.AdoptOnStart = true
 	e.sup.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 

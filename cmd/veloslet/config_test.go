@@ -1,0 +1,95 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/BurntSushi/toml"
+)
+
+// TestConfig_Example loads config.example.toml: it must parse, validate, hold
+// exactly the defaults, and mention every key.
+func TestConfig_Example(t *testing.T) {
+	cfg, err := ReadConfigFile("../../config.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := DefaultConfig(); !reflect.DeepEqual(cfg, want) {
+		t.Fatalf("config.example.toml differs from DefaultConfig:\n got %+v\nwant %+v", cfg, want)
+	}
+	text, _ := os.ReadFile("../../config.example.toml")
+	var all map[string]any
+	var buf strings.Builder
+	if err := toml.NewEncoder(&buf).Encode(DefaultConfig()); err != nil {
+		t.Fatal(err)
+	}
+	md, err := toml.Decode(buf.String(), &all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range md.Keys() {
+		want := key[len(key)-1] + " ="
+		if md.Type(key...) == "Hash" {
+			want = "[" + key.String() + "]"
+		}
+		if !strings.Contains(string(text), want) {
+			t.Errorf("config.example.toml does not document %s", key)
+		}
+	}
+}
+
+func TestParseConfig_Errors(t *testing.T) {
+	for _, tc := range []struct {
+		name, toml string
+		want       []string // substrings of the error
+	}{
+		{"UnknownKey", "[reconcile]\nschedul = \"@every 1s\"", []string{"unknown key", "reconcile.schedul"}},
+		{"UnknownSection", "[reconcil]\nschedule = \"@every 1s\"", []string{"unknown key", "reconcil"}},
+		{"BadCron", "[reconcile]\nschedule = \"every ten seconds\"", []string{"reconcile.schedule", "every ten seconds"}},
+		{"NegativeEvery", "[reconcile]\nschedule = \"@every -5s\"", []string{"reconcile.schedule", "-5s"}},
+		{"BadDuration", "[runtime]\ncall_timeout = \"soon\"", []string{"soon", "duration"}},
+		{"ZeroTimeout", "[runtime]\ncall_timeout = \"0s\"", []string{"runtime.call_timeout", "0s"}},
+		{"BadBackend", "[runtime]\nbackend = \"docker\"", []string{"runtime.backend", "docker"}},
+		{"BadPrefix", "[runtime]\nname_prefix = \"-x\"", []string{"runtime.name_prefix", "-x"}},
+		{"LongPrefix", "[runtime]\nname_prefix = \"a-very-long-prefix-\"", []string{"runtime.name_prefix"}},
+		{"BadLevel", "[log]\nlevel = \"loud\"", []string{"log.level", "loud"}},
+		{"BadConcurrency", "[reconcile]\nconcurrency = 0", []string{"reconcile.concurrency", "0"}},
+		{"BadBackoff", "[restart]\nbackoff_max = \"1s\"", []string{"restart.backoff_max", "1s"}},
+		{"BadJitter", "[restart]\njitter = 2.0", []string{"restart.jitter", "2"}},
+		{"WrongType", "[reconcile]\nconcurrency = \"four\"", []string{"concurrency"}},
+		{"Syntax", "[reconcile\nschedule = 1", []string{"line 2", "table name"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseConfig(strings.NewReader(tc.toml))
+			if !errors.Is(err, ErrConfig) {
+				t.Fatalf("err=%v, want ErrConfig", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error spans lines: %q", err)
+			}
+		})
+	}
+}
+
+func TestParseMemory(t *testing.T) {
+	for in, want := range map[string]int64{
+		"512M": 512 << 20, "1G": 1 << 30, "1.5GiB": 3 << 29, "1048576": 1 << 20, "64k": 64 << 10, "2MB": 2 << 20,
+	} {
+		if got, err := ParseMemory(in); err != nil || got != want {
+			t.Errorf("ParseMemory(%q)=%d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "M", "-1G", "12X", "1Q", "NaN", "2P"} {
+		if _, err := ParseMemory(in); err == nil {
+			t.Errorf("ParseMemory(%q) accepted", in)
+		}
+	}
+}
