@@ -41,7 +41,8 @@ type testEnv struct {
 	host   string // the fake's state file
 }
 
-func newTestEnv(t *testing.T, extra string) *testEnv {
+// newTestEnv writes a config; extra goes into [reconcile], fakeExtra into [runtime.fake].
+func newTestEnv(t *testing.T, extra string, fakeExtra ...string) *testEnv {
 	t.Helper()
 	dir := t.TempDir()
 	e := &testEnv{t: t, dir: dir, config: filepath.Join(dir, "veloslet.toml"),
@@ -52,9 +53,10 @@ path = %q
 backend = "fake"
 [runtime.fake]
 state_file = %q
+%s
 [reconcile]
 watch_interval = "100ms"
-%s`, e.db, e.host, extra)
+%s`, e.db, e.host, strings.Join(fakeExtra, "\n"), extra)
 	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/fake"
+	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/store/storetest"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while a process writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// daemon is a running `veloslet serve`.
+type daemon struct {
+	cmd    *exec.Cmd
+	stderr *syncBuffer
+	done   chan error
+}
+
+func (e *testEnv) serve() *daemon {
+	e.t.Helper()
+	d := &daemon{cmd: e.command("serve"), stderr: &syncBuffer{}, done: make(chan error, 1)}
+	d.cmd.Stderr = d.stderr
+	if err := d.cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	go func() { d.done <- d.cmd.Wait() }()
+	e.t.Cleanup(func() {
+		_ = d.cmd.Process.Kill()
+		<-d.done
+		if e.t.Failed() {
+			e.t.Logf("serve log:\n%s", d.stderr.String())
+		}
+	})
+	return d
+}
+
+// wait waits for the process to exit and returns its exit code.
+func (d *daemon) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case err := <-d.done:
+		d.done <- err // for the cleanup
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not exit; log:\n%s", d.stderr.String())
+		return -1
+	}
+}
+
+func poll(t *testing.T, fn func() error) {
+	t.Helper()
+	storetest.RetryUntil(t, 20*time.Millisecond, 30*time.Second, fn)
+}
+
+// host opens the env's simulated host, as another process would.
+func (e *testEnv) hostList() []runtime.Instance {
+	e.t.Helper()
+	rt, err := fake.Open(e.host)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	list, err := rt.List(context.Background())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return list
+}
+
+func (e *testEnv) waitRunning(n int) []runtime.Instance {
+	e.t.Helper()
+	var list []runtime.Instance
+	poll(e.t, func() error {
+		list = e.hostList()
+		running := 0
+		for _, in := range list {
+			if in.State == runtime.StateRunning {
+				running++
+			}
+		}
+		if running != n || len(list) != n {
+			return fmt.Errorf("%d running of %d listed, want %d", running, len(list), n)
+		}
+		return nil
+	})
+	return list
+}
+
+// openDB opens the env's database from the test, as an operator's sqlite3 would.
+func (e *testEnv) openDB() *store.DB {
+	return storetest.MustOpenDBAt(e.t, e.db)
+}
+
+func (e *testEnv) waitPass(db *store.DB, trigger store.Trigger) {
+	e.t.Helper()
+	poll(e.t, func() error {
+		p, err := db.LastPass(context.Background())
+		if err != nil {
+			return err
+		}
+		for id := p.ID; id > 0; id-- {
+			q, err := db.FindPassByID(context.Background(), id)
+			if err == nil && q.Trigger == trigger && !q.FinishedAt.Time().IsZero() {
+				return nil
+			}
+		}
+		return fmt.Errorf("no finished %s pass yet", trigger)
+	})
+}
+
+func specsJSON(n int) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"uid": "s%03d", "image": "busybox", "command": ["sleep", "infinity"]}`, i)
+	}
+	return b.String() + "]"
+}
+
+func TestServe_SecondDaemonRefused(t *testing.T) {
+	e := newTestEnv(t, "")
+	first := e.serve()
+	db := e.openDB()
+	e.waitPass(db, store.TriggerStartup)
+	second := e.serve()
+	if code := second.wait(t); code != ExitUsage {
+		t.Fatalf("second serve exit %d, want %d", code, ExitUsage)
+	}
+	msg := second.stderr.String()
+	if want := fmt.Sprintf("pid %d", first.cmd.Process.Pid); !strings.Contains(msg, want) {
+		t.Fatalf("second serve's error does not name %q: %s", want, msg)
+	}
+}
+
+// TestServe_SIGTERMKeepsInstances stops the daemon with SIGTERM: instances
+// keep running, and the next daemon adopts them rather than launching.
+func TestServe_SIGTERMKeepsInstances(t *testing.T) {
+	e := newTestEnv(t, "")
+	e.mustRun(specsJSON(3), "apply", "-f", "-")
+	d := e.serve()
+	before := e.waitRunning(3)
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := d.wait(t); code != 0 {
+		t.Fatalf("exit %d after SIGTERM, want 0; log:\n%s", code, d.stderr.String())
+	}
+	if !strings.Contains(d.stderr.String(), "instances keep running") {
+		t.Errorf("no shutdown message in the log:\n%s", d.stderr.String())
+	}
+	after := e.waitRunning(3)
+	for i := range before {
+		if after[i].ID != before[i].ID {
+			t.Fatalf("instance %s replaced by %s across SIGTERM", before[i].ID, after[i].ID)
+		}
+	}
+	db := e.openDB()
+	evs, _ := db.FindEvents(context.Background(), store.EventFilter{})
+	last := evs[len(evs)-1].ID
+	e.serve()
+	poll(t, func() error {
+		evs, _ := db.FindEvents(context.Background(), store.EventFilter{AfterID: last, Kind: store.EventAdopted})
+		if len(evs) != 3 {
+			return fmt.Errorf("%d adopted events, want 3", len(evs))
+		}
+		return nil
+	})
+	for _, kind := range []store.EventKind{store.EventLaunched, store.EventRelaunched} {
+		if evs, _ := db.FindEvents(context.Background(), store.EventFilter{AfterID: last, Kind: kind}); len(evs) != 0 {
+			t.Fatalf("%d %s events after the restart, want 0", len(evs), kind)
+		}
+	}
+}
+
+// TestServe_ApplyTriggersPass shows that an apply from another process is
+// picked up through the data_version watch, with cron set to an hour.
+func TestServe_ApplyTriggersPass(t *testing.T) {
+	e := newTestEnv(t, "schedule = \"@every 1h\"\n")
+	e.serve()
+	db := e.openDB()
+	e.waitPass(db, store.TriggerStartup)
+	start := time.Now()
+	cmd := e.command("apply", "-f", "-")
+	cmd.Stdin = strings.NewReader(`{"uid": "a", "image": "busybox"}`)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("apply: %v: %s", err, out)
+	}
+	e.waitRunning(1)
+	t.Logf("apply to running instance: %s", time.Since(start))
+	e.waitPass(db, store.TriggerChange)
+}
+
+func TestServe_SIGHUPAndReconcile(t *testing.T) {
+	e := newTestEnv(t, "schedule = \"@every 1h\"\n")
+	d := e.serve()
+	db := e.openDB()
+	e.waitPass(db, store.TriggerStartup)
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	e.waitPass(db, store.TriggerManual)
+	out, err := e.command("reconcile").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "by the daemon") {
+		t.Fatalf("reconcile through the daemon: %v:\n%s", err, out)
+	}
+}
+
+// TestServe_SIGKILLWhileConverging kills the daemon in the middle of
+// launching 50 specs on a slow simulated runtime, starts it again, and checks
+// that it converges: one running instance per uid, no orphans, every spec kept.
+func TestServe_SIGKILLWhileConverging(t *testing.T) {
+	e := newTestEnv(t, "concurrency = 2\n", `latency = "40ms"`)
+	e.mustRun(specsJSON(50), "apply", "-f", "-")
+	d := e.serve()
+	poll(t, func() error {
+		if n := len(e.hostList()); n < 5 {
+			return fmt.Errorf("%d launched", n)
+		}
+		return nil
+	})
+	if err := d.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	d.wait(t)
+	n := len(e.hostList())
+	if n >= 50 {
+		t.Fatalf("the daemon finished converging (%d) before it was killed; the test proves nothing", n)
+	}
+	t.Logf("killed with %d of 50 launched", n)
+	e.serve()
+	list := e.waitRunning(50)
+	db := e.openDB()
+	seen := map[string]bool{}
+	for _, in := range list {
+		if seen[in.UID] || in.StoreID() != db.StoreID() {
+			t.Fatalf("duplicate or foreign instance %+v", in)
+		}
+		seen[in.UID] = true
+	}
+	specs, _ := db.FindSpecs(context.Background())
+	if len(specs) != 50 {
+		t.Fatalf("%d specs after the crash, want 50", len(specs))
+	}
+	for _, s := range specs {
+		if !seen[s.UID] {
+			t.Fatalf("%s not running", s.UID)
+		}
+	}
+}
