@@ -27,7 +27,13 @@ func (m *Main) newSupervisor(ctx context.Context) (*supervisor.Supervisor, error
 		return nil, err
 	}
 	sup := supervisor.New(db, rt)
-	sup.Policy, sup.Concurrency, sup.Logger = m.Config.Policy(), m.Config.Reconcile.Concurrency, m.Logger
+	sup.Policy, sup.Concurrency = m.Config.Policy(), m.Config.Reconcile.Concurrency
+	// A one-off pass prints its outcome; its log carries only warnings.
+	lc := m.Config.Log
+	if lc.Level == "debug" || lc.Level == "info" {
+		lc.Level = "warn"
+	}
+	sup.Logger = newLogger(m.Stderr, lc)
 	return sup, nil
 }
 

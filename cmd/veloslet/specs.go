@@ -156,7 +156,13 @@ func (m *Main) desiredCommand(verb string, state store.DesiredState) *cobra.Comm
 			if err != nil {
 				return err
 			}
-			printResults(cmd.OutOrStdout(), results)
+			for _, r := range results {
+				note := ""
+				if r.Outcome == store.Unchanged {
+					note = " (already)"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s desired state %s%s\n", r.UID, state, note)
+			}
 			return nil
 		},
 	}
