@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -132,9 +133,21 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("read schema version: %w", translate(err))
 	}
 	sources := p.ListSources()
-	if latest := sources[len(sources)-1].Version; current > latest {
+	latest := sources[len(sources)-1].Version
+	if current > latest {
 		return fmt.Errorf("%w: file is at version %d, this build knows up to %d", ErrNewerSchema, current, latest)
 	}
+	if current == latest {
+		return nil
+	}
+	// goose reads the version outside the migration's transaction, so two
+	// processes opening a new file at once (serve and apply) would both run
+	// migration 1. A file lock makes the second wait and then find nothing to do.
+	l := flock.New(db.path+".migrate-lock", flock.SetPermissions(0o600))
+	if err := l.Lock(); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	defer func() { _ = l.Unlock() }()
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", translate(err))
 	}

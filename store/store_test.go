@@ -138,3 +138,33 @@ func TestSchema_RefusesBadRowsFromSQLite3(t *testing.T) {
 		}
 	})
 }
+
+// TestOpen_Concurrent opens one new file from several goroutines at once, as
+// `serve` and `apply` started together do: every Open must succeed.
+func TestOpen_Concurrent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v.db")
+	errs := make(chan error, 8)
+	ids := make(chan string, 8)
+	for range 8 {
+		go func() {
+			db, err := store.Open(context.Background(), path)
+			if err == nil {
+				ids <- db.StoreID()
+				err = db.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(ids)
+	first := <-ids
+	for id := range ids {
+		if id != first {
+			t.Fatalf("store ids %s and %s for one file", first, id)
+		}
+	}
+}
