@@ -45,7 +45,7 @@ echo "  VELOSLET_CONFIG=$dir/veloslet.toml $bin events --follow"
 echo "  sqlite3 $dir/veloslet.db 'SELECT * FROM status'"
 echo
 
-victims=(web worker-1 worker-2 nightly-report web worker-1)
+victims=(web worker-2 worker-2 nightly-report worker-2 worker-1)
 codes=(137 1 3 0 1 0)
 end=$((SECONDS + seconds))
 i=0

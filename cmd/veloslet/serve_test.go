@@ -53,7 +53,9 @@ func (e *testEnv) serve() *daemon {
 	go func() { d.done <- d.cmd.Wait() }()
 	e.t.Cleanup(func() {
 		_ = d.cmd.Process.Kill()
-		<-d.done
+		if err := <-d.done; err != nil {
+			e.t.Logf("serve ended: %v", err) // killed on purpose at cleanup
+		}
 		if e.t.Failed() {
 			e.t.Logf("serve log:\n%s", d.stderr.String())
 		}
