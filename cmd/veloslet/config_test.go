@@ -93,3 +93,20 @@ func TestParseMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveBackend_AutoNeverFallsBack shows that "auto" with no runtime CLI
+// anywhere is an error naming what it looked for, never the fake.
+func TestResolveBackend_AutoNeverFallsBack(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	c := DefaultConfig().Runtime
+	c.Podman.Binary, c.Apple.Binary = "no-such-runtime-cli", "no-such-runtime-cli"
+	backend, err := resolveBackend(c)
+	if !errors.Is(err, errNoRuntime) || backend != "" {
+		t.Fatalf("backend=%q err=%v, want errNoRuntime", backend, err)
+	}
+	for _, want := range []string{"no-such-runtime-cli", "$PATH", "runtime.backend"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+}

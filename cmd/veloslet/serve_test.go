@@ -285,3 +285,34 @@ func TestServe_SIGKILLWhileConverging(t *testing.T) {
 		}
 	}
 }
+
+func TestEvents_Follow(t *testing.T) {
+	e := newTestEnv(t, "")
+	e.mustRun(`{"uid": "a", "image": "x"}`, "apply", "-f", "-")
+	out := &syncBuffer{}
+	cmd := e.command("events", "--follow", "--json")
+	cmd.Stdout = out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	poll(t, func() error {
+		if !strings.Contains(out.String(), `"kind":"spec_created"`) {
+			return errors.New("no spec_created yet")
+		}
+		return nil
+	})
+	e.mustRun("", "delete", "a") // written after follow started
+	poll(t, func() error {
+		if !strings.Contains(out.String(), `"kind":"spec_deleted"`) {
+			return errors.New("new event not followed yet")
+		}
+		return nil
+	})
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("events --follow after SIGINT: %v", err)
+	}
+}
