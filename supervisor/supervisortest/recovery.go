@@ -68,7 +68,6 @@ func testAdoptAfterRestart(t *testing.T, e *env) {
 func testExitedWhileDown(t *testing.T, e *env) {
 	e.apply(e.specs("a", "b")...)
 	e.pass()
-	old := e.list()["a"].ID
 	e.crash()
 	e.exit("a", 2)
 	e.start()
@@ -76,10 +75,8 @@ func testExitedWhileDown(t *testing.T, e *env) {
 	if !has(evs, "a", store.EventExited) || !has(evs, "a", store.EventRelaunched) {
 		t.Fatalf("events=%v, want a exited and relaunched", kinds(evs, ""))
 	}
-	in := e.h.WaitState(t, "a", runtime.StateRunning)
-	if in.ID == old {
-		t.Fatalf("a still the exited instance %s", old)
-	}
+	// Some runtimes reuse the name as the id (Apple's), so the state tells.
+	e.h.WaitState(t, "a", runtime.StateRunning)
 }
 
 // 3. A spec deleted while veloslet was down: its instance is removed.

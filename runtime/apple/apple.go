@@ -1,0 +1,263 @@
+// Package apple drives Apple's `container` CLI (one micro-VM per container).
+// It runs the configured binary with exec, never through a shell, each call
+// under a deadline, and turns the CLI's failures into runtime errors in one
+// place. It has no darwin-only code, so it builds and is tested on Linux
+// against an emulator of the CLI (see the emulator folder).
+package apple
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/veloslet/veloslet/runtime"
+)
+
+var _ runtime.Runtime = (*Runtime)(nil)
+
+// Defaults for Runtime's fields.
+const (
+	DefaultBinary      = "container"
+	DefaultCallTimeout = 30 * time.Second
+	DefaultRunTimeout  = 5 * time.Minute
+	DefaultStopTimeout = 10 * time.Second
+	// MaxNameLen is the longest container name the CLI accepts.
+	MaxNameLen = 63
+)
+
+// namePattern is the CLI's rule for container names.
+var namePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
+
+// CommandError is a CLI call that failed: its arguments, exit code and
+// trimmed stderr. Env values are never in Args (see redact).
+type CommandError struct {
+	Args     []string
+	ExitCode int
+	Stderr   string
+}
+
+func (e *CommandError) Error() string {
+	return fmt.Sprintf("container %s: exit %d: %s", strings.Join(e.Args, " "), e.ExitCode, e.Stderr)
+}
+
+// runner runs the CLI; tests substitute recorded output.
+type runner func(ctx context.Context, binary string, args []string) (stdout, stderr []byte, code int, err error)
+
+// Runtime is the Apple container backend.
+type Runtime struct {
+	Binary      string
+	Prefix      string
+	CallTimeout time.Duration // every call but run
+	RunTimeout  time.Duration // run, which may pull an image
+	StopTimeout time.Duration // grace before SIGKILL, passed as `stop -t`
+	// Env is added to the CLI's environment.
+	Env []string
+
+	run runner
+
+	mu      sync.Mutex
+	version *semver // detected on first use; nil until then
+}
+
+// New returns a backend for the binary (DefaultBinary if empty).
+func New(binary string) *Runtime {
+	if binary == "" {
+		binary = DefaultBinary
+	}
+	r := &Runtime{Binary: binary, Prefix: runtime.DefaultNamePrefix, CallTimeout: DefaultCallTimeout,
+		RunTimeout: DefaultRunTimeout, StopTimeout: DefaultStopTimeout}
+	r.run = r.execRun
+	return r
+}
+
+func (r *Runtime) execRun(ctx context.Context, binary string, args []string) ([]byte, []byte, int, error) {
+	cmd := exec.CommandContext(ctx, binary, args...)
+	if len(r.Env) > 0 {
+		cmd.Env = append(cmd.Environ(), r.Env...)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.WaitDelay = time.Second // a CLI that leaves children holding its pipes cannot hang us
+	err := cmd.Run()
+	if err == nil {
+		return stdout.Bytes(), stderr.Bytes(), 0, nil
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ctx.Err() == nil {
+		return stdout.Bytes(), stderr.Bytes(), ee.ExitCode(), nil
+	}
+	return stdout.Bytes(), stderr.Bytes(), -1, err
+}
+
+// call runs one CLI command under timeout and returns stdout, or an error
+// already translated into runtime's sentinels.
+func (r *Runtime) call(ctx context.Context, timeout time.Duration, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	stdout, stderr, code, err := r.run(ctx, r.Binary, args)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("container %s: no answer within %s: %w", args[0], timeout, ctx.Err())
+		}
+		return nil, fmt.Errorf("container %s: %w", args[0], err)
+	}
+	if code != 0 {
+		return nil, translate(&CommandError{Args: redact(args), ExitCode: code, Stderr: trim(stderr)})
+	}
+	return stdout, nil
+}
+
+// translate maps CLI failures onto runtime's errors. The CLI reports them
+// only as text, so this is the one place that reads it.
+func translate(e *CommandError) error {
+	s := e.Stderr
+	switch {
+	case strings.Contains(s, "XPC connection error"), strings.Contains(s, "apiserver is not running"):
+		return fmt.Errorf("%w: runtime not started: run `container system start`: %w", runtime.ErrUnavailable, e)
+	case strings.Contains(s, "already exists"):
+		return fmt.Errorf("%w: %w", runtime.ErrExists, e)
+	case strings.Contains(s, "notFound"), strings.Contains(s, "not found"):
+		return fmt.Errorf("%w: %w", runtime.ErrNotFound, e)
+	}
+	return e
+}
+
+func trim(b []byte) string {
+	s := strings.Join(strings.Fields(string(b)), " ")
+	if len(s) > 500 {
+		s = s[:500] + "…"
+	}
+	return s
+}
+
+// redact hides env values in logged arguments: they often hold secrets.
+func redact(args []string) []string {
+	out := slices.Clone(args)
+	for i := 1; i < len(out); i++ {
+		if out[i-1] == "--env" || out[i-1] == "-e" {
+			if k, _, ok := strings.Cut(out[i], "="); ok {
+				out[i] = k + "=…"
+			}
+		}
+	}
+	return out
+}
+
+// Run launches spec as "<prefix><uid>" with `container run --detach`.
+func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error) {
+	if err := spec.Check(); err != nil {
+		return "", err
+	}
+	name := runtime.Name(r.Prefix, spec.UID)
+	if len(name) > MaxNameLen || !namePattern.MatchString(name) {
+		return "", fmt.Errorf("%w: name %q: must match %s and be at most %d characters",
+			runtime.ErrInvalid, name, namePattern, MaxNameLen)
+	}
+	v, err := r.detectVersion(ctx)
+	if err != nil {
+		return "", err
+	}
+	out, err := r.call(ctx, r.RunTimeout, runArgs(name, spec, v)...)
+	if err != nil {
+		return "", err
+	}
+	id := strings.TrimSpace(string(out))
+	if id == "" {
+		id = name // the id equals the name
+	}
+	return runtime.InstanceID(id), nil
+}
+
+// runArgs builds `run`: every option before the image, since everything after
+// the image goes to the container.
+func runArgs(name string, spec runtime.RunSpec, v *semver) []string {
+	args := []string{"run", "--detach", "--name", name}
+	labels := spec.AllLabels()
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		args = append(args, "--label", k+"="+labels[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(spec.Env)) {
+		args = append(args, "--env", k+"="+spec.Env[k])
+	}
+	if spec.CPUs > 0 {
+		args = append(args, "--cpus", strconv.Itoa(int(math.Ceil(spec.CPUs)))) // the CLI takes whole CPUs
+	}
+	if spec.Memory > 0 {
+		const mib = 1 << 20 // the CLI's granularity
+		args = append(args, "--memory", strconv.FormatInt((spec.Memory+mib-1)/mib, 10)+"M")
+	}
+	if v.less(semver{0, 7, 0}) {
+		args = append(args, "--disable-progress-updates") // renamed --progress in 0.7
+	} else {
+		args = append(args, "--progress", "none")
+	}
+	args = append(args, spec.Image)
+	return append(args, spec.Command...)
+}
+
+// Stop stops uid's container. A missing one is not an error, whatever the
+// version's wording (up to 0.10 it exits 0 silently; from 0.11 it fails).
+func (r *Runtime) Stop(ctx context.Context, uid string) error {
+	secs := strconv.Itoa(int(max(r.StopTimeout, time.Second) / time.Second))
+	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "stop", "-t", secs, runtime.Name(r.Prefix, uid))
+	if errors.Is(err, runtime.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// Remove deletes uid's container, forcing a running one. A missing one is not an error.
+func (r *Runtime) Remove(ctx context.Context, uid string) error {
+	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "delete", "--force", runtime.Name(r.Prefix, uid))
+	if errors.Is(err, runtime.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// List returns our containers, from `container list --all --format json`.
+func (r *Runtime) List(ctx context.Context) ([]runtime.Instance, error) {
+	out, err := r.call(ctx, r.CallTimeout, "list", "--all", "--format", "json")
+	if err != nil {
+		return nil, err
+	}
+	return ParseList(out, r.Prefix)
+}
+
+// Version returns the CLI's version, "unknown" for builds that print none.
+func (r *Runtime) Version(ctx context.Context) (string, error) {
+	out, err := r.call(ctx, r.CallTimeout, "--version")
+	if err != nil {
+		return "", err
+	}
+	v := parseVersion(string(out))
+	r.mu.Lock()
+	r.version = &v
+	r.mu.Unlock()
+	return v.String(), nil
+}
+
+func (r *Runtime) detectVersion(ctx context.Context) (*semver, error) {
+	r.mu.Lock()
+	v := r.version
+	r.mu.Unlock()
+	if v != nil {
+		return v, nil
+	}
+	if _, err := r.Version(ctx); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.version, nil
+}

@@ -1,0 +1,154 @@
+package apple_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/apple"
+	"github.com/veloslet/veloslet/runtime/apple/appletest"
+	"github.com/veloslet/veloslet/runtime/runtimetest"
+	"github.com/veloslet/veloslet/supervisor/supervisortest"
+)
+
+func TestContract_Emulator(t *testing.T) {
+	for _, v := range appletest.Versions {
+		t.Run(v, func(t *testing.T) {
+			runtimetest.RunContract(t, func(t *testing.T) *runtimetest.Harness { return appletest.Harness(t, v) })
+		})
+	}
+}
+
+func TestCrashRecovery_Emulator(t *testing.T) {
+	for _, v := range appletest.Versions {
+		t.Run(v, func(t *testing.T) {
+			supervisortest.RunCrashRecovery(t, func(t *testing.T) *runtimetest.Harness { return appletest.Harness(t, v) })
+		})
+	}
+}
+
+// inspect returns the emulator's record of a container, as `container inspect` prints it.
+func inspect(t *testing.T, rt *apple.Runtime, name string) map[string]any {
+	t.Helper()
+	cmd := exec.Command(rt.Binary, "inspect", name)
+	cmd.Env = append(cmd.Environ(), rt.Env...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("inspect: %v", err)
+	}
+	var objs []map[string]any
+	if err := json.Unmarshal(out, &objs); err != nil || len(objs) != 1 {
+		t.Fatalf("inspect output %s: %v", out, err)
+	}
+	return objs[0]["configuration"].(map[string]any)
+}
+
+func strs(v any) []string {
+	var out []string
+	for _, x := range v.([]any) {
+		out = append(out, x.(string))
+	}
+	return out
+}
+
+// TestRun_ArgumentsStayArguments: arguments that look like flags, and env
+// values with '=', spaces and newlines, reach the container intact.
+func TestRun_ArgumentsStayArguments(t *testing.T) {
+	for _, v := range []string{"0.6.0", "1.2.2"} {
+		t.Run(v, func(t *testing.T) {
+			rt, _ := appletest.New(t, v)
+			spec := runtime.RunSpec{UID: "args", Image: "alpine", StoreID: "s",
+				Command: []string{"--privileged", "-v", "/:/host", "--name", "evil"},
+				Env:     map[string]string{"A": "x=y", "B": "two words", "C": "line1\nline2", "D": "--rm"},
+				Memory:  300 << 20, CPUs: 1.5}
+			if _, err := rt.Run(context.Background(), spec); err != nil {
+				t.Fatal(err)
+			}
+			cfg := inspect(t, rt, "velos-args")
+			proc := cfg["initProcess"].(map[string]any)
+			if got := append([]string{proc["executable"].(string)}, strs(proc["arguments"])...); !slices.Equal(got, spec.Command) {
+				t.Errorf("container command %q, want %q", got, spec.Command)
+			}
+			env := strs(proc["environment"])
+			for _, want := range []string{"A=x=y", "B=two words", "C=line1\nline2", "D=--rm"} {
+				if !slices.Contains(env, want) {
+					t.Errorf("environment %q lacks %q", env, want)
+				}
+			}
+			res := cfg["resources"].(map[string]any)
+			if res["memoryInBytes"].(float64) != 300<<20 || res["cpus"].(float64) < 2 {
+				t.Errorf("resources=%v, want 300 MiB and 2 CPUs (rounded up)", res)
+			}
+		})
+	}
+}
+
+func TestRun_RefusesFlagsAndLongNames(t *testing.T) {
+	rt, _ := appletest.New(t, "1.2.2")
+	rt.Prefix = "a-long-prefix--"
+	spec := runtime.RunSpec{UID: strings.Repeat("u", 49), Image: "alpine", StoreID: "s"}
+	if _, err := rt.Run(context.Background(), spec); !errors.Is(err, runtime.ErrInvalid) {
+		t.Fatalf("64-character name: err=%v, want ErrInvalid", err)
+	}
+	for _, img := range []string{"-v", "--privileged", "-"} {
+		spec := runtime.RunSpec{UID: "x", Image: img, StoreID: "s"}
+		if _, err := rt.Run(context.Background(), spec); !errors.Is(err, runtime.ErrInvalid) {
+			t.Errorf("image %q: err=%v, want ErrInvalid", img, err)
+		}
+	}
+}
+
+func TestRuntime_ServiceDown(t *testing.T) {
+	rt, _ := appletest.New(t, "1.2.2")
+	rt.Env = append(rt.Env, "CONTAINER_EMU_DOWN=1")
+	_, err := rt.List(context.Background())
+	if !errors.Is(err, runtime.ErrUnavailable) || !strings.Contains(err.Error(), "container system start") {
+		t.Fatalf("err=%v, want ErrUnavailable telling to run `container system start`", err)
+	}
+	var ce *apple.CommandError
+	if !errors.As(err, &ce) || ce.ExitCode != 1 {
+		t.Fatalf("err=%v, want a CommandError with exit code 1", err)
+	}
+}
+
+func TestRuntime_HungCLI(t *testing.T) {
+	rt, _ := appletest.New(t, "1.2.2")
+	rt.Env = append(rt.Env, "CONTAINER_EMU_HANG=list")
+	rt.CallTimeout = 300 * time.Millisecond
+	start := time.Now()
+	_, err := rt.List(context.Background())
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err=%v, want the deadline", err)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("a hung CLI held List for %s", d)
+	}
+}
+
+func TestRuntime_Version(t *testing.T) {
+	for v, want := range map[string]string{"1.2.2": "1.2.2", "0.6.0": "0.6.0", "none": "unknown"} {
+		rt, _ := appletest.New(t, v)
+		got, err := rt.Version(context.Background())
+		if err != nil || got != want {
+			t.Errorf("version %s: got %q, %v; want %q", v, got, err, want)
+		}
+	}
+}
+
+func TestCommandError_RedactsEnv(t *testing.T) {
+	rt, _ := appletest.New(t, "1.2.2")
+	spec := runtime.RunSpec{UID: "dup", Image: "alpine", StoreID: "s", Env: map[string]string{"TOKEN": "s3cret"}}
+	if _, err := rt.Run(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	_, err := rt.Run(context.Background(), spec)
+	if !errors.Is(err, runtime.ErrExists) || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "TOKEN=") {
+		t.Fatalf("err=%v, want ErrExists naming TOKEN without its value", err)
+	}
+}
