@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -ldflags "-X main.Version=$(VERSION)"
 GO ?= go
 
-.PHONY: all build demo run test check cross bench clean
+.PHONY: all build demo run test integration check cross bench clean
 
 all: check test
 
@@ -26,6 +26,11 @@ check: cross
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 	$(GO) tool errcheck -exclude .ci/errcheck-excludes.txt ./...
+
+# On a Mac with Apple's container CLI and its service started: the runtime
+# contract against the real CLI (elsewhere the test skips and says why).
+integration:
+	$(GO) test -count=1 -v -run 'TestContract_RealCLI' ./runtime/apple -integration
 
 # The driver is pure Go, so a Mac build needs no cgo toolchain.
 cross:

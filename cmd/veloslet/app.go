@@ -84,7 +84,8 @@ func exitCode(err error) int {
 	var ue usageError
 	switch {
 	case errors.As(err, &ue), errors.Is(err, ErrConfig), errors.Is(err, ErrSpecFile),
-		errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrNotFound), errors.Is(err, errLocked):
+		errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrNotFound), errors.Is(err, errLocked),
+		errors.Is(err, errNoRuntime):
 		return ExitUsage
 	}
 	return ExitFailure
@@ -118,7 +119,7 @@ file, with or without a running daemon.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(m.serveCommand(), m.applyCommand(), m.deleteCommand(), m.stopCommand(), m.startCommand(),
 		m.statusCommand(), m.eventsCommand(), m.planCommand(), m.reconcileCommand(), m.migrateCommand(),
-		m.versionCommand(), m.fakeCommand())
+		m.versionCommand(), m.fakeCommand(), m.launchdCommand())
 	return root
 }
 

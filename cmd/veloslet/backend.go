@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/apple"
 	"github.com/veloslet/veloslet/runtime/fake"
 )
 
@@ -85,6 +86,16 @@ func (m *Main) openRuntime() (runtime.Runtime, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
+		return rt, backend, nil
+	case "apple":
+		bin, _, err := findBinary(c.Apple.Binary)
+		if err != nil {
+			return nil, "", fmt.Errorf("%w: runtime.apple.binary = %q: %v", errNoRuntime, c.Apple.Binary, err)
+		}
+		rt := apple.New(bin)
+		rt.Prefix = c.NamePrefix
+		rt.CallTimeout, rt.RunTimeout, rt.StopTimeout = time.Duration(c.CallTimeout), time.Duration(c.RunTimeout), time.Duration(c.StopTimeout)
+		m.Runtime = rt
 		return rt, backend, nil
 	}
 	return nil, "", fmt.Errorf("%w: runtime.backend = %q is not built into this veloslet yet", ErrConfig, backend)

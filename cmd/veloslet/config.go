@@ -287,3 +287,5 @@ func (c *Config) Policy() supervisor.Policy {
 		BrakeShare: rc.BrakeShare, BrakeMin: rc.BrakeMin, BrakeHold: time.Duration(rc.BrakeHold),
 	}
 }
+
+func (d Duration) seconds() float64 { return time.Duration(d).Seconds() }

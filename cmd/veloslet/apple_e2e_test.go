@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/apple"
+	"github.com/veloslet/veloslet/runtime/apple/appletest"
+	"github.com/veloslet/veloslet/store"
+)
+
+// TestServe_AppleEmulator runs the built binary with backend "apple" against
+// the CLI emulator: it converges, relaunches an instance made to exit and
+// removes an orphan, and leaves a hand-made container alone.
+func TestServe_AppleEmulator(t *testing.T) {
+	emu := appletest.Emulator(t)
+	e := newTestEnv(t, "")
+	state := filepath.Join(e.dir, "emu")
+	cfg := fmt.Sprintf(`[store]
+path = %q
+[runtime]
+backend = "apple"
+stop_timeout = "1s"
+[runtime.apple]
+binary = %q
+[reconcile]
+schedule = "@every 1s"
+watch_interval = "100ms"
+`, e.db, emu)
+	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rt := apple.New(emu)
+	rt.Env = appletest.Env(state, "1.2.2")
+	ctx := context.Background()
+	list := func() map[string]runtime.Instance {
+		l, err := rt.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return byUID(l)
+	}
+	hand := runtime.RunSpec{UID: "hand", Image: "alpine"} // no store label: not ours
+	if _, err := rt.Run(ctx, hand); err != nil {
+		t.Fatal(err)
+	}
+
+	e.mustRun(specsJSON(3), "apply", "-f", "-")
+	d := e.command("serve")
+	d.Env = append(d.Env, appletest.Env(state, "1.2.2")...)
+	dm := &daemon{cmd: d, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	d.Stderr = dm.stderr
+	if err := d.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { dm.done <- d.Wait() }()
+	t.Cleanup(func() {
+		_ = d.Process.Kill()
+		<-dm.done
+		if t.Failed() {
+			t.Logf("serve log:\n%s", dm.stderr.String())
+		}
+	})
+	poll(t, func() error {
+		running := 0
+		for _, in := range list() {
+			if in.State == runtime.StateRunning && in.StoreID() != "" {
+				running++
+			}
+		}
+		if running != 3 {
+			return fmt.Errorf("%d of 3 running", running)
+		}
+		return nil
+	})
+	db := e.openDB()
+
+	appletest.Exit(t, rt, state, "1.2.2", "s001", 1)
+	orphan := runtime.RunSpec{UID: "orphan", Image: "alpine", StoreID: db.StoreID(), Generation: 1, SpecHash: "x"}
+	if _, err := rt.Run(ctx, orphan); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, func() error {
+		evs, _ := db.FindEvents(ctx, store.EventFilter{UID: "s001", Kind: store.EventRelaunched})
+		if len(evs) == 0 {
+			return fmt.Errorf("s001 not relaunched yet")
+		}
+		if _, ok := list()["orphan"]; ok {
+			return fmt.Errorf("orphan not removed yet")
+		}
+		return nil
+	})
+	if in := list()["s001"]; in.State != runtime.StateRunning {
+		t.Fatalf("s001 state %s after relaunch", in.State)
+	}
+	evs, _ := db.FindEvents(ctx, store.EventFilter{UID: "orphan", Kind: store.EventRemovedOrphan})
+	if len(evs) != 1 {
+		t.Fatalf("%d removed_orphan events for orphan, want 1", len(evs))
+	}
+	if in, ok := list()["hand"]; !ok || in.State != runtime.StateRunning {
+		t.Fatalf("the hand-made container was touched: %+v", in)
+	}
+}
+
+func byUID(list []runtime.Instance) map[string]runtime.Instance {
+	m := map[string]runtime.Instance{}
+	for _, in := range list {
+		m[in.UID] = in
+	}
+	return m
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"howett.net/plist"
+)
+
+func TestLaunchd_Plist(t *testing.T) {
+	e := newTestEnv(t, "")
+	for _, tc := range []struct {
+		name string
+		args []string
+		want launchdJob
+	}{
+		{"Agent", []string{"launchd", "--binary", "/usr/local/bin/veloslet"}, launchdJob{
+			Label: DefaultLaunchdLabel, ProgramArguments: []string{"/usr/local/bin/veloslet", "--config", e.config, "serve"},
+			StandardOutPath: "Library/Logs/veloslet.log"}},
+		{"Daemon", []string{"launchd", "--daemon", "--label", "com.example.velos", "--binary", "/opt/v/veloslet",
+			"--user", "ops", "--log", "/var/log/v.log"}, launchdJob{
+			Label: "com.example.velos", ProgramArguments: []string{"/opt/v/veloslet", "--config", e.config, "serve"},
+			StandardOutPath: "/var/log/v.log", UserName: "ops"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := e.mustRun("", tc.args...)
+			var got map[string]any
+			if _, err := plist.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatalf("not a plist: %v\n%s", err, out)
+			}
+			keys := []string{"Label", "ProgramArguments", "RunAtLoad", "KeepAlive", "ThrottleInterval", "ExitTimeOut",
+				"ProcessType", "EnvironmentVariables", "StandardOutPath", "StandardErrorPath"}
+			if tc.want.UserName != "" {
+				keys = append(keys, "UserName")
+			}
+			for _, k := range keys {
+				if _, ok := got[k]; !ok {
+					t.Errorf("plist lacks %s", k)
+				}
+			}
+			if len(got) != len(keys) {
+				t.Errorf("plist has %d keys, want %d: %v", len(got), len(keys), got)
+			}
+			var job launchdJob
+			if _, err := plist.Unmarshal([]byte(out), &job); err != nil {
+				t.Fatal(err)
+			}
+			if job.Label != tc.want.Label || !slices.Equal(job.ProgramArguments, tc.want.ProgramArguments) {
+				t.Errorf("label %q args %q, want %q %q", job.Label, job.ProgramArguments, tc.want.Label, tc.want.ProgramArguments)
+			}
+			for _, a := range job.ProgramArguments {
+				if a != "serve" && a != "--config" && !filepath.IsAbs(a) {
+					t.Errorf("argument %q is not absolute", a)
+				}
+			}
+			if !job.RunAtLoad || !job.KeepAlive || job.ThrottleInterval != 10 || job.ExitTimeOut <= 30 {
+				t.Errorf("job=%+v: want RunAtLoad, KeepAlive, ThrottleInterval 10, ExitTimeOut over the 30 s shutdown", job)
+			}
+			if p := job.EnvironmentVariables["PATH"]; !strings.Contains(p, "/usr/local/bin") || !strings.Contains(p, "/opt/homebrew/bin") {
+				t.Errorf("PATH=%q lacks the install folders", p)
+			}
+			if !strings.HasSuffix(job.StandardOutPath, tc.want.StandardOutPath) || job.StandardErrorPath != job.StandardOutPath {
+				t.Errorf("log paths %q %q, want …%s for both", job.StandardOutPath, job.StandardErrorPath, tc.want.StandardOutPath)
+			}
+			if job.UserName != tc.want.UserName {
+				t.Errorf("UserName=%q, want %q", job.UserName, tc.want.UserName)
+			}
+		})
+	}
+	if _, errOut, code := e.run("", "launchd", "--user", "ops"); code != ExitUsage || !strings.Contains(errOut, "--daemon") {
+		t.Fatalf("--user without --daemon: exit %d %s", code, errOut)
+	}
+}
