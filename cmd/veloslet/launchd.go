@@ -107,7 +107,7 @@ func (m *Main) launchdJob(daemon bool, label, binary, user, logPath string) (*la
 	exitTimeout := int(m.Config.Reconcile.ShutdownTimeout.seconds()) + 10
 	return &launchdJob{
 		Label: label, ProgramArguments: args, RunAtLoad: true, KeepAlive: true,
-		ThrottleInterval: launchdThrottle, ExitTimeOut: exitTimeout, ProcessType: "Background",
+		ThrottleInterval: launchdThrottle, ExitTimeOut: exitTimeout, ProcessType: "Standard",
 		EnvironmentVariables: map[string]string{"PATH": launchdPath},
 		StandardOutPath:      logPath, StandardErrorPath: logPath, UserName: user,
 	}, nil

@@ -6,13 +6,11 @@
 package apple
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"math"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -21,6 +19,7 @@ import (
 	"time"
 
 	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/internal/cli"
 )
 
 var _ runtime.Runtime = (*Runtime)(nil)
@@ -38,20 +37,9 @@ const (
 // namePattern is the CLI's rule for container names.
 var namePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
 
-// CommandError is a CLI call that failed: its arguments, exit code and
-// trimmed stderr. Env values are never in Args (see redact).
-type CommandError struct {
-	Args     []string
-	ExitCode int
-	Stderr   string
-}
-
-func (e *CommandError) Error() string {
-	return fmt.Sprintf("container %s: exit %d: %s", strings.Join(e.Args, " "), e.ExitCode, e.Stderr)
-}
-
-// runner runs the CLI; tests substitute recorded output.
-type runner func(ctx context.Context, binary string, args []string) (stdout, stderr []byte, code int, err error)
+// CommandError is a CLI call that failed: its arguments (env values
+// redacted), exit code and trimmed stderr.
+type CommandError = cli.Error
 
 // Runtime is the Apple container backend.
 type Runtime struct {
@@ -63,7 +51,7 @@ type Runtime struct {
 	// Env is added to the CLI's environment.
 	Env []string
 
-	run runner
+	run cli.Runner
 
 	mu      sync.Mutex
 	version *semver // detected on first use; nil until then
@@ -76,45 +64,19 @@ func New(binary string) *Runtime {
 	}
 	r := &Runtime{Binary: binary, Prefix: runtime.DefaultNamePrefix, CallTimeout: DefaultCallTimeout,
 		RunTimeout: DefaultRunTimeout, StopTimeout: DefaultStopTimeout}
-	r.run = r.execRun
+	r.run = cli.ExecRunner(func() []string { return r.Env })
 	return r
-}
-
-func (r *Runtime) execRun(ctx context.Context, binary string, args []string) ([]byte, []byte, int, error) {
-	cmd := exec.CommandContext(ctx, binary, args...)
-	if len(r.Env) > 0 {
-		cmd.Env = append(cmd.Environ(), r.Env...)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = time.Second // a CLI that leaves children holding its pipes cannot hang us
-	err := cmd.Run()
-	if err == nil {
-		return stdout.Bytes(), stderr.Bytes(), 0, nil
-	}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) && ctx.Err() == nil {
-		return stdout.Bytes(), stderr.Bytes(), ee.ExitCode(), nil
-	}
-	return stdout.Bytes(), stderr.Bytes(), -1, err
 }
 
 // call runs one CLI command under timeout and returns stdout, or an error
 // already translated into runtime's sentinels.
 func (r *Runtime) call(ctx context.Context, timeout time.Duration, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	stdout, stderr, code, err := r.run(ctx, r.Binary, args)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("container %s: no answer within %s: %w", args[0], timeout, ctx.Err())
-		}
-		return nil, fmt.Errorf("container %s: %w", args[0], err)
+	out, err := cli.Call(ctx, r.run, timeout, r.Binary, args, "--env")
+	var ce *cli.Error
+	if errors.As(err, &ce) {
+		return nil, translate(ce)
 	}
-	if code != 0 {
-		return nil, translate(&CommandError{Args: redact(args), ExitCode: code, Stderr: trim(stderr)})
-	}
-	return stdout, nil
+	return out, err
 }
 
 // translate maps CLI failures onto runtime's errors. The CLI reports them
@@ -130,27 +92,6 @@ func translate(e *CommandError) error {
 		return fmt.Errorf("%w: %w", runtime.ErrNotFound, e)
 	}
 	return e
-}
-
-func trim(b []byte) string {
-	s := strings.Join(strings.Fields(string(b)), " ")
-	if len(s) > 500 {
-		s = s[:500] + "…"
-	}
-	return s
-}
-
-// redact hides env values in logged arguments: they often hold secrets.
-func redact(args []string) []string {
-	out := slices.Clone(args)
-	for i := 1; i < len(out); i++ {
-		if out[i-1] == "--env" || out[i-1] == "-e" {
-			if k, _, ok := strings.Cut(out[i], "="); ok {
-				out[i] = k + "=…"
-			}
-		}
-	}
-	return out
 }
 
 // Run launches spec as "<prefix><uid>" with `container run --detach`.

@@ -214,7 +214,10 @@ func testSafetyBrake(t *testing.T, e *env) {
 	e.pass()
 	before := e.list()
 
+	parent := e.t
+	defer func() { e.t = parent }()
 	t.Run("ListsNothing", func(t *testing.T) {
+		e.t = t
 		e.rt.list = func(context.Context) ([]runtime.Instance, error) { return nil, nil }
 		if evs := e.pass(); !has(evs, "", store.EventBrakeHeld) || has(evs, "a", store.EventFailed) {
 			t.Fatalf("events=%v, want brake_held and no launch attempt", kinds(evs, ""))
@@ -231,6 +234,7 @@ func testSafetyBrake(t *testing.T, e *env) {
 		}
 	})
 	t.Run("MostExited", func(t *testing.T) {
+		e.t = t
 		for _, uid := range uids[:5] {
 			e.exit(uid, 137)
 		}

@@ -1,0 +1,96 @@
+// Package cli runs a container runtime's command-line tool for the backends:
+// exec without a shell, a deadline on every call, bounded output in errors,
+// and env values kept out of error messages.
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Error is a CLI call that exited non-zero: its arguments (env values
+// redacted), exit code and trimmed stderr.
+type Error struct {
+	Binary   string
+	Args     []string
+	ExitCode int
+	Stderr   string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s %s: exit %d: %s", e.Binary, strings.Join(e.Args, " "), e.ExitCode, e.Stderr)
+}
+
+// Runner runs binary with args; backends hold one in a field so tests can
+// substitute recorded output. It returns an error only when the command
+// could not run or ctx ended; a non-zero exit is reported in code.
+type Runner func(ctx context.Context, binary string, args []string) (stdout, stderr []byte, code int, err error)
+
+// ExecRunner returns a Runner that execs the binary with env added to ours.
+func ExecRunner(env func() []string) Runner {
+	return func(ctx context.Context, binary string, args []string) ([]byte, []byte, int, error) {
+		cmd := exec.CommandContext(ctx, binary, args...)
+		if extra := env(); len(extra) > 0 {
+			cmd.Env = append(cmd.Environ(), extra...)
+		}
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		cmd.WaitDelay = time.Second // children holding the pipes cannot hang us
+		err := cmd.Run()
+		if err == nil {
+			return stdout.Bytes(), stderr.Bytes(), 0, nil
+		}
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && ctx.Err() == nil {
+			return stdout.Bytes(), stderr.Bytes(), ee.ExitCode(), nil
+		}
+		return stdout.Bytes(), stderr.Bytes(), -1, err
+	}
+}
+
+// Call runs one command under timeout. It returns stdout, or an error: the
+// deadline, a failure to run, or an *Error for a non-zero exit.
+func Call(ctx context.Context, run Runner, timeout time.Duration, binary string, args []string, secret ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	stdout, stderr, code, err := run(ctx, binary, args)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s %s: no answer within %s: %w", binary, args[0], timeout, ctx.Err())
+		}
+		return nil, fmt.Errorf("%s %s: %w", binary, args[0], err)
+	}
+	if code != 0 {
+		return nil, &Error{Binary: binary, Args: Redact(args, secret...), ExitCode: code, Stderr: Trim(stderr)}
+	}
+	return stdout, nil
+}
+
+// Trim makes CLI output one bounded line.
+func Trim(b []byte) string {
+	s := strings.Join(strings.Fields(string(b)), " ")
+	if len(s) > 500 {
+		s = s[:500] + "…"
+	}
+	return s
+}
+
+// Redact replaces the value after each of the flags (such as --env) with
+// "KEY=…": env values often hold secrets.
+func Redact(args []string, flags ...string) []string {
+	out := slices.Clone(args)
+	for i := 1; i < len(out); i++ {
+		if slices.Contains(flags, out[i-1]) {
+			if k, _, ok := strings.Cut(out[i], "="); ok {
+				out[i] = k + "=…"
+			}
+		}
+	}
+	return out
+}

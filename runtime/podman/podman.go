@@ -1,0 +1,172 @@
+// Package podman drives the Podman CLI (Linux, or macOS with a podman
+// machine). It runs the configured binary with exec, never through a shell,
+// each call under a deadline, and streams `podman events` for deaths.
+package podman
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/internal/cli"
+)
+
+var (
+	_ runtime.Runtime = (*Runtime)(nil)
+	_ runtime.Watcher = (*Runtime)(nil)
+)
+
+// Defaults for Runtime's fields.
+const (
+	DefaultBinary      = "podman"
+	DefaultCallTimeout = 30 * time.Second
+	DefaultRunTimeout  = 5 * time.Minute
+	DefaultStopTimeout = 10 * time.Second
+)
+
+// CommandError is a CLI call that failed: its arguments (env values
+// redacted), exit code and trimmed stderr.
+type CommandError = cli.Error
+
+// Runtime is the Podman backend.
+type Runtime struct {
+	Binary      string
+	Prefix      string
+	CallTimeout time.Duration // every call but run
+	RunTimeout  time.Duration // run, which may pull an image
+	StopTimeout time.Duration // grace before SIGKILL: `stop -t`, `rm -t`
+	// Env is added to the CLI's environment (tests set CONTAINERS_CONF).
+	Env []string
+
+	run cli.Runner
+}
+
+// New returns a backend for the binary (DefaultBinary if empty).
+func New(binary string) *Runtime {
+	if binary == "" {
+		binary = DefaultBinary
+	}
+	r := &Runtime{Binary: binary, Prefix: runtime.DefaultNamePrefix, CallTimeout: DefaultCallTimeout,
+		RunTimeout: DefaultRunTimeout, StopTimeout: DefaultStopTimeout}
+	r.run = cli.ExecRunner(func() []string { return r.Env })
+	return r
+}
+
+func (r *Runtime) call(ctx context.Context, timeout time.Duration, args ...string) ([]byte, error) {
+	out, err := cli.Call(ctx, r.run, timeout, r.Binary, args, "--env")
+	var ce *cli.Error
+	if errors.As(err, &ce) {
+		return nil, translate(ce)
+	}
+	return out, err
+}
+
+// translate maps podman's failures onto runtime's errors; podman reports
+// them only as text and exit code 125.
+func translate(e *cli.Error) error {
+	s := e.Stderr
+	switch {
+	case strings.Contains(s, "already in use"):
+		return fmt.Errorf("%w: %w", runtime.ErrExists, e)
+	case strings.Contains(s, "no such container"):
+		return fmt.Errorf("%w: %w", runtime.ErrNotFound, e)
+	case strings.Contains(s, "Cannot connect to Podman"), strings.Contains(s, "unable to connect to Podman"):
+		return fmt.Errorf("%w: %w", runtime.ErrUnavailable, e)
+	}
+	return e
+}
+
+func (r *Runtime) seconds() string {
+	return strconv.Itoa(int(max(r.StopTimeout, 0) / time.Second))
+}
+
+// Run launches spec as "<prefix><uid>" with `podman run -d`. If podman made
+// the container but could not start it, the leftover is removed so the name
+// is free for the next attempt.
+func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error) {
+	if err := spec.Check(); err != nil {
+		return "", err
+	}
+	name := runtime.Name(r.Prefix, spec.UID)
+	out, err := r.call(ctx, r.RunTimeout, runArgs(name, spec)...)
+	if err != nil {
+		if !errors.Is(err, runtime.ErrExists) {
+			_, _ = r.call(context.WithoutCancel(ctx), r.CallTimeout, "rm", "--force", "--ignore", "-t", "0", name)
+		}
+		return "", err
+	}
+	id := strings.TrimSpace(string(out))
+	if i := strings.LastIndexByte(id, '\n'); i >= 0 {
+		id = id[i+1:] // pull progress may precede the id
+	}
+	return runtime.InstanceID(id), nil
+}
+
+// runArgs builds `podman run`: options first; everything after the image
+// (after "--" too, so nothing there is read as podman's flag) goes to the container.
+func runArgs(name string, spec runtime.RunSpec) []string {
+	args := []string{"run", "--detach", "--name", name}
+	labels := spec.AllLabels()
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		args = append(args, "--label", k+"="+labels[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(spec.Env)) {
+		args = append(args, "--env", k+"="+spec.Env[k])
+	}
+	if spec.CPUs > 0 {
+		args = append(args, "--cpus", strconv.FormatFloat(spec.CPUs, 'f', -1, 64))
+	}
+	if spec.Memory > 0 {
+		args = append(args, "--memory", strconv.FormatInt(spec.Memory, 10)+"b")
+	}
+	args = append(args, "--", spec.Image)
+	return append(args, spec.Command...)
+}
+
+// Stop stops uid's container with a short grace. No error if it is gone.
+func (r *Runtime) Stop(ctx context.Context, uid string) error {
+	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "stop", "--ignore", "-t", r.seconds(), runtime.Name(r.Prefix, uid))
+	return err
+}
+
+// Remove removes uid's container, stopping it first with a short grace. No
+// error if it is gone.
+func (r *Runtime) Remove(ctx context.Context, uid string) error {
+	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "rm", "--force", "--ignore", "-t", r.seconds(), runtime.Name(r.Prefix, uid))
+	return err
+}
+
+// List returns the containers whose name has our prefix, whatever store
+// launched them (the planner tells ours from foreign ones by label).
+func (r *Runtime) List(ctx context.Context) ([]runtime.Instance, error) {
+	out, err := r.call(ctx, r.CallTimeout, "ps", "--all", "--format", "json",
+		"--filter", "name=^"+regexp.QuoteMeta(r.Prefix))
+	if err != nil {
+		return nil, err
+	}
+	return ParsePS(out, r.Prefix)
+}
+
+// Version returns podman's version.
+func (r *Runtime) Version(ctx context.Context) (string, error) {
+	out, err := r.call(ctx, r.CallTimeout, "version", "--format", "json")
+	if err != nil {
+		return "", err
+	}
+	var v struct {
+		Client struct{ Version string }
+		Server *struct{ Version string }
+	}
+	if err := json.Unmarshal(out, &v); err != nil || v.Client.Version == "" {
+		return "", fmt.Errorf("parse podman version: %q", head(out))
+	}
+	return v.Client.Version, nil
+}

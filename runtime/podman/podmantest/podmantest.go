@@ -1,0 +1,155 @@
+// Package podmantest prepares real podman for tests: the sandbox settings
+// (a containers.conf for root in a restricted CI sandbox, kept here with the
+// tests and out of the backend), a local busybox image made with `podman
+// import` so no test needs a registry, and the harness for the contract.
+package podmantest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/veloslet/veloslet/runtime/podman"
+	"github.com/veloslet/veloslet/runtime/runtimetest"
+	"github.com/veloslet/veloslet/store/storetest"
+)
+
+// Image is the local image the tests run.
+const Image = "localhost/veloslet-busybox:test"
+
+// containersConf makes podman work as root under cgroup v1 with tight
+// rlimits and no network, as on the CI machines.
+const containersConf = `[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+netns = "none"
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+`
+
+// ExitCommand runs until `podman exec` writes a code to /tmp/exit, then
+// exits with it: how a test makes a container's process end with a code.
+var ExitCommand = []string{"sh", "-c", `while [ ! -s /tmp/exit ]; do sleep 0.05; done; exit "$(cat /tmp/exit)"`}
+
+var (
+	setupOnce sync.Once
+	confPath  string
+	setupErr  error
+)
+
+// Env returns the environment podman needs here, preparing it once: the
+// config file and the busybox image. It skips the test when podman or
+// busybox is missing (a failure under VELOSLET_REQUIRE_TOOLS=1).
+func Env(tb testing.TB) []string {
+	tb.Helper()
+	storetest.NeedTool(tb, "podman")
+	busybox := storetest.NeedTool(tb, "busybox")
+	setupOnce.Do(func() { setupErr = setup(busybox) })
+	if setupErr != nil {
+		tb.Fatalf("prepare podman: %v", setupErr)
+	}
+	return []string{"CONTAINERS_CONF=" + confPath}
+}
+
+func setup(busybox string) error {
+	dir, err := os.MkdirTemp("", "podmantest-")
+	if err != nil {
+		return err
+	}
+	confPath = filepath.Join(dir, "containers.conf")
+	if err := os.WriteFile(confPath, []byte(containersConf), 0o600); err != nil {
+		return err
+	}
+	env := append(os.Environ(), "CONTAINERS_CONF="+confPath)
+	if exec.Command("podman", "image", "exists", Image).Run() == nil {
+		return nil
+	}
+	// A busybox rootfs: the static binary and links for the applets we use.
+	root := filepath.Join(dir, "rootfs")
+	if err := os.MkdirAll(filepath.Join(root, "bin"), 0o755); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(root, "tmp"), 0o1777); err != nil {
+		return err
+	}
+	data, err := os.ReadFile(busybox)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(root, "bin", "busybox"), data, 0o755); err != nil {
+		return err
+	}
+	for _, applet := range []string{"sh", "sleep", "cat", "echo", "true", "false", "kill", "ls", "env"} {
+		if err := os.Symlink("busybox", filepath.Join(root, "bin", applet)); err != nil {
+			return err
+		}
+	}
+	tar := filepath.Join(dir, "busybox.tar")
+	if out, err := exec.Command("tar", "-C", root, "-cf", tar, ".").CombinedOutput(); err != nil {
+		return &setupError{"tar", err, out}
+	}
+	cmd := exec.Command("podman", "import", "--change", "ENV=PATH=/bin", tar, Image)
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return &setupError{"podman import", err, out}
+	}
+	return nil
+}
+
+type setupError struct {
+	step string
+	err  error
+	out  []byte
+}
+
+func (e *setupError) Error() string { return e.step + ": " + e.err.Error() + ": " + string(e.out) }
+
+// New returns a backend with a prefix of its own, so tests sharing the host
+// never see each other's containers; they are all removed at cleanup.
+func New(tb testing.TB) *podman.Runtime {
+	tb.Helper()
+	rt := podman.New("podman")
+	rt.Env = Env(tb)
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	rt.Prefix = "vt" + hex.EncodeToString(b) + "-"
+	rt.StopTimeout = 0 // kill at once: ExitCommand ignores SIGTERM as PID 1
+	tb.Cleanup(func() { RemoveAll(rt) })
+	return rt
+}
+
+// RemoveAll removes every container with the backend's prefix.
+func RemoveAll(rt *podman.Runtime) {
+	list, _ := rt.List(context.Background())
+	for _, in := range list {
+		_ = rt.Remove(context.Background(), in.UID)
+	}
+}
+
+// Exit makes uid's container (running ExitCommand) exit with code.
+func Exit(tb testing.TB, rt *podman.Runtime, uid string, code int) {
+	tb.Helper()
+	cmd := exec.Command(rt.Binary, "exec", rt.Prefix+uid, "sh", "-c", "echo "+strconv.Itoa(code)+" > /tmp/exit")
+	cmd.Env = append(os.Environ(), rt.Env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("make %s exit: %v: %s", uid, err, out)
+	}
+}
+
+// Harness returns the contract harness over real podman.
+func Harness(tb testing.TB) *runtimetest.Harness {
+	tb.Helper()
+	rt := New(tb)
+	return &runtimetest.Harness{
+		Runtime: rt, ReportsExitCodes: true, Image: Image, Command: ExitCommand, Settle: 30 * time.Second,
+		Exit: func(tb testing.TB, uid string, code int) { tb.Helper(); Exit(tb, rt, uid, code) },
+	}
+}
