@@ -169,6 +169,9 @@ func (sc *Scheduler) Stop(ctx context.Context) error {
 	return sc.stopErr
 }
 
+// Stopping returns a channel that is closed once Stop has been called.
+func (sc *Scheduler) Stopping() <-chan struct{} { return sc.stop }
+
 func (sc *Scheduler) doStop(ctx context.Context) error {
 	cronDone := sc.cron.Stop() // no new cron triggers
 	sc.cancelAux()             // ends the database watch, the event stream and extra jobs

@@ -187,6 +187,7 @@ func TestScheduler_StopWaitsForPassAndCoalesces(t *testing.T) {
 	var stopped atomic.Bool
 	done := make(chan error)
 	go func() { done <- sc.Stop(context.Background()); stopped.Store(true) }()
+	<-sc.Stopping()
 	if stopped.Load() {
 		t.Fatal("Stop returned while a pass was in flight")
 	}

@@ -50,21 +50,7 @@ watch_interval = "100ms"
 	}
 
 	e.mustRun(specsJSON(3), "apply", "-f", "-")
-	d := e.command("serve")
-	d.Env = append(d.Env, appletest.Env(state, "1.2.2")...)
-	dm := &daemon{cmd: d, stderr: &syncBuffer{}, done: make(chan error, 1)}
-	d.Stderr = dm.stderr
-	if err := d.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { dm.done <- d.Wait() }()
-	t.Cleanup(func() {
-		_ = d.Process.Kill()
-		<-dm.done
-		if t.Failed() {
-			t.Logf("serve log:\n%s", dm.stderr.String())
-		}
-	})
+	e.serve(appletest.Env(state, "1.2.2")...)
 	poll(t, func() error {
 		running := 0
 		for _, in := range list() {

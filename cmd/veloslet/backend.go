@@ -13,6 +13,7 @@ import (
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple"
 	"github.com/veloslet/veloslet/runtime/fake"
+	"github.com/veloslet/veloslet/runtime/podman"
 )
 
 // errNoRuntime is returned when backend "auto" finds no runtime CLI.
@@ -93,6 +94,16 @@ func (m *Main) openRuntime() (runtime.Runtime, string, error) {
 			return nil, "", fmt.Errorf("%w: runtime.apple.binary = %q: %v", errNoRuntime, c.Apple.Binary, err)
 		}
 		rt := apple.New(bin)
+		rt.Prefix = c.NamePrefix
+		rt.CallTimeout, rt.RunTimeout, rt.StopTimeout = time.Duration(c.CallTimeout), time.Duration(c.RunTimeout), time.Duration(c.StopTimeout)
+		m.Runtime = rt
+		return rt, backend, nil
+	case "podman":
+		bin, _, err := findBinary(c.Podman.Binary)
+		if err != nil {
+			return nil, "", fmt.Errorf("%w: runtime.podman.binary = %q: %v", errNoRuntime, c.Podman.Binary, err)
+		}
+		rt := podman.New(bin)
 		rt.Prefix = c.NamePrefix
 		rt.CallTimeout, rt.RunTimeout, rt.StopTimeout = time.Duration(c.CallTimeout), time.Duration(c.RunTimeout), time.Duration(c.StopTimeout)
 		m.Runtime = rt

@@ -43,9 +43,11 @@ type daemon struct {
 	done   chan error
 }
 
-func (e *testEnv) serve() *daemon {
+// serve starts `veloslet serve` with env added to the environment.
+func (e *testEnv) serve(env ...string) *daemon {
 	e.t.Helper()
 	d := &daemon{cmd: e.command("serve"), stderr: &syncBuffer{}, done: make(chan error, 1)}
+	d.cmd.Env = append(d.cmd.Env, env...)
 	d.cmd.Stderr = d.stderr
 	if err := d.cmd.Start(); err != nil {
 		e.t.Fatal(err)

@@ -17,9 +17,9 @@ const appleEpoch = 978307200
 // listEntry holds the fields we read from either JSON shape of
 // `container list --format json`. Unknown fields are ignored.
 type listEntry struct {
-	ID            string          `json:"id"`            // 1.x only
-	Status        json.RawMessage `json:"status"`        // 1.x: object; 0.x: string
-	StartedDate   json.RawMessage `json:"startedDate"`   // 0.8–0.12: seconds since 2001
+	ID            string          `json:"id"`          // 1.x only
+	Status        json.RawMessage `json:"status"`      // 1.x: object; 0.x: string
+	StartedDate   json.RawMessage `json:"startedDate"` // 0.8–0.12: seconds since 2001
 	Configuration struct {
 		ID     string            `json:"id"`
 		Labels map[string]string `json:"labels"`

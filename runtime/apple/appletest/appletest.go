@@ -84,4 +84,3 @@ func Exit(tb testing.TB, rt *apple.Runtime, state, version, uid string, code int
 		tb.Fatalf("emu-exit %s: %v: %s", uid, err, out)
 	}
 }
-

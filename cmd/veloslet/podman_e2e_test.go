@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/podman"
+	"github.com/veloslet/veloslet/runtime/podman/podmantest"
+	"github.com/veloslet/veloslet/store"
+)
+
+// podmanEnv is a testEnv whose config uses real podman under its own prefix.
+func podmanEnv(t *testing.T) (*testEnv, *podman.Runtime) {
+	rt := podmantest.New(t)
+	e := newTestEnv(t, "")
+	cfg := fmt.Sprintf(`[store]
+path = %q
+[runtime]
+backend = "podman"
+name_prefix = %q
+stop_timeout = "1s"
+[reconcile]
+schedule = "@every 1h"
+watch_interval = "100ms"
+concurrency = 8
+`, e.db, rt.Prefix)
+	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return e, rt
+}
+
+func podmanSpecs(n int, image string) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"uid": "p%02d", "image": %q, "command": ["sleep", "100000"]}`, i, image)
+	}
+	return b.String() + "]"
+}
+
+// running lists the backend's instances by uid and counts the running ones.
+func running(t *testing.T, rt *podman.Runtime) (map[string]runtime.Instance, int) {
+	t.Helper()
+	list, err := rt.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, in := range list {
+		if in.State == runtime.StateRunning {
+			n++
+		}
+	}
+	return byUID(list), n
+}
+
+func killMain(t *testing.T, rt *podman.Runtime, uid string) {
+	t.Helper()
+	cmd := exec.Command(rt.Binary, "inspect", "--format", "{{.State.Pid}}", rt.Prefix+uid)
+	cmd.Env = append(os.Environ(), rt.Env...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("inspect %s: %v", uid, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil || pid <= 0 {
+		t.Fatalf("pid of %s: %q", uid, out)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatalf("kill %s (pid %d): %v", uid, pid, err)
+	}
+}
+
+// TestServe_Podman is the end-to-end run with real podman: 20 specs, deaths
+// relaunched by the event stream (cron is an hour), then a SIGKILLed daemon
+// whose specs change while it is down.
+func TestServe_Podman(t *testing.T) {
+	e, rt := podmanEnv(t)
+	ctx := context.Background()
+	hand := exec.Command(rt.Binary, "run", "-d", "--name", rt.Prefix+"byhand", podmantest.Image, "sleep", "100000")
+	hand.Env = append(os.Environ(), rt.Env...)
+	if out, err := hand.CombinedOutput(); err != nil {
+		t.Fatalf("start a container by hand: %v: %s", err, out)
+	}
+	e.mustRun(podmanSpecs(20, podmantest.Image), "apply", "-f", "-")
+	d := e.serve(rt.Env...)
+	poll(t, func() error {
+		if _, n := running(t, rt); n != 21 {
+			return fmt.Errorf("%d of 21 running", n)
+		}
+		return nil
+	})
+	db := e.openDB()
+
+	// Deaths: 4 rounds of 5 kills, each timed until its replacement runs.
+	var delays []time.Duration
+	for round := range 4 {
+		before, _ := running(t, rt)
+		victims := []string{}
+		for i := range 5 {
+			victims = append(victims, fmt.Sprintf("p%02d", round*5+i))
+		}
+		killed := map[string]time.Time{}
+		for _, uid := range victims {
+			killMain(t, rt, uid)
+			killed[uid] = time.Now()
+		}
+		done := map[string]bool{}
+		poll(t, func() error {
+			now, _ := running(t, rt)
+			for _, uid := range victims {
+				if in := now[uid]; !done[uid] && in.State == runtime.StateRunning && in.ID != before[uid].ID {
+					done[uid] = true
+					delays = append(delays, time.Since(killed[uid]))
+				}
+			}
+			if len(done) != len(victims) {
+				return fmt.Errorf("round %d: %d of %d replaced", round, len(done), len(victims))
+			}
+			return nil
+		})
+	}
+	sort.Slice(delays, func(i, j int) bool { return delays[i] < delays[j] })
+	t.Logf("death to replacement running, %d deaths: median %s, min %s, max %s",
+		len(delays), delays[len(delays)/2], delays[0], delays[len(delays)-1])
+	exits, _ := db.FindEvents(ctx, store.EventFilter{Kind: store.EventExited})
+	if len(exits) != 20 {
+		t.Fatalf("%d exited events, want 20", len(exits))
+	}
+	for _, ev := range exits {
+		if ev.ExitCode == nil || *ev.ExitCode != 137 {
+			t.Fatalf("exited event %+v: want exit code 137", ev)
+		}
+	}
+	var triggers []string
+	for id := int64(1); ; id++ {
+		p, err := db.FindPassByID(ctx, id)
+		if err != nil {
+			break
+		}
+		triggers = append(triggers, string(p.Trigger))
+	}
+	if slices.Contains(triggers, string(store.TriggerSchedule)) || !slices.Contains(triggers, string(store.TriggerEvent)) {
+		t.Fatalf("pass triggers %v: want event passes and no cron pass", triggers)
+	}
+
+	// SIGKILL the daemon; while it is down delete 3 specs and change 2.
+	if err := d.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	d.wait(t)
+	before, _ := running(t, rt)
+	e.mustRun("", "delete", "p17", "p18", "p19")
+	changed := `[{"uid": "p00", "image": "` + podmantest.Image + `", "command": ["sleep", "100001"]},
+		{"uid": "p01", "image": "` + podmantest.Image + `", "command": ["sleep", "100000"], "env": {"V": "2"}}]`
+	e.mustRun(changed, "apply", "-f", "-")
+	last := lastEventID(t, db)
+	e.serve(rt.Env...)
+	poll(t, func() error {
+		now, n := running(t, rt)
+		for _, uid := range []string{"p17", "p18", "p19"} {
+			if _, ok := now[uid]; ok {
+				return fmt.Errorf("%s not removed yet", uid)
+			}
+		}
+		for _, uid := range []string{"p00", "p01"} {
+			if now[uid].ID == before[uid].ID || now[uid].Generation() != 2 {
+				return fmt.Errorf("%s not replaced yet", uid)
+			}
+		}
+		if n != 18 {
+			return fmt.Errorf("%d running, want 17 specs and the hand-made one", n)
+		}
+		return nil
+	})
+	now, _ := running(t, rt)
+	for i := 2; i < 17; i++ {
+		uid := fmt.Sprintf("p%02d", i)
+		if now[uid].ID != before[uid].ID {
+			t.Errorf("%s was replaced (%s → %s); want it adopted untouched", uid, before[uid].ID, now[uid].ID)
+		}
+	}
+	poll(t, func() error {
+		evs, _ := db.FindEvents(ctx, store.EventFilter{AfterID: last, Kind: store.EventAdopted})
+		if len(evs) != 15 {
+			return fmt.Errorf("%d adopted events after the restart, want 15", len(evs))
+		}
+		return nil
+	})
+	if in := now["byhand"]; in.State != runtime.StateRunning || in.StoreID() != "" {
+		t.Fatalf("the hand-made container was touched: %+v", in)
+	}
+	evs, _ := db.FindEvents(ctx, store.EventFilter{UID: "byhand", Kind: store.EventForeign})
+	if len(evs) != 1 {
+		t.Fatalf("%d foreign events for the hand-made container, want 1", len(evs))
+	}
+}
+
+func lastEventID(t *testing.T, db *store.DB) int64 {
+	t.Helper()
+	evs, err := db.FindEvents(context.Background(), store.EventFilter{Limit: 1})
+	if err != nil || len(evs) == 0 {
+		t.Fatalf("events: %v", err)
+	}
+	return evs[0].ID
+}
