@@ -97,6 +97,9 @@ func dsn(path string) string {
 	// NORMAL is durable across process crashes in WAL mode; only a power loss
 	// can drop the last commits, which the next pass re-derives from the runtime.
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// After a checkpoint, shrink a WAL that a long reader let grow back to
+	// 64 MiB, so the file does not keep its high-water mark forever.
+	q.Add("_pragma", "journal_size_limit(67108864)")
 	// Write transactions take the lock at BEGIN, so they wait on busy_timeout
 	// there instead of failing mid-way on a lock upgrade.
 	q.Set("_txlock", "immediate")

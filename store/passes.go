@@ -45,6 +45,13 @@ func (db *DB) CreatePass(ctx context.Context, trigger Trigger, requestID int64) 
 	if requestID != 0 {
 		req = requestID
 	}
+	// A pass left open was cut short (veloslet killed, or its last write
+	// refused); close it so that pass_log never shows one running forever.
+	if _, err := tx.ExecContext(ctx, `UPDATE passes SET finished_at = started_at,
+		error = 'did not finish: veloslet stopped or could not write'
+		WHERE finished_at IS NULL`); err != nil {
+		return 0, translate(err)
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO passes (trigger, started_at, request_id) VALUES (?, ?, ?)`,
 		trigger, Millis(tx.now), req)
 	if err != nil {
@@ -114,4 +121,28 @@ func (db *DB) FindPassByRequest(ctx context.Context, requestID int64) (*Pass, er
 		return nil, notFound(err)
 	}
 	return &p, nil
+}
+
+// RecordFailedPass records a pass whose own writes were refused (the
+// database was locked): with p.ID 0 it inserts the row the pass could not
+// create; otherwise it closes the row the pass could not finish. p carries
+// the trigger, start time, counts and error.
+func (db *DB) RecordFailedPass(ctx context.Context, p *Pass) error {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if p.ID == 0 {
+		_, err = tx.ExecContext(ctx, `INSERT INTO passes (trigger, started_at, finished_at, error)
+			VALUES (?, ?, ?, ?)`, p.Trigger, p.StartedAt, Millis(tx.now), p.Error)
+	} else {
+		_, err = tx.ExecContext(ctx, `UPDATE passes SET finished_at = ?, observed = ?, desired = ?, actions = ?,
+			failures = ?, error = ? WHERE id = ?`,
+			Millis(tx.now), p.Observed, p.Desired, p.Actions, p.Failures, p.Error, p.ID)
+	}
+	if err != nil {
+		return translate(err)
+	}
+	return tx.Commit()
 }

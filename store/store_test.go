@@ -168,3 +168,30 @@ func TestOpen_Concurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestSchema_SQLChangeBumpsGeneration: a spec changed with sqlite3 gets a new
+// generation and hash, so the daemon replaces its instance.
+func TestSchema_SQLChangeBumpsGeneration(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.MustOpenDB(t)
+	storetest.MustApply(t, db, store.Spec{UID: "web", Image: "nginx:1.27"})
+	before, _ := db.FindSpecByUID(ctx, "web")
+	sqlite3 := storetest.NeedTool(t, "sqlite3")
+	for _, q := range []string{
+		"UPDATE specs SET desired_state = 'stopped' WHERE uid = 'web'",
+		"UPDATE specs SET image = 'nginx:1.28' WHERE uid = 'web'",
+		"INSERT INTO specs (uid, image, created_at, updated_at) VALUES ('byhand', 'busybox', 0, 0)",
+	} {
+		if out, err := exec.Command(sqlite3, db.Path(), q).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v: %s", q, err, out)
+		}
+	}
+	after, _ := db.FindSpecByUID(ctx, "web")
+	if after.Generation != before.Generation+1 || after.SpecHash == before.SpecHash || after.DesiredState != store.DesiredStopped {
+		t.Fatalf("after sqlite3 updates: %+v (before %+v)", after, before)
+	}
+	byhand, err := db.FindSpecByUID(ctx, "byhand")
+	if err != nil || byhand.SpecHash == "" || byhand.Generation != 1 {
+		t.Fatalf("inserted spec %+v, %v: want a marker hash", byhand, err)
+	}
+}

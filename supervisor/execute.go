@@ -5,23 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/store"
 )
 
-// execute runs the actions, at most Concurrency at a time, and returns how
-// many failed. A plan holds at most one action per uid, so actions for one
+// execute runs the actions, at most Concurrency at a time, and returns each
+// one's error. A plan holds at most one action per uid, so actions for one
 // uid never run concurrently.
-func (s *Supervisor) execute(ctx context.Context, passID int64, actions []Action) int {
+func (s *Supervisor) execute(ctx context.Context, passID int64, actions []Action) []error {
 	limit := s.Concurrency
 	if limit < 1 {
 		limit = 1
 	}
 	sem := make(chan struct{}, limit)
 	var wg sync.WaitGroup
-	var failures atomic.Int64
+	errs := make([]error, len(actions))
 	for i := range actions {
 		a := &actions[i]
 		sem <- struct{}{}
@@ -29,7 +28,7 @@ func (s *Supervisor) execute(ctx context.Context, passID int64, actions []Action
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			if err := s.apply(ctx, passID, a); err != nil {
-				failures.Add(1)
+				errs[i] = err
 				s.logger().Warn("action failed", LogKeyPass, passID, LogKeyUID, a.UID,
 					LogKeyAction, a.Kind, LogKeyError, err)
 				return
@@ -41,7 +40,7 @@ func (s *Supervisor) execute(ctx context.Context, passID int64, actions []Action
 		}()
 	}
 	wg.Wait()
-	return int(failures.Load())
+	return errs
 }
 
 // apply executes one action and records its outcome. Records are written

@@ -35,7 +35,8 @@ type Supervisor struct {
 
 	mu         sync.Mutex // one pass at a time, however it is called
 	brakeSince time.Time
-	observedOK bool // a pass of this process has listed the runtime
+	observedOK bool       // a pass of this process has listed the runtime
+	unrecorded *store.Pass // a pass that failed before it could write its row
 }
 
 // New returns a supervisor with the default policy.
@@ -69,6 +70,12 @@ type PassResult struct {
 	Desired   int
 	StartedAt time.Time
 	Duration  time.Duration
+	// Errors holds each action's error (nil when it succeeded), by plan index.
+	Errors []error
+	// States counts the observed instances by state; Foreign counts those
+	// of another store.
+	States  map[runtime.State]int
+	Foreign int
 }
 
 // Reconcile runs one pass with the manual trigger.
@@ -87,9 +94,18 @@ func (s *Supervisor) Pass(ctx context.Context, opts PassOptions) (*PassResult, e
 		opts.Trigger = store.TriggerManual
 	}
 	res := &PassResult{Trigger: opts.Trigger, StartedAt: time.Now()}
+	if err := s.recordUnrecorded(ctx); err != nil {
+		s.log(res, opts, err)
+		return nil, err
+	}
 	id, err := s.DB.CreatePass(ctx, opts.Trigger, opts.RequestID)
 	if err != nil {
-		return nil, fmt.Errorf("record pass: %w", err)
+		// The database is locked or failing: remember the failure, so that its
+		// reason lands in the passes table once writing works again.
+		err = fmt.Errorf("record pass: %w", err)
+		s.unrecorded = &store.Pass{Trigger: opts.Trigger, StartedAt: store.Millis(s.now()), Error: err.Error()}
+		s.log(res, opts, err)
+		return nil, err
 	}
 	res.ID = id
 	err = s.pass(ctx, opts, res)
@@ -101,7 +117,10 @@ func (s *Supervisor) Pass(ctx context.Context, opts PassOptions) (*PassResult, e
 	}
 	// Record the end even if ctx ended, so a stopped daemon's last pass is closed.
 	if ferr := s.DB.FinishPass(context.WithoutCancel(ctx), row); ferr != nil {
-		err = errors.Join(err, fmt.Errorf("record pass end: %w", ferr))
+		ferr = fmt.Errorf("record pass end: %w", ferr)
+		err = errors.Join(err, ferr)
+		row.Error = err.Error()
+		s.unrecorded = row // closed with its reason once writing works again
 	}
 	s.log(res, opts, err)
 	return res, err
@@ -113,6 +132,13 @@ func (s *Supervisor) pass(ctx context.Context, opts PassOptions, res *PassResult
 		return err
 	}
 	res.Plan, res.Observed, res.Desired = plan, len(in.Observed), len(in.Specs)
+	res.States = map[runtime.State]int{}
+	for _, o := range in.Observed {
+		res.States[o.State]++
+		if o.StoreID() != in.StoreID {
+			res.Foreign++
+		}
+	}
 	if plan.BrakeHeld {
 		if s.brakeSince.IsZero() {
 			s.brakeSince = in.Now
@@ -120,7 +146,12 @@ func (s *Supervisor) pass(ctx context.Context, opts PassOptions, res *PassResult
 	} else {
 		s.brakeSince = time.Time{}
 	}
-	res.Failures = s.execute(ctx, res.ID, plan.Actions)
+	res.Errors = s.execute(ctx, res.ID, plan.Actions)
+	for _, err := range res.Errors {
+		if err != nil {
+			res.Failures++
+		}
+	}
 	s.observedOK = true
 	if res.Failures > 0 {
 		return fmt.Errorf("%d of %d actions failed", res.Failures, len(plan.Actions))
@@ -144,6 +175,19 @@ func (s *Supervisor) plan(ctx context.Context, force bool) (Plan, PlanInput, err
 		Now: s.now(), Policy: s.Policy, BrakeSince: s.brakeSince, Force: force, FirstPass: s.AdoptOnStart && !s.observedOK,
 	}
 	return Compute(in), in, nil
+}
+
+// recordUnrecorded writes the row of an earlier pass that failed before it
+// could write one; it stays pending while the database still refuses.
+func (s *Supervisor) recordUnrecorded(ctx context.Context) error {
+	if s.unrecorded == nil {
+		return nil
+	}
+	if err := s.DB.RecordFailedPass(ctx, s.unrecorded); err != nil {
+		return fmt.Errorf("record pass: %w", err)
+	}
+	s.unrecorded = nil
+	return nil
 }
 
 // Plan computes what a pass would do, without doing it.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
@@ -32,6 +33,7 @@ const (
 	DefaultEventsMaxRows   = 100_000
 	DefaultPassesMaxAge    = 7 * 24 * time.Hour
 	DefaultPassesMaxRows   = 50_000
+	DefaultBackupKeep      = 7
 )
 
 // Config is veloslet's configuration file.
@@ -43,7 +45,22 @@ type Config struct {
 	Reconcile ReconcileConfig `toml:"reconcile"`
 	Restart   RestartConfig   `toml:"restart"`
 	Retention RetentionConfig `toml:"retention"`
+	Backup    BackupConfig    `toml:"backup"`
+	HTTP      HTTPConfig      `toml:"http"`
 	Log       LogConfig       `toml:"log"`
+}
+
+// BackupConfig schedules VACUUM INTO snapshots of the database.
+type BackupConfig struct {
+	Schedule string `toml:"schedule"` // cron spec; empty: no scheduled backups
+	Dir      string `toml:"dir"`      // default: "backups" beside the database
+	Keep     int    `toml:"keep"`     // newest snapshots kept in Dir
+}
+
+// HTTPConfig serves /metrics and /healthz.
+type HTTPConfig struct {
+	Listen      string `toml:"listen"` // host:port; empty: no server
+	AllowRemote bool   `toml:"allow_remote"`
 }
 
 // StoreConfig locates the database.
@@ -153,7 +170,8 @@ func DefaultConfig() Config {
 			EventsMaxAge: Duration(DefaultEventsMaxAge), EventsMaxRows: DefaultEventsMaxRows,
 			PassesMaxAge: Duration(DefaultPassesMaxAge), PassesMaxRows: DefaultPassesMaxRows,
 		},
-		Log: LogConfig{Level: "info", Format: "text"},
+		Backup: BackupConfig{Keep: DefaultBackupKeep},
+		Log:    LogConfig{Level: "info", Format: "text"},
 	}
 }
 
@@ -238,12 +256,25 @@ func (c *Config) Validate() error {
 		return bad("retention.events_max_rows", c.Retention.EventsMaxRows, "must not be negative")
 	case c.Retention.PassesMaxRows < 0:
 		return bad("retention.passes_max_rows", c.Retention.PassesMaxRows, "must not be negative")
+	case c.Backup.Keep < 1:
+		return bad("backup.keep", c.Backup.Keep, "must be at least 1")
+	case c.HTTP.Listen != "" && !c.HTTP.AllowRemote && !isLoopback(c.HTTP.Listen):
+		return bad("http.listen", c.HTTP.Listen, "is not a loopback address; set http.allow_remote = true to serve other hosts")
 	case !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level):
 		return bad("log.level", c.Log.Level, "must be debug, info, warn or error")
 	case !slices.Contains([]string{"text", "json"}, c.Log.Format):
 		return bad("log.format", c.Log.Format, "must be text or json")
 	}
-	for _, kv := range [][2]string{{"reconcile.schedule", c.Reconcile.Schedule}, {"retention.schedule", c.Retention.Schedule}} {
+	if c.HTTP.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+			return bad("http.listen", c.HTTP.Listen, "want host:port, e.g. 127.0.0.1:9469")
+		}
+	}
+	for _, kv := range [][2]string{{"reconcile.schedule", c.Reconcile.Schedule}, {"retention.schedule", c.Retention.Schedule},
+		{"backup.schedule", c.Backup.Schedule}} {
+		if kv[0] == "backup.schedule" && kv[1] == "" {
+			continue
+		}
 		if _, err := supervisor.ParseSchedule(kv[1]); err != nil {
 			return bad(kv[0], kv[1], "not a cron spec: "+oneLine(err.Error()))
 		}
@@ -289,3 +320,16 @@ func (c *Config) Policy() supervisor.Policy {
 }
 
 func (d Duration) seconds() float64 { return time.Duration(d).Seconds() }
+
+// isLoopback reports whether host:port names only this machine.
+func isLoopback(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

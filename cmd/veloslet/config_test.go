@@ -110,3 +110,18 @@ func TestResolveBackend_AutoNeverFallsBack(t *testing.T) {
 		}
 	}
 }
+
+func TestParseConfig_HTTPListen(t *testing.T) {
+	for listen, ok := range map[string]bool{
+		"127.0.0.1:9469": true, "localhost:9469": true, "[::1]:9469": true,
+		"0.0.0.0:9469": false, "10.1.2.3:80": false, ":9469": false, "nonsense": false,
+	} {
+		_, err := ParseConfig(strings.NewReader("[http]\nlisten = \"" + listen + "\"\n"))
+		if (err == nil) != ok {
+			t.Errorf("listen %q: err=%v, want ok=%v", listen, err, ok)
+		}
+	}
+	if _, err := ParseConfig(strings.NewReader("[http]\nlisten = \"0.0.0.0:9469\"\nallow_remote = true\n")); err != nil {
+		t.Errorf("allow_remote did not allow 0.0.0.0: %v", err)
+	}
+}

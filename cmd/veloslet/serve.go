@@ -72,8 +72,28 @@ func (m *Main) serve(ctx context.Context) error {
 	sc := supervisor.NewScheduler(sup)
 	sc.Schedule, sc.WatchInterval, sc.Logger = m.Config.Reconcile.Schedule, time.Duration(m.Config.Reconcile.WatchInterval), log
 	sc.Jobs = []supervisor.Job{m.retentionJob(db, log)}
+	if m.Config.Backup.Schedule != "" {
+		sc.Jobs = append(sc.Jobs, m.backupJob(db))
+	}
 	if w, ok := rt.(runtime.Watcher); ok {
 		sc.Watcher = w
+	}
+	reg, metrics := newRegistry()
+	maxAge, err := supervisor.HealthMaxAge(sc.Schedule, time.Now())
+	if err != nil {
+		return err
+	}
+	health := supervisor.NewHealth(maxAge)
+	sc.OnPass = func(res *supervisor.PassResult, err error) {
+		metrics.ObservePass(res, err)
+		health.ObservePass(res, err)
+	}
+	if m.Config.HTTP.Listen != "" {
+		srv, err := startHTTP(m.Config.HTTP.Listen, reg, health, log)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = srv.Close(context.WithoutCancel(ctx)) }()
 	}
 	if err := sc.Start(); err != nil {
 		return err
@@ -147,9 +167,15 @@ func (m *Main) retentionJob(db *store.DB, log *slog.Logger) supervisor.Job {
 			return err
 		}
 		np, err := db.PrunePasses(ctx, store.Retention{MaxAge: time.Duration(r.PassesMaxAge), MaxRows: r.PassesMaxRows})
+		if err != nil {
+			return err
+		}
 		if ne+np > 0 {
 			log.Info("pruned history", "events", ne, "passes", np)
 		}
-		return err
+		// SQLite checkpoints by itself every 1000 pages, but only as far as the
+		// oldest reader allows; a periodic TRUNCATE returns the WAL's space
+		// once readers that held it back are gone.
+		return db.Checkpoint(ctx)
 	}}
 }

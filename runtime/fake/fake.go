@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +18,10 @@ import (
 )
 
 var _ runtime.Runtime = (*Runtime)(nil)
+
+// MissingRegistry is a registry host (reserved by RFC 2606) whose images the
+// fake cannot pull: Run fails for them, as a real runtime does for a typo.
+const MissingRegistry = "missing.invalid/"
 
 // Container is one simulated container, including ones that are not ours.
 type Container struct {
@@ -123,6 +128,9 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 	}
 	if err := spec.Check(); err != nil {
 		return "", err
+	}
+	if strings.HasPrefix(spec.Image, MissingRegistry) {
+		return "", fmt.Errorf("pull %s: manifest unknown: image not found (simulated)", spec.Image)
 	}
 	name := runtime.Name(r.Prefix, spec.UID)
 	var id string

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/supervisor"
+)
+
+const backupPrefix = "veloslet-"
+
+func (m *Main) backupDir() string {
+	if m.Config.Backup.Dir != "" {
+		return m.Config.Backup.Dir
+	}
+	return filepath.Join(filepath.Dir(m.Config.Store.Path), "backups")
+}
+
+func (m *Main) backupCommand() *cobra.Command {
+	var to string
+	cmd := &cobra.Command{
+		Use:   "backup",
+		Short: "Write a consistent snapshot of the database (VACUUM INTO)",
+		Long: `Write a consistent snapshot of the database, safe while the daemon runs. By
+default it goes to backup.dir (a "backups" folder beside the database) with the
+time in its name, and only the newest backup.keep snapshots there are kept.
+See docs/ops.md for restoring one.`,
+		Example: "  veloslet backup\n  veloslet backup --to /mnt/usb/veloslet.db",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			db, err := m.openDB(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			path := to
+			if path == "" {
+				path, err = m.rotateBackups(cmd.Context(), db)
+			} else {
+				err = db.Backup(cmd.Context(), path)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), path)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "write the snapshot to this file (must not exist)")
+	return cmd
+}
+
+// rotateBackups writes a timestamped snapshot into the backup folder and
+// deletes all but the newest backup.keep ones.
+func (m *Main) rotateBackups(ctx context.Context, db *store.DB) (string, error) {
+	dir := m.backupDir()
+	path := filepath.Join(dir, backupPrefix+db.Now().UTC().Format("20060102T150405.000Z")+".db")
+	if err := db.Backup(ctx, path); err != nil {
+		return "", err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return path, err
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), backupPrefix) && strings.HasSuffix(e.Name(), ".db") {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names) // timestamps sort as text
+	for len(names) > m.Config.Backup.Keep {
+		if err := os.Remove(filepath.Join(dir, names[0])); err != nil {
+			return path, err
+		}
+		names = names[1:]
+	}
+	return path, nil
+}
+
+// backupJob snapshots on backup.schedule.
+func (m *Main) backupJob(db *store.DB) supervisor.Job {
+	return supervisor.Job{Name: "backup", Schedule: m.Config.Backup.Schedule, Run: func(ctx context.Context) error {
+		path, err := m.rotateBackups(ctx, db)
+		if err == nil {
+			m.Logger.Info("backup written", "path", path)
+		}
+		return err
+	}}
+}
+

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestBackup_Rotation(t *testing.T) {
+	e := newTestEnv(t, "[backup]\nkeep = 2\n")
+	e.mustRun(specsJSON(2), "apply", "-f", "-")
+	var paths []string
+	for range 3 {
+		paths = append(paths, strings.TrimSpace(e.mustRun("", "backup")))
+	}
+	entries, err := os.ReadDir(filepath.Join(filepath.Dir(e.db), "backups"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2 {
+		t.Fatalf("%d backups kept, want 2", len(entries))
+	}
+	if _, err := os.Stat(paths[0]); !os.IsNotExist(err) {
+		t.Fatalf("the oldest backup %s was kept", paths[0])
+	}
+	fi, err := os.Stat(paths[2])
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("newest backup: %v, mode %v; want 0600", err, fi.Mode().Perm())
+	}
+	to := filepath.Join(e.dir, "one.db")
+	e.mustRun("", "backup", "--to", to)
+	if _, _, code := e.run("", "backup", "--to", to); code == 0 {
+		t.Fatal("backup over an existing file succeeded")
+	}
+}
+
+// TestBackup_Restore backs up, launches more, restores the older file and
+// starts: the host converges to the snapshot with no duplicates.
+func TestBackup_Restore(t *testing.T) {
+	e := newTestEnv(t, "")
+	e.mustRun(specsJSON(3), "apply", "-f", "-")
+	e.mustRun("", "reconcile")
+	snapshot := filepath.Join(e.dir, "snap.db")
+	e.mustRun("", "backup", "--to", snapshot)
+
+	// After the backup: two new specs, one changed, one relaunched.
+	e.mustRun(`[{"uid": "n1", "image": "x"}, {"uid": "n2", "image": "x"},
+		{"uid": "s000", "image": "busybox", "command": ["sleep", "infinity"], "env": {"V": "2"}}]`, "apply", "-f", "-")
+	e.mustRun("", "fake", "exit", "s001", "--code", "1")
+	e.mustRun("", "reconcile")
+	if n := len(e.hostList()); n != 5 {
+		t.Fatalf("%d instances before the restore, want 5", n)
+	}
+
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		_ = os.Remove(e.db + suffix)
+	}
+	data, err := os.ReadFile(snapshot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(e.db, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := e.mustRun("", "reconcile")
+	for _, want := range []string{"n1 removed_orphan", "n2 removed_orphan", "s000 replaced"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("reconcile after the restore lacks %q:\n%s", want, out)
+		}
+	}
+	list := e.waitRunning(3)
+	seen := map[string]bool{}
+	for _, in := range list {
+		if seen[in.UID] {
+			t.Fatalf("duplicate instance for %s", in.UID)
+		}
+		seen[in.UID] = true
+	}
+	if out := e.mustRun("", "plan"); !strings.Contains(out, "nothing to do") {
+		t.Fatalf("not converged after the restore:\n%s", out)
+	}
+}

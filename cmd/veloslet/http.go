@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	goruntime "runtime"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/veloslet/veloslet/supervisor"
+)
+
+// httpServer serves /metrics and /healthz.
+type httpServer struct {
+	srv *http.Server
+	ln  net.Listener
+}
+
+// newRegistry holds the supervisor's metrics, build info and the Go runtime's.
+func newRegistry() (*prometheus.Registry, *supervisor.Metrics) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	info := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "veloslet_build_info", Help: "veloslet's version; the value is always 1.",
+	}, []string{"version", "goversion"})
+	info.WithLabelValues(Version, goruntime.Version()).Set(1)
+	reg.MustRegister(info)
+	return reg, supervisor.NewMetrics(reg)
+}
+
+// startHTTP listens on addr and serves until Close.
+func startHTTP(addr string, reg *prometheus.Registry, health *supervisor.Health, log *slog.Logger) (*httpServer, error) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := health.Check(); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "unhealthy: %v\n", err)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("http.listen = %q: %w", addr, err)
+	}
+	s := &httpServer{ln: ln, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}}
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http server stopped", "error", err)
+		}
+	}()
+	log.Info("serving metrics and health", "addr", ln.Addr().String())
+	return s, nil
+}
+
+func (s *httpServer) Close(ctx context.Context) error { return s.srv.Shutdown(ctx) }

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+var addrPattern = regexp.MustCompile(`msg="serving metrics and health".* addr=(\S+)`)
+
+func TestServe_MetricsAndHealth(t *testing.T) {
+	e := newTestEnv(t, "schedule = \"@every 1s\"\n[http]\nlisten = \"127.0.0.1:0\"\n")
+	e.mustRun(specsJSON(3)+"\n", "apply", "-f", "-")
+	d := e.serve()
+	var addr string
+	poll(t, func() error {
+		m := addrPattern.FindStringSubmatch(d.stderr.String())
+		if m == nil {
+			return fmt.Errorf("no listen address in the log yet")
+		}
+		addr = m[1]
+		return nil
+	})
+	e.waitRunning(3)
+	e.mustRun("", "fake", "exit", "s001", "--code", "2")
+	var families map[string]int
+	poll(t, func() error {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		parser := expfmt.NewTextParser(model.UTF8Validation)
+		mf, err := parser.TextToMetricFamilies(strings.NewReader(string(body)))
+		if err != nil {
+			return fmt.Errorf("not the Prometheus text format: %v", err)
+		}
+		families = map[string]int{}
+		for name, f := range mf {
+			families[name] = len(f.GetMetric())
+		}
+		if families["veloslet_restarts_total"] == 0 || !strings.Contains(string(body), "veloslet_restarts_total 1") {
+			return fmt.Errorf("no restart counted yet")
+		}
+		return nil
+	})
+	for _, name := range []string{"veloslet_passes_total", "veloslet_pass_duration_seconds", "veloslet_actions_total",
+		"veloslet_instances", "veloslet_restarts_total", "veloslet_foreign_instances", "veloslet_brake_holds_total",
+		"veloslet_last_successful_pass_timestamp_seconds", "veloslet_build_info"} {
+		if families[name] == 0 {
+			t.Errorf("metric %s missing", name)
+		}
+	}
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != "ok" {
+		t.Fatalf("/healthz: %d %q", resp.StatusCode, body)
+	}
+}

@@ -1,0 +1,148 @@
+package supervisor
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/veloslet/veloslet/runtime"
+)
+
+// Metrics publishes what passes did, in the Prometheus format.
+type Metrics struct {
+	passes       *prometheus.CounterVec
+	passDuration prometheus.Histogram
+	actions      *prometheus.CounterVec
+	instances    *prometheus.GaugeVec
+	foreign      prometheus.Gauge
+	restarts     prometheus.Counter
+	brakeHolds   prometheus.Counter
+	lastSuccess  prometheus.Gauge
+}
+
+// NewMetrics registers the supervisor's metrics with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "veloslet_passes_total", Help: "Reconcile passes by trigger and result (ok, failed).",
+		}, []string{"trigger", "result"}),
+		passDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "veloslet_pass_duration_seconds", Help: "Duration of reconcile passes.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 10),
+		}),
+		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "veloslet_actions_total", Help: "Actions executed by kind and result (ok, failed).",
+		}, []string{"kind", "result"}),
+		instances: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "veloslet_instances", Help: "Instances the last pass observed, by state.",
+		}, []string{"state"}),
+		foreign: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "veloslet_foreign_instances", Help: "Instances under our prefix that another store launched.",
+		}),
+		restarts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "veloslet_restarts_total", Help: "Relaunches of exited instances.",
+		}),
+		brakeHolds: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "veloslet_brake_holds_total", Help: "Passes in which the safety brake held removals back.",
+		}),
+		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "veloslet_last_successful_pass_timestamp_seconds", Help: "When the last pass that succeeded finished.",
+		}),
+	}
+	reg.MustRegister(m.passes, m.passDuration, m.actions, m.instances, m.foreign, m.restarts, m.brakeHolds, m.lastSuccess)
+	return m
+}
+
+// ObservePass records one pass; it fits Scheduler.OnPass.
+func (m *Metrics) ObservePass(res *PassResult, err error) {
+	result := "ok"
+	if err != nil {
+		result = "failed"
+	}
+	if res == nil {
+		m.passes.WithLabelValues("unknown", result).Inc()
+		return
+	}
+	m.passes.WithLabelValues(string(res.Trigger), result).Inc()
+	m.passDuration.Observe(res.Duration.Seconds())
+	if err == nil {
+		m.lastSuccess.SetToCurrentTime()
+	}
+	for i, a := range res.Plan.Actions {
+		r := "ok"
+		if i < len(res.Errors) && res.Errors[i] != nil {
+			r = "failed"
+		}
+		m.actions.WithLabelValues(string(a.Kind), r).Inc()
+		if a.Kind == ActRelaunch && r == "ok" {
+			m.restarts.Inc()
+		}
+		if a.Kind == ActBrake {
+			m.brakeHolds.Inc()
+		}
+	}
+	if res.States != nil {
+		for _, st := range []runtime.State{runtime.StateRunning, runtime.StateExited, runtime.StateUnknown} {
+			m.instances.WithLabelValues(string(st)).Set(float64(res.States[st]))
+		}
+		m.foreign.Set(float64(res.Foreign))
+	}
+}
+
+// Health says whether passes keep succeeding on schedule.
+type Health struct {
+	// MaxAge is how old the last successful pass may be.
+	MaxAge time.Duration
+	Now    func() time.Time
+
+	mu          sync.Mutex
+	lastSuccess time.Time
+	lastErr     error
+	started     time.Time
+}
+
+// NewHealth returns a Health that allows MaxAge between successful passes.
+func NewHealth(maxAge time.Duration) *Health {
+	return &Health{MaxAge: maxAge, Now: time.Now, started: time.Now()}
+}
+
+// ObservePass records one pass; it fits Scheduler.OnPass.
+func (h *Health) ObservePass(_ *PassResult, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.lastErr = err
+	if err == nil {
+		h.lastSuccess = h.Now()
+	}
+}
+
+// Check returns nil while healthy, or the reason it is not.
+func (h *Health) Check() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := h.Now()
+	switch {
+	case h.lastSuccess.IsZero() && now.Sub(h.started) < h.MaxAge:
+		return errors.New("starting: no pass has finished yet")
+	case h.lastSuccess.IsZero():
+		return fmt.Errorf("no pass has succeeded since the start %s ago (last error: %v)", now.Sub(h.started).Round(time.Second), h.lastErr)
+	case now.Sub(h.lastSuccess) > h.MaxAge:
+		return fmt.Errorf("last successful pass %s ago, more than %s (last error: %v)",
+			now.Sub(h.lastSuccess).Round(time.Second), h.MaxAge, h.lastErr)
+	}
+	return nil
+}
+
+// HealthMaxAge derives the allowed age of the last successful pass from
+// the cron schedule: three intervals, and at least a minute.
+func HealthMaxAge(schedule string, now time.Time) (time.Duration, error) {
+	s, err := ParseSchedule(schedule)
+	if err != nil {
+		return 0, err
+	}
+	first := s.Next(now)
+	return max(3*s.Next(first).Sub(first), time.Minute), nil
+}
