@@ -35,7 +35,7 @@ type Supervisor struct {
 
 	mu         sync.Mutex // one pass at a time, however it is called
 	brakeSince time.Time
-	observedOK bool       // a pass of this process has listed the runtime
+	observedOK bool        // a pass of this process has listed the runtime
 	unrecorded *store.Pass // a pass that failed before it could write its row
 }
 

@@ -94,4 +94,3 @@ func (m *Main) backupJob(db *store.DB) supervisor.Job {
 		return err
 	}}
 }
-
