@@ -35,8 +35,8 @@ func TestServe_MetricsAndHealth(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
 		parser := expfmt.NewTextParser(model.UTF8Validation)
 		mf, err := parser.TextToMetricFamilies(strings.NewReader(string(body)))
 		if err != nil {
