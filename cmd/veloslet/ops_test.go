@@ -135,9 +135,15 @@ func holdSQLite(t *testing.T, db, stmt, end string) func() {
 	if _, err := io.WriteString(stdin, stmt+"\nSELECT 'holding';\n"); err != nil {
 		t.Fatal(err)
 	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || strings.TrimSpace(line) != "holding" {
-		t.Fatalf("sqlite3 did not start holding: %q %v", line, err)
+	r := bufio.NewReader(stdout)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("sqlite3 ended before holding: %v", err)
+		}
+		if strings.TrimSpace(line) == "holding" {
+			break // lines before it are stmt's own output
+		}
 	}
 	return func() {
 		_, _ = io.WriteString(stdin, end+"\n.quit\n")
