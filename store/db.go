@@ -31,6 +31,7 @@ type DB struct {
 	path    string
 	storeID string
 	hashKey []byte
+	specs   specCache
 
 	// Now returns the current time; tests replace it. Every row one
 	// transaction writes carries the time read once at its start.

@@ -118,18 +118,19 @@ type State struct {
 }
 
 // ReadState reads every spec and instance record in one read transaction,
-// so a pass plans against a consistent snapshot.
+// so a pass plans against a consistent snapshot. The specs are shared with
+// later reads (decoded once per change): callers must not modify them.
 func (db *DB) ReadState(ctx context.Context) (*State, error) {
 	tx, err := db.beginRead(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	specs, err := tx.findSpecs(ctx)
+	specs, err := db.readSpecs(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	instances, err := tx.findInstances(ctx)
+	instances, err := readInstances(ctx, tx)
 	if err != nil {
 		return nil, err
 	}

@@ -157,3 +157,24 @@ func TestSpec_ValidateNeverPrintsEnvValues(t *testing.T) {
 		t.Fatalf("err=%v: must fail without printing the value", err)
 	}
 }
+
+// TestDB_ReadStateSeesChanges: the decoded-spec cache must never hide a change.
+func TestDB_ReadStateSeesChanges(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.MustOpenDB(t)
+	storetest.MustApply(t, db, store.Spec{UID: "a", Image: "x", Env: map[string]string{"V": "1"}}, store.Spec{UID: "b", Image: "x"})
+	if _, err := db.ReadState(ctx); err != nil {
+		t.Fatal(err)
+	}
+	storetest.MustApply(t, db, store.Spec{UID: "a", Image: "x", Env: map[string]string{"V": "2"}})
+	if err := db.DeleteSpecs(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := db.ReadState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Specs) != 1 || st.Specs[0].Env["V"] != "2" || st.Specs[0].Generation != 2 {
+		t.Fatalf("specs after a change: %+v", st.Specs)
+	}
+}
