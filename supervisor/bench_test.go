@@ -112,6 +112,7 @@ func BenchmarkRelaunchStorm(b *testing.B) {
 		b.Run(fmt.Sprintf("concurrency=%d", c), func(b *testing.B) {
 			s, rt := converged(b, 1000)
 			s.Concurrency = c
+			s.Policy.BackoffInitial, s.Policy.BackoffMax, s.Policy.Jitter = 0, 0, 0 // every round relaunches at once
 			rt.Latency = 5 * time.Millisecond
 			ctx := context.Background()
 			for b.Loop() {
