@@ -27,19 +27,6 @@ func (db *DB) Floor(ctx context.Context) (specs, instances int, err error) {
 	if err := rows.Close(); err != nil {
 		return 0, 0, translate(err)
 	}
-	var in Instance
-	rows, err = tx.QueryContext(ctx, `SELECT `+instanceColumns+` FROM instances`)
-	if err != nil {
-		return 0, 0, translate(err)
-	}
-	defer func() { _ = rows.Close() }()
-	for rows.Next() {
-		if err := rows.Scan(&in.UID, &in.RuntimeID, &in.State, &in.ExitCode, &in.Generation, &in.SpecHash,
-			&in.Attempts, &in.RestartCount, &in.ConsecutiveFailures, &in.NextAttemptAt, &in.StartedAt,
-			&in.ExitedAt, &in.LastError, &in.UpdatedAt); err != nil {
-			return 0, 0, translate(err)
-		}
-		instances++
-	}
-	return specs, instances, translate(rows.Err())
+	recs, err := readInstances(ctx, tx)
+	return specs, len(recs), err
 }

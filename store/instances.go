@@ -101,13 +101,7 @@ func (db *DB) FindInstances(ctx context.Context) ([]*Instance, error) {
 		return nil, err
 	}
 	defer tx.Rollback()
-	return tx.findInstances(ctx)
-}
-
-func (tx *Tx) findInstances(ctx context.Context) ([]*Instance, error) {
-	var out []*Instance
-	err := tx.SelectContext(ctx, &out, `SELECT `+instanceColumns+` FROM instances ORDER BY uid`)
-	return out, translate(err)
+	return readInstances(ctx, tx)
 }
 
 // State is one consistent snapshot of desired specs and instance records.

@@ -48,23 +48,7 @@ const specColumns = `uid, image, command, env, restart, desired_state, cpus, mem
 	generation, spec_hash, created_at, updated_at`
 
 func (r *specRow) spec() (*Spec, error) {
-	s := &Spec{
-		UID: r.UID, Image: r.Image, Restart: RestartPolicy(r.Restart),
-		DesiredState: DesiredState(r.DesiredState), CPUs: r.CPUs, Memory: r.Memory,
-		Generation: r.Generation, SpecHash: r.SpecHash,
-		CreatedAt: r.CreatedAt.Time(), UpdatedAt: r.UpdatedAt.Time(),
-	}
-	for _, f := range []struct {
-		name string
-		src  string
-		dst  any
-	}{{"command", r.Command, &s.Command}, {"env", r.Env, &s.Env}, {"labels", r.Labels, &s.Labels}} {
-		if err := json.Unmarshal([]byte(f.src), f.dst); err != nil {
-			return nil, fmt.Errorf("spec %q: column %s: %w", r.UID, f.name, err)
-		}
-	}
-	s.Normalize()
-	return s, nil
+	return decodeSpec(*r, [3][]byte{[]byte(r.Command), []byte(r.Env), []byte(r.Labels)})
 }
 
 func marshal(v any) string {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
@@ -167,18 +168,25 @@ func TestScheduler_BackoffDeadlineTriggersPass(t *testing.T) {
 	}
 }
 
-// TestScheduler_StopWaitsForPassAndCoalesces blocks a pass in Run, piles up
-// triggers, and checks that Stop returns only after the pass recorded its outcome.
-func TestScheduler_StopWaitsForPassAndCoalesces(t *testing.T) {
-	s, rt, _ := MustNewSupervisor(t)
-	storetest.MustApply(t, s.DB, specs(1)...)
-	entered, release := make(chan struct{}), make(chan struct{})
+// blockRun makes the fake's Run wait: entered closes when the first Run
+// starts, and closing release lets every Run go on.
+func blockRun(rt *fake.Runtime) (entered, release chan struct{}) {
+	entered, release = make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	rt.RunFunc = func(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error) {
 		once.Do(func() { close(entered) })
 		<-release
 		return rt.Real().Run(ctx, spec)
 	}
+	return entered, release
+}
+
+// TestScheduler_StopWaitsForPassAndCoalesces blocks a pass in Run, piles up
+// triggers, and checks that Stop returns only after the pass recorded its outcome.
+func TestScheduler_StopWaitsForPassAndCoalesces(t *testing.T) {
+	s, rt, _ := MustNewSupervisor(t)
+	storetest.MustApply(t, s.DB, specs(1)...)
+	entered, release := blockRun(rt)
 	sc, log := startScheduler(t, s)
 	<-entered
 	for range 10 {
@@ -211,13 +219,7 @@ func TestScheduler_StopWaitsForPassAndCoalesces(t *testing.T) {
 func TestScheduler_CoalescesTriggers(t *testing.T) {
 	s, rt, _ := MustNewSupervisor(t)
 	storetest.MustApply(t, s.DB, specs(1)...)
-	entered, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	rt.RunFunc = func(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error) {
-		once.Do(func() { close(entered) })
-		<-release
-		return rt.Real().Run(ctx, spec)
-	}
+	entered, release := blockRun(rt)
 	sc, log := startScheduler(t, s)
 	<-entered
 	for range 50 {

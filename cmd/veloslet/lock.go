@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -68,5 +67,3 @@ func (l *daemonLock) release() error {
 	_ = os.Truncate(l.path, 0)
 	return l.fl.Unlock()
 }
-
-func dirOf(path string) string { return filepath.Dir(path) }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -124,7 +125,7 @@ func (m *Main) serve(ctx context.Context) error {
 
 // waitLock takes the daemon lock, waiting briefly in case a CLI verb holds it.
 func (m *Main) waitLock(ctx context.Context) (*daemonLock, error) {
-	if err := os.MkdirAll(dirOf(m.Config.Store.Path), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(m.Config.Store.Path), 0o700); err != nil {
 		return nil, fmt.Errorf("create database folder: %w", err)
 	}
 	deadline := time.Now().Add(lockWait)
