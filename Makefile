@@ -38,8 +38,16 @@ cross:
 	CGO_ENABLED=0 GOOS=darwin GOARCH=amd64 $(GO) build ./...
 	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build ./...
 
+# Benchmarks, BENCH_COUNT runs each, kept in bin/bench.txt; benchstat tables of
+# the pass beside its floor, of everything, and the claims checked on medians.
+BENCH_COUNT ?= 6
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	mkdir -p bin
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -timeout 90m ./... > bin/bench.txt || { cat bin/bench.txt; exit 1; }
+	$(GO) tool benchstat -filter '.name:Pass' -col /kind bin/bench.txt
+	$(GO) tool benchstat -filter '.name:Pass /kind:pass' -col /n bin/bench.txt
+	$(GO) tool benchstat bin/bench.txt
+	$(GO) run ./supervisor/internal/benchcheck bin/bench.txt
 
 clean:
 	rm -rf bin

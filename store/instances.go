@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -101,7 +103,9 @@ func (db *DB) FindInstances(ctx context.Context) ([]*Instance, error) {
 		return nil, err
 	}
 	defer tx.Rollback()
-	return readInstances(ctx, tx)
+	recs, err := readInstances(ctx, tx)
+	slices.SortFunc(recs, func(a, b *Instance) int { return strings.Compare(a.UID, b.UID) })
+	return recs, err
 }
 
 // State is one consistent snapshot of desired specs and instance records.
@@ -111,7 +115,8 @@ type State struct {
 	ReadAt    time.Time
 }
 
-// ReadState reads every spec and instance record in one read transaction,
+// ReadState reads every spec and instance record (in no particular order)
+// in one read transaction,
 // so a pass plans against a consistent snapshot. The specs are shared with
 // later reads (decoded once per change): callers must not modify them.
 func (db *DB) ReadState(ctx context.Context) (*State, error) {

@@ -24,10 +24,11 @@ type cachedSpec struct {
 	spec *Spec
 }
 
-// readSpecs reads every spec in uid order through the cache. The specs it
+// readSpecs reads every spec, in storage order (the planner sorts; an
+// ORDER BY uid would walk the primary-key index and look up every row), through the cache. The specs it
 // returns are shared with later reads: callers must not modify them.
 func (db *DB) readSpecs(ctx context.Context, tx *Tx) ([]*Spec, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+specColumns+` FROM specs ORDER BY uid`)
+	rows, err := tx.QueryContext(ctx, `SELECT `+specColumns+` FROM specs`)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -77,9 +78,9 @@ func decodeSpec(r specRow, raw [3][]byte) (*Spec, error) {
 	return s, nil
 }
 
-// readInstances reads every instance record with a plain scan.
+// readInstances reads every instance record with a plain scan, in storage order.
 func readInstances(ctx context.Context, tx *Tx) ([]*Instance, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+instanceColumns+` FROM instances ORDER BY uid`)
+	rows, err := tx.QueryContext(ctx, `SELECT `+instanceColumns+` FROM instances`)
 	if err != nil {
 		return nil, translate(err)
 	}

@@ -3,6 +3,9 @@ package supervisor_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,46 +16,81 @@ import (
 
 var sizes = []int{1_000, 10_000, 100_000}
 
-// converged returns a supervisor whose n specs all run and are recorded.
-func converged(b *testing.B, n int) (*supervisor.Supervisor, *fake.Runtime) {
+// fixtures keeps one converged supervisor per size for the whole run, so
+// -count repeats the measurement and not the setup (100k launches).
+var fixtures = struct {
+	sync.Mutex
+	dir string
+	by  map[int]*fixture
+}{by: map[int]*fixture{}}
+
+type fixture struct {
+	s  *supervisor.Supervisor
+	rt *fake.Runtime
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, f := range fixtures.by {
+		_ = f.s.DB.Close()
+	}
+	if fixtures.dir != "" {
+		_ = os.RemoveAll(fixtures.dir)
+	}
+	os.Exit(code)
+}
+
+// shared returns the run's converged supervisor of n specs, all running
+// and recorded. Benchmarks that use it must leave it converged.
+func shared(b *testing.B, n int) (*supervisor.Supervisor, *fake.Runtime) {
 	b.Helper()
-	s, rt, _ := MustNewSupervisor(b)
+	fixtures.Lock()
+	defer fixtures.Unlock()
+	if f := fixtures.by[n]; f != nil {
+		return f.s, f.rt
+	}
+	if fixtures.dir == "" {
+		dir, err := os.MkdirTemp("", "veloslet-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		fixtures.dir = dir
+	}
+	db, err := store.Open(context.Background(), filepath.Join(fixtures.dir, fmt.Sprintf("%d.db", n)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := supervisor.New(db, fake.New())
+	s.Logger = quiet
+	converge(b, s, n)
+	fixtures.by[n] = &fixture{s: s, rt: s.Runtime.(*fake.Runtime)}
+	return s, fixtures.by[n].rt
+}
+
+// converge applies n specs (in batches, as an operator would) and runs the
+// pass that launches them.
+func converge(b *testing.B, s *supervisor.Supervisor, n int) {
+	b.Helper()
 	s.Concurrency = 16
 	ctx := context.Background()
+	all := specs(n)
 	for i := 0; i < n; i += 10_000 {
-		if _, err := s.DB.UpsertSpecs(ctx, specs(n)[i:min(i+10_000, n)]); err != nil {
+		if _, err := s.DB.UpsertSpecs(ctx, all[i:min(i+10_000, n)]); err != nil {
 			b.Fatal(err)
 		}
 	}
 	if _, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerStartup}); err != nil {
 		b.Fatal(err)
 	}
-	return s, rt
 }
 
-// BenchmarkPass is a whole pass that finds nothing to do.
+// BenchmarkPass is a whole pass that finds nothing to do (kind=pass) beside
+// its floor (kind=floor): every spec row and instance record read with
+// plain queries, and the runtime's list. benchstat -col /kind shows the ratio.
 func BenchmarkPass(b *testing.B) {
 	for _, n := range sizes {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			s, _ := converged(b, n)
-			ctx := context.Background()
-			b.ReportAllocs()
-			for b.Loop() {
-				res, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerSchedule})
-				if err != nil || len(res.Plan.Actions) != 0 {
-					b.Fatalf("pass: %v, %d actions", err, len(res.Plan.Actions))
-				}
-			}
-		})
-	}
-}
-
-// BenchmarkFloor is the bare cost beside a pass: every spec row and
-// instance record read with plain queries, and the runtime's list.
-func BenchmarkFloor(b *testing.B) {
-	for _, n := range sizes {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			s, rt := converged(b, n)
+		b.Run(fmt.Sprintf("n=%d/kind=floor", n), func(b *testing.B) {
+			s, rt := shared(b, n)
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
@@ -65,14 +103,25 @@ func BenchmarkFloor(b *testing.B) {
 				}
 			}
 		})
+		b.Run(fmt.Sprintf("n=%d/kind=pass", n), func(b *testing.B) {
+			s, _ := shared(b, n)
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				res, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerSchedule})
+				if err != nil || len(res.Plan.Actions) != 0 {
+					b.Fatalf("pass: %v, %d actions", err, len(res.Plan.Actions))
+				}
+			}
+		})
 	}
 }
 
 // BenchmarkReadState is the store reads a pass needs.
 func BenchmarkReadState(b *testing.B) {
 	for _, n := range sizes {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			s, _ := converged(b, n)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			s, _ := shared(b, n)
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
@@ -88,8 +137,8 @@ func BenchmarkReadState(b *testing.B) {
 // BenchmarkCompute is the planner alone over a converged state.
 func BenchmarkCompute(b *testing.B) {
 	for _, n := range sizes {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			s, rt := converged(b, n)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			s, rt := shared(b, n)
 			ctx := context.Background()
 			st, _ := s.DB.ReadState(ctx)
 			list, _ := rt.List(ctx)
@@ -110,7 +159,8 @@ func BenchmarkCompute(b *testing.B) {
 func BenchmarkRelaunchStorm(b *testing.B) {
 	for _, c := range []int{1, 4, 16} {
 		b.Run(fmt.Sprintf("concurrency=%d", c), func(b *testing.B) {
-			s, rt := converged(b, 1000)
+			s, rt, _ := MustNewSupervisor(b)
+			converge(b, s, 1000)
 			s.Concurrency = c
 			s.Policy.BackoffInitial, s.Policy.BackoffMax, s.Policy.Jitter = 0, 0, 0 // every round relaunches at once
 			rt.Latency = 5 * time.Millisecond

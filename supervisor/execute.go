@@ -54,13 +54,15 @@ func (s *Supervisor) apply(ctx context.Context, passID int64, a *Action) error {
 	case ActForget:
 		out.Delete = a.UID
 	case ActStop:
+		s.at(CrashBeforeStop, a)
 		if err := s.Runtime.Stop(ctx, a.UID); err != nil {
 			return s.fail(rctx, passID, a, "stop", err)
 		}
+		s.at(CrashAfterStop, a)
 		a.Next.State = store.InstanceStopped
 		out.Events = append(out.Events, store.Event{UID: a.UID, Kind: store.EventStopped, Reason: a.Reason})
 	case ActRemoveOrphan:
-		if err := s.Runtime.Remove(ctx, a.UID); err != nil {
+		if err := s.remove(ctx, a); err != nil {
 			return s.fail(rctx, passID, a, "remove", err)
 		}
 		out.Instance, out.Delete = nil, a.UID
@@ -71,7 +73,7 @@ func (s *Supervisor) apply(ctx context.Context, passID int64, a *Action) error {
 	default:
 		return fmt.Errorf("unknown action %q", a.Kind)
 	}
-	return s.record(rctx, passID, out)
+	return s.record(rctx, passID, a, out)
 }
 
 var launchEvents = map[ActionKind]store.EventKind{
@@ -83,14 +85,16 @@ var launchEvents = map[ActionKind]store.EventKind{
 func (s *Supervisor) launch(ctx context.Context, passID int64, a *Action) error {
 	rctx := context.WithoutCancel(ctx)
 	if a.Kind != ActLaunch {
-		if err := s.Runtime.Remove(ctx, a.UID); err != nil {
+		if err := s.remove(ctx, a); err != nil {
 			return s.fail(rctx, passID, a, "remove", err)
 		}
 	}
+	s.at(CrashBeforeRun, a)
 	id, err := s.Runtime.Run(ctx, runSpec(a.Spec, s.DB.StoreID()))
 	if err != nil {
 		return s.fail(rctx, passID, a, "run", err)
 	}
+	s.at(CrashAfterRun, a)
 	next := a.Next
 	next.RuntimeID, next.State, next.ExitCode, next.LastError = string(id), store.InstanceRunning, nil, ""
 	next.Generation, next.SpecHash = a.Spec.Generation, a.Spec.SpecHash
@@ -101,7 +105,16 @@ func (s *Supervisor) launch(ctx context.Context, passID int64, a *Action) error 
 	}
 	ev := store.Event{UID: a.UID, Kind: launchEvents[a.Kind], Generation: a.Spec.Generation,
 		Reason: fmt.Sprintf("%s (instance %s)", a.Reason, id)}
-	return s.record(rctx, passID, store.Outcome{Instance: next, Events: append(a.Events, ev)})
+	return s.record(rctx, passID, a, store.Outcome{Instance: next, Events: append(a.Events, ev)})
+}
+
+func (s *Supervisor) remove(ctx context.Context, a *Action) error {
+	s.at(CrashBeforeRemove, a)
+	if err := s.Runtime.Remove(ctx, a.UID); err != nil {
+		return err
+	}
+	s.at(CrashAfterRemove, a)
+	return nil
 }
 
 // fail records a failed runtime call: the event, the error on the record and,
@@ -127,19 +140,21 @@ func (s *Supervisor) fail(ctx context.Context, passID int64, a *Action, step str
 	if a.Spec != nil {
 		ev.Generation = a.Spec.Generation
 	}
-	if rerr := s.record(ctx, passID, store.Outcome{Instance: next, Events: append(a.Events, ev)}); rerr != nil {
+	if rerr := s.record(ctx, passID, a, store.Outcome{Instance: next, Events: append(a.Events, ev)}); rerr != nil {
 		return errors.Join(err, rerr)
 	}
 	return err
 }
 
-func (s *Supervisor) record(ctx context.Context, passID int64, out store.Outcome) error {
+func (s *Supervisor) record(ctx context.Context, passID int64, a *Action, out store.Outcome) error {
 	for i := range out.Events {
 		out.Events[i].PassID = &passID
 	}
+	s.at(CrashBeforeRecord, a)
 	if err := s.DB.RecordOutcome(ctx, out); err != nil {
 		return fmt.Errorf("record outcome: %w", err)
 	}
+	s.at(CrashAfterRecord, a)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/veloslet/veloslet/runtime"
@@ -72,39 +73,77 @@ type Plan struct {
 	NextWake time.Time `json:"next_wake,omitzero"`
 	// BrakeHeld is true when the brake dropped removals from this plan.
 	BrakeHeld bool `json:"brake_held"`
+	// Foreign counts listed instances that belong to another store.
+	Foreign int `json:"foreign"`
 }
 
 // Compute is the planner: a pure function from desired, recorded and observed
 // state to actions. It does no I/O and reads no clock.
 func Compute(in PlanInput) Plan {
-	specs := make(map[string]*store.Spec, len(in.Specs))
-	records := make(map[string]*store.Instance, len(in.Records))
-	observed := make(map[string]*runtime.Instance, len(in.Observed))
-	uids := make([]string, 0, len(in.Specs)+len(in.Observed))
-	for _, s := range in.Specs {
-		specs[s.UID] = s
-		uids = append(uids, s.UID)
-	}
-	for _, r := range in.Records {
-		records[r.UID] = r
-		uids = append(uids, r.UID)
-	}
+	// A merge over the three lists sorted by uid: no maps, and the lists
+	// usually arrive nearly sorted, which the sort notices.
+	specs := sortByUID(slices.Clone(in.Specs), func(s *store.Spec) string { return s.UID })
+	records := sortByUID(slices.Clone(in.Records), func(r *store.Instance) string { return r.UID })
+	observed := make([]*runtime.Instance, len(in.Observed))
 	for i := range in.Observed {
-		o := &in.Observed[i]
-		if _, dup := observed[o.UID]; !dup {
-			observed[o.UID] = o
-			uids = append(uids, o.UID)
-		}
+		observed[i] = &in.Observed[i]
 	}
-	slices.Sort(uids)
-	uids = slices.Compact(uids)
+	observed = sortByUID(observed, func(o *runtime.Instance) string { return o.UID })
 
 	p := &planner{in: in}
-	for _, uid := range uids {
-		p.plan(uid, specs[uid], records[uid], observed[uid])
+	seen := 0
+	for len(specs)+len(records)+len(observed) > 0 {
+		uid := lowest(specs, records, observed)
+		var spec *store.Spec
+		var rec *store.Instance
+		var obs *runtime.Instance
+		spec, specs = take(specs, uid, func(s *store.Spec) string { return s.UID })
+		rec, records = take(records, uid, func(r *store.Instance) string { return r.UID })
+		obs, observed = take(observed, uid, func(o *runtime.Instance) string { return o.UID })
+		if obs != nil {
+			seen++
+		}
+		p.plan(uid, spec, rec, obs)
 	}
-	p.brake(len(observed))
+	p.brake(seen)
 	return p.out
+}
+
+// sortByUID sorts a list by uid. Uids are unique in each list (a primary
+// key; a runtime's names), and pdqsort is near linear on the nearly sorted
+// lists a pass reads.
+func sortByUID[T any](list []*T, key func(*T) string) []*T {
+	slices.SortFunc(list, func(a, b *T) int { return strings.Compare(key(a), key(b)) })
+	return list
+}
+
+// lowest is the smallest uid at the head of the three sorted lists.
+func lowest(specs []*store.Spec, records []*store.Instance, observed []*runtime.Instance) string {
+	var buf [3]string
+	heads := buf[:0]
+	if len(specs) > 0 {
+		heads = append(heads, specs[0].UID)
+	}
+	if len(records) > 0 {
+		heads = append(heads, records[0].UID)
+	}
+	if len(observed) > 0 {
+		heads = append(heads, observed[0].UID)
+	}
+	return slices.Min(heads)
+}
+
+// take returns the first element of a sorted list if it has the uid, and the
+// list past every element with that uid: a uid listed twice counts once.
+func take[T any](list []*T, uid string, key func(*T) string) (*T, []*T) {
+	if len(list) == 0 || key(list[0]) != uid {
+		return nil, list
+	}
+	first := list[0]
+	for len(list) > 0 && key(list[0]) == uid {
+		list = list[1:]
+	}
+	return first, list
 }
 
 type planner struct {
@@ -146,6 +185,7 @@ func (p *planner) plan(uid string, spec *store.Spec, rec *store.Instance, obs *r
 
 // foreign reports an instance of another store once, and never touches it.
 func (p *planner) foreign(uid string, rec *store.Instance, obs *runtime.Instance) {
+	p.out.Foreign++
 	if rec != nil && rec.State == store.InstanceForeign && rec.RuntimeID == string(obs.ID) {
 		return
 	}

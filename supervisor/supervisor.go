@@ -32,6 +32,8 @@ type Supervisor struct {
 	// recorded instance still running: what a daemon does when it starts.
 	// One-off passes from the CLI leave it off.
 	AdoptOnStart bool
+	// Crash, if set, is called at every crash point; see CrashPoint.
+	Crash CrashHook
 
 	mu         sync.Mutex // one pass at a time, however it is called
 	brakeSince time.Time
@@ -108,6 +110,7 @@ func (s *Supervisor) Pass(ctx context.Context, opts PassOptions) (*PassResult, e
 		return nil, err
 	}
 	res.ID = id
+	s.at(CrashPassCreated, nil)
 	err = s.pass(ctx, opts, res)
 	res.Duration = time.Since(res.StartedAt)
 	row := &store.Pass{ID: id, Observed: res.Observed, Desired: res.Desired,
@@ -116,6 +119,7 @@ func (s *Supervisor) Pass(ctx context.Context, opts PassOptions) (*PassResult, e
 		row.Error = err.Error()
 	}
 	// Record the end even if ctx ended, so a stopped daemon's last pass is closed.
+	s.at(CrashBeforePassFinish, nil)
 	if ferr := s.DB.FinishPass(context.WithoutCancel(ctx), row); ferr != nil {
 		ferr = fmt.Errorf("record pass end: %w", ferr)
 		err = errors.Join(err, ferr)
@@ -135,10 +139,8 @@ func (s *Supervisor) pass(ctx context.Context, opts PassOptions, res *PassResult
 	res.States = map[runtime.State]int{}
 	for _, o := range in.Observed {
 		res.States[o.State]++
-		if o.StoreID() != in.StoreID {
-			res.Foreign++
-		}
 	}
+	res.Foreign = plan.Foreign
 	if plan.BrakeHeld {
 		if s.brakeSince.IsZero() {
 			s.brakeSince = in.Now

@@ -7,8 +7,10 @@ package fake
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -51,13 +53,15 @@ func (c Container) clone() Container {
 type state struct {
 	NextID     int                  `json:"next_id"`
 	Containers map[string]Container `json:"containers"` // by name
+	Faults     Faults               `json:"faults,omitzero"`
 }
 
 // backend is the shared state behind a Runtime and its Real view.
 type backend struct {
 	mu   sync.Mutex
 	st   state
-	path string // state file; empty for memory only
+	path string     // state file; empty for memory only
+	rng  *rand.Rand // draws faults; seeded from st.Faults
 }
 
 // Runtime is the fake runtime. The zero value is not usable; call New or Open.
@@ -123,9 +127,15 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 	if r.RunFunc != nil {
 		return r.RunFunc(ctx, spec)
 	}
-	if err := r.wait(ctx); err != nil {
-		return "", err
-	}
+	var id runtime.InstanceID
+	err := r.call(ctx, "run", func() (err error) {
+		id, err = r.run(spec)
+		return err
+	})
+	return id, err
+}
+
+func (r *Runtime) run(spec runtime.RunSpec) (runtime.InstanceID, error) {
 	if err := spec.Check(); err != nil {
 		return "", err
 	}
@@ -156,16 +166,15 @@ func (r *Runtime) Stop(ctx context.Context, uid string) error {
 	if r.StopFunc != nil {
 		return r.StopFunc(ctx, uid)
 	}
-	if err := r.wait(ctx); err != nil {
-		return err
-	}
-	return r.b.update(func(st *state) error {
-		c, ok := st.Containers[runtime.Name(r.Prefix, uid)]
-		if ok && c.State == runtime.StateRunning {
-			setExited(&c, 143)
-			st.Containers[c.Name] = c
-		}
-		return nil
+	return r.call(ctx, "stop", func() error {
+		return r.b.update(func(st *state) error {
+			c, ok := st.Containers[runtime.Name(r.Prefix, uid)]
+			if ok && c.State == runtime.StateRunning {
+				setExited(&c, 143)
+				st.Containers[c.Name] = c
+			}
+			return nil
+		})
 	})
 }
 
@@ -174,12 +183,11 @@ func (r *Runtime) Remove(ctx context.Context, uid string) error {
 	if r.RemoveFunc != nil {
 		return r.RemoveFunc(ctx, uid)
 	}
-	if err := r.wait(ctx); err != nil {
-		return err
-	}
-	return r.b.update(func(st *state) error {
-		delete(st.Containers, runtime.Name(r.Prefix, uid))
-		return nil
+	return r.call(ctx, "remove", func() error {
+		return r.b.update(func(st *state) error {
+			delete(st.Containers, runtime.Name(r.Prefix, uid))
+			return nil
+		})
 	})
 }
 
@@ -188,24 +196,26 @@ func (r *Runtime) List(ctx context.Context) ([]runtime.Instance, error) {
 	if r.ListFunc != nil {
 		return r.ListFunc(ctx)
 	}
-	if err := r.wait(ctx); err != nil {
-		return nil, err
-	}
 	var out []runtime.Instance
-	err := r.b.view(func(st *state) {
-		out = make([]runtime.Instance, 0, len(st.Containers))
-		for _, c := range st.Containers {
-			uid, ok := runtime.UIDFromName(r.Prefix, c.Name)
-			if !ok {
-				continue
+	err := r.call(ctx, "list", func() error {
+		return r.b.view(func(st *state) {
+			out = make([]runtime.Instance, 0, len(st.Containers))
+			for _, c := range st.Containers {
+				uid, ok := runtime.UIDFromName(r.Prefix, c.Name)
+				if !ok {
+					continue
+				}
+				c = c.clone()
+				out = append(out, runtime.Instance{
+					UID: uid, ID: runtime.InstanceID(c.ID), Name: c.Name, State: c.State,
+					ExitCode: c.ExitCode, Labels: c.Labels, StartedAt: c.StartedAt,
+				})
 			}
-			c = c.clone()
-			out = append(out, runtime.Instance{
-				UID: uid, ID: runtime.InstanceID(c.ID), Name: c.Name, State: c.State,
-				ExitCode: c.ExitCode, Labels: c.Labels, StartedAt: c.StartedAt,
-			})
-		}
+		})
 	})
+	if errors.Is(err, errEmpty) {
+		return []runtime.Instance{}, nil
+	}
 	slices.SortFunc(out, func(a, b runtime.Instance) int {
 		if a.Name < b.Name {
 			return -1
@@ -223,7 +233,7 @@ func (r *Runtime) Version(ctx context.Context) (string, error) {
 	if r.VersionFunc != nil {
 		return r.VersionFunc(ctx)
 	}
-	return "fake 1.0 (simulated)", r.wait(ctx)
+	return "fake 1.0 (simulated)", r.call(ctx, "version", func() error { return nil })
 }
 
 // SetExited makes uid's container exit with code, as if its process ended.

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	goruntime "runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/store/storetest"
+)
+
+// memoryBound is the peak resident set docs/performance.md promises for
+// serve with 10,000 specs on the simulated runtime.
+const memoryBound = 256 << 20
+
+// TestServe_Memory10k measures the peak RSS of a plain (not race-built)
+// serve that converges 10,000 specs and keeps passing over them.
+func TestServe_Memory10k(t *testing.T) {
+	if goruntime.GOOS != "linux" {
+		t.Skip("peak RSS is read from /proc/<pid>/status, which only Linux has")
+	}
+	bin := filepath.Join(t.TempDir(), "veloslet")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	e := newMemoryEnv(t)
+	var specs strings.Builder
+	for i := range 10_000 {
+		fmt.Fprintf(&specs, "[[spec]]\nuid = \"m%05d\"\nimage = \"busybox\"\ncommand = [\"sleep\", \"infinity\"]\n"+
+			"[spec.env]\nTOKEN = \"secret-%d\"\n[spec.labels]\nteam = \"t%d\"\n", i, i, i%10)
+	}
+	e.mustRun(specs.String(), "apply", "-f", "-")
+
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), EnvConfig+"="+e.config)
+	d := &daemon{cmd: cmd, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	cmd.Stderr = d.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { d.done <- cmd.Wait() }()
+	defer func() { _ = cmd.Process.Kill(); <-d.done }()
+
+	db := e.openDB()
+	ctx := context.Background()
+	var first int64
+	storetest.RetryUntil(t, 100*time.Millisecond, 5*time.Minute, func() error {
+		recs, err := db.FindInstances(ctx)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, r := range recs {
+			if r.State == store.InstanceRunning {
+				n++
+			}
+		}
+		if n != 10_000 {
+			return fmt.Errorf("%d running", n)
+		}
+		p, err := db.LastPass(ctx)
+		if err != nil {
+			return err
+		}
+		if first == 0 {
+			first = p.ID
+		}
+		// Ten passes over the converged set, each reading all of it.
+		if p.ID < first+10 {
+			return fmt.Errorf("pass %d, waiting for %d", p.ID, first+10)
+		}
+		return nil
+	})
+	hwm, rss := procMemory(t, cmd.Process.Pid)
+	t.Logf("serve with 10,000 specs: peak RSS (VmHWM) %.1f MiB, current RSS %.1f MiB", float64(hwm)/(1<<20), float64(rss)/(1<<20))
+	if hwm > memoryBound {
+		t.Errorf("peak RSS %d bytes, above the documented %d", hwm, memoryBound)
+	}
+}
+
+func newMemoryEnv(t *testing.T) *testEnv {
+	e := newTestEnv(t, `schedule = "@every 1s"`)
+	// The in-memory fake: the memory measured is serve's own.
+	cfg, err := os.ReadFile(e.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = []byte(strings.Replace(string(cfg), fmt.Sprintf("state_file = %q", e.host), "", 1))
+	if err := os.WriteFile(e.config, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// procMemory reads VmHWM and VmRSS, in bytes, from /proc/<pid>/status.
+func procMemory(t *testing.T, pid int) (hwm, rss int64) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) != 3 || fields[2] != "kB" {
+			continue
+		}
+		kb, err := strconv.ParseInt(fields[1], 10, 64)
+		if err != nil {
+			t.Fatalf("%s: %v", sc.Text(), err)
+		}
+		switch fields[0] {
+		case "VmHWM:":
+			hwm = kb << 10
+		case "VmRSS:":
+			rss = kb << 10
+		}
+	}
+	if hwm == 0 || rss == 0 {
+		t.Fatalf("no VmHWM/VmRSS in /proc/%d/status", pid)
+	}
+	return hwm, rss
+}
