@@ -49,6 +49,15 @@ func (a Action) braked() bool {
 	return a.Kind == ActRelaunch || a.Kind == ActReplace || a.Kind == ActRemoveOrphan || a.Vanished
 }
 
+// callsRuntime reports whether executing the action calls the runtime.
+func (a Action) callsRuntime() bool {
+	switch a.Kind {
+	case ActLaunch, ActRelaunch, ActReplace, ActStop, ActRemoveOrphan:
+		return true
+	}
+	return false
+}
+
 // PlanInput is everything a plan depends on.
 type PlanInput struct {
 	Specs    []*store.Spec
@@ -227,8 +236,10 @@ func (p *planner) missing(spec *store.Spec, rec *store.Instance) {
 		return
 	}
 	a := Action{Kind: ActLaunch, UID: spec.UID, Spec: spec, Next: carry(rec, spec), Reason: "not running"}
-	if rec != nil && rec.RuntimeID != "" && rec.State == store.InstanceRunning {
-		a.Reason, a.Vanished = fmt.Sprintf("instance %s disappeared", rec.RuntimeID), true
+	// A recorded instance, running or exited, that the list no longer shows
+	// has vanished: many at once is a runtime's glitch as often as the truth.
+	if rec != nil && rec.RuntimeID != "" {
+		a.Reason, a.Vanished = fmt.Sprintf("%s instance %s disappeared", rec.State, rec.RuntimeID), true
 	}
 	p.add(a)
 }

@@ -162,9 +162,12 @@ func (p *planner) brake(seen int) {
 	if !p.in.BrakeSince.IsZero() && p.in.Now.Sub(p.in.BrakeSince) >= pol.BrakeHold {
 		return // held long enough: the runtime's view has persisted, believe it
 	}
+	// The picture is suspect, so nothing it implies touches the runtime:
+	// not the removals, and not launches of what only seems to be missing
+	// (a run whose instance exists after all would collide with it).
 	kept := p.out.Actions[:0]
 	for _, a := range p.out.Actions {
-		if !a.braked() {
+		if !a.braked() && !a.callsRuntime() {
 			kept = append(kept, a)
 		}
 	}

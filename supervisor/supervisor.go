@@ -133,6 +133,9 @@ func (s *Supervisor) Pass(ctx context.Context, opts PassOptions) (*PassResult, e
 func (s *Supervisor) pass(ctx context.Context, opts PassOptions, res *PassResult) error {
 	plan, in, err := s.plan(ctx, opts.Force)
 	if err != nil {
+		// A pass that could not look neither confirms nor ends what the brake
+		// held for: the hold restarts, so flickering lists never add up to it.
+		s.brakeSince = time.Time{}
 		return err
 	}
 	res.Plan, res.Observed, res.Desired = plan, len(in.Observed), len(in.Specs)

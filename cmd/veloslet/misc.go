@@ -8,6 +8,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/veloslet/veloslet/runtime/fake"
 )
 
 func (m *Main) migrateCommand() *cobra.Command {
@@ -92,10 +94,7 @@ func (m *Main) fakeCommand() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if m.Config.Runtime.Backend != "fake" || m.Config.Runtime.Fake.StateFile == "" {
-				return usagef("fake exit needs runtime.backend = \"fake\" and runtime.fake.state_file in the config")
-			}
-			rt, err := m.openFake()
+			rt, err := m.sharedFake("fake exit")
 			if err != nil {
 				return err
 			}
@@ -107,6 +106,46 @@ func (m *Main) fakeCommand() *cobra.Command {
 		},
 	}
 	exit.Flags().IntVar(&code, "code", 1, "exit code")
-	cmd.AddCommand(exit)
+	cmd.AddCommand(exit, m.fakeFaultsCommand())
 	return cmd
+}
+
+func (m *Main) fakeFaultsCommand() *cobra.Command {
+	var f fake.Faults
+	cmd := &cobra.Command{
+		Use:   "faults",
+		Short: "Make the simulated runtime fail, hang, print garbage or list nothing at a rate",
+		Long: "Every runtime call then faults with probability --rate: it fails, hangs for --hang " +
+			"(having taken effect) and fails, prints garbage, or (a list) answers with no containers. " +
+			"Every process sharing the state file sees the setting; --rate 0 turns faults off.",
+		Example: "  veloslet fake faults --rate 0.3 --hang 2s\n  veloslet fake faults --rate 0",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.Check(); err != nil {
+				return usagef("%v", err)
+			}
+			rt, err := m.sharedFake("fake faults")
+			if err != nil {
+				return err
+			}
+			if err := rt.SetFaults(f); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "faults: rate %v, hang %s, seed %d\n", f.Rate, f.Hang, f.Seed)
+			return nil
+		},
+	}
+	cmd.Flags().Float64Var(&f.Rate, "rate", 0, "share of runtime calls that fault, 0 to 1")
+	cmd.Flags().DurationVar(&f.Hang, "hang", fake.DefaultHang, "how long a hung call blocks before it fails")
+	cmd.Flags().Uint64Var(&f.Seed, "seed", 1, "seed of the fault sequence")
+	return cmd
+}
+
+// sharedFake opens the simulated runtime's state file, which only a fake
+// with a state file has; verb names the command in the error.
+func (m *Main) sharedFake(verb string) (*fake.Runtime, error) {
+	if m.Config.Runtime.Backend != "fake" || m.Config.Runtime.Fake.StateFile == "" {
+		return nil, usagef("%s needs runtime.backend = \"fake\" and runtime.fake.state_file in the config", verb)
+	}
+	return m.openFake()
 }
