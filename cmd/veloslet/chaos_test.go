@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/fake"
+	"github.com/veloslet/veloslet/runtime/podman/podmantest"
+	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/store/storetest"
+)
+
+// chaosHost is what the chaos test needs from a runtime: its list (ours and
+// foreign), a way to make an instance die, and the env serve runs with.
+type chaosHost struct {
+	image   string
+	env     []string
+	list    func() []runtime.Instance
+	kill    func(uid string) // best effort: the instance may be gone already
+	foreign runtime.InstanceID
+	// maxDelay bounds the random moment of death; settle bounds the final
+	// convergence. Podman's calls take far longer than the simulation's.
+	maxDelay, settle time.Duration
+}
+
+// chaosRounds is how many times each chaos test SIGKILLs the daemon.
+const chaosRounds = 50
+
+// TestChaos_Fake SIGKILLs a daemon converging 100 specs on the file-backed
+// simulated runtime at random moments, 50 times, changing specs and killing
+// instances between rounds, then checks that nothing is lost or duplicated.
+func TestChaos_Fake(t *testing.T) {
+	e := newTestEnv(t, "concurrency = 4\n", `latency = "5ms"`)
+	rt, err := fake.Open(e.host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign, err := rt.Run(context.Background(), runtime.RunSpec{UID: "zz-foreign", Image: "busybox",
+		StoreID: "another-store", Generation: 1, SpecHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runChaos(t, e, chaosHost{image: "busybox", foreign: foreign, list: e.hostList,
+		kill: func(uid string) { _ = rt.SetExited(uid, 137) }, maxDelay: time.Second, settle: 30 * time.Second}, 1)
+}
+
+// TestChaos_Podman is the same against real podman.
+func TestChaos_Podman(t *testing.T) {
+	e, rt := podmanEnv(t)
+	ctx := context.Background()
+	foreign, err := rt.Run(ctx, runtime.RunSpec{UID: "zz-foreign", Image: podmantest.Image,
+		Command: []string{"sleep", "100000"}, StoreID: "another-store", Generation: 1, SpecHash: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := func() []runtime.Instance {
+		l, err := rt.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	kill := func(uid string) {
+		cmd := exec.Command(rt.Binary, "kill", "--signal", "KILL", rt.Prefix+uid)
+		cmd.Env = append(os.Environ(), rt.Env...)
+		_ = cmd.Run() // not running any more is fine
+	}
+	runChaos(t, e, chaosHost{image: podmantest.Image, env: rt.Env, foreign: foreign, list: list, kill: kill,
+		maxDelay: 3 * time.Second, settle: 3 * time.Minute}, 2)
+}
+
+// runChaos applies 100 specs, then for each round: changes one spec,
+// replaces one by another, kills three instances, starts serve and SIGKILLs
+// it after a random delay (up to a second on the simulation, three on podman). Each round checks that no event
+// was lost; the end checks convergence, orphans, the foreign instance and
+// that no launch ever collided with an instance already there.
+func runChaos(t *testing.T, e *testEnv, h chaosHost, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	want := map[string]string{} // uid → command argument
+	for i := range 100 {
+		want[fmt.Sprintf("c%03d", i)] = "100000"
+	}
+	e.mustRun(chaosSpecs(h.image, want), "apply", "-f", "-")
+	db := e.openDB()
+	ctx := context.Background()
+	var prevMax, prevPass int64
+	prevCount := 0
+	phases := map[string]int{} // where each kill landed
+	for round := range chaosRounds {
+		if round > 0 {
+			uids := sortedKeys(want)
+			for range 3 {
+				h.kill(uids[rng.IntN(len(uids))])
+			}
+			changed := uids[rng.IntN(len(uids))]
+			want[changed] = fmt.Sprint(100000 + round)
+			gone := uids[rng.IntN(len(uids))]
+			if gone != changed {
+				delete(want, gone)
+				e.mustRun("", "delete", gone)
+			}
+			added := fmt.Sprintf("n%03d", round)
+			want[added] = "100000"
+			e.mustRun(chaosSpecs(h.image, map[string]string{changed: want[changed], added: want[added]}), "apply", "-f", "-")
+		}
+		d := e.serve(h.env...)
+		// The moment of death is the point of the test, not a wait for an effect.
+		time.Sleep(time.Duration(rng.Int64N(int64(h.maxDelay))))
+		if err := d.cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		d.wait(t)
+		evs, err := db.FindEvents(ctx, store.EventFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := 0
+		for _, ev := range evs {
+			if ev.ID <= prevMax {
+				kept++
+			}
+		}
+		if kept != prevCount {
+			t.Fatalf("round %d: %d of the %d earlier events left", round, kept, prevCount)
+		}
+		switch p, err := db.LastPass(ctx); {
+		case err != nil || p.ID == prevPass:
+			phases["before its first pass"]++
+		case p.FinishedAt.Time().IsZero():
+			phases["in a pass"]++
+			prevPass = p.ID
+		default:
+			phases["between passes"]++
+			prevPass = p.ID
+		}
+		prevCount = len(evs)
+		if len(evs) > 0 {
+			prevMax = evs[len(evs)-1].ID
+		}
+	}
+	e.serve(h.env...)
+	storetest.RetryUntil(t, 50*time.Millisecond, h.settle, func() error { return chaosConverged(db, h, want) })
+	evs, err := db.FindEvents(ctx, store.EventFilter{Kind: store.EventFailed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if strings.Contains(ev.Reason, runtime.ErrExists.Error()) {
+			t.Errorf("a launch collided with an instance already there: %s", ev.Reason)
+		}
+	}
+	all, _ := db.FindEvents(ctx, store.EventFilter{})
+	kinds := map[store.EventKind]int{}
+	for _, ev := range all {
+		kinds[ev.Kind]++
+	}
+	t.Logf("%d rounds, killed: %v; converged to %d specs; events: %v; %d failed actions",
+		chaosRounds, phases, len(want), kinds, len(evs))
+}
+
+// chaosConverged: every wanted spec runs once with its latest generation,
+// nothing else of ours is listed, and the foreign instance is as it was.
+func chaosConverged(db *store.DB, h chaosHost, want map[string]string) error {
+	specs, err := db.FindSpecs(context.Background())
+	if err != nil {
+		return err
+	}
+	if len(specs) != len(want) {
+		return fmt.Errorf("%d specs stored, want %d", len(specs), len(want))
+	}
+	gen := map[string]int64{}
+	for _, s := range specs {
+		if _, ok := want[s.UID]; !ok || s.Command[1] != want[s.UID] {
+			return fmt.Errorf("spec %s %v not as applied (%q)", s.UID, s.Command, want[s.UID])
+		}
+		gen[s.UID] = s.Generation
+	}
+	seen := map[string]bool{}
+	for _, in := range h.list() {
+		if in.StoreID() != db.StoreID() {
+			if in.ID != h.foreign || in.State != runtime.StateRunning {
+				return fmt.Errorf("foreign instance changed or new: %+v", in)
+			}
+			continue
+		}
+		if seen[in.UID] {
+			return fmt.Errorf("two instances of %s", in.UID)
+		}
+		seen[in.UID] = true
+		if g, ok := gen[in.UID]; !ok {
+			return fmt.Errorf("orphan %s still listed", in.UID)
+		} else if in.State != runtime.StateRunning || in.Generation() != g {
+			return fmt.Errorf("%s is %s at generation %d, want running at %d", in.UID, in.State, in.Generation(), g)
+		}
+	}
+	if len(seen) != len(want) {
+		return fmt.Errorf("%d of %d specs have an instance", len(seen), len(want))
+	}
+	return nil
+}
+
+func chaosSpecs(image string, specs map[string]string) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i, uid := range sortedKeys(specs) {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"uid": %q, "image": %q, "command": ["sleep", %q]}`, uid, image, specs[uid])
+	}
+	return b.String() + "]"
+}
+
+func sortedKeys(m map[string]string) []string {
+	return slices.Sorted(maps.Keys(m))
+}
