@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -ldflags "-X main.Version=$(VERSION)"
 GO ?= go
 
-.PHONY: all build demo run test integration check cross bench clean
+.PHONY: all build demo run test integration check cross bench fuzz clean
 
 all: check test
 
@@ -26,6 +26,20 @@ check: cross
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 	$(GO) tool errcheck -exclude .ci/errcheck-excludes.txt ./...
+
+# Each fuzz target for FUZZTIME; the last progress line of each is printed,
+# the whole output kept in bin/fuzz-<target>.txt. Minimising a new input is
+# capped so that a large seed cannot stall a short run.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := ./cmd/veloslet:FuzzDecodeSpecs ./cmd/veloslet:FuzzParseConfig ./runtime/apple:FuzzParseList \
+	./runtime/podman:FuzzParsePS ./runtime/podman:FuzzParseEvent
+fuzz:
+	@mkdir -p bin; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t#*:}; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s $$pkg > bin/fuzz-$$name.txt 2>&1; rc=$$?; \
+		echo "$$name: $$(grep 'execs:' bin/fuzz-$$name.txt | tail -1)"; \
+		if [ $$rc -ne 0 ]; then cat bin/fuzz-$$name.txt; exit 1; fi; \
+	done
 
 # On a Mac with Apple's container CLI and its service started: the runtime
 # contract against the real CLI (elsewhere the test skips and says why).

@@ -8,27 +8,43 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
-// binPath is the veloslet binary built once for the process-level tests.
-var binPath string
+// bin is the race-built veloslet binary for the process-level tests, built
+// on first use (a fuzzing run needs none).
+var bin struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+func binPath(tb testing.TB) string {
+	tb.Helper()
+	bin.once.Do(func() {
+		if bin.dir, bin.err = os.MkdirTemp("", "veloslet-bin-"); bin.err != nil {
+			return
+		}
+		bin.path = filepath.Join(bin.dir, "veloslet")
+		build := exec.Command("go", "build", "-race", "-o", bin.path, ".")
+		build.Env = append(os.Environ(), "CGO_ENABLED=1")
+		if out, err := build.CombinedOutput(); err != nil {
+			bin.err = fmt.Errorf("build veloslet: %v\n%s", err, out)
+		}
+	})
+	if bin.err != nil {
+		tb.Fatal(bin.err)
+	}
+	return bin.path
+}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "veloslet-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binPath = filepath.Join(dir, "veloslet")
-	build := exec.Command("go", "build", "-race", "-o", binPath, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=1")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build veloslet: %v\n%s", err, out)
-		os.Exit(1)
-	}
 	code := m.Run()
-	_ = os.RemoveAll(dir)
+	if bin.dir != "" {
+		_ = os.RemoveAll(bin.dir)
+	}
 	os.Exit(code)
 }
 
@@ -91,7 +107,7 @@ func (e *testEnv) mustRun(stdin string, args ...string) string {
 
 // command returns the built binary with the env's config.
 func (e *testEnv) command(args ...string) *exec.Cmd {
-	cmd := exec.Command(binPath, args...)
+	cmd := exec.Command(binPath(e.t), args...)
 	cmd.Env = append(os.Environ(), EnvConfig+"="+e.config)
 	return cmd
 }

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/store"
+)
+
+// FuzzDecodeSpecs feeds the spec-file decoder (TOML and JSON) and the
+// validator arbitrary bytes: no panic; a refused file is an ErrSpecFile
+// error and a refused spec a ValidationError naming its field; a spec the
+// validator accepts is one the runtime layer accepts too, so nothing that
+// passes validation can become a flag on a runtime's command line.
+func FuzzDecodeSpecs(f *testing.F) {
+	data, err := os.ReadFile("../../examples/demo.toml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data, uint8(0))
+	for _, s := range []string{
+		`{"uid": "a", "image": "busybox", "command": ["sleep", "1"], "env": {"K": "v"}, "memory": "64M", "cpus": 0.5}`,
+		`[{"uid": "a", "image": "busybox"}, {"uid": "b", "image": "-v", "restart": "never"}]`,
+		"[[spec]]\nuid = \"a\"\nimage = \"busybox\"\n[spec.labels]\nteam = \"x\"\n",
+		"[[spec]]\nuid = \"--privileged\"\nimage = \"busybox\"\ncommand = [\"-rf\", \"a\\u0000b\"]\n",
+		`{"uid": "a\nb", "image": "x", "env": {"A=B": "c"}}`,
+		"[[spec]]\nuid = \"\xff\xfe\"\nimage = \"busybox\"\n",
+	} {
+		f.Add([]byte(s), uint8(0))
+	}
+	formats := []string{"", "json", "toml"}
+	f.Fuzz(func(t *testing.T, data []byte, format uint8) {
+		specs, err := DecodeSpecs(bytes.NewReader(data), formats[int(format)%len(formats)])
+		if err != nil {
+			if !errors.Is(err, ErrSpecFile) || strings.TrimSpace(err.Error()) == "" {
+				t.Fatalf("unclear rejection: %v", err)
+			}
+			return
+		}
+		for _, s := range specs {
+			err := s.Validate()
+			var ve *store.ValidationError
+			switch {
+			case err != nil && (!errors.As(err, &ve) || ve.Field == ""):
+				t.Fatalf("rejection names no field: %v", err)
+			case err != nil:
+				continue
+			}
+			rs := runtime.RunSpec{UID: s.UID, Image: s.Image, Command: s.Command, Env: s.Env, CPUs: s.CPUs,
+				Memory: s.Memory, Labels: s.Labels, Generation: 1, SpecHash: "h", StoreID: "s"}
+			if err := rs.Check(); err != nil {
+				t.Fatalf("spec valid for the store but not for the runtime: %v (%+v)", err, s)
+			}
+		}
+	})
+}
+
+// FuzzParseConfig: no panic; every rejection is an ErrConfig error; an
+// accepted config validates and yields a policy.
+func FuzzParseConfig(f *testing.F) {
+	data, err := os.ReadFile("../../config.example.toml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	for _, s := range []string{
+		"[store]\npath = \"\"\n",
+		"[runtime]\nbackend = \"docker\"\n",
+		"[reconcile]\nschedule = \"@every 0s\"\nconcurrency = -1\n",
+		"[http]\nlisten = \"0.0.0.0:1\"\n",
+		"[runtime]\nname_prefix = \"-x\"\ncall_timeout = \"1 fortnight\"\n",
+		"bogus = 1\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := ParseConfig(bytes.NewReader(data))
+		if err != nil {
+			if !errors.Is(err, ErrConfig) || strings.TrimSpace(err.Error()) == "" {
+				t.Fatalf("unclear rejection: %v", err)
+			}
+			return
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("accepted config does not validate: %v", err)
+		}
+		_ = cfg.Policy()
+	})
+}

@@ -1,0 +1,94 @@
+package podman_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/podman"
+)
+
+func readFixture(tb testing.TB, name string) []byte {
+	tb.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data
+}
+
+// testdata/ps.json is `podman ps -a --format json` from podman 4.3.1: one
+// running container of ours, one exited with code 3, one not ours.
+func TestParsePS_Fixture(t *testing.T) {
+	list, err := podman.ParsePS(readFixture(t, "ps.json"), "velos-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 2 {
+		t.Fatalf("%d instances, want the 2 named velos-: %+v", len(list), list)
+	}
+	run, exit := list[0], list[1]
+	if run.UID != "fx1" || run.State != runtime.StateRunning || run.Generation() != 3 || run.SpecHash() != "abc" ||
+		run.StoreID() != "st1" || !strings.HasPrefix(string(run.ID), "9a40b7b8") || run.StartedAt.IsZero() {
+		t.Errorf("running instance parsed as %+v", run)
+	}
+	if exit.UID != "fx2" || exit.State != runtime.StateExited || exit.ExitCode == nil || *exit.ExitCode != 3 {
+		t.Errorf("exited instance parsed as %+v", exit)
+	}
+}
+
+func TestParseEvent_Fixture(t *testing.T) {
+	ev, ok, err := podman.ParseEvent(readFixture(t, "event-died.json"), "velos-")
+	if err != nil || !ok {
+		t.Fatalf("ok=%v err=%v", ok, err)
+	}
+	if ev.UID != "ev1" || ev.Kind != runtime.EventDied || ev.ExitCode == nil || *ev.ExitCode != 7 {
+		t.Fatalf("event parsed as %+v", ev)
+	}
+}
+
+// FuzzParsePS: no panic on any output; a rejection says what it parsed and
+// shows the start of the output; every instance it returns is ours by name
+// and has a uid and an id.
+func FuzzParsePS(f *testing.F) {
+	f.Add(readFixture(f, "ps.json"))
+	for _, s := range []string{"", "null", "[]", `[{"Id": "", "Names": ["velos-a"]}]`, `[{"Id": "x", "Names": ["velos-"]}]`,
+		`[{"Id": "x", "Names": ["velos-a"], "State": "paused", "ExitCode": -1, "StartedAt": 99999999999999}]`,
+		"Error: cannot connect to Podman\n", `{"Id": "x"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		list, err := podman.ParsePS(data, "velos-")
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "parse podman ps: ") {
+				t.Fatalf("unclear error: %v", err)
+			}
+			return
+		}
+		for _, in := range list {
+			if in.UID == "" || in.ID == "" || in.Name != "velos-"+in.UID {
+				t.Fatalf("bad instance %+v", in)
+			}
+		}
+	})
+}
+
+// FuzzParseEvent: no panic; only a death of one of ours is reported.
+func FuzzParseEvent(f *testing.F) {
+	f.Add(readFixture(f, "event-died.json"))
+	for _, s := range []string{"", "{}", `{"Status": "died", "Name": "velos-"}`, `{"Status": "start", "Name": "velos-a"}`,
+		`{"Status": "died", "Name": "other", "ContainerExitCode": 1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		ev, ok, err := podman.ParseEvent(line, "velos-")
+		switch {
+		case err != nil && !strings.HasPrefix(err.Error(), "parse podman event: "):
+			t.Fatalf("unclear error: %v", err)
+		case ok && (ev.UID == "" || ev.Kind != runtime.EventDied):
+			t.Fatalf("bad event %+v", ev)
+		}
+	})
+}
