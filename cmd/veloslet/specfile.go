@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 
@@ -99,6 +100,11 @@ func DecodeSpecs(r io.Reader, format string) ([]store.Spec, error) {
 	if len(data) > maxSpecFile {
 		return nil, fmt.Errorf("%w: larger than %d MiB", ErrSpecFile, maxSpecFile>>20)
 	}
+	// JSON would quietly turn invalid bytes into U+FFFD; refuse them instead,
+	// so that what runs is byte for byte what the file says.
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("%w: not valid UTF-8 (at byte %d)", ErrSpecFile, invalidAt(data))
+	}
 	if format == "" {
 		format = sniff(data)
 	}
@@ -122,6 +128,17 @@ func DecodeSpecs(r io.Reader, format string) ([]store.Spec, error) {
 		specs[i] = in.spec()
 	}
 	return specs, nil
+}
+
+func invalidAt(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
 }
 
 // sniff tells JSON from TOML: JSON starts with '{' or with '[' followed by '{' or ']'.
