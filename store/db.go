@@ -112,6 +112,21 @@ func dsn(path string) string {
 	return path + "?" + q.Encode()
 }
 
+// quickCheck runs SQLite's quick_check, so that a damaged file is refused
+// at start with a clear error instead of failing later in whatever query
+// meets the damage first (goose, for one, reads a damaged schema as a missing
+// version table). It reads every page once, at each start.
+func (db *DB) quickCheck(ctx context.Context) error {
+	var problems []string
+	if err := db.db.SelectContext(ctx, &problems, `PRAGMA quick_check(5)`); err != nil {
+		return translate(err)
+	}
+	if len(problems) != 1 || problems[0] != "ok" {
+		return fmt.Errorf("%w: quick_check: %s", ErrCorrupt, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
 func (db *DB) init(ctx context.Context) error {
 	var mode string
 	if err := db.db.GetContext(ctx, &mode, `PRAGMA journal_mode`); err != nil {
@@ -119,6 +134,9 @@ func (db *DB) init(ctx context.Context) error {
 	}
 	if mode != "wal" {
 		return fmt.Errorf("journal_mode is %q, want wal", mode)
+	}
+	if err := db.quickCheck(ctx); err != nil {
+		return err
 	}
 	if err := db.migrate(ctx); err != nil {
 		return err

@@ -60,6 +60,13 @@ func translate(err error) error {
 		sentinel = ErrReadOnly
 	case sqlite3.SQLITE_FULL:
 		sentinel = ErrFull
+	case sqlite3.SQLITE_IOERR:
+		// Growing the shared-memory file fails when the disk is full (it is
+		// how a full disk first shows in WAL mode); other I/O errors pass.
+		if se.Code() != sqlite3.SQLITE_IOERR_SHMSIZE {
+			return err
+		}
+		sentinel = ErrFull
 	default:
 		return err
 	}
