@@ -223,3 +223,55 @@ func chaosSpecs(image string, specs map[string]string) string {
 func sortedKeys(m map[string]string) []string {
 	return slices.Sorted(maps.Keys(m))
 }
+
+// TestServe_FaultyRuntime runs the daemon against a simulated runtime whose
+// calls fail, hang, print garbage or list nothing at 30%, while instances
+// keep dying: the daemon keeps running, no pass relaunches or removes more
+// than the brake allows, and once the faults stop it converges.
+func TestServe_FaultyRuntime(t *testing.T) {
+	e := newTestEnv(t, "schedule = \"@hourly\"\nconcurrency = 4\n")
+	const n = 20
+	e.mustRun(specsJSON(n), "apply", "-f", "-")
+	d := e.serve()
+	e.waitRunning(n)
+	e.mustRun("", "fake", "faults", "--rate", "0.3", "--hang", "200ms", "--seed", "3")
+	rng := rand.New(rand.NewPCG(4, 5))
+	failed := 0
+	for range 30 {
+		_, _, _ = e.run("", "fake", "exit", fmt.Sprintf("s%03d", rng.IntN(n)), "--code", "1")
+		if _, _, code := e.run("", "reconcile"); code != 0 {
+			failed++ // a pass that met a fault; the daemon carries on
+		}
+		select {
+		case err := <-d.done:
+			t.Fatalf("the daemon stopped under faults: %v\n%s", err, d.stderr.String())
+		default:
+		}
+	}
+	e.mustRun("", "fake", "faults", "--rate", "0")
+	e.mustRun("", "reconcile")
+	e.waitRunning(n)
+
+	db := e.openDB()
+	evs, err := db.FindEvents(context.Background(), store.EventFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	removals, held := map[int64]int{}, 0
+	for _, ev := range evs {
+		switch ev.Kind {
+		case store.EventRelaunched, store.EventReplaced, store.EventRemovedOrphan:
+			if ev.PassID != nil {
+				removals[*ev.PassID]++
+			}
+		case store.EventBrakeHeld:
+			held++
+		}
+	}
+	for pass, k := range removals {
+		if k > 3 {
+			t.Errorf("pass %d removed %d instances at once under faults", pass, k)
+		}
+	}
+	t.Logf("30 reconciles at a 30%% fault rate: %d failed, brake held %d times; converged to %d running after", failed, held, n)
+}
