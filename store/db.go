@@ -32,6 +32,7 @@ type DB struct {
 	storeID string
 	hashKey []byte
 	specs   specCache
+	stmts   stmts
 
 	// Now returns the current time; tests replace it. Every row one
 	// transaction writes carries the time read once at its start.
@@ -65,7 +66,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 	db := &DB{db: sqlx.NewDb(sqldb, "sqlite"), path: path, Now: time.Now}
 	if err := db.init(ctx); err != nil {
-		_ = sqldb.Close()
+		_ = db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	return db, nil
@@ -141,7 +142,10 @@ func (db *DB) init(ctx context.Context) error {
 	if err := db.migrate(ctx); err != nil {
 		return err
 	}
-	return db.loadMeta(ctx)
+	if err := db.loadMeta(ctx); err != nil {
+		return err
+	}
+	return db.prepare(ctx)
 }
 
 // provider returns a goose Provider over the embedded migrations. It is never
@@ -261,7 +265,7 @@ func randomHex(n int) string {
 
 // Close closes the database. In WAL mode the last connection to close
 // checkpoints and removes the -wal and -shm files.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error { return errors.Join(db.stmts.close(), db.db.Close()) }
 
 // Path returns the database file's path.
 func (db *DB) Path() string { return db.path }

@@ -46,8 +46,7 @@ func (tx *Tx) createEvent(ctx context.Context, e *Event) error {
 	if e.Generation != 0 {
 		gen = e.Generation
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO events (at, pass_id, uid, kind, generation, exit_code, reason)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.At, e.PassID, e.UID, e.Kind, gen, e.ExitCode, e.Reason)
+	res, err := tx.StmtContext(ctx, tx.db.stmts.createEvent).ExecContext(ctx, e.At, e.PassID, e.UID, e.Kind, gen, e.ExitCode, e.Reason)
 	if err != nil {
 		return translate(err)
 	}

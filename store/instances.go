@@ -78,15 +78,7 @@ func (db *DB) RecordOutcome(ctx context.Context, o Outcome) error {
 
 func (tx *Tx) putInstance(ctx context.Context, in *Instance) error {
 	in.UpdatedAt = Millis(tx.now)
-	_, err := tx.NamedExecContext(ctx, `INSERT INTO instances (`+instanceColumns+`) VALUES (
-		:uid, :runtime_id, :state, :exit_code, :generation, :spec_hash, :attempts, :restart_count,
-		:consecutive_failures, :next_attempt_at, :started_at, :exited_at, :last_error, :updated_at)
-		ON CONFLICT (uid) DO UPDATE SET runtime_id = excluded.runtime_id, state = excluded.state,
-		exit_code = excluded.exit_code, generation = excluded.generation, spec_hash = excluded.spec_hash,
-		attempts = excluded.attempts, restart_count = excluded.restart_count,
-		consecutive_failures = excluded.consecutive_failures, next_attempt_at = excluded.next_attempt_at,
-		started_at = excluded.started_at, exited_at = excluded.exited_at, last_error = excluded.last_error,
-		updated_at = excluded.updated_at`, in)
+	_, err := tx.NamedStmtContext(ctx, tx.db.stmts.putInstance).ExecContext(ctx, in)
 	return translate(err)
 }
 

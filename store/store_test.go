@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -193,5 +194,34 @@ func TestSchema_SQLChangeBumpsGeneration(t *testing.T) {
 	byhand, err := db.FindSpecByUID(ctx, "byhand")
 	if err != nil || byhand.SpecHash == "" || byhand.Generation != 1 {
 		t.Fatalf("inserted spec %+v, %v: want a marker hash", byhand, err)
+	}
+}
+
+// TestDataVersion_SeesOutsideWritesAfterOwnWrites: the daemon's connection
+// writes records and events (prepared statements) and must still see every
+// commit of another connection through data_version.
+func TestDataVersion_SeesOutsideWritesAfterOwnWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v.db")
+	daemon := storetest.MustOpenDBAt(t, path)
+	other := storetest.MustOpenDBAt(t, path)
+	for i := range 3 {
+		uid := fmt.Sprintf("u%d", i)
+		if err := daemon.RecordOutcome(ctx, store.Outcome{Instance: &store.Instance{UID: uid, State: store.InstanceRunning},
+			Events: []store.Event{{UID: uid, Kind: store.EventLaunched, Reason: "test"}}}); err != nil {
+			t.Fatal(err)
+		}
+		before, err := daemon.DataVersion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		storetest.MustApply(t, other, store.Spec{UID: uid, Image: "busybox"})
+		after, err := daemon.DataVersion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after == before {
+			t.Fatalf("round %d: data_version stayed %d after another connection's commit", i, after)
+		}
 	}
 }
