@@ -54,6 +54,18 @@ type state struct {
 	NextID     int                  `json:"next_id"`
 	Containers map[string]Container `json:"containers"` // by name
 	Faults     Faults               `json:"faults,omitzero"`
+
+	// names is Containers' keys in order, kept between calls that change
+	// nothing (a list of 100,000 containers is not re-sorted each pass);
+	// nil when stale.
+	names []string
+}
+
+func (st *state) sortedNames() []string {
+	if st.names == nil {
+		st.names = slices.Sorted(maps.Keys(st.Containers))
+	}
+	return st.names
 }
 
 // backend is the shared state behind a Runtime and its Real view.
@@ -200,12 +212,12 @@ func (r *Runtime) List(ctx context.Context) ([]runtime.Instance, error) {
 	err := r.call(ctx, "list", func() error {
 		return r.b.view(func(st *state) {
 			out = make([]runtime.Instance, 0, len(st.Containers))
-			for _, c := range st.Containers {
-				uid, ok := runtime.UIDFromName(r.Prefix, c.Name)
+			for _, name := range st.sortedNames() {
+				uid, ok := runtime.UIDFromName(r.Prefix, name)
 				if !ok {
 					continue
 				}
-				c = c.clone()
+				c := st.Containers[name].clone()
 				out = append(out, runtime.Instance{
 					UID: uid, ID: runtime.InstanceID(c.ID), Name: c.Name, State: c.State,
 					ExitCode: c.ExitCode, Labels: c.Labels, StartedAt: c.StartedAt,
@@ -216,15 +228,6 @@ func (r *Runtime) List(ctx context.Context) ([]runtime.Instance, error) {
 	if errors.Is(err, errEmpty) {
 		return []runtime.Instance{}, nil
 	}
-	slices.SortFunc(out, func(a, b runtime.Instance) int {
-		if a.Name < b.Name {
-			return -1
-		}
-		if a.Name > b.Name {
-			return 1
-		}
-		return 0
-	})
 	return out, err
 }
 
@@ -255,7 +258,7 @@ func (r *Runtime) SetExited(uid string, code int) error {
 func (r *Runtime) Containers() ([]Container, error) {
 	var out []Container
 	err := r.b.view(func(st *state) {
-		for _, name := range slices.Sorted(maps.Keys(st.Containers)) {
+		for _, name := range st.sortedNames() {
 			out = append(out, st.Containers[name].clone())
 		}
 	})
