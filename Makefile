@@ -12,7 +12,7 @@ build:
 
 # A first look with no container runtime: serve on the simulated backend.
 demo: build
-	bash examples/demo.sh
+	bash docs/examples/demo.sh
 
 # Serve for real with config.example.toml (podman on Linux, container on macOS).
 run: build

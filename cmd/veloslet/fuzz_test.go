@@ -17,7 +17,7 @@ import (
 // validator accepts is one the runtime layer accepts too, so nothing that
 // passes validation can become a flag on a runtime's command line.
 func FuzzDecodeSpecs(f *testing.F) {
-	data, err := os.ReadFile("../../examples/demo.toml")
+	data, err := os.ReadFile("../../docs/examples/demo.toml")
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func (m *Main) applyCommand() *cobra.Command {
 object or an array of objects. All specs are applied in one transaction: if one
 is invalid, none is written. A running daemon picks the change up within about
 a second. Prints one line per uid: created, updated (generation N) or unchanged.`,
-		Example: `  veloslet apply -f examples/demo.toml
+		Example: `  veloslet apply -f docs/examples/demo.toml
   echo '{"uid":"web","image":"nginx:1.27"}' | veloslet apply -f -`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

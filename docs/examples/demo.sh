@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # `make demo`: veloslet at work with no container runtime installed. It serves
-# on the simulated ("fake") backend, applies examples/demo.toml, makes
+# on the simulated ("fake") backend, applies docs/examples/demo.toml, makes
 # simulated instances crash now and then, and shows what the supervisor did.
 # DEMO_SECONDS sets how long it runs (default 60).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 bin=${VELOSLET:-bin/veloslet}
 seconds=${DEMO_SECONDS:-60}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/veloslet-demo.XXXXXX")
@@ -36,8 +36,8 @@ stop() {
 }
 trap stop EXIT
 
-echo "== applying examples/demo.toml"
-v apply -f examples/demo.toml
+echo "== applying docs/examples/demo.toml"
+v apply -f docs/examples/demo.toml
 echo
 echo "Watch from another terminal while this runs:"
 echo "  VELOSLET_CONFIG=$dir/veloslet.toml $bin status"
