@@ -141,13 +141,8 @@ func TestHostile_Podman(t *testing.T) {
 	}
 	e.mustRun(string(b), "apply", "-f", "-")
 	d := e.serve(rt.Env...)
-	var addr string
+	addr := d.listenAddr(t)
 	poll(t, func() error {
-		m := addrPattern.FindStringSubmatch(d.stderr.String())
-		if m == nil {
-			return fmt.Errorf("no listen address in the log yet")
-		}
-		addr = m[1]
 		evs, err := e.openDB().FindEvents(context.Background(), store.EventFilter{Kind: store.EventFailed, UID: "fails"})
 		if err != nil || len(evs) == 0 {
 			return fmt.Errorf("the failing launch has not failed yet (%v)", err)

@@ -14,10 +14,9 @@ import (
 
 var addrPattern = regexp.MustCompile(`msg="serving metrics and health".* addr=(\S+)`)
 
-func TestServe_MetricsAndHealth(t *testing.T) {
-	e := newTestEnv(t, "schedule = \"@every 1s\"\n[http]\nlisten = \"127.0.0.1:0\"\n")
-	e.mustRun(specsJSON(3)+"\n", "apply", "-f", "-")
-	d := e.serve()
+// listenAddr waits for the HTTP listener's address in serve's log.
+func (d *daemon) listenAddr(t *testing.T) string {
+	t.Helper()
 	var addr string
 	poll(t, func() error {
 		m := addrPattern.FindStringSubmatch(d.stderr.String())
@@ -27,6 +26,14 @@ func TestServe_MetricsAndHealth(t *testing.T) {
 		addr = m[1]
 		return nil
 	})
+	return addr
+}
+
+func TestServe_MetricsAndHealth(t *testing.T) {
+	e := newTestEnv(t, "schedule = \"@every 1s\"\n[http]\nlisten = \"127.0.0.1:0\"\n")
+	e.mustRun(specsJSON(3)+"\n", "apply", "-f", "-")
+	d := e.serve()
+	addr := d.listenAddr(t)
 	e.waitRunning(3)
 	e.mustRun("", "fake", "exit", "s001", "--code", "2")
 	var families map[string]int
