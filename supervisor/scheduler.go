@@ -115,12 +115,15 @@ func (sc *Scheduler) Start() error {
 	if req, err := sc.Supervisor.DB.FindPassRequest(passCtx); err == nil {
 		sc.lastReq = req.ID // requests from before this start were served by their CLI
 	}
+	// The watch's first reading is taken before anything else, so that a
+	// write right after Start returns is a change, never the baseline.
+	version, verr := sc.Supervisor.DB.DataVersion(passCtx)
 	sc.Trigger(store.TriggerStartup) // crash recovery comes before anything else
 
 	go sc.runner(passCtx)
 	c.Start()
 	sc.wg.Add(1)
-	go sc.watchDataVersion(auxCtx)
+	go sc.watchDataVersion(auxCtx, version, verr)
 	if sc.Watcher != nil {
 		sc.wg.Add(1)
 		go sc.watchRuntime(auxCtx)
@@ -226,7 +229,8 @@ func (sc *Scheduler) runner(ctx context.Context) {
 
 // watchDataVersion polls PRAGMA data_version, which changes when another
 // connection commits, so that `veloslet apply` takes effect within a second.
-func (sc *Scheduler) watchDataVersion(ctx context.Context) {
+// last and err are its first reading.
+func (sc *Scheduler) watchDataVersion(ctx context.Context, last int64, err error) {
 	defer sc.wg.Done()
 	interval := sc.WatchInterval
 	if interval <= 0 {
@@ -234,7 +238,6 @@ func (sc *Scheduler) watchDataVersion(ctx context.Context) {
 	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	last, err := sc.Supervisor.DB.DataVersion(ctx)
 	var failures int
 	for {
 		select {
