@@ -16,7 +16,7 @@ import (
 func (b *backend) update(fn func(*state) error) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	defer func() { b.st.names = nil }() // fn may add or remove containers
+	defer func() { b.st.sorted = nil }() // fn may change any container
 	if b.path == "" {
 		return fn(&b.st)
 	}
