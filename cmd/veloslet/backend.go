@@ -88,25 +88,15 @@ func (m *Main) openRuntime() (runtime.Runtime, string, error) {
 			return nil, "", err
 		}
 		return rt, backend, nil
-	case "apple":
-		bin, _, err := findBinary(c.Apple.Binary)
-		if err != nil {
-			return nil, "", fmt.Errorf("%w: runtime.apple.binary = %q: %v", errNoRuntime, c.Apple.Binary, err)
+	case "apple", "podman":
+		open, key, bin := func(b string) cliRuntime { return apple.New(b) }, "runtime.apple.binary", c.Apple.Binary
+		if backend == "podman" {
+			open, key, bin = func(b string) cliRuntime { return podman.New(b) }, "runtime.podman.binary", c.Podman.Binary
 		}
-		rt := apple.New(bin)
-		rt.Prefix = c.NamePrefix
-		rt.CallTimeout, rt.RunTimeout, rt.StopTimeout = time.Duration(c.CallTimeout), time.Duration(c.RunTimeout), time.Duration(c.StopTimeout)
-		m.Runtime = rt
-		return rt, backend, nil
-	case "podman":
-		bin, _, err := findBinary(c.Podman.Binary)
+		rt, err := m.cliRuntime(key, bin, open)
 		if err != nil {
-			return nil, "", fmt.Errorf("%w: runtime.podman.binary = %q: %v", errNoRuntime, c.Podman.Binary, err)
+			return nil, "", err
 		}
-		rt := podman.New(bin)
-		rt.Prefix = c.NamePrefix
-		rt.CallTimeout, rt.RunTimeout, rt.StopTimeout = time.Duration(c.CallTimeout), time.Duration(c.RunTimeout), time.Duration(c.StopTimeout)
-		m.Runtime = rt
 		return rt, backend, nil
 	}
 	return nil, "", fmt.Errorf("%w: runtime.backend = %q is not built into this veloslet yet", ErrConfig, backend)
@@ -125,6 +115,26 @@ func (m *Main) openFake() (*fake.Runtime, error) {
 		}
 	}
 	rt.Prefix, rt.Latency = c.NamePrefix, time.Duration(c.Fake.Latency)
+	m.Runtime = rt
+	return rt, nil
+}
+
+// cliRuntime is a backend that drives a runtime's command-line tool.
+type cliRuntime interface {
+	runtime.Runtime
+	Configure(prefix string, call, run, stop time.Duration)
+}
+
+// cliRuntime finds the binary the config names under key, opens the backend
+// on it and gives it the prefix and deadlines from the config.
+func (m *Main) cliRuntime(key, binary string, open func(bin string) cliRuntime) (runtime.Runtime, error) {
+	c := m.Config.Runtime
+	bin, _, err := findBinary(binary)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s = %q: %v", errNoRuntime, key, binary, err)
+	}
+	rt := open(bin)
+	rt.Configure(c.NamePrefix, time.Duration(c.CallTimeout), time.Duration(c.RunTimeout), time.Duration(c.StopTimeout))
 	m.Runtime = rt
 	return rt, nil
 }

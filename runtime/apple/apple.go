@@ -43,15 +43,7 @@ type CommandError = cli.Error
 
 // Runtime is the Apple container backend.
 type Runtime struct {
-	Binary      string
-	Prefix      string
-	CallTimeout time.Duration // every call but run
-	RunTimeout  time.Duration // run, which may pull an image
-	StopTimeout time.Duration // grace before SIGKILL, passed as `stop -t`
-	// Env is added to the CLI's environment.
-	Env []string
-
-	run cli.Runner
+	cli.Backend // binary, prefix, deadlines, env
 
 	mu      sync.Mutex
 	version *semver // detected on first use; nil until then
@@ -62,21 +54,15 @@ func New(binary string) *Runtime {
 	if binary == "" {
 		binary = DefaultBinary
 	}
-	r := &Runtime{Binary: binary, Prefix: runtime.DefaultNamePrefix, CallTimeout: DefaultCallTimeout,
-		RunTimeout: DefaultRunTimeout, StopTimeout: DefaultStopTimeout}
-	r.run = cli.ExecRunner(func() []string { return r.Env })
+	r := &Runtime{}
+	r.Init(binary, runtime.DefaultNamePrefix, DefaultCallTimeout, DefaultRunTimeout, DefaultStopTimeout)
 	return r
 }
 
 // call runs one CLI command under timeout and returns stdout, or an error
 // already translated into runtime's sentinels.
 func (r *Runtime) call(ctx context.Context, timeout time.Duration, args ...string) ([]byte, error) {
-	out, err := cli.Call(ctx, r.run, timeout, r.Binary, args, "--env")
-	var ce *cli.Error
-	if errors.As(err, &ce) {
-		return nil, translate(ce)
-	}
-	return out, err
+	return r.Backend.Call(ctx, timeout, translate, args...)
 }
 
 // translate maps CLI failures onto runtime's errors. The CLI reports them
