@@ -60,26 +60,27 @@ func (r *Runtime) SetFaults(f Faults) error {
 	})
 }
 
-// draw decides whether this call faults, and how.
-func (b *backend) draw() (fault, time.Duration, error) {
-	kind, hang := faultNone, time.Duration(0)
-	err := b.view(func(st *state) {
-		f := st.Faults
-		if f.Rate <= 0 {
-			return
-		}
-		if b.rng == nil {
-			b.rng = rand.New(rand.NewPCG(f.Seed, 0x76656c6f))
-		}
-		if b.rng.Float64() >= f.Rate {
-			return
-		}
-		kind, hang = fault(1+b.rng.IntN(4)), f.Hang
-		if hang <= 0 {
-			hang = DefaultHang
-		}
-	})
-	return kind, hang, err
+// draw decides whether this call faults, and how. It reads the faults of
+// the state as last loaded rather than reloading the state file for it: every
+// call loads the file anyway, so a new setting counts from the next call.
+func (b *backend) draw() (fault, time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	f := b.st.Faults
+	if f.Rate <= 0 {
+		return faultNone, 0
+	}
+	if b.rng == nil {
+		b.rng = rand.New(rand.NewPCG(f.Seed, 0x76656c6f))
+	}
+	if b.rng.Float64() >= f.Rate {
+		return faultNone, 0
+	}
+	hang := f.Hang
+	if hang <= 0 {
+		hang = DefaultHang
+	}
+	return fault(1 + b.rng.IntN(4)), hang
 }
 
 // call runs act as the operation op, after the latency and any fault.
@@ -87,10 +88,7 @@ func (r *Runtime) call(ctx context.Context, op string, act func() error) error {
 	if err := r.wait(ctx); err != nil {
 		return err
 	}
-	kind, hang, err := r.b.draw()
-	if err != nil {
-		return err
-	}
+	kind, hang := r.b.draw()
 	switch kind {
 	case faultFail:
 		return fmt.Errorf("%s: exit status 125: Error: internal error (injected fault)", op)
