@@ -32,7 +32,7 @@ var CrashPoints = []CrashPoint{
 type CrashHook func(p CrashPoint, a *Action)
 
 func (s *Supervisor) at(p CrashPoint, a *Action) {
-	if s.Crash != nil {
-		s.Crash(p, a)
+	if s.crash != nil {
+		s.crash(p, a)
 	}
 }

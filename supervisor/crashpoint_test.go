@@ -130,14 +130,20 @@ func (e *crashEnv) start() {
 	s.Policy.BackoffInitial, s.Policy.Jitter = 0, 0
 	release := make(chan struct{})
 	died := make(chan struct{})
-	s.Crash = func(p supervisor.CrashPoint, a *supervisor.Action) {
-		if e.crashed || e.hook == nil || !e.hook(p, a) {
+	var dead bool // this process has died: every goroutine of it freezes
+	s.SetCrashHook(func(p supervisor.CrashPoint, a *supervisor.Action) {
+		e.mu.Lock()
+		if !dead && (e.crashed || e.hook == nil || !e.hook(p, a)) {
+			e.mu.Unlock()
 			return
 		}
-		e.crashed = true
-		close(died)
+		if !dead {
+			dead, e.crashed = true, true
+			close(died)
+		}
+		e.mu.Unlock()
 		<-release // frozen: nothing after this point happens in this process
-	}
+	})
 	e.s = s
 	e.t.Cleanup(func() {
 		_ = db.Close() // a frozen pass that resumes can no longer write

@@ -39,14 +39,14 @@ type Action struct {
 	Next *store.Instance `json:"-"`
 	// Events are written with the outcome (before the executor's own event).
 	Events []store.Event `json:"-"`
-	// Vanished marks a launch of an instance the records say was running.
-	Vanished bool `json:"-"`
 }
 
-// braked reports whether the safety brake counts the action: it removes an
-// instance, or it replaces one that vanished from the runtime's list.
+// braked reports whether the safety brake counts the action: it destroys a
+// live or drifted instance. Launches, relaunches of exited or vanished
+// instances, stops and starts destroy nothing and are never braked: after a
+// host reboot everything is listed exited and must come back at once.
 func (a Action) braked() bool {
-	return a.Kind == ActRelaunch || a.Kind == ActReplace || a.Kind == ActRemoveOrphan || a.Vanished
+	return a.Kind == ActReplace || a.Kind == ActRemoveOrphan
 }
 
 // callsRuntime reports whether executing the action calls the runtime.
@@ -73,6 +73,9 @@ type PlanInput struct {
 	// FirstPass is set on a supervisor's first pass: recorded instances that
 	// still run are adopted by this process, with an event saying so.
 	FirstPass bool
+	// InFlight holds the uids whose worker has an action under way: the
+	// plan leaves them alone, since their records are about to change.
+	InFlight map[string]bool
 }
 
 // Plan is the output of Compute.
@@ -84,6 +87,8 @@ type Plan struct {
 	BrakeHeld bool `json:"brake_held"`
 	// Foreign counts listed instances that belong to another store.
 	Foreign int `json:"foreign"`
+	// InFlight lists the uids skipped because an action for them is under way.
+	InFlight []string `json:"in_flight,omitempty"`
 }
 
 // Compute is the planner: a pure function from desired, recorded and observed
@@ -111,6 +116,10 @@ func Compute(in PlanInput) Plan {
 		obs, observed = take(observed, uid, func(o *runtime.Instance) string { return o.UID })
 		if obs != nil {
 			seen++
+		}
+		if in.InFlight[uid] {
+			p.out.InFlight = append(p.out.InFlight, uid)
+			continue
 		}
 		p.plan(uid, spec, rec, obs)
 	}
@@ -210,21 +219,37 @@ func (p *planner) foreign(uid string, rec *store.Instance, obs *runtime.Instance
 }
 
 func (p *planner) stopped(spec *store.Spec, rec *store.Instance, obs *runtime.Instance) {
-	if obs == nil {
-		return
-	}
-	if obs.State == runtime.StateRunning {
+	if obs != nil && obs.State == runtime.StateRunning {
 		p.add(Action{Kind: ActStop, UID: spec.UID, Spec: spec, Observed: obs, Next: carry(rec, spec),
 			Reason: "desired state is stopped"})
 		return
 	}
-	if rec == nil || rec.RuntimeID != string(obs.ID) {
-		next := carry(rec, spec)
-		next.RuntimeID, next.State, next.ExitCode = string(obs.ID), store.InstanceStopped, obs.ExitCode
-		p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next,
-			Reason: "stopped instance not in records",
-			Events: []store.Event{{UID: spec.UID, Kind: store.EventAdopted, Generation: obs.Generation(), Reason: "stopped instance not in records"}}})
+	if obs == nil {
+		// Gone while it should be stopped anyway: the record must not go on
+		// saying running.
+		if rec != nil && rec.State != store.InstanceStopped && rec.State != store.InstanceForeign {
+			next := carry(rec, spec)
+			next.State, next.NextAttemptAt = store.InstanceStopped, store.Millis{}
+			p.add(Action{Kind: ActRecord, UID: spec.UID, Next: next,
+				Reason: fmt.Sprintf("desired state is stopped and %s instance %s is gone", rec.State, rec.RuntimeID)})
+		}
+		return
 	}
+	if rec != nil && rec.RuntimeID == string(obs.ID) && rec.State == store.InstanceStopped {
+		return
+	}
+	next := carry(rec, spec)
+	next.RuntimeID, next.State, next.ExitCode, next.NextAttemptAt = string(obs.ID), store.InstanceStopped, obs.ExitCode, store.Millis{}
+	a := Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next,
+		Reason: fmt.Sprintf("desired state is stopped and instance %s is %s", obs.ID, obs.State)}
+	if rec == nil || rec.RuntimeID != string(obs.ID) {
+		a.Reason = "stopped instance not in records"
+		a.Events = []store.Event{{UID: spec.UID, Kind: store.EventAdopted, Generation: obs.Generation(), Reason: a.Reason}}
+	} else {
+		a.Events = []store.Event{{UID: spec.UID, Kind: store.EventStopped, Generation: obs.Generation(), ExitCode: obs.ExitCode,
+			Reason: fmt.Sprintf("instance %s exited with code %s while desired stopped", obs.ID, codeText(obs.ExitCode))}}
+	}
+	p.add(a)
 }
 
 func (p *planner) missing(spec *store.Spec, rec *store.Instance) {
@@ -237,9 +262,10 @@ func (p *planner) missing(spec *store.Spec, rec *store.Instance) {
 	}
 	a := Action{Kind: ActLaunch, UID: spec.UID, Spec: spec, Next: carry(rec, spec), Reason: "not running"}
 	// A recorded instance, running or exited, that the list no longer shows
-	// has vanished: many at once is a runtime's glitch as often as the truth.
+	// has vanished. Launching it again is safe even if the list was wrong:
+	// the runtime refuses a second instance under the same name.
 	if rec != nil && rec.RuntimeID != "" {
-		a.Reason, a.Vanished = fmt.Sprintf("%s instance %s disappeared", rec.State, rec.RuntimeID), true
+		a.Reason = fmt.Sprintf("%s instance %s disappeared", rec.State, rec.RuntimeID)
 	}
 	p.add(a)
 }

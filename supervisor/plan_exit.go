@@ -36,7 +36,7 @@ func (p *planner) exited(spec *store.Spec, rec *store.Instance, obs *runtime.Ins
 		if failed(spec.Restart, obs.ExitCode) {
 			next.ConsecutiveFailures++
 		}
-		next.NextAttemptAt = store.Millis(now.Add(pol.Delay(uid, next.ConsecutiveFailures)))
+		next.NextAttemptAt = pol.retryAt(uid, next.ConsecutiveFailures, now)
 		events = append(events, store.Event{UID: uid, Kind: store.EventExited, Generation: genOf(obs, rec),
 			ExitCode: obs.ExitCode, Reason: "exit code " + codeText(obs.ExitCode)})
 	}
@@ -141,18 +141,17 @@ func carry(rec *store.Instance, spec *store.Spec) *store.Instance {
 	return &next
 }
 
-// brake drops every removal (and every relaunch of a vanished instance) from
-// the plan when there are more than BrakeMin of them and more than BrakeShare
-// of the instances seen or vanished, unless the condition has held for
-// BrakeHold already or an operator forced the pass.
+// brake drops every destructive action (orphan removals, replacements of
+// drifted instances) from the plan when there are more than BrakeMin of them
+// and more than BrakeShare of the instances seen, unless the condition has
+// held for BrakeHold already or an operator forced the pass. Everything else
+// in the plan goes ahead: a suspect picture must not keep what is missing or
+// exited from coming back.
 func (p *planner) brake(seen int) {
 	n := 0
 	for _, a := range p.out.Actions {
 		if a.braked() {
 			n++
-		}
-		if a.Vanished {
-			seen++
 		}
 	}
 	pol := p.in.Policy
@@ -162,18 +161,15 @@ func (p *planner) brake(seen int) {
 	if !p.in.BrakeSince.IsZero() && p.in.Now.Sub(p.in.BrakeSince) >= pol.BrakeHold {
 		return // held long enough: the runtime's view has persisted, believe it
 	}
-	// The picture is suspect, so nothing it implies touches the runtime:
-	// not the removals, and not launches of what only seems to be missing
-	// (a run whose instance exists after all would collide with it).
 	kept := p.out.Actions[:0]
 	for _, a := range p.out.Actions {
-		if !a.braked() && !a.callsRuntime() {
+		if !a.braked() {
 			kept = append(kept, a)
 		}
 	}
 	p.out.Actions = kept
 	p.out.BrakeHeld = true
-	reason := fmt.Sprintf("would remove or relaunch %d of %d instances seen (limit: share %.2f and more than %d); holding for up to %s",
+	reason := fmt.Sprintf("would remove or replace %d of %d instances seen (limit: share %.2f and more than %d); holding for up to %s",
 		n, seen, pol.BrakeShare, pol.BrakeMin, pol.BrakeHold)
 	p.add(Action{Kind: ActBrake, Reason: reason,
 		Events: []store.Event{{Kind: store.EventBrakeHeld, Reason: reason}}})

@@ -1,6 +1,7 @@
 package supervisor_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -105,7 +106,23 @@ func TestCompute(t *testing.T) {
 		return
 	}
 	brakeSpecs, brakeObs, brakeRecs := many(6, runtime.StateExited)
-	smallSpecs, smallObs, smallRecs := many(3, runtime.StateExited)
+	_, runObs, runRecs := many(6, runtime.StateRunning)
+	var newSpecs []*store.Spec // every running instance drifted: a mass replace
+	for _, sp := range brakeSpecs {
+		newSpecs = append(newSpecs, spec(sp.UID, gen(2, "h2")))
+	}
+	relaunches := func(n int) (w []want) {
+		for i := range n {
+			w = append(w, want{kind: supervisor.ActRelaunch, uid: string(rune('a' + i))})
+		}
+		return w
+	}
+	removals := func(n int) (w []want) {
+		for i := range n {
+			w = append(w, want{kind: supervisor.ActRemoveOrphan, uid: string(rune('a' + i))})
+		}
+		return w
+	}
 
 	for _, tc := range []struct {
 		name     string
@@ -113,6 +130,7 @@ func TestCompute(t *testing.T) {
 		want     []want
 		wantWake time.Time
 		brake    bool
+		inFlight []string
 	}{
 		{name: "LaunchMissing",
 			in:   supervisor.PlanInput{Specs: []*store.Spec{spec("a")}},
@@ -240,31 +258,48 @@ func TestCompute(t *testing.T) {
 				Records:  []*store.Instance{rec("a", store.InstanceExited, failures(30), nextAt(t0.Add(-time.Second)))},
 				Observed: []runtime.Instance{obs("a", runtime.StateExited, exit(intp(1)))}},
 			want: []want{{kind: supervisor.ActRelaunch, uid: "a", reason: "crash-loop"}}},
-		{name: "BrakeHoldsMassRelaunch",
-			in:    supervisor.PlanInput{Specs: brakeSpecs, Observed: brakeObs, Records: brakeRecs},
-			want:  []want{{kind: supervisor.ActBrake, events: []store.EventKind{store.EventBrakeHeld}, reason: "would remove or relaunch 6 of 6"}},
-			brake: true},
+		{name: "NoBrakeOnMassRelaunch", // a host reboot: everything listed exited at once
+			in:   supervisor.PlanInput{Specs: brakeSpecs, Observed: brakeObs, Records: brakeRecs},
+			want: relaunches(6)},
+		{name: "NoBrakeOnMassVanishing",
+			in: supervisor.PlanInput{Specs: brakeSpecs[:4], Records: brakeRecs[:4]},
+			want: []want{{kind: supervisor.ActLaunch, uid: "a", reason: "disappeared"}, {kind: supervisor.ActLaunch, uid: "b"},
+				{kind: supervisor.ActLaunch, uid: "c"}, {kind: supervisor.ActLaunch, uid: "d"}}},
 		{name: "BrakeHoldsMassOrphanRemoval",
-			in:    supervisor.PlanInput{Observed: brakeObs, Records: brakeRecs},
-			want:  []want{{kind: supervisor.ActBrake, events: []store.EventKind{store.EventBrakeHeld}}},
+			in:    supervisor.PlanInput{Observed: runObs, Records: runRecs},
+			want:  []want{{kind: supervisor.ActBrake, events: []store.EventKind{store.EventBrakeHeld}, reason: "would remove or replace 6 of 6"}},
 			brake: true},
-		{name: "BrakeHoldsMassVanishing",
-			in:    supervisor.PlanInput{Specs: brakeSpecs, Records: brakeRecs},
+		{name: "BrakeHoldsMassReplace",
+			in:    supervisor.PlanInput{Specs: newSpecs, Observed: runObs, Records: runRecs},
 			want:  []want{{kind: supervisor.ActBrake, events: []store.EventKind{store.EventBrakeHeld}, reason: "6 of 6"}},
 			brake: true},
+		{name: "BrakeHoldsOnlyDestruction", // removals held; the new spec and the exited one go ahead
+			in: supervisor.PlanInput{Specs: []*store.Spec{spec("new"), spec("x")},
+				Observed: append(slices.Clone(runObs), obs("x", runtime.StateExited, exit(intp(1)))),
+				Records:  append(slices.Clone(runRecs), rec("x", store.InstanceRunning))},
+			want: []want{{kind: supervisor.ActLaunch, uid: "new"}, {kind: supervisor.ActRelaunch, uid: "x", events: []store.EventKind{store.EventExited}},
+				{kind: supervisor.ActBrake, reason: "6 of 7"}},
+			brake: true},
 		{name: "BrakeIgnoresFewRemovals",
-			in: supervisor.PlanInput{Specs: smallSpecs, Observed: smallObs, Records: smallRecs},
-			want: []want{{kind: supervisor.ActRelaunch, uid: "a"}, {kind: supervisor.ActRelaunch, uid: "b"},
-				{kind: supervisor.ActRelaunch, uid: "c"}}},
+			in:   supervisor.PlanInput{Observed: runObs[:3], Records: runRecs[:3]},
+			want: removals(3)},
 		{name: "BrakeReleasedAfterHold",
-			in: supervisor.PlanInput{Specs: brakeSpecs[:4], Observed: brakeObs[:4], Records: brakeRecs[:4],
-				BrakeSince: t0.Add(-2 * time.Minute)},
-			want: []want{{kind: supervisor.ActRelaunch, uid: "a"}, {kind: supervisor.ActRelaunch, uid: "b"},
-				{kind: supervisor.ActRelaunch, uid: "c"}, {kind: supervisor.ActRelaunch, uid: "d"}}},
+			in:   supervisor.PlanInput{Observed: runObs[:4], Records: runRecs[:4], BrakeSince: t0.Add(-2 * time.Minute)},
+			want: removals(4)},
 		{name: "BrakeForced",
-			in: supervisor.PlanInput{Specs: brakeSpecs[:4], Observed: brakeObs[:4], Records: brakeRecs[:4], Force: true},
-			want: []want{{kind: supervisor.ActRelaunch, uid: "a"}, {kind: supervisor.ActRelaunch, uid: "b"},
-				{kind: supervisor.ActRelaunch, uid: "c"}, {kind: supervisor.ActRelaunch, uid: "d"}}},
+			in:   supervisor.PlanInput{Observed: runObs[:4], Records: runRecs[:4], Force: true},
+			want: removals(4)},
+		{name: "InFlightSkipped",
+			in: supervisor.PlanInput{Specs: brakeSpecs[:2], Observed: brakeObs[:2], Records: brakeRecs[:2],
+				InFlight: map[string]bool{"a": true}},
+			want: []want{{kind: supervisor.ActRelaunch, uid: "b"}}, inFlight: []string{"a"}},
+		{name: "StoppedAfterExitIsRecorded", // exited, then the operator stopped it: not running for ever
+			in: supervisor.PlanInput{Specs: []*store.Spec{spec("a", stopped)}, Observed: []runtime.Instance{obs("a", runtime.StateExited, exit(intp(1)))},
+				Records: []*store.Instance{rec("a", store.InstanceRunning)}},
+			want: []want{{kind: supervisor.ActRecord, uid: "a", events: []store.EventKind{store.EventStopped}}}},
+		{name: "StoppedAndGoneIsRecorded",
+			in:   supervisor.PlanInput{Specs: []*store.Spec{spec("a", stopped)}, Records: []*store.Instance{rec("a", store.InstanceRunning)}},
+			want: []want{{kind: supervisor.ActRecord, uid: "a", reason: "is gone"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in
@@ -290,6 +325,9 @@ func TestCompute(t *testing.T) {
 			}
 			if !got.NextWake.Equal(tc.wantWake) {
 				t.Errorf("NextWake=%v, want %v", got.NextWake, tc.wantWake)
+			}
+			if strings.Join(got.InFlight, ",") != strings.Join(tc.inFlight, ",") {
+				t.Errorf("InFlight=%v, want %v", got.InFlight, tc.inFlight)
 			}
 			if got.BrakeHeld != tc.brake {
 				t.Errorf("BrakeHeld=%v, want %v", got.BrakeHeld, tc.brake)

@@ -60,12 +60,15 @@ type Scheduler struct {
 	mu         sync.Mutex
 	pending    *PassOptions  // the coalesced request, nil when none
 	wakeup     chan struct{} // signalled when pending is set
+	deadline   time.Time     // the earliest pass a record asked for; zero if none
+	rearm      chan struct{} // signalled when deadline moves earlier
 	lastReq    int64         // the newest operator request handed to the runner
 	stop       chan struct{}
 	cancelPass context.CancelFunc
 	cancelAux  context.CancelFunc
 	cron       *cron.Cron
 	wg         sync.WaitGroup
+	passes     sync.WaitGroup // dispatched passes whose actions are under way
 	runnerDone chan struct{}
 	stopOnce   sync.Once
 	stopErr    error
@@ -110,7 +113,9 @@ func (sc *Scheduler) Start() error {
 	passCtx, cancelPass := context.WithCancel(context.Background())
 	sc.cron, sc.cancelPass, sc.cancelAux = c, cancelPass, cancelAux
 	sc.wakeup = make(chan struct{}, 1)
+	sc.rearm = make(chan struct{}, 1)
 	sc.stop = make(chan struct{})
+	sc.Supervisor.OnWake = sc.wakeAt
 	sc.runnerDone = make(chan struct{})
 	if req, err := sc.Supervisor.DB.FindPassRequest(passCtx); err == nil {
 		sc.lastReq = req.ID // requests from before this start were served by their CLI
@@ -179,15 +184,22 @@ func (sc *Scheduler) doStop(ctx context.Context) error {
 	cronDone := sc.cron.Stop() // no new cron triggers
 	sc.cancelAux()             // ends the database watch, the event stream and extra jobs
 	close(sc.stop)
+	idle := make(chan struct{})
+	go func() {
+		<-sc.runnerDone
+		sc.passes.Wait()
+		close(idle)
+	}()
 	var err error
 	select {
-	case <-sc.runnerDone:
+	case <-idle:
 	case <-ctx.Done():
-		// Out of patience: abort the pass's runtime calls; it still records
-		// what it did, with a context that outlives this one.
-		err = fmt.Errorf("pass in flight cancelled: %w", ctx.Err())
+		// Out of patience: abort the runtime calls in flight and start no
+		// more; what was done is still recorded, with a context that
+		// outlives this one.
+		err = fmt.Errorf("actions in flight cancelled: %w", ctx.Err())
 		sc.cancelPass()
-		<-sc.runnerDone
+		<-idle
 	}
 	sc.cancelPass()
 	sc.wg.Wait()
@@ -195,6 +207,24 @@ func (sc *Scheduler) doStop(ctx context.Context) error {
 	return err
 }
 
+// wakeAt asks for a pass at t (in the supervisor's clock): the timer
+// follows the earliest time any plan or written record asked for.
+func (sc *Scheduler) wakeAt(t time.Time) {
+	sc.mu.Lock()
+	if !sc.deadline.IsZero() && !t.Before(sc.deadline) {
+		sc.mu.Unlock()
+		return
+	}
+	sc.deadline = t
+	sc.mu.Unlock()
+	select {
+	case sc.rearm <- struct{}{}:
+	default:
+	}
+}
+
+// runner plans one pass at a time; each pass's actions run on in their
+// uids' workers while the runner goes on to the next request.
 func (sc *Scheduler) runner(ctx context.Context) {
 	defer close(sc.runnerDone)
 	timer := time.NewTimer(time.Hour)
@@ -210,20 +240,37 @@ func (sc *Scheduler) runner(ctx context.Context) {
 		case <-sc.stop:
 			return
 		case <-sc.wakeup:
+		case <-sc.rearm:
+			sc.mu.Lock()
+			wait := max(sc.deadline.Sub(sc.Supervisor.now()), 0)
+			sc.mu.Unlock()
+			timer.Reset(wait + 10*time.Millisecond)
+			continue
 		case <-timer.C:
+			sc.mu.Lock()
+			sc.deadline = time.Time{}
+			sc.mu.Unlock()
 			sc.Trigger(store.TriggerBackoff)
 		}
 		opts, ok := sc.take()
 		if !ok {
 			continue
 		}
-		res, err := sc.Supervisor.Pass(ctx, opts)
-		if sc.OnPass != nil {
-			sc.OnPass(res, err)
+		d, err := sc.Supervisor.Dispatch(ctx, opts)
+		if err != nil {
+			if sc.OnPass != nil {
+				sc.OnPass(nil, err)
+			}
+			continue
 		}
-		if res != nil && !res.Plan.NextWake.IsZero() {
-			timer.Reset(max(res.Plan.NextWake.Sub(sc.Supervisor.now()), 0) + 10*time.Millisecond)
-		}
+		sc.passes.Add(1)
+		go func() {
+			defer sc.passes.Done()
+			res, err := d.Wait()
+			if sc.OnPass != nil {
+				sc.OnPass(res, err)
+			}
+		}()
 	}
 }
 

@@ -182,7 +182,8 @@ func blockRun(rt *fake.Runtime) (entered, release chan struct{}) {
 }
 
 // TestScheduler_StopWaitsForPassAndCoalesces blocks a pass in Run, piles up
-// triggers, and checks that Stop returns only after the pass recorded its outcome.
+// triggers, and checks that Stop returns only after the action in flight
+// recorded its outcome.
 func TestScheduler_StopWaitsForPassAndCoalesces(t *testing.T) {
 	s, rt, _ := MustNewSupervisor(t)
 	storetest.MustApply(t, s.DB, specs(1)...)
@@ -207,8 +208,10 @@ func TestScheduler_StopWaitsForPassAndCoalesces(t *testing.T) {
 	if len(evs) != 1 {
 		t.Fatalf("%d launched events after Stop, want the in-flight pass's 1", len(evs))
 	}
-	if n := log.count(); n != 1 {
-		t.Fatalf("%d passes ran, want 1: a stop request wins over pending triggers", n)
+	// The ten triggers coalesce into at most one more pass, which plans
+	// around the uid in flight instead of waiting for it.
+	if n := log.count(); n < 1 || n > 2 {
+		t.Fatalf("%d passes ran, want the first and at most one coalesced pass", n)
 	}
 	p, _ := s.DB.LastPass(context.Background())
 	if p.FinishedAt.Time().IsZero() {

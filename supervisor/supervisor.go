@@ -1,8 +1,10 @@
 // Package supervisor reconciles desired specs with what the container
-// runtime lists. A pass reads the store, lists the runtime, computes a plan
-// with the pure Compute function, executes it with bounded concurrency and
-// records every outcome. The Scheduler decides when passes run; tests call
-// Reconcile directly. It never holds a database transaction across a runtime call.
+// runtime lists. A pass reads the store, lists the runtime and computes a
+// plan with the pure Compute function under one lock, then hands each uid's
+// runtime actions to that uid's worker and returns; Settle, as pure as the
+// planner, turns each outcome into the record to write. The Scheduler decides
+// when passes run; tests call Reconcile directly. It never holds a database
+// transaction across a runtime call.
 package supervisor
 
 import (
@@ -32,13 +34,17 @@ type Supervisor struct {
 	// recorded instance still running: what a daemon does when it starts.
 	// One-off passes from the CLI leave it off.
 	AdoptOnStart bool
-	// Crash, if set, is called at every crash point; see CrashPoint.
-	Crash CrashHook
+	// OnWake, if set, is told when a record written by a worker asks for a
+	// pass at a time (a retry after a failed run), or a uid a plan skipped
+	// while busy is free again. The Scheduler sets it.
+	OnWake func(time.Time)
 
-	mu         sync.Mutex // one pass at a time, however it is called
+	crash      CrashHook  // called at every crash point; tests set it
+	mu         sync.Mutex // one plan at a time, however it is called
 	brakeSince time.Time
 	observedOK bool        // a pass of this process has listed the runtime
 	unrecorded *store.Pass // a pass that failed before it could write its row
+	workers    workers
 }
 
 // New returns a supervisor with the default policy.
@@ -80,18 +86,45 @@ type PassResult struct {
 	Foreign int
 }
 
-// Reconcile runs one pass with the manual trigger.
+// Reconcile runs one pass with the manual trigger and waits for its actions.
 func (s *Supervisor) Reconcile(ctx context.Context) error {
 	_, err := s.Pass(ctx, PassOptions{Trigger: store.TriggerManual})
 	return err
 }
 
-// Pass runs one reconcile pass and records it in the passes table. It
-// returns an error when the pass could not observe or plan (nothing was
-// done), or when any action failed (the rest were still done).
+// Pass runs one reconcile pass, waits for every action it started, and
+// records it in the passes table. It returns an error when the pass could
+// not observe or plan (nothing was done), or when any action failed (the
+// rest were still done).
 func (s *Supervisor) Pass(ctx context.Context, opts PassOptions) (*PassResult, error) {
+	d, err := s.Dispatch(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return d.Wait()
+}
+
+// Dispatched is a pass whose plan is made and whose actions are under way.
+type Dispatched struct {
+	res  *PassResult
+	err  error
+	done chan struct{}
+}
+
+// Wait waits for the pass's actions and the row that closes it.
+func (d *Dispatched) Wait() (*PassResult, error) {
+	<-d.done
+	return d.res, d.err
+}
+
+// Dispatch reads, lists and plans under the pass lock, hands the runtime
+// actions to their uids' workers and returns: the next pass can plan while
+// this one's calls run. It returns an error only when the pass could not
+// be recorded at all.
+func (s *Supervisor) Dispatch(ctx context.Context, opts PassOptions) (*Dispatched, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.workers.init(s.Concurrency)
 	if opts.Trigger == "" {
 		opts.Trigger = store.TriggerManual
 	}
@@ -110,33 +143,27 @@ func (s *Supervisor) Pass(ctx context.Context, opts PassOptions) (*PassResult, e
 		return nil, err
 	}
 	res.ID = id
+	d := &Dispatched{res: res, done: make(chan struct{})}
 	s.at(CrashPassCreated, nil)
-	err = s.pass(ctx, opts, res)
-	res.Duration = time.Since(res.StartedAt)
-	row := &store.Pass{ID: id, Observed: res.Observed, Desired: res.Desired,
-		Actions: len(res.Plan.Actions), Failures: res.Failures}
-	if err != nil {
-		row.Error = err.Error()
-	}
-	// Record the end even if ctx ended, so a stopped daemon's last pass is closed.
-	s.at(CrashBeforePassFinish, nil)
-	if ferr := s.DB.FinishPass(context.WithoutCancel(ctx), row); ferr != nil {
-		ferr = fmt.Errorf("record pass end: %w", ferr)
-		err = errors.Join(err, ferr)
-		row.Error = err.Error()
-		s.unrecorded = row // closed with its reason once writing works again
-	}
-	s.log(res, opts, err)
-	return res, err
+	actions, err := s.start(ctx, opts, res)
+	go func() {
+		if actions != nil {
+			<-actions
+		}
+		d.err = s.finish(ctx, opts, res, err)
+		close(d.done)
+	}()
+	return d, nil
 }
 
-func (s *Supervisor) pass(ctx context.Context, opts PassOptions, res *PassResult) error {
-	plan, in, err := s.plan(ctx, opts.Force)
+// start plans the pass and dispatches its actions; the channel it returns is
+// closed when they are all done.
+func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResult) (<-chan struct{}, error) {
+	plan, in, err := s.plan(ctx, opts.Force, s.workers.snapshot())
 	if err != nil {
-		// A pass that could not look neither confirms nor ends what the brake
-		// held for: the hold restarts, so flickering lists never add up to it.
-		s.brakeSince = time.Time{}
-		return err
+		// A pass that could not look decides nothing: the brake's hold
+		// neither starts nor ends, and nothing is launched or removed.
+		return nil, err
 	}
 	res.Plan, res.Observed, res.Desired = plan, len(in.Observed), len(in.Specs)
 	res.States = map[runtime.State]int{}
@@ -151,22 +178,62 @@ func (s *Supervisor) pass(ctx context.Context, opts PassOptions, res *PassResult
 	} else {
 		s.brakeSince = time.Time{}
 	}
-	res.Errors = s.execute(ctx, res.ID, plan.Actions)
-	for _, err := range res.Errors {
-		if err != nil {
+	s.observedOK = true
+	s.workers.defer_(plan.InFlight)
+	if !plan.NextWake.IsZero() {
+		s.wake(plan.NextWake)
+	}
+	res.Errors = make([]error, len(plan.Actions))
+	return s.dispatch(ctx, res.ID, plan.Actions, res.Errors), nil
+}
+
+// finish counts what the pass's actions came to and closes its row.
+func (s *Supervisor) finish(ctx context.Context, opts PassOptions, res *PassResult, err error) error {
+	notStarted := 0
+	for _, e := range res.Errors {
+		switch {
+		case errors.Is(e, ErrNotStarted):
+			notStarted++
+		case e != nil:
 			res.Failures++
 		}
 	}
-	s.observedOK = true
-	if res.Failures > 0 {
-		return fmt.Errorf("%d of %d actions failed", res.Failures, len(plan.Actions))
+	if err == nil && res.Failures > 0 {
+		err = fmt.Errorf("%d of %d actions failed", res.Failures, len(res.Plan.Actions))
 	}
-	return nil
+	if notStarted > 0 {
+		err = errors.Join(err, fmt.Errorf("%d actions %w", notStarted, ErrNotStarted))
+	}
+	res.Duration = time.Since(res.StartedAt)
+	row := &store.Pass{ID: res.ID, Observed: res.Observed, Desired: res.Desired,
+		Actions: len(res.Plan.Actions), Failures: res.Failures}
+	if err != nil {
+		row.Error = err.Error()
+	}
+	// Record the end even if ctx ended, so a stopped daemon's last pass is closed.
+	s.at(CrashBeforePassFinish, nil)
+	if ferr := s.DB.FinishPass(context.WithoutCancel(ctx), row); ferr != nil {
+		ferr = fmt.Errorf("record pass end: %w", ferr)
+		err = errors.Join(err, ferr)
+		row.Error = err.Error()
+		s.mu.Lock()
+		s.unrecorded = row // closed with its reason once writing works again
+		s.mu.Unlock()
+	}
+	s.log(res, opts, err)
+	return err
+}
+
+// wake tells the scheduler, if any, that a pass is wanted at t.
+func (s *Supervisor) wake(t time.Time) {
+	if s.OnWake != nil {
+		s.OnWake(t)
+	}
 }
 
 // plan reads the store (one read transaction), lists the runtime (outside
 // any transaction) and computes the plan.
-func (s *Supervisor) plan(ctx context.Context, force bool) (Plan, PlanInput, error) {
+func (s *Supervisor) plan(ctx context.Context, force bool, inFlight map[string]bool) (Plan, PlanInput, error) {
 	st, err := s.DB.ReadState(ctx)
 	if err != nil {
 		return Plan{}, PlanInput{}, fmt.Errorf("read state: %w", err)
@@ -178,6 +245,7 @@ func (s *Supervisor) plan(ctx context.Context, force bool) (Plan, PlanInput, err
 	in := PlanInput{
 		Specs: st.Specs, Records: st.Instances, Observed: observed, StoreID: s.DB.StoreID(),
 		Now: s.now(), Policy: s.Policy, BrakeSince: s.brakeSince, Force: force, FirstPass: s.AdoptOnStart && !s.observedOK,
+		InFlight: inFlight,
 	}
 	return Compute(in), in, nil
 }
@@ -199,7 +267,7 @@ func (s *Supervisor) recordUnrecorded(ctx context.Context) error {
 func (s *Supervisor) Plan(ctx context.Context) (Plan, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, _, err := s.plan(ctx, false)
+	p, _, err := s.plan(ctx, false, s.workers.snapshot())
 	return p, err
 }
 

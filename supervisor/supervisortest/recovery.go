@@ -206,8 +206,11 @@ func testForeign(t *testing.T, e *env) {
 	}
 }
 
-// 8. The safety brake holds when the runtime suddenly lists most instances
-// as exited, or lists none at all.
+// 8. The safety brake guards destruction only. A runtime that lists nothing
+// gets launches that collide with what is there (no duplicate, nothing
+// failed, nothing removed); one that lists most instances exited, as after
+// a host reboot, gets every one relaunched at once; one whose specs mostly
+// vanished has the removals held until the hold expires.
 func testSafetyBrake(t *testing.T, e *env) {
 	uids := []string{"a", "b", "c", "d", "e", "f"}
 	e.apply(e.specs(uids...)...)
@@ -219,8 +222,11 @@ func testSafetyBrake(t *testing.T, e *env) {
 	t.Run("ListsNothing", func(t *testing.T) {
 		e.t = t
 		e.rt.list = func(context.Context) ([]runtime.Instance, error) { return nil, nil }
-		if evs := e.pass(); !has(evs, "", store.EventBrakeHeld) || has(evs, "a", store.EventFailed) {
-			t.Fatalf("events=%v, want brake_held and no launch attempt", kinds(evs, ""))
+		evs := e.pass()
+		for _, k := range []store.EventKind{store.EventBrakeHeld, store.EventFailed, store.EventLaunched, store.EventRemovedOrphan} {
+			if has(evs, "", k) || has(evs, "a", k) {
+				t.Fatalf("events=%v %v, want no %s: a collision is not a failure", kinds(evs, ""), kinds(evs, "a"), k)
+			}
 		}
 		e.rt.list = nil
 		if evs := e.pass(); len(evs) != 0 {
@@ -231,6 +237,9 @@ func testSafetyBrake(t *testing.T, e *env) {
 			if after[uid].ID != before[uid].ID {
 				t.Errorf("%s: %s became %s", uid, before[uid].ID, after[uid].ID)
 			}
+			if rec := e.record(uid); rec.ConsecutiveFailures != 0 {
+				t.Errorf("%s: %d failures counted for a name collision", uid, rec.ConsecutiveFailures)
+			}
 		}
 	})
 	t.Run("MostExited", func(t *testing.T) {
@@ -239,21 +248,38 @@ func testSafetyBrake(t *testing.T, e *env) {
 			e.exit(uid, 137)
 		}
 		evs := e.pass()
-		if !has(evs, "", store.EventBrakeHeld) {
-			t.Fatalf("events=%v, want brake_held", kinds(evs, ""))
+		if has(evs, "", store.EventBrakeHeld) {
+			t.Fatalf("events=%v: the brake held relaunches back", kinds(evs, ""))
 		}
 		for _, uid := range uids[:5] {
-			if in := e.list()[uid]; in.ID != before[uid].ID || in.State != runtime.StateExited {
-				t.Fatalf("%s touched while the brake held: %+v", uid, in)
+			if !has(evs, uid, store.EventExited) || !has(evs, uid, store.EventRelaunched) {
+				t.Fatalf("%s: events %v, want exited and relaunched in the first pass", uid, kinds(evs, uid))
+			}
+			if in := e.list()[uid]; in.State != runtime.StateRunning {
+				t.Fatalf("%s not running after the pass: %+v", uid, in)
+			}
+		}
+	})
+	t.Run("MostDeleted", func(t *testing.T) {
+		e.t = t
+		if err := e.db.DeleteSpecs(context.Background(), uids[:5]...); err != nil {
+			t.Fatal(err)
+		}
+		evs := e.pass()
+		if !has(evs, "", store.EventBrakeHeld) {
+			t.Fatalf("events=%v, want brake_held for 5 removals of 6", kinds(evs, ""))
+		}
+		for _, uid := range uids[:5] {
+			if _, ok := e.list()[uid]; !ok {
+				t.Fatalf("%s removed while the brake held", uid)
 			}
 		}
 		// The brake holds for a while, then believes a view that persists.
 		e.clock.Add(2 * time.Minute)
 		e.pass()
-		evs = e.pass()
 		for _, uid := range uids[:5] {
-			if !has(e.allEvents(), uid, store.EventRelaunched) {
-				t.Fatalf("%s not relaunched once the hold expired: %v", uid, kinds(evs, ""))
+			if _, ok := e.list()[uid]; ok || !has(e.allEvents(), uid, store.EventRemovedOrphan) {
+				t.Fatalf("%s not removed once the hold expired", uid)
 			}
 		}
 	})

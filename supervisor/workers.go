@@ -1,0 +1,231 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/store"
+)
+
+// ErrNotStarted marks an action a pass planned but never started, because
+// the pass was cancelled first. Nothing was done or recorded for it.
+var ErrNotStarted = errors.New("not started: pass cancelled")
+
+// workers runs each uid's runtime actions outside the pass lock, as kubelet's
+// pod workers do: a slow call for one uid never holds up another's beyond
+// the concurrency bound, and a uid with an action under way is left out of
+// later plans until its outcome is recorded.
+type workers struct {
+	mu       sync.Mutex
+	busy     map[string]bool
+	deferred map[string]bool // busy uids a plan skipped: their end asks for a pass
+	sem      chan struct{}
+}
+
+func (w *workers) init(limit int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.sem == nil {
+		w.sem = make(chan struct{}, max(limit, 1))
+		w.busy, w.deferred = map[string]bool{}, map[string]bool{}
+	}
+}
+
+// snapshot returns the uids with an action under way. A pass takes it before
+// it reads the store, so a record written meanwhile is never planned from a
+// stale read.
+func (w *workers) snapshot() map[string]bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.busy) == 0 {
+		return nil
+	}
+	out := make(map[string]bool, len(w.busy))
+	for uid := range w.busy {
+		out[uid] = true
+	}
+	return out
+}
+
+func (w *workers) defer_(uids []string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, uid := range uids {
+		w.deferred[uid] = true
+	}
+}
+
+func (w *workers) claim(uid string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.busy[uid] = true
+}
+
+// release ends uid's action and reports whether a plan skipped it meanwhile.
+func (w *workers) release(uid string) (skipped bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.busy, uid)
+	skipped = w.deferred[uid]
+	delete(w.deferred, uid)
+	return skipped
+}
+
+// dispatch executes a plan: actions that only write records are written at
+// once, in order; an action that calls the runtime first records what was
+// observed (an exit is on file before its instance is removed), then goes to
+// its uid's worker. It stops at once when ctx ends: what it did not start is
+// marked ErrNotStarted and not recorded. done is closed when every action
+// has finished.
+func (s *Supervisor) dispatch(ctx context.Context, passID int64, actions []Action, errs []error) (done <-chan struct{}) {
+	var wg sync.WaitGroup
+	for i := range actions {
+		a := &actions[i]
+		if ctx.Err() != nil {
+			errs[i] = ErrNotStarted
+			continue
+		}
+		if !a.callsRuntime() {
+			errs[i] = s.record(context.WithoutCancel(ctx), passID, a, s.recordOnly(a))
+			s.logAction(passID, a, errs[i])
+			continue
+		}
+		if len(a.Events) > 0 {
+			if err := s.record(context.WithoutCancel(ctx), passID, a, store.Outcome{Instance: a.Next, Events: a.Events}); err != nil {
+				errs[i] = err
+				s.logAction(passID, a, err)
+				continue
+			}
+			a.Events = nil
+		}
+		s.workers.claim(a.UID)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.work(ctx, passID, a)
+		}()
+	}
+	ch := make(chan struct{})
+	go func() { wg.Wait(); close(ch) }()
+	return ch
+}
+
+// work is one uid's worker running one action: it waits for a runtime slot,
+// runs the calls, records the outcome, and then asks for a pass if the
+// outcome or a skipped plan calls for one.
+func (s *Supervisor) work(ctx context.Context, passID int64, a *Action) error {
+	var wake time.Time // a retry the outcome schedules
+	defer func() {
+		if s.workers.release(a.UID) {
+			s.wake(s.now())
+		}
+		if !wake.IsZero() {
+			s.wake(wake)
+		}
+	}()
+	select {
+	case s.workers.sem <- struct{}{}:
+	case <-ctx.Done():
+		return ErrNotStarted
+	}
+	defer func() { <-s.workers.sem }()
+	if ctx.Err() != nil {
+		return ErrNotStarted
+	}
+	r := s.call(ctx, a)
+	out := Settle(a, r, s.Policy)
+	if out.Instance != nil && (a.Next == nil || !out.Instance.NextAttemptAt.Time().Equal(a.Next.NextAttemptAt.Time())) {
+		wake = out.Instance.NextAttemptAt.Time()
+	}
+	err := s.record(context.WithoutCancel(ctx), passID, a, out)
+	if r.Err != nil && !Collided(r) {
+		err = errors.Join(fmt.Errorf("%s %s: %w", r.Step, a.UID, r.Err), err)
+	}
+	s.logAction(passID, a, err)
+	return err
+}
+
+// call makes an action's runtime calls: for a relaunch or a replace, the
+// old instance is removed before the new one runs. A crash between the two
+// leaves no instance; the next pass launches.
+func (s *Supervisor) call(ctx context.Context, a *Action) Result {
+	fail := func(step string, err error) Result {
+		return Result{Step: step, Err: err, Interrupted: interrupted(ctx, err), At: s.now()}
+	}
+	switch a.Kind {
+	case ActStop:
+		s.at(CrashBeforeStop, a)
+		if err := s.Runtime.Stop(ctx, a.UID); err != nil {
+			return fail("stop", err)
+		}
+		s.at(CrashAfterStop, a)
+		return Result{At: s.now()}
+	case ActRemoveOrphan:
+		if err := s.remove(ctx, a); err != nil {
+			return fail("remove", err)
+		}
+		return Result{At: s.now()}
+	case ActRelaunch, ActReplace:
+		if err := s.remove(ctx, a); err != nil {
+			return fail("remove", err)
+		}
+	}
+	s.at(CrashBeforeRun, a)
+	id, err := s.Runtime.Run(ctx, runSpec(a.Spec, s.DB.StoreID()))
+	if err != nil {
+		return fail("run", err)
+	}
+	s.at(CrashAfterRun, a)
+	return Result{RuntimeID: id, At: s.now()}
+}
+
+func (s *Supervisor) remove(ctx context.Context, a *Action) error {
+	s.at(CrashBeforeRemove, a)
+	if err := s.Runtime.Remove(ctx, a.UID); err != nil {
+		return err
+	}
+	s.at(CrashAfterRemove, a)
+	return nil
+}
+
+// recordOnly is the outcome of an action that calls no runtime.
+func (s *Supervisor) recordOnly(a *Action) store.Outcome {
+	out := store.Outcome{Instance: a.Next, Events: a.Events}
+	if a.Kind == ActForget {
+		out.Delete = a.UID
+	}
+	return out
+}
+
+func (s *Supervisor) record(ctx context.Context, passID int64, a *Action, out store.Outcome) error {
+	for i := range out.Events {
+		out.Events[i].PassID = &passID
+	}
+	s.at(CrashBeforeRecord, a)
+	if err := s.DB.RecordOutcome(ctx, out); err != nil {
+		return fmt.Errorf("record outcome: %w", err)
+	}
+	s.at(CrashAfterRecord, a)
+	return nil
+}
+
+func (s *Supervisor) logAction(passID int64, a *Action, err error) {
+	switch {
+	case err != nil:
+		s.logger().Warn("action failed", LogKeyPass, passID, LogKeyUID, a.UID, LogKeyAction, a.Kind, LogKeyError, err)
+	case a.Kind != ActRecord || len(a.Events) > 0:
+		s.logger().Info("action done", LogKeyPass, passID, LogKeyUID, a.UID, LogKeyAction, a.Kind, LogKeyReason, a.Reason)
+	}
+}
+
+// runSpec turns a stored spec into what the runtime launches.
+func runSpec(s *store.Spec, storeID string) runtime.RunSpec {
+	return runtime.RunSpec{
+		UID: s.UID, Image: s.Image, Command: s.Command, Env: s.Env, CPUs: s.CPUs, Memory: s.Memory,
+		Labels: s.Labels, Generation: s.Generation, SpecHash: s.SpecHash, StoreID: storeID,
+	}
+}
