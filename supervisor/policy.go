@@ -85,12 +85,13 @@ func (p Policy) Validate() error {
 // BackoffMax, with jitter. The jitter is derived from uid and failures, not
 // from a random source, so the planner stays a pure function.
 func (p Policy) Delay(uid string, failures int) time.Duration {
-	if failures <= 1 {
+	if failures <= 1 || p.BackoffInitial == 0 { // zero: no back-off at all
 		return 0
 	}
+	// A shift that would overflow means the cap.
 	d := p.BackoffMax
 	if shift := failures - 2; shift < 32 {
-		if x := p.BackoffInitial << shift; x > 0 && x < p.BackoffMax {
+		if x := p.BackoffInitial << shift; x > 0 && x>>shift == p.BackoffInitial && x < p.BackoffMax {
 			d = x
 		}
 	}

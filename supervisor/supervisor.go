@@ -189,11 +189,13 @@ func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResul
 
 // finish counts what the pass's actions came to and closes its row.
 func (s *Supervisor) finish(ctx context.Context, opts PassOptions, res *PassResult, err error) error {
-	notStarted := 0
+	notStarted, cut := 0, 0
 	for _, e := range res.Errors {
 		switch {
 		case errors.Is(e, ErrNotStarted):
 			notStarted++
+		case errors.Is(e, ErrInterrupted):
+			cut++
 		case e != nil:
 			res.Failures++
 		}
@@ -203,6 +205,9 @@ func (s *Supervisor) finish(ctx context.Context, opts PassOptions, res *PassResu
 	}
 	if notStarted > 0 {
 		err = errors.Join(err, fmt.Errorf("%d actions %w", notStarted, ErrNotStarted))
+	}
+	if cut > 0 {
+		err = errors.Join(err, fmt.Errorf("%d actions %w", cut, ErrInterrupted))
 	}
 	res.Duration = time.Since(res.StartedAt)
 	row := &store.Pass{ID: res.ID, Observed: res.Observed, Desired: res.Desired,

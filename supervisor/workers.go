@@ -15,6 +15,10 @@ import (
 // the pass was cancelled first. Nothing was done or recorded for it.
 var ErrNotStarted = errors.New("not started: pass cancelled")
 
+// ErrInterrupted marks an action whose runtime call was cut short by the
+// pass being cancelled: not a failure of the container.
+var ErrInterrupted = errors.New("interrupted: pass cancelled")
+
 // workers runs each uid's runtime actions outside the pass lock, as kubelet's
 // pod workers do: a slow call for one uid never holds up another's beyond
 // the concurrency bound, and a uid with an action under way is left out of
@@ -142,7 +146,10 @@ func (s *Supervisor) work(ctx context.Context, passID int64, a *Action) error {
 		wake = out.Instance.NextAttemptAt.Time()
 	}
 	err := s.record(context.WithoutCancel(ctx), passID, a, out)
-	if r.Err != nil && !Collided(r) {
+	switch {
+	case r.Interrupted:
+		err = errors.Join(fmt.Errorf("%s %s: %w (%v)", r.Step, a.UID, ErrInterrupted, r.Err), err)
+	case r.Err != nil && !Collided(r):
 		err = errors.Join(fmt.Errorf("%s %s: %w", r.Step, a.UID, r.Err), err)
 	}
 	s.logAction(passID, a, err)
