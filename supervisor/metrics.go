@@ -34,7 +34,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 10),
 		}),
 		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "veloslet_actions_total", Help: "Actions executed by kind and result (ok, failed).",
+			Name: "veloslet_actions_total", Help: "Actions by kind and result (ok, failed, interrupted, not_started).",
 		}, []string{"kind", "result"}),
 		instances: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "veloslet_instances", Help: "Instances the last pass observed, by state.",
@@ -73,8 +73,8 @@ func (m *Metrics) ObservePass(res *PassResult, err error) {
 	}
 	for i, a := range res.Plan.Actions {
 		r := "ok"
-		if i < len(res.Errors) && res.Errors[i] != nil {
-			r = "failed"
+		if i < len(res.Errors) {
+			r = actionResult(res.Errors[i])
 		}
 		m.actions.WithLabelValues(string(a.Kind), r).Inc()
 		if a.Kind == ActRelaunch && r == "ok" {
@@ -90,6 +90,18 @@ func (m *Metrics) ObservePass(res *PassResult, err error) {
 		}
 		m.foreign.Set(float64(res.Foreign))
 	}
+}
+
+func actionResult(err error) string {
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.Is(err, ErrNotStarted):
+		return "not_started"
+	case errors.Is(err, ErrInterrupted):
+		return "interrupted"
+	}
+	return "failed"
 }
 
 // Health says whether passes keep succeeding on schedule.

@@ -242,7 +242,7 @@ func sortedKeys(m map[string]string) []string {
 
 // TestServe_FaultyRuntime runs the daemon against a simulated runtime whose
 // calls fail, hang, print garbage or list nothing at 30%, while instances
-// keep dying: the daemon keeps running, no pass relaunches or removes more
+// keep dying: the daemon keeps running, no pass removes or replaces more
 // than the brake allows, and once the faults stop it converges.
 func TestServe_FaultyRuntime(t *testing.T) {
 	e := newTestEnv(t, "schedule = \"@hourly\"\nconcurrency = 4\n")
@@ -276,7 +276,7 @@ func TestServe_FaultyRuntime(t *testing.T) {
 	removals, held := map[int64]int{}, 0
 	for _, ev := range evs {
 		switch ev.Kind {
-		case store.EventRelaunched, store.EventReplaced, store.EventRemovedOrphan:
+		case store.EventReplaced, store.EventRemovedOrphan: // what the brake guards
 			if ev.PassID != nil {
 				removals[*ev.PassID]++
 			}
