@@ -41,14 +41,6 @@ type Action struct {
 	Events []store.Event `json:"-"`
 }
 
-// braked reports whether the safety brake counts the action: it destroys a
-// live or drifted instance. Launches, relaunches of exited or vanished
-// instances, stops and starts destroy nothing and are never braked: after a
-// host reboot everything is listed exited and must come back at once.
-func (a Action) braked() bool {
-	return a.Kind == ActReplace || a.Kind == ActRemoveOrphan
-}
-
 // callsRuntime reports whether executing the action calls the runtime.
 func (a Action) callsRuntime() bool {
 	switch a.Kind {
