@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -56,11 +56,28 @@ See docs/ops.md for restoring one.`,
 	return cmd
 }
 
+// backupTimeFormat is the time in a backup's name: it sorts as text.
+const backupTimeFormat = "20060102T150405.000Z"
+
+// backupName matches the name of one store's snapshot,
+// veloslet-<storeid>-<time>.db, and nothing else.
+func backupName(storeID string) *regexp.Regexp {
+	return regexp.MustCompile(`^` + regexp.QuoteMeta(backupPrefix+storeID+"-") + `\d{8}T\d{6}\.\d{3}Z\.db$`)
+}
+
 // rotateBackups writes a timestamped snapshot into the backup folder and
-// deletes all but the newest backup.keep ones.
+// deletes all but the newest backup.keep of this store's snapshots there.
+// A file is deleted only when its name says it is one of this store's
+// snapshots, it is not the live database, and opened read-only it holds
+// this store's id: two stores can share a folder, and nothing else in it is
+// ever touched.
 func (m *Main) rotateBackups(ctx context.Context, db *store.DB) (string, error) {
 	dir := m.backupDir()
-	path := filepath.Join(dir, backupPrefix+db.Now().UTC().Format("20060102T150405.000Z")+".db")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("backup: %w", err)
+	}
+	name := backupPrefix + db.StoreID() + "-" + db.Now().UTC().Format(backupTimeFormat) + ".db"
+	path := filepath.Join(dir, name)
 	if err := db.Backup(ctx, path); err != nil {
 		return "", err
 	}
@@ -68,11 +85,22 @@ func (m *Main) rotateBackups(ctx context.Context, db *store.DB) (string, error) 
 	if err != nil {
 		return path, err
 	}
+	ours := backupName(db.StoreID())
+	live, _ := os.Stat(db.Path())
 	var names []string
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), backupPrefix) && strings.HasSuffix(e.Name(), ".db") {
-			names = append(names, e.Name())
+		if !e.Type().IsRegular() || !ours.MatchString(e.Name()) {
+			continue
 		}
+		full := filepath.Join(dir, e.Name())
+		if fi, err := os.Stat(full); err != nil || (live != nil && os.SameFile(fi, live)) {
+			continue
+		}
+		if id, err := store.FileStoreID(ctx, full); err != nil || id != db.StoreID() {
+			m.Logger.Warn("backup rotation skips a file it cannot prove is this store's", "path", full, "error", err)
+			continue
+		}
+		names = append(names, e.Name())
 	}
 	sort.Strings(names) // timestamps sort as text
 	for len(names) > m.Config.Backup.Keep {

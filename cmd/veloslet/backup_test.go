@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,4 +81,52 @@ func TestBackup_Restore(t *testing.T) {
 	if out := e.mustRun("", "plan"); !strings.Contains(out, "nothing to do") {
 		t.Fatalf("not converged after the restore:\n%s", out)
 	}
+}
+
+// TestBackup_RotationTouchesOnlyItsOwn keeps backups in the database's own
+// folder, beside a live database named like a backup and another store's
+// snapshots: with keep = 1, rotation deletes only this store's older
+// snapshots.
+func TestBackup_RotationTouchesOnlyItsOwn(t *testing.T) {
+	e := newTestEnv(t, "")
+	dir := filepath.Join(e.dir, "data")
+	e.db = filepath.Join(dir, "veloslet-0prod.db")
+	cfg := fmt.Sprintf("[store]\npath = %q\n[runtime]\nbackend = \"fake\"\n[runtime.fake]\nstate_file = %q\n[backup]\ndir = %q\nkeep = 1\n", e.db, e.host, dir)
+	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.mustRun(specsJSON(2), "apply", "-f", "-")
+
+	// Another store sharing the folder, with two snapshots of its own.
+	other := newTestEnv(t, "")
+	other.mustRun(specsJSON(1), "apply", "-f", "-")
+	var foreign []string
+	for i := range 2 {
+		p := filepath.Join(dir, fmt.Sprintf("veloslet-otherstore-20260101T00000%d.000Z.db", i))
+		other.mustRun("", "backup", "--to", p)
+		foreign = append(foreign, p)
+	}
+	ours := e.openDB().StoreID()
+	// A file named as ours but holding the other store's id.
+	impostor := filepath.Join(dir, "veloslet-"+ours+"-20200101T000000.000Z.db")
+	other.mustRun("", "backup", "--to", impostor)
+
+	var paths []string
+	for range 3 {
+		paths = append(paths, strings.TrimSpace(e.mustRun("", "backup")))
+	}
+	for _, p := range append([]string{e.db, impostor, paths[2]}, foreign...) {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s: %v; rotation must leave it", filepath.Base(p), err)
+		}
+	}
+	for _, p := range paths[:2] {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s kept with keep = 1", filepath.Base(p))
+		}
+	}
+	if !strings.Contains(filepath.Base(paths[2]), ours) {
+		t.Errorf("backup %s is not named with the store id %s", paths[2], ours)
+	}
+	e.mustRun("", "status") // the live database still opens
 }
