@@ -33,6 +33,7 @@ type DB struct {
 	hashKey []byte
 	specs   specCache
 	stmts   stmts
+	file    os.FileInfo // the file opened, to notice it replaced under us
 
 	// Now returns the current time; tests replace it. Every row one
 	// transaction writes carries the time read once at its start.
@@ -69,7 +70,28 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	if db.file, err = os.Stat(path); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
 	return db, nil
+}
+
+// CheckFile reports ErrFileReplaced when the path no longer names the file
+// that was opened (device and inode): a daemon working on an unlinked file
+// would write what nobody reads, and a CLI would create a new store whose
+// specs the daemon never sees.
+func (db *DB) CheckFile() error {
+	fi, err := os.Stat(db.path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("%w: %s no longer exists", ErrFileReplaced, db.path)
+	case err != nil:
+		return fmt.Errorf("check database file: %w", err)
+	case !os.SameFile(fi, db.file):
+		return fmt.Errorf("%w: %s is now another file", ErrFileReplaced, db.path)
+	}
+	return nil
 }
 
 // createFile makes an empty database file 0600 before the driver does, so

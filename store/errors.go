@@ -32,6 +32,9 @@ var (
 	// ErrNewerSchema is returned by Open when the file was migrated by a newer
 	// veloslet than this one. The file is left as it was.
 	ErrNewerSchema = errors.New("database schema is newer than this veloslet")
+	// ErrFileReplaced is returned by CheckFile when the path no longer names
+	// the file that was opened: it was deleted, moved or replaced.
+	ErrFileReplaced = errors.New("database file was deleted or replaced")
 )
 
 // translate maps a driver error onto our sentinels by SQLite result code,

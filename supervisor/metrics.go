@@ -113,7 +113,15 @@ type Health struct {
 	mu          sync.Mutex
 	lastSuccess time.Time
 	lastErr     error
+	fatal       error
 	started     time.Time
+}
+
+// SetFatal marks the daemon unhealthy for good: it is about to exit.
+func (h *Health) SetFatal(err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.fatal = err
 }
 
 // NewHealth returns a Health that allows MaxAge between successful passes.
@@ -137,6 +145,8 @@ func (h *Health) Check() error {
 	defer h.mu.Unlock()
 	now := h.Now()
 	switch {
+	case h.fatal != nil:
+		return fmt.Errorf("stopping: %w", h.fatal)
 	case h.lastSuccess.IsZero() && now.Sub(h.started) < h.MaxAge:
 		return errors.New("starting: no pass has finished yet")
 	case h.lastSuccess.IsZero():

@@ -34,6 +34,10 @@ type Supervisor struct {
 	// recorded instance still running: what a daemon does when it starts.
 	// One-off passes from the CLI leave it off.
 	AdoptOnStart bool
+	// Precheck, if set, runs before every pass; its error stops the pass
+	// before anything is read or written (the daemon checks that its
+	// database file is still the one it opened).
+	Precheck func(context.Context) error
 	// OnWake, if set, is told when a record written by a worker asks for a
 	// pass at a time (a retry after a failed run), or a uid a plan skipped
 	// while busy is free again. The Scheduler sets it.
@@ -129,6 +133,12 @@ func (s *Supervisor) Dispatch(ctx context.Context, opts PassOptions) (*Dispatche
 		opts.Trigger = store.TriggerManual
 	}
 	res := &PassResult{Trigger: opts.Trigger, StartedAt: time.Now()}
+	if s.Precheck != nil {
+		if err := s.Precheck(ctx); err != nil {
+			s.log(res, opts, err)
+			return nil, err
+		}
+	}
 	if err := s.recordUnrecorded(ctx); err != nil {
 		s.log(res, opts, err)
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -19,7 +20,26 @@ type daemonLock struct {
 	path string
 }
 
-func lockPath(dbPath string) string { return dbPath + ".lock" }
+// lockPath names the lock after the database file's real path, symlinks
+// resolved, so that two daemons reaching one file by different paths meet
+// at one lock.
+func lockPath(dbPath string) string { return realPath(dbPath) + ".lock" }
+
+// realPath resolves every symlink in path; for a file not yet created, those
+// of its folder.
+func realPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	if r, err := filepath.EvalSymlinks(path); err == nil {
+		return r
+	}
+	dir, base := filepath.Split(path)
+	if r, err := filepath.EvalSymlinks(dir); err == nil {
+		return filepath.Join(r, base)
+	}
+	return path
+}
 
 // acquireLock takes the lock without waiting and writes our pid into it.
 // Returns errLocked, naming the holder's pid, if another process holds it.

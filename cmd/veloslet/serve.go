@@ -69,6 +69,7 @@ func (m *Main) serve(ctx context.Context) error {
 	sup := supervisor.New(db, rt)
 	sup.Policy, sup.Concurrency, sup.Logger = m.Config.Policy(), m.Config.Reconcile.Concurrency, log
 	sup.AdoptOnStart = true
+	sup.Precheck = func(context.Context) error { return db.CheckFile() }
 	m.Supervisor = sup
 	sc := supervisor.NewScheduler(sup)
 	sc.Schedule, sc.WatchInterval, sc.Logger = m.Config.Reconcile.Schedule, time.Duration(m.Config.Reconcile.WatchInterval), log
@@ -85,9 +86,19 @@ func (m *Main) serve(ctx context.Context) error {
 		return err
 	}
 	health := supervisor.NewHealth(maxAge)
+	fatal := make(chan error, 1)
 	sc.OnPass = func(res *supervisor.PassResult, err error) {
 		metrics.ObservePass(res, err)
 		health.ObservePass(res, err)
+		if errors.Is(err, store.ErrFileReplaced) {
+			// Working on a file nobody else sees helps no one: exit so that
+			// launchd or systemd starts a daemon on the file the path names.
+			health.SetFatal(err)
+			select {
+			case fatal <- err:
+			default:
+			}
+		}
 	}
 	if m.Config.HTTP.Listen != "" {
 		srv, err := startHTTP(m.Config.HTTP.Listen, reg, health, log)
@@ -104,23 +115,28 @@ func (m *Main) serve(ctx context.Context) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	for ctx.Err() == nil {
+	var fatalErr error
+	for ctx.Err() == nil && fatalErr == nil {
 		select {
 		case <-hup:
 			log.Info("SIGHUP received: reconcile requested")
 			sc.Trigger(store.TriggerManual)
+		case fatalErr = <-fatal:
+			log.Error("stopping: the database file changed under the daemon", "error", fatalErr)
 		case <-ctx.Done():
 		}
 	}
 	m.StopSignals() // a second SIGTERM or SIGINT now ends the process at once
-	log.Info("signal received, finishing the pass in flight; instances keep running")
+	if fatalErr == nil {
+		log.Info("signal received, finishing the pass in flight; instances keep running")
+	}
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(m.Config.Reconcile.ShutdownTimeout))
 	defer cancel()
 	if err := sc.Stop(stopCtx); err != nil {
 		log.Warn("shutdown", "error", err)
 	}
 	log.Info("veloslet stopped")
-	return nil
+	return fatalErr
 }
 
 // waitLock takes the daemon lock, waiting briefly in case a CLI verb holds it.

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -316,5 +318,67 @@ func TestEvents_Follow(t *testing.T) {
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("events --follow after SIGINT: %v", err)
+	}
+}
+
+// TestServe_SecondDaemonThroughSymlinkRefused serves one file under two
+// paths: the second daemon meets the first one's lock and exits 2 naming it.
+func TestServe_SecondDaemonThroughSymlinkRefused(t *testing.T) {
+	e := newTestEnv(t, "")
+	first := e.serve()
+	e.waitPass(e.openDB(), store.TriggerStartup)
+	link := filepath.Join(e.dir, "link.db")
+	if err := os.Symlink(e.db, link); err != nil {
+		t.Fatal(err)
+	}
+	other := *e
+	other.config = filepath.Join(e.dir, "other.toml")
+	cfg, err := os.ReadFile(e.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(other.config, []byte(strings.Replace(string(cfg), fmt.Sprintf("%q", e.db), fmt.Sprintf("%q", link), 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	second := other.serve()
+	if code := second.wait(t); code != ExitUsage {
+		t.Fatalf("second serve through a symlink exit %d, want %d:\n%s", code, ExitUsage, second.stderr.String())
+	}
+	if want := fmt.Sprintf("pid %d", first.cmd.Process.Pid); !strings.Contains(second.stderr.String(), want) {
+		t.Fatalf("second serve's error does not name %q: %s", want, second.stderr.String())
+	}
+}
+
+// TestServe_DatabaseDeletedUnderDaemon unlinks the database while serve
+// runs: apply refuses to create a new one beside the daemon's lock, and the
+// daemon's next pass notices and exits non-zero.
+func TestServe_DatabaseDeletedUnderDaemon(t *testing.T) {
+	e := newTestEnv(t, "")
+	e.mustRun(specsJSON(2), "apply", "-f", "-")
+	d := e.serve()
+	e.waitPass(e.openDB(), store.TriggerStartup)
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(e.db + suffix); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	_, stderr, code := e.run(specsJSON(3), "apply", "-f", "-")
+	if code == 0 || !strings.Contains(stderr, "holds its lock") {
+		t.Fatalf("apply beside an orphaned lock: exit %d, %s; want a refusal naming the lock", code, stderr)
+	}
+	if _, err := os.Stat(e.db); !os.IsNotExist(err) {
+		t.Fatalf("a new database was created: %v", err)
+	}
+	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	if code := d.wait(t); code == 0 {
+		t.Fatalf("serve exited 0 on a deleted database:\n%s", d.stderr.String())
+	}
+	if !strings.Contains(d.stderr.String(), "deleted or replaced") {
+		t.Fatalf("serve's log does not say why it stopped:\n%s", d.stderr.String())
+	}
+	if _, err := os.Stat(e.db); !os.IsNotExist(err) {
+		t.Fatalf("serve wrote a new database: %v", err)
 	}
 }

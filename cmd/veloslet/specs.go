@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -61,6 +62,9 @@ func (m *Main) apply(cmd *cobra.Command, specs []store.Spec) error {
 		if err := specs[i].Validate(); err != nil {
 			return err
 		}
+	}
+	if err := m.refuseOrphanedLock(); err != nil {
+		return err
 	}
 	db, err := m.openDB(cmd.Context(), false)
 	if err != nil {
@@ -166,4 +170,23 @@ func (m *Main) desiredCommand(verb string, state store.DesiredState) *cobra.Comm
 			return nil
 		},
 	}
+}
+
+// refuseOrphanedLock refuses to create a database where a daemon holds the
+// lock: the file was deleted or moved under it, and a new store there would
+// have specs no daemon launches and would make every running instance foreign.
+func (m *Main) refuseOrphanedLock() error {
+	path := m.Config.Store.Path
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if _, err := os.Stat(lockPath(path)); err != nil {
+		return nil // no daemon ever served this path
+	}
+	held, err := lockHeld(path)
+	if err != nil || !held {
+		return err
+	}
+	return fmt.Errorf("no database at %s, but a daemon holds its lock (pid %s): the file was deleted or moved "+
+		"while it ran; restore the file or restart the daemon before applying", path, holderPID(lockPath(path)))
 }
