@@ -176,6 +176,26 @@ func (m *Main) openDB(ctx context.Context, mustExist bool) (*store.DB, error) {
 	return db, nil
 }
 
+// openDBRead opens the configured database read-only, for verbs that only
+// read: no migration and no write lock, so they answer while a writer holds
+// the file, and a newer veloslet never migrates an older daemon's file
+// just by looking at it.
+func (m *Main) openDBRead(ctx context.Context) (*store.DB, error) {
+	if m.DB != nil {
+		return m.DB, nil
+	}
+	path := m.Config.Store.Path
+	if _, err := os.Stat(path); err != nil {
+		return nil, usageError{fmt.Errorf("no database at %s (apply a spec or run serve first; or check --db): %w", path, err)}
+	}
+	db, err := store.OpenReadOnly(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	m.DB, m.ownDB = db, true
+	return db, nil
+}
+
 // Close releases what the invocation opened.
 func (m *Main) Close() error {
 	if m.DB == nil || !m.ownDB {

@@ -34,7 +34,7 @@ func (m *Main) eventsCommand() *cobra.Command {
 			if since < 0 || limit < 0 {
 				return usagef("--since and --limit must not be negative")
 			}
-			db, err := m.openDB(cmd.Context(), true)
+			db, err := m.openDBRead(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -46,6 +46,13 @@ func (m *Main) eventsCommand() *cobra.Command {
 			last, err := p.print(cmd.Context(), db, f)
 			if err != nil || !follow {
 				return err
+			}
+			if last == 0 { // nothing matched yet: follow from the newest event, not from the first
+				if newest, err := db.FindEvents(cmd.Context(), store.EventFilter{Limit: 1}); err != nil {
+					return err
+				} else if len(newest) > 0 {
+					last = newest[len(newest)-1].ID
+				}
 			}
 			return p.follow(cmd.Context(), db, store.EventFilter{UID: uid, AfterID: last})
 		},

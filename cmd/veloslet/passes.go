@@ -16,9 +16,13 @@ import (
 )
 
 // newSupervisor builds a supervisor over the database and runtime for a
-// one-off pass or plan in this process.
-func (m *Main) newSupervisor(ctx context.Context) (*supervisor.Supervisor, error) {
-	db, err := m.openDB(ctx, true)
+// one-off pass or plan in this process; a plan only reads.
+func (m *Main) newSupervisor(ctx context.Context, readOnly bool) (*supervisor.Supervisor, error) {
+	open := func(ctx context.Context) (*store.DB, error) { return m.openDB(ctx, true) }
+	if readOnly {
+		open = m.openDBRead
+	}
+	db, err := open(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +48,7 @@ func (m *Main) planCommand() *cobra.Command {
 		Short: "Print what the next pass would do, without doing it",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sup, err := m.newSupervisor(cmd.Context())
+			sup, err := m.newSupervisor(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
@@ -116,7 +120,7 @@ func (m *Main) reconcileHere(cmd *cobra.Command, force bool) error {
 		return err
 	}
 	defer func() { _ = lock.release() }()
-	sup, err := m.newSupervisor(cmd.Context())
+	sup, err := m.newSupervisor(cmd.Context(), false)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ are never shown.`,
 		Example:           "  veloslet status\n  veloslet status web --json",
 		ValidArgsFunction: m.completeUIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			db, err := m.openDB(cmd.Context(), true)
+			db, err := m.openDBRead(cmd.Context())
 			if err != nil {
 				return err
 			}
