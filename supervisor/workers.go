@@ -22,20 +22,67 @@ var ErrInterrupted = errors.New("interrupted: pass cancelled")
 // workers runs each uid's runtime actions outside the pass lock, as kubelet's
 // pod workers do: a slow call for one uid never holds up another's beyond
 // the concurrency bound, and a uid with an action under way is left out of
-// later plans until its outcome is recorded.
+// later plans until its outcome is recorded. Actions wait in one queue and
+// at most limit goroutines run them, however many a pass hands over.
 type workers struct {
 	mu       sync.Mutex
 	busy     map[string]bool
 	deferred map[string]bool // busy uids a plan skipped: their end asks for a pass
-	sem      chan struct{}
+	queue    []job
+	running  int
+	limit    int
+}
+
+// job is one action handed to the workers: run it, or, if its pass was
+// cancelled before a worker got to it, skip it.
+type job struct {
+	ctx  context.Context
+	run  func()
+	skip func()
 }
 
 func (w *workers) init(limit int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.sem == nil {
-		w.sem = make(chan struct{}, max(limit, 1))
+	w.limit = max(limit, 1)
+	if w.busy == nil {
 		w.busy, w.deferred = map[string]bool{}, map[string]bool{}
+	}
+}
+
+// submit queues a job and starts a worker goroutine if fewer than limit run.
+func (w *workers) submit(j job) {
+	w.mu.Lock()
+	w.queue = append(w.queue, j)
+	start := w.running < w.limit
+	if start {
+		w.running++
+	}
+	w.mu.Unlock()
+	if start {
+		go w.loop()
+	}
+}
+
+// loop runs queued jobs until the queue is empty.
+func (w *workers) loop() {
+	for {
+		w.mu.Lock()
+		if len(w.queue) == 0 {
+			w.queue = nil
+			w.running--
+			w.mu.Unlock()
+			return
+		}
+		j := w.queue[0]
+		w.queue[0] = job{}
+		w.queue = w.queue[1:]
+		w.mu.Unlock()
+		if j.ctx.Err() != nil {
+			j.skip()
+		} else {
+			j.run()
+		}
 	}
 }
 
@@ -108,38 +155,25 @@ func (s *Supervisor) dispatch(ctx context.Context, passID int64, actions []Actio
 		}
 		s.workers.claim(a.UID)
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = s.work(ctx, passID, a)
-		}()
+		s.workers.submit(job{ctx: ctx,
+			run: func() { defer wg.Done(); errs[i] = s.work(ctx, passID, a) },
+			skip: func() {
+				defer wg.Done()
+				errs[i] = ErrNotStarted
+				s.finishWork(a.UID, time.Time{})
+			}})
 	}
 	ch := make(chan struct{})
 	go func() { wg.Wait(); close(ch) }()
 	return ch
 }
 
-// work is one uid's worker running one action: it waits for a runtime slot,
-// runs the calls, records the outcome, and then asks for a pass if the
-// outcome or a skipped plan calls for one.
+// work is one uid's worker running one action: it runs the calls, records
+// the outcome, and then asks for a pass if the outcome or a skipped plan
+// calls for one.
 func (s *Supervisor) work(ctx context.Context, passID int64, a *Action) error {
 	var wake time.Time // a retry the outcome schedules
-	defer func() {
-		if s.workers.release(a.UID) {
-			s.wake(s.now())
-		}
-		if !wake.IsZero() {
-			s.wake(wake)
-		}
-	}()
-	select {
-	case s.workers.sem <- struct{}{}:
-	case <-ctx.Done():
-		return ErrNotStarted
-	}
-	defer func() { <-s.workers.sem }()
-	if ctx.Err() != nil {
-		return ErrNotStarted
-	}
+	defer func() { s.finishWork(a.UID, wake) }()
 	r := s.call(ctx, a)
 	out := Settle(a, r, s.Policy)
 	if out.Instance != nil && (a.Next == nil || !out.Instance.NextAttemptAt.Time().Equal(a.Next.NextAttemptAt.Time())) {
@@ -154,6 +188,16 @@ func (s *Supervisor) work(ctx context.Context, passID int64, a *Action) error {
 	}
 	s.logAction(passID, a, err)
 	return err
+}
+
+// finishWork frees uid for later plans and asks for the passes it is owed.
+func (s *Supervisor) finishWork(uid string, wake time.Time) {
+	if s.workers.release(uid) {
+		s.wake(s.now())
+	}
+	if !wake.IsZero() {
+		s.wake(wake)
+	}
 }
 
 // call makes an action's runtime calls: for a relaunch or a replace, the

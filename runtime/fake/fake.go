@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -59,6 +60,8 @@ type state struct {
 	// nothing: a pass over 100,000 containers then reads one array instead
 	// of sorting and probing the map. Nil when stale.
 	sorted []Container
+	// changes are what the update in progress changed, for the journal.
+	changes []change
 }
 
 func (st *state) inOrder() []Container {
@@ -75,8 +78,9 @@ func (st *state) inOrder() []Container {
 type backend struct {
 	mu   sync.Mutex
 	st   state
-	path string     // state file; empty for memory only
-	rng  *rand.Rand // draws faults; seeded from st.Faults
+	path  string     // state file; empty for memory only
+	files files      // what this process has read of the state files
+	rng   *rand.Rand // draws faults; seeded from st.Faults
 }
 
 // Runtime is the fake runtime. The zero value is not usable; call New or Open.
@@ -112,7 +116,13 @@ func New() *Runtime {
 func Open(path string) (*Runtime, error) {
 	r := New()
 	r.b.path = path
-	if err := r.b.update(func(*state) error { return nil }); err != nil {
+	err := r.b.update(func(*state) error {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return r.b.compact() // the file exists from the first call on
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -165,11 +175,11 @@ func (r *Runtime) run(spec runtime.RunSpec) (runtime.InstanceID, error) {
 		}
 		st.NextID++
 		id = fmt.Sprintf("fake-%06d", st.NextID)
-		st.Containers[name] = Container{
+		st.put(Container{
 			ID: id, Name: name, Image: spec.Image, Command: slices.Clone(spec.Command),
 			Env: maps.Clone(spec.Env), Labels: spec.AllLabels(), State: runtime.StateRunning,
 			StartedAt: r.Now().UTC(),
-		}
+		})
 		return nil
 	})
 	return runtime.InstanceID(id), err
@@ -186,7 +196,7 @@ func (r *Runtime) Stop(ctx context.Context, uid string) error {
 			c, ok := st.Containers[runtime.Name(r.Prefix, uid)]
 			if ok && c.State == runtime.StateRunning {
 				setExited(&c, 143)
-				st.Containers[c.Name] = c
+				st.put(c)
 			}
 			return nil
 		})
@@ -200,7 +210,7 @@ func (r *Runtime) Remove(ctx context.Context, uid string) error {
 	}
 	return r.call(ctx, "remove", func() error {
 		return r.b.update(func(st *state) error {
-			delete(st.Containers, runtime.Name(r.Prefix, uid))
+			st.remove(runtime.Name(r.Prefix, uid))
 			return nil
 		})
 	})
@@ -256,7 +266,7 @@ func (r *Runtime) SetExited(uid string, code int) error {
 			return fmt.Errorf("exit %s: %w", name, runtime.ErrNotFound)
 		}
 		setExited(&c, code)
-		st.Containers[name] = c
+		st.put(c)
 		return nil
 	})
 }
@@ -286,7 +296,7 @@ func (r *Runtime) Put(c Container) error {
 		if c.State == "" {
 			c.State = runtime.StateRunning
 		}
-		st.Containers[c.Name] = c.clone()
+		st.put(c.clone())
 		return nil
 	})
 }

@@ -54,7 +54,7 @@ func (r *Runtime) SetFaults(f Faults) error {
 		return err
 	}
 	return r.b.update(func(st *state) error {
-		st.Faults = f
+		st.setFaults(f)
 		r.b.rng = nil // reseed from the new setting
 		return nil
 	})
