@@ -76,8 +76,8 @@ func (st *state) inOrder() []Container {
 
 // backend is the shared state behind a Runtime and its Real view.
 type backend struct {
-	mu   sync.Mutex
-	st   state
+	mu    sync.Mutex
+	st    state
 	path  string     // state file; empty for memory only
 	files files      // what this process has read of the state files
 	rng   *rand.Rand // draws faults; seeded from st.Faults
