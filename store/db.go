@@ -32,6 +32,7 @@ type DB struct {
 	storeID string
 	hashKey []byte
 	specs   specCache
+	noted   notedInvalid
 	stmts   stmts
 
 	// Now returns the current time; tests replace it. Every row one

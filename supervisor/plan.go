@@ -73,6 +73,8 @@ type PlanInput struct {
 	// FirstPass is set on a supervisor's first pass: recorded instances that
 	// still run are adopted by this process, with an event saying so.
 	FirstPass bool
+	// Invalid are the specs the store could not use: their uids are skipped.
+	Invalid []*store.InvalidSpec
 }
 
 // Plan is the output of Compute.
@@ -84,6 +86,8 @@ type Plan struct {
 	BrakeHeld bool `json:"brake_held"`
 	// Foreign counts listed instances that belong to another store.
 	Foreign int `json:"foreign"`
+	// Invalid are the specs skipped because they cannot be used.
+	Invalid []*store.InvalidSpec `json:"invalid,omitempty"`
 }
 
 // Compute is the planner: a pure function from desired, recorded and observed
@@ -99,7 +103,8 @@ func Compute(in PlanInput) Plan {
 	}
 	observed = sortByUID(observed, func(o *runtime.Instance) string { return o.UID })
 
-	p := &planner{in: in}
+	p := &planner{in: in, invalid: skipSet(in.Invalid)}
+	p.out.Invalid = in.Invalid
 	seen := 0
 	for len(specs)+len(records)+len(observed) > 0 {
 		uid := lowest(specs, records, observed)
@@ -111,6 +116,9 @@ func Compute(in PlanInput) Plan {
 		obs, observed = take(observed, uid, func(o *runtime.Instance) string { return o.UID })
 		if obs != nil {
 			seen++
+		}
+		if p.invalid[uid] {
+			continue // neither desired nor an orphan: left as it is
 		}
 		p.plan(uid, spec, rec, obs)
 	}
@@ -156,8 +164,17 @@ func take[T any](list []*T, uid string, key func(*T) string) (*T, []*T) {
 }
 
 type planner struct {
-	in  PlanInput
-	out Plan
+	in      PlanInput
+	out     Plan
+	invalid map[string]bool // uids of specs that cannot be used
+}
+
+func skipSet(invalid []*store.InvalidSpec) map[string]bool {
+	set := make(map[string]bool, len(invalid))
+	for _, v := range invalid {
+		set[v.UID] = true
+	}
+	return set
 }
 
 func (p *planner) add(a Action) { p.out.Actions = append(p.out.Actions, a) }
