@@ -123,7 +123,7 @@ func decodeSpec(r specRow, raw [3][]byte) (*Spec, error) {
 	}
 	for i, dst := range []any{&s.Command, &s.Env, &s.Labels} {
 		if err := json.Unmarshal(raw[i], dst); err != nil {
-			return nil, fmt.Errorf("spec %q: column %s: %w", r.UID, []string{"command", "env", "labels"}[i], err)
+			return nil, fmt.Errorf("spec %q: column %s: %w: %v", r.UID, []string{"command", "env", "labels"}[i], ErrInvalid, err)
 		}
 	}
 	s.Normalize()
