@@ -157,7 +157,9 @@ func TestDB_NoteInvalid(t *testing.T) {
 		}
 		return evs
 	}
-	noted := func() string { return sql3(t, db.Path(), "SELECT group_concat(uid, ' ') FROM (SELECT uid FROM invalid_specs ORDER BY uid)") }
+	noted := func() string {
+		return sql3(t, db.Path(), "SELECT group_concat(uid, ' ') FROM (SELECT uid FROM invalid_specs ORDER BY uid)")
+	}
 
 	note()
 	if evs := events(); len(evs) != 2 || evs[0].PassID == nil || *evs[0].PassID != 7 || evs[0].Reason == "" {
