@@ -26,6 +26,7 @@ const (
 	EventSpecUpdated   EventKind = "spec_updated"
 	EventSpecDeleted   EventKind = "spec_deleted"
 	EventBrakeHeld     EventKind = "brake_held"
+	EventInvalid       EventKind = "invalid" // a spec row the code cannot use, once per row version
 )
 
 // Event is one row of the append-only history.

@@ -104,7 +104,10 @@ func (db *DB) FindInstances(ctx context.Context) ([]*Instance, error) {
 type State struct {
 	Specs     []*Spec
 	Instances []*Instance
-	ReadAt    time.Time
+	// Invalid holds the spec rows that could not be decoded or validated:
+	// a pass leaves their uids alone (see InvalidSpec).
+	Invalid []*InvalidSpec
+	ReadAt  time.Time
 }
 
 // ReadState reads every spec and instance record (in no particular order)
@@ -117,7 +120,7 @@ func (db *DB) ReadState(ctx context.Context) (*State, error) {
 		return nil, err
 	}
 	defer tx.Rollback()
-	specs, err := db.readSpecs(ctx, tx)
+	specs, invalid, err := db.readSpecs(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
@@ -125,5 +128,5 @@ func (db *DB) ReadState(ctx context.Context) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &State{Specs: specs, Instances: instances, ReadAt: tx.now}, nil
+	return &State{Specs: specs, Instances: instances, Invalid: invalid, ReadAt: tx.now}, nil
 }

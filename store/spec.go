@@ -43,7 +43,8 @@ const (
 	MaxValueLen      = 32 << 10
 	MaxMemory        = 1 << 50
 	MaxCPUs          = 1024
-	// ReservedLabelPrefix starts the labels veloslet sets itself.
+	// ReservedLabelPrefix starts the labels veloslet sets itself; it is
+	// reserved in any letter case.
 	ReservedLabelPrefix = "velos."
 )
 
@@ -223,8 +224,10 @@ func validateLabels(labels map[string]string) error {
 		switch {
 		case !labelKeyPattern.MatchString(k) || len(k) > 256:
 			return fmt.Errorf("key %s must be letters, digits, '_', '.', '/' or '-', starting with a letter or digit", quote(k))
-		case strings.HasPrefix(k, ReservedLabelPrefix):
-			return fmt.Errorf("key %s: the prefix %q is reserved for veloslet", quote(k), ReservedLabelPrefix)
+		case strings.HasPrefix(strings.ToLower(k), ReservedLabelPrefix):
+			// In any letter case: a runtime or a reader that folds case must
+			// not take an operator's label for one of ours.
+			return fmt.Errorf("key %s: the prefix %q (in any letter case) is reserved for veloslet", quote(k), ReservedLabelPrefix)
 		}
 		v := labels[k]
 		if err := validateText(v); err != nil {

@@ -98,7 +98,13 @@ func (tx *Tx) upsertSpec(ctx context.Context, s *Spec) (ApplyResult, error) {
 		if err := tx.insertSpec(ctx, s); err != nil {
 			return ApplyResult{}, err
 		}
+		// A valid spec replaces a row migration 00004 set aside.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM specs_rejected WHERE uid = ?`, s.UID); err != nil {
+			return ApplyResult{}, translate(err)
+		}
 		return ApplyResult{s.UID, Created, 1}, tx.createEvent(ctx, &Event{UID: s.UID, Kind: EventSpecCreated, Generation: 1})
+	case errors.Is(err, ErrInvalid):
+		return tx.replaceInvalidSpec(ctx, s)
 	case err != nil:
 		return ApplyResult{}, err
 	}
@@ -122,6 +128,24 @@ func (tx *Tx) upsertSpec(ctx context.Context, s *Spec) (ApplyResult, error) {
 		return ApplyResult{}, err
 	}
 	ev := &Event{UID: s.UID, Kind: EventSpecUpdated, Generation: s.Generation, Reason: "changed: " + strings.Join(changed, ", ")}
+	return ApplyResult{s.UID, Updated, s.Generation}, tx.createEvent(ctx, ev)
+}
+
+// replaceInvalidSpec overwrites a row that cannot be decoded (written by
+// hand), so that apply is how an operator fixes it: a new generation.
+func (tx *Tx) replaceInvalidSpec(ctx context.Context, s *Spec) (ApplyResult, error) {
+	var old struct {
+		Generation int64  `db:"generation"`
+		CreatedAt  Millis `db:"created_at"`
+	}
+	if err := tx.GetContext(ctx, &old, `SELECT generation, created_at FROM specs WHERE uid = ?`, s.UID); err != nil {
+		return ApplyResult{}, translate(err)
+	}
+	s.Generation, s.CreatedAt, s.UpdatedAt = old.Generation+1, old.CreatedAt.Time(), tx.now
+	if err := tx.updateSpec(ctx, s); err != nil {
+		return ApplyResult{}, err
+	}
+	ev := &Event{UID: s.UID, Kind: EventSpecUpdated, Generation: s.Generation, Reason: "changed: replaced an invalid row"}
 	return ApplyResult{s.UID, Updated, s.Generation}, tx.createEvent(ctx, ev)
 }
 
@@ -209,7 +233,13 @@ func (db *DB) DeleteSpecs(ctx context.Context, uids ...string) error {
 		if err != nil {
 			return translate(err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		n, _ := res.RowsAffected()
+		// A row migration 00004 set aside is deleted the same way.
+		if res, err = tx.ExecContext(ctx, `DELETE FROM specs_rejected WHERE uid = ?`, uid); err != nil {
+			return translate(err)
+		}
+		m, _ := res.RowsAffected()
+		if n+m == 0 {
 			return fmt.Errorf("spec %q: %w", uid, ErrNotFound)
 		}
 		if err := tx.createEvent(ctx, &Event{UID: uid, Kind: EventSpecDeleted}); err != nil {

@@ -19,18 +19,25 @@ type specCache struct {
 }
 
 type cachedSpec struct {
-	raw  [3][]byte // command, env, labels as stored
-	row  specRow   // the other columns (JSON fields left empty)
-	spec *Spec
+	raw     [3][]byte // command, env, labels as stored
+	row     specRow   // the other columns (JSON fields left empty)
+	spec    *Spec
+	invalid *InvalidSpec // set instead of spec for a row the code cannot use
 }
 
 // readSpecs reads every spec, in storage order (the planner sorts; an
 // ORDER BY uid would walk the primary-key index and look up every row), through the cache. The specs it
 // returns are shared with later reads: callers must not modify them.
-func (db *DB) readSpecs(ctx context.Context, tx *Tx) ([]*Spec, error) {
+//
+// A row that cannot be decoded or fails Validate does not fail the read: it
+// is returned among the invalid specs, with the reason, and cached like the
+// rest so that it is not decoded again until it changes. So are the uids of
+// specs_rejected (rows migration 00004 could not keep) that specs lacks.
+// Only an error reading the table itself is returned.
+func (db *DB) readSpecs(ctx context.Context, tx *Tx) ([]*Spec, []*InvalidSpec, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT `+specColumns+` FROM specs`)
 	if err != nil {
-		return nil, translate(err)
+		return nil, nil, translate(err)
 	}
 	defer func() { _ = rows.Close() }()
 	c := &db.specs
@@ -38,28 +45,73 @@ func (db *DB) readSpecs(ctx context.Context, tx *Tx) ([]*Spec, error) {
 	defer c.mu.Unlock()
 	next := make(map[string]*cachedSpec, len(c.entries))
 	var out []*Spec
+	var invalid []*InvalidSpec
 	var r specRow
 	var command, env, labels sql.RawBytes
 	for rows.Next() {
 		if err := rows.Scan(&r.UID, &r.Image, &command, &env, &r.Restart, &r.DesiredState, &r.CPUs,
 			&r.Memory, &labels, &r.Generation, &r.SpecHash, &r.CreatedAt, &r.UpdatedAt); err != nil {
-			return nil, translate(err)
+			return nil, nil, translate(err)
 		}
 		e := c.entries[r.UID]
 		if e == nil || e.row != r || !bytes.Equal(e.raw[0], command) || !bytes.Equal(e.raw[1], env) || !bytes.Equal(e.raw[2], labels) {
 			e = &cachedSpec{raw: [3][]byte{bytes.Clone(command), bytes.Clone(env), bytes.Clone(labels)}, row: r}
-			if e.spec, err = decodeSpec(r, e.raw); err != nil {
-				return nil, err
+			if e.spec, err = decodeValidSpec(r, e.raw); err != nil {
+				e.spec, e.invalid = nil, &InvalidSpec{UID: r.UID, Reason: err.Error(), UpdatedAt: r.UpdatedAt, SpecHash: r.SpecHash}
 			}
 		}
 		next[r.UID] = e
+		if e.invalid != nil {
+			invalid = append(invalid, e.invalid)
+			continue
+		}
 		out = append(out, e.spec)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, translate(err)
+		return nil, nil, translate(err)
 	}
 	c.entries = next
-	return out, nil
+	rejected, err := readRejected(ctx, tx, next)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, append(invalid, rejected...), nil
+}
+
+// decodeValidSpec decodes a row and validates the spec, as UpsertSpecs
+// validates before writing: a row written by hand that the code would
+// refuse is as unusable as one that does not decode.
+func decodeValidSpec(r specRow, raw [3][]byte) (*Spec, error) {
+	s, err := decodeSpec(r, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// readRejected returns the rows of specs_rejected whose uid is not in specs
+// (skip): each stands for a spec an operator wrote that the schema no longer
+// holds. The table is empty but for files that had such rows when migrated.
+func readRejected(ctx context.Context, tx *Tx, skip map[string]*cachedSpec) ([]*InvalidSpec, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT uid, reason, updated_at, spec_hash FROM specs_rejected`)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer func() { _ = rows.Close() }()
+	var out []*InvalidSpec
+	for rows.Next() {
+		v := &InvalidSpec{Rejected: true}
+		if err := rows.Scan(&v.UID, &v.Reason, &v.UpdatedAt, &v.SpecHash); err != nil {
+			return nil, translate(err)
+		}
+		if skip[v.UID] == nil {
+			out = append(out, v)
+		}
+	}
+	return out, translate(rows.Err())
 }
 
 func decodeSpec(r specRow, raw [3][]byte) (*Spec, error) {
@@ -71,7 +123,7 @@ func decodeSpec(r specRow, raw [3][]byte) (*Spec, error) {
 	}
 	for i, dst := range []any{&s.Command, &s.Env, &s.Labels} {
 		if err := json.Unmarshal(raw[i], dst); err != nil {
-			return nil, fmt.Errorf("spec %q: column %s: %w", r.UID, []string{"command", "env", "labels"}[i], err)
+			return nil, fmt.Errorf("spec %q: column %s: %w: %v", r.UID, []string{"command", "env", "labels"}[i], ErrInvalid, err)
 		}
 	}
 	s.Normalize()

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,6 +22,7 @@ type Metrics struct {
 	restarts     prometheus.Counter
 	brakeHolds   prometheus.Counter
 	lastSuccess  prometheus.Gauge
+	invalid      prometheus.Gauge
 }
 
 // NewMetrics registers the supervisor's metrics with reg.
@@ -51,8 +53,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "veloslet_last_successful_pass_timestamp_seconds", Help: "When the last pass that succeeded finished.",
 		}),
+		invalid: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "veloslet_invalid_specs", Help: "Specs the last pass skipped because they cannot be used.",
+		}),
 	}
-	reg.MustRegister(m.passes, m.passDuration, m.actions, m.instances, m.foreign, m.restarts, m.brakeHolds, m.lastSuccess)
+	reg.MustRegister(m.passes, m.passDuration, m.actions, m.instances, m.foreign, m.restarts, m.brakeHolds, m.lastSuccess, m.invalid)
 	return m
 }
 
@@ -89,6 +94,7 @@ func (m *Metrics) ObservePass(res *PassResult, err error) {
 			m.instances.WithLabelValues(string(st)).Set(float64(res.States[st]))
 		}
 		m.foreign.Set(float64(res.Foreign))
+		m.invalid.Set(float64(len(res.Plan.Invalid)))
 	}
 }
 
@@ -115,6 +121,7 @@ type Health struct {
 	lastErr     error
 	fatal       error
 	started     time.Time
+	invalid     []string // uids the last pass that planned skipped as invalid
 }
 
 // SetFatal marks the daemon unhealthy for good: it is about to exit.
@@ -130,13 +137,29 @@ func NewHealth(maxAge time.Duration) *Health {
 }
 
 // ObservePass records one pass; it fits Scheduler.OnPass.
-func (h *Health) ObservePass(_ *PassResult, err error) {
+func (h *Health) ObservePass(res *PassResult, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.lastErr = err
+	if res != nil && res.States != nil {
+		h.invalid = h.invalid[:0]
+		for _, v := range res.Plan.Invalid {
+			h.invalid = append(h.invalid, v.UID)
+		}
+	}
 	if err == nil {
 		h.lastSuccess = h.Now()
 	}
+}
+
+// Invalid returns the uids of the specs the last pass skipped because they
+// cannot be used. They do not make the daemon unhealthy: every other spec is
+// supervised, and a failing health check would only get a sound daemon
+// restarted. /healthz reports them in its body.
+func (h *Health) Invalid() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.invalid)
 }
 
 // Check returns nil while healthy, or the reason it is not.

@@ -68,6 +68,8 @@ type PlanInput struct {
 	// InFlight holds the uids whose worker has an action under way: the
 	// plan leaves them alone, since their records are about to change.
 	InFlight map[string]bool
+	// Invalid are the specs the store could not use: their uids are skipped.
+	Invalid []*store.InvalidSpec
 }
 
 // Plan is the output of Compute.
@@ -81,6 +83,8 @@ type Plan struct {
 	Foreign int `json:"foreign"`
 	// InFlight lists the uids skipped because an action for them is under way.
 	InFlight []string `json:"in_flight,omitempty"`
+	// Invalid are the specs skipped because they cannot be used.
+	Invalid []*store.InvalidSpec `json:"invalid,omitempty"`
 }
 
 // Compute is the planner: a pure function from desired, recorded and observed
@@ -96,7 +100,8 @@ func Compute(in PlanInput) Plan {
 	}
 	observed = sortByUID(observed, func(o *runtime.Instance) string { return o.UID })
 
-	p := &planner{in: in}
+	p := &planner{in: in, invalid: skipSet(in.Invalid)}
+	p.out.Invalid = in.Invalid
 	seen := 0
 	for len(specs)+len(records)+len(observed) > 0 {
 		uid := lowest(specs, records, observed)
@@ -108,6 +113,9 @@ func Compute(in PlanInput) Plan {
 		obs, observed = take(observed, uid, func(o *runtime.Instance) string { return o.UID })
 		if obs != nil {
 			seen++
+		}
+		if p.invalid[uid] {
+			continue // neither desired nor an orphan: left as it is
 		}
 		if in.InFlight[uid] {
 			p.out.InFlight = append(p.out.InFlight, uid)
@@ -157,8 +165,17 @@ func take[T any](list []*T, uid string, key func(*T) string) (*T, []*T) {
 }
 
 type planner struct {
-	in  PlanInput
-	out Plan
+	in      PlanInput
+	out     Plan
+	invalid map[string]bool // uids of specs that cannot be used
+}
+
+func skipSet(invalid []*store.InvalidSpec) map[string]bool {
+	set := make(map[string]bool, len(invalid))
+	for _, v := range invalid {
+		set[v.UID] = true
+	}
+	return set
 }
 
 func (p *planner) add(a Action) { p.out.Actions = append(p.out.Actions, a) }

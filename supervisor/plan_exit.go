@@ -44,6 +44,7 @@ func (p *planner) exited(spec *store.Spec, rec *store.Instance, obs *runtime.Ins
 		(spec.Restart == store.RestartOnFailure && failed(spec.Restart, next.ExitCode))
 	switch {
 	case !relaunch:
+		next.NextAttemptAt = store.Millis{} // no relaunch, so no back-off to wait out
 		if !known {
 			reason := fmt.Sprintf("exited with code %s; restart policy %s leaves it", codeText(obs.ExitCode), spec.Restart)
 			p.add(Action{Kind: ActRecord, UID: uid, Observed: obs, Next: next, Events: events, Reason: reason})

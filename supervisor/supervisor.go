@@ -176,6 +176,11 @@ func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResul
 		return nil, err
 	}
 	res.Plan, res.Observed, res.Desired = plan, len(in.Observed), len(in.Specs)
+	// Bad rows are isolated, not fatal: noted (an event once per row
+	// version), skipped by the plan, and every other spec is supervised.
+	if err := s.DB.NoteInvalid(ctx, res.ID, in.Invalid); err != nil {
+		s.logger().Error("record invalid specs", LogKeyPass, res.ID, LogKeyError, err)
+	}
 	res.States = map[runtime.State]int{}
 	for _, o := range in.Observed {
 		res.States[o.State]++
@@ -261,6 +266,7 @@ func (s *Supervisor) plan(ctx context.Context, force bool, inFlight map[string]b
 		Specs: st.Specs, Records: st.Instances, Observed: observed, StoreID: s.DB.StoreID(),
 		Now: s.now(), Policy: s.Policy, BrakeSince: s.brakeSince, Force: force, FirstPass: s.AdoptOnStart && !s.observedOK,
 		InFlight: inFlight,
+		Invalid: st.Invalid,
 	}
 	return Compute(in), in, nil
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	goruntime "runtime"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,6 +48,11 @@ func startHTTP(addr string, reg *prometheus.Registry, health *supervisor.Health,
 			return
 		}
 		fmt.Fprintln(w, "ok")
+		// Invalid specs leave the daemon healthy (200: every other spec is
+		// supervised); the body names them for a monitor that reads it.
+		if uids := health.Invalid(); len(uids) > 0 {
+			fmt.Fprintf(w, "invalid specs: %d (%s)\n", len(uids), strings.Join(uids, ", "))
+		}
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

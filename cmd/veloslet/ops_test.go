@@ -63,7 +63,8 @@ func sqlite(t *testing.T, db, query string) [][]string {
 }
 
 // opsEnv serves on the fake with a picture that every documented query has
-// rows for: a crash loop in back-off, a missing image, an orphan, a foreign instance.
+// rows for: a crash loop in back-off, a missing image, an orphan, a foreign
+// instance, an invalid spec row.
 func opsEnv(t *testing.T) (*testEnv, *daemon) {
 	e := newTestEnv(t, "schedule = \"@every 1s\"\n[restart]\nbackoff_initial = \"1h\"\nbackoff_max = \"2h\"\ncrash_loop_after = 2\n")
 	host, err := fake.Open(e.host)
@@ -110,6 +111,12 @@ func opsEnv(t *testing.T) (*testEnv, *daemon) {
 	})
 	waitEvent("typo", store.EventFailed, 1)
 	waitEvent("intruder", store.EventForeign, 1)
+	// A row the code cannot use, past the schema's triggers: shown invalid.
+	if err := sqliteWrite(t, e.db, `DROP TRIGGER specs_check_insert;
+		INSERT INTO specs (uid, image, env, created_at, updated_at) VALUES ('badrow', 'busybox', '{"PORT": 8080}', 0, 0);`); err != nil {
+		t.Fatal(err)
+	}
+	waitEvent("badrow", store.EventInvalid, 1)
 	return e, d
 }
 

@@ -83,6 +83,9 @@ func writePlan(w io.Writer, plan supervisor.Plan) {
 		}
 		_ = tw.Flush()
 	}
+	for _, v := range plan.Invalid {
+		fmt.Fprintf(w, "skip invalid %q: %s\n", v.UID, v.Reason)
+	}
 	if !plan.NextWake.IsZero() {
 		fmt.Fprintf(w, "next back-off deadline: %s\n", plan.NextWake.Local().Format(time.RFC3339))
 	}

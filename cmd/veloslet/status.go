@@ -20,9 +20,10 @@ func (m *Main) statusCommand() *cobra.Command {
 		Short: "Show desired against observed state, one row per uid",
 		Long: `Show one row per uid: its desired state, what veloslet last saw of its
 instance, restarts, age, image and the last event. STATE is one of running,
-exited(CODE), backoff DURATION, crash-loop, gave-up, stopped, foreign, pending
-or orphan (an instance whose spec was deleted, awaiting removal). Env values
-are never shown.`,
+exited(CODE), backoff DURATION, crash-loop, gave-up, stopped, foreign, pending,
+orphan (an instance whose spec was deleted, awaiting removal) or invalid (a
+spec row veloslet cannot use, written by hand: skipped, its instance left
+alone; the reason follows the table). Env values are never shown.`,
 		Example:           "  veloslet status\n  veloslet status web --json",
 		ValidArgsFunction: m.completeUIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -53,6 +54,8 @@ are never shown.`,
 func displayState(r *store.StatusRow, now time.Time) string {
 	wait := r.NextAttemptAt.Time().Sub(now)
 	switch {
+	case r.State == store.StateInvalid:
+		return "invalid"
 	case r.DesiredState == "deleted":
 		return "orphan"
 	case r.State == string(store.InstanceForeign):
@@ -61,7 +64,7 @@ func displayState(r *store.StatusRow, now time.Time) string {
 		return "gave-up"
 	case r.State == string(store.InstanceExited) && r.CrashLoop:
 		return "crash-loop"
-	case (r.State == string(store.InstanceExited) || r.State == string(store.InstancePending)) && wait > 0:
+	case (r.State == string(store.InstanceExited) && relaunches(r) || r.State == string(store.InstancePending)) && wait > 0:
 		return "backoff " + shortDuration(wait)
 	case r.State == string(store.InstanceExited):
 		if r.ExitCode == nil {
@@ -70,6 +73,15 @@ func displayState(r *store.StatusRow, now time.Time) string {
 		return fmt.Sprintf("exited(%d)", *r.ExitCode)
 	}
 	return r.State
+}
+
+// relaunches reports whether the restart policy relaunches the row's exit:
+// only then is a next attempt a back-off (records written before issue 13
+// carry one for every exit).
+func relaunches(r *store.StatusRow) bool {
+	restart := deref(r.Restart, "")
+	return restart == string(store.RestartAlways) ||
+		restart == string(store.RestartOnFailure) && (r.ExitCode == nil || *r.ExitCode != 0)
 }
 
 // shortDuration prints a duration the way kubectl prints ages: 40s, 5m, 3h, 2d.
@@ -117,6 +129,11 @@ func writeStatusTable(w io.Writer, rows []*store.StatusRow, now time.Time) {
 			r.RestartCount, age(r, now), deref(r.Image, "-"), last)
 	}
 	_ = tw.Flush()
+	for _, r := range rows {
+		if r.InvalidReason != nil {
+			fmt.Fprintf(w, "invalid %q: %s\n", r.UID, *r.InvalidReason)
+		}
+	}
 }
 
 // statusJSON is one row of `status --json`, with times as RFC 3339.
