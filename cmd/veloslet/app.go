@@ -101,10 +101,14 @@ relaunches what crashed, replaces what drifted and removes orphans.
 
 Run "veloslet serve" as the daemon; the other verbs work on the same database
 file, with or without a running daemon.`,
-		SilenceErrors: true,
-		SilenceUsage:  true,
+		SilenceErrors:              true,
+		SilenceUsage:               true,
+		SuggestionsMinimumDistance: 2,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
+				if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+					return usagef("unknown command %q: did you mean %s? (see veloslet --help)", args[0], strings.Join(s, " or "))
+				}
 				return usagef("unknown command %q (see veloslet --help)", args[0])
 			}
 			return nil

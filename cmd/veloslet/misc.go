@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	goruntime "runtime"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
 )
 
@@ -98,7 +100,9 @@ func (m *Main) fakeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := rt.SetExited(args[0], code); err != nil {
+			if err := rt.SetExited(args[0], code); errors.Is(err, runtime.ErrNotFound) {
+				return usageError{fmt.Errorf("fake exit: no simulated instance for uid %q", args[0])}
+			} else if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s exited with code %s\n", args[0], strconv.Itoa(code))
