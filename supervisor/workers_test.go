@@ -69,43 +69,48 @@ func countKind(t *testing.T, db *store.DB, kind store.EventKind) int {
 // pass relaunches all of them and launches the new one, with no brake hold,
 // never more runtime calls at once than the concurrency bound, no duplicate.
 func TestSupervisor_RebootRelaunchesEverythingAtOnce(t *testing.T) {
-	for _, n := range []int{6, 50, 500} {
-		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			ctx := context.Background()
-			s, rt, clock := MustNewSupervisor(t)
-			storetest.MustApply(t, s.DB, specs(n)...)
-			if err := s.Reconcile(ctx); err != nil {
-				t.Fatal(err)
-			}
-			var c concurrency
-			countCalls(rt, &c)
-			for _, sp := range specs(n) {
-				if err := rt.Real().SetExited(sp.UID, 137); err != nil {
-					t.Fatal(err)
-				}
-			}
-			storetest.MustApply(t, s.DB, store.Spec{UID: "new", Image: "busybox"})
-			clock.Add(time.Second)
-			res, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerStartup})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.Plan.BrakeHeld || countKind(t, s.DB, store.EventBrakeHeld) > 0 {
-				t.Fatal("the brake held relaunches after a reboot")
-			}
-			if got := running(t, rt); got != n+1 {
-				t.Fatalf("%d of %d running after one pass", got, n+1)
-			}
-			if got := countKind(t, s.DB, store.EventRelaunched); got != n {
-				t.Errorf("%d relaunched events, want %d", got, n)
-			}
-			if p := c.peak.Load(); p > int64(s.Concurrency) {
-				t.Errorf("%d runtime calls at once, over the concurrency bound %d", p, s.Concurrency)
-			}
-			if dups := duplicates(rt); len(dups) > 0 {
-				t.Errorf("uids with two containers: %v", dups)
-			}
-		})
+	for _, n := range []int{6, 50} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) { testReboot(t, n) })
+	}
+}
+
+// TestSoak_RebootRelaunches500 is the reboot at 500 instances, for make soak.
+func TestSoak_RebootRelaunches500(t *testing.T) { testReboot(t, 500) }
+
+func testReboot(t *testing.T, n int) {
+	ctx := context.Background()
+	s, rt, clock := MustNewSupervisor(t)
+	storetest.MustApply(t, s.DB, specs(n)...)
+	if err := s.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var c concurrency
+	countCalls(rt, &c)
+	for _, sp := range specs(n) {
+		if err := rt.Real().SetExited(sp.UID, 137); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storetest.MustApply(t, s.DB, store.Spec{UID: "new", Image: "busybox"})
+	clock.Add(time.Second)
+	res, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerStartup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Plan.BrakeHeld || countKind(t, s.DB, store.EventBrakeHeld) > 0 {
+		t.Fatal("the brake held relaunches after a reboot")
+	}
+	if got := running(t, rt); got != n+1 {
+		t.Fatalf("%d of %d running after one pass", got, n+1)
+	}
+	if got := countKind(t, s.DB, store.EventRelaunched); got != n {
+		t.Errorf("%d relaunched events, want %d", got, n)
+	}
+	if p := c.peak.Load(); p > int64(s.Concurrency) {
+		t.Errorf("%d runtime calls at once, over the concurrency bound %d", p, s.Concurrency)
+	}
+	if dups := duplicates(rt); len(dups) > 0 {
+		t.Errorf("uids with two containers: %v", dups)
 	}
 }
 
