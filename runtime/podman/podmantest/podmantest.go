@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/runtime/internal/testtool"
 	"github.com/veloslet/veloslet/runtime/podman"
 	"github.com/veloslet/veloslet/runtime/runtimetest"
-	"github.com/veloslet/veloslet/store/storetest"
 )
 
 // Image is the local image the tests run.
@@ -50,8 +50,8 @@ var (
 // busybox is missing (a failure under VELOSLET_REQUIRE_TOOLS=1).
 func Env(tb testing.TB) []string {
 	tb.Helper()
-	storetest.NeedTool(tb, "podman")
-	busybox := storetest.NeedTool(tb, "busybox")
+	testtool.Need(tb, "podman")
+	busybox := testtool.Need(tb, "busybox")
 	setupOnce.Do(func() { setupErr = setup(busybox) })
 	if setupErr != nil {
 		tb.Fatalf("prepare podman: %v", setupErr)
