@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"context"
+	"testing"
+	"time"
 
 	"github.com/veloslet/veloslet/store"
 )
@@ -81,4 +83,36 @@ func Floor(ctx context.Context, db *store.DB) (specs, instances int, err error) 
 		recs = append(recs, in)
 	}
 	return specs, len(recs), rows.Err()
+}
+
+// MustRecordIdlePasses writes the passes rows of passes that found nothing
+// to do, one started and finished at each time in at, with the counts they
+// would have had: the rows CreatePass and FinishPass write for such a pass,
+// and nothing else (a pass with nothing to do writes only its row). A long
+// simulation uses it to jump over those passes and keep the rows they leave.
+func MustRecordIdlePasses(tb testing.TB, db *store.DB, trigger store.Trigger, observed, desired int, at []time.Time) {
+	tb.Helper()
+	if len(at) == 0 {
+		return
+	}
+	ctx := context.Background()
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO passes (trigger, started_at, finished_at, observed, desired)
+		VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		tb.Fatalf("record idle passes: %v", err)
+	}
+	defer func() { _ = stmt.Close() }()
+	for _, t := range at {
+		if _, err := stmt.ExecContext(ctx, trigger, store.Millis(t), store.Millis(t), observed, desired); err != nil {
+			tb.Fatalf("record idle passes: %v", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		tb.Fatalf("record idle passes: %v", err)
+	}
 }
