@@ -79,15 +79,22 @@ func (d *daemon) wait(t *testing.T) int {
 			t.Fatal(err)
 		}
 		return 0
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve did not exit; log:\n%s", d.stderr.String())
+	case <-time.After(waitTimeout):
+		t.Fatalf("serve (pid %d) did not exit within %s; log:\n%s", d.cmd.Process.Pid, waitTimeout, d.stderr.String())
 		return -1
 	}
 }
 
+// waitTimeout bounds every wait for the daemon: long enough for a loaded
+// 2-core machine running other test packages at the same time (a wait ends
+// as soon as its condition holds, so a long bound costs nothing).
+const waitTimeout = time.Minute
+
+// poll calls fn until it returns nil, failing with fn's last error (which
+// says what was awaited and what was seen) after waitTimeout.
 func poll(t *testing.T, fn func() error) {
 	t.Helper()
-	storetest.RetryUntil(t, 20*time.Millisecond, 30*time.Second, fn)
+	storetest.RetryUntil(t, 20*time.Millisecond, waitTimeout, fn)
 }
 
 // host opens the env's simulated host, as another process would.
