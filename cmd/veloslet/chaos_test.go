@@ -123,8 +123,8 @@ func chaosPodman(t *testing.T, specs, rounds int) {
 // replaces one by another, kills three instances, starts serve and SIGKILLs
 // it at a random moment. The moment is drawn as a point in the daemon's
 // work, not in time, so that a loaded machine shifts it without emptying
-// it: at once, or once the daemon has written a drawn number (up to 9) of
-// events, or once one of its passes found nothing to do. Each round checks
+// it: at once, or once the daemon has acted a drawn number of times (up to
+// half the specs and ten more), or once one of its passes found nothing to do. Each round checks
 // that no event was lost; the end checks convergence, orphans, the foreign
 // instance and that no launch ever collided with an instance already there.
 func runChaos(t *testing.T, e *testEnv, h chaosHost, seed uint64, rounds int) {
@@ -156,7 +156,8 @@ func runChaos(t *testing.T, e *testEnv, h chaosHost, seed uint64, rounds int) {
 			want[added] = "100000"
 			e.mustRun(chaosSpecs(h.image, map[string]string{changed: want[changed], added: want[added]}), "apply", "-f", "-")
 		}
-		k := rng.IntN(10) // the daemon dies after its k-th event of the round (0: at once)
+		// The daemon dies after its k-th action of the round (0: at once).
+		k := rng.IntN(h.specs/2 + 10)
 		mark := chaosMark(t, db)
 		d := e.serve(h.env...)
 		if k > 0 {
@@ -237,19 +238,29 @@ func chaosMark(t *testing.T, db *store.DB) chaosPoint {
 	return m
 }
 
-// waitChaosPoint polls until the daemon has written k events since mark, or
-// finished a pass that had nothing to do (nothing is left to interrupt), or
-// fails once timeout has passed or if the daemon ended on its own.
+// waitChaosPoint polls until the daemon has acted k times since mark (an
+// event of a launch, exit, relaunch, replace, stop, removal or failure;
+// adoptions and reports do not count), or finished a pass that had nothing
+// to do (nothing is left to interrupt). It fails once timeout has passed,
+// or if the daemon ended on its own.
 func waitChaosPoint(t *testing.T, db *store.DB, d *daemon, round, k int, mark chaosPoint, timeout time.Duration) {
 	t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(timeout)
 	for {
-		evs, err := db.FindEvents(ctx, store.EventFilter{AfterID: mark.event, Limit: k})
+		evs, err := db.FindEvents(ctx, store.EventFilter{AfterID: mark.event})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(evs) >= k {
+		acted := 0
+		for _, ev := range evs {
+			switch ev.Kind {
+			case store.EventAdopted, store.EventForeign, store.EventBrakeHeld, store.EventBackoff:
+			default:
+				acted++
+			}
+		}
+		if acted >= k {
 			return
 		}
 		p, err := db.LastPass(ctx)
@@ -264,10 +275,10 @@ func waitChaosPoint(t *testing.T, db *store.DB, d *daemon, round, k int, mark ch
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("round %d: waited %s for %d events after event %d, or a finished pass with nothing to do after pass %d; saw %d events, last pass %+v (%v)",
-				round, timeout, k, mark.event, mark.pass, len(evs), p, err)
+			t.Fatalf("round %d: waited %s for %d actions after event %d, or a finished pass with nothing to do after pass %d; saw %d actions in %d events, last pass %+v (%v)",
+				round, timeout, k, mark.event, mark.pass, acted, len(evs), p, err)
 		}
-		time.Sleep(5 * time.Millisecond) // polling the database with a deadline
+		time.Sleep(10 * time.Millisecond) // polling the database with a deadline
 	}
 }
 
