@@ -142,10 +142,16 @@ func TestHostile_Podman(t *testing.T) {
 	e.mustRun(string(b), "apply", "-f", "-")
 	d := e.serve(rt.Env...)
 	addr := d.listenAddr(t)
-	poll(t, func() error {
-		evs, err := e.openDB().FindEvents(context.Background(), store.EventFilter{Kind: store.EventFailed, UID: "fails"})
+	// Both launches run at once: wait for each, not for the first to end.
+	db := e.openDB()
+	pollFor(t, podmanTimeout, func() error {
+		evs, err := db.FindEvents(context.Background(), store.EventFilter{Kind: store.EventFailed, UID: "fails"})
 		if err != nil || len(evs) == 0 {
 			return fmt.Errorf("the failing launch has not failed yet (%v)", err)
+		}
+		evs, err = db.FindEvents(context.Background(), store.EventFilter{Kind: store.EventLaunched, UID: "hostile"})
+		if err != nil || len(evs) == 0 {
+			return fmt.Errorf("hostile not launched yet (%v)", err)
 		}
 		return nil
 	})

@@ -98,7 +98,7 @@ func TestServe_Podman(t *testing.T) {
 	}
 	e.mustRun(podmanSpecs(20, podmantest.Image), "apply", "-f", "-")
 	d := e.serve(rt.Env...)
-	poll(t, func() error {
+	pollFor(t, podmanTimeout, func() error {
 		if _, n := running(t, rt); n != 21 {
 			return fmt.Errorf("%d of 21 running", n)
 		}
@@ -120,7 +120,7 @@ func TestServe_Podman(t *testing.T) {
 			killed[uid] = time.Now()
 		}
 		done := map[string]bool{}
-		poll(t, func() error {
+		pollFor(t, podmanTimeout, func() error {
 			now, _ := running(t, rt)
 			for _, uid := range victims {
 				if in := now[uid]; !done[uid] && in.State == runtime.StateRunning && in.ID != before[uid].ID {
@@ -170,7 +170,7 @@ func TestServe_Podman(t *testing.T) {
 	e.mustRun(changed, "apply", "-f", "-")
 	last := lastEventID(t, db)
 	e.serve(rt.Env...)
-	poll(t, func() error {
+	pollFor(t, podmanTimeout, func() error {
 		now, n := running(t, rt)
 		for _, uid := range []string{"p17", "p18", "p19"} {
 			if _, ok := now[uid]; ok {
@@ -194,7 +194,7 @@ func TestServe_Podman(t *testing.T) {
 			t.Errorf("%s was replaced (%s → %s); want it adopted untouched", uid, before[uid].ID, now[uid].ID)
 		}
 	}
-	poll(t, func() error {
+	pollFor(t, podmanTimeout, func() error {
 		evs, _ := db.FindEvents(ctx, store.EventFilter{AfterID: last, Kind: store.EventAdopted})
 		if len(evs) != 15 {
 			return fmt.Errorf("%d adopted events after the restart, want 15", len(evs))

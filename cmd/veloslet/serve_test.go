@@ -90,11 +90,21 @@ func (d *daemon) wait(t *testing.T) int {
 // as soon as its condition holds, so a long bound costs nothing).
 const waitTimeout = time.Minute
 
+// podmanTimeout bounds a wait on real containers: podman's calls take
+// seconds each on a loaded machine, and some waits need dozens of them.
+const podmanTimeout = 3 * time.Minute
+
 // poll calls fn until it returns nil, failing with fn's last error (which
 // says what was awaited and what was seen) after waitTimeout.
 func poll(t *testing.T, fn func() error) {
 	t.Helper()
-	storetest.RetryUntil(t, 20*time.Millisecond, waitTimeout, fn)
+	pollFor(t, waitTimeout, fn)
+}
+
+// pollFor is poll with another bound.
+func pollFor(t *testing.T, timeout time.Duration, fn func() error) {
+	t.Helper()
+	storetest.RetryUntil(t, 20*time.Millisecond, timeout, fn)
 }
 
 // host opens the env's simulated host, as another process would.
