@@ -137,10 +137,19 @@ func TestServe_Podman(t *testing.T) {
 	sort.Slice(delays, func(i, j int) bool { return delays[i] < delays[j] })
 	t.Logf("death to replacement running, %d deaths: median %s, min %s, max %s",
 		len(delays), delays[len(delays)/2], delays[0], delays[len(delays)-1])
-	exits, _ := db.FindEvents(ctx, store.EventFilter{Kind: store.EventExited})
-	if len(exits) != 20 {
-		t.Fatalf("%d exited events, want 20", len(exits))
-	}
+	// A replacement runs before the daemon records it (the run, then the
+	// record of the exit and the relaunch): wait for the records too.
+	var exits []*store.Event
+	pollFor(t, podmanTimeout, func() error {
+		var err error
+		if exits, err = db.FindEvents(ctx, store.EventFilter{Kind: store.EventExited}); err != nil {
+			return err
+		}
+		if len(exits) != 20 {
+			return fmt.Errorf("%d exited events, want 20", len(exits))
+		}
+		return nil
+	})
 	for _, ev := range exits {
 		if ev.ExitCode == nil || *ev.ExitCode != 137 {
 			t.Fatalf("exited event %+v: want exit code 137", ev)
