@@ -328,10 +328,17 @@ func TestEvents_Follow(t *testing.T) {
 		}
 		return nil
 	})
+	exited := make(chan error, 1) // the cleanup's own Wait then returns at once
+	go func() { exited <- cmd.Wait() }()
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("events --follow after SIGINT: %v", err)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("events --follow after SIGINT: %v", err)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatalf("events --follow did not exit within %s of SIGINT; output:\n%s", waitTimeout, out.String())
 	}
 }
