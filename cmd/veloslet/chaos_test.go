@@ -59,10 +59,16 @@ const (
 // simulated runtime at random moments, a few times, changing specs and
 // killing instances between rounds, then checks that nothing is lost or
 // duplicated. TestSoak_ChaosFake does the same 50 times.
-func TestChaos_Fake(t *testing.T) { chaosFake(t, chaosShortRounds) }
+func TestChaos_Fake(t *testing.T) {
+	t.Parallel()
+	chaosFake(t, chaosShortRounds)
+}
 
 // TestSoak_ChaosFake is TestChaos_Fake with 50 rounds.
-func TestSoak_ChaosFake(t *testing.T) { chaosFake(t, chaosRounds) }
+func TestSoak_ChaosFake(t *testing.T) {
+	t.Parallel()
+	chaosFake(t, chaosRounds)
+}
 
 func chaosFake(t *testing.T, rounds int) {
 	e := newTestEnv(t, "concurrency = 4\nschedule = \"@every 1s\"\n"+chaosTuning, `latency = "5ms"`)
@@ -82,10 +88,16 @@ func chaosFake(t *testing.T, rounds int) {
 
 // TestChaos_Podman is the same against real podman, with 12 specs and a
 // few rounds; TestSoak_ChaosPodman runs 100 specs through 50 rounds.
-func TestChaos_Podman(t *testing.T) { chaosPodman(t, 12, chaosShortRounds) }
+func TestChaos_Podman(t *testing.T) {
+	t.Parallel()
+	chaosPodman(t, 12, chaosShortRounds)
+}
 
 // TestSoak_ChaosPodman is TestChaos_Podman with 100 specs and 50 rounds.
-func TestSoak_ChaosPodman(t *testing.T) { chaosPodman(t, 100, chaosRounds) }
+func TestSoak_ChaosPodman(t *testing.T) {
+	t.Parallel()
+	chaosPodman(t, 100, chaosRounds)
+}
 
 func chaosPodman(t *testing.T, specs, rounds int) {
 	e, rt := podmanEnv(t)
@@ -341,10 +353,16 @@ func sortedKeys(m map[string]string) []string {
 // keep dying: the daemon keeps running, no pass relaunches or removes more
 // than the brake allows, and once the faults stop it converges. It runs 8
 // rounds of an exit and a reconcile; TestSoak_ServeFaultyRuntime runs 30.
-func TestServe_FaultyRuntime(t *testing.T) { serveFaulty(t, 8) }
+func TestServe_FaultyRuntime(t *testing.T) {
+	t.Parallel()
+	serveFaulty(t, 8)
+}
 
 // TestSoak_ServeFaultyRuntime is TestServe_FaultyRuntime with 30 rounds.
-func TestSoak_ServeFaultyRuntime(t *testing.T) { serveFaulty(t, 30) }
+func TestSoak_ServeFaultyRuntime(t *testing.T) {
+	t.Parallel()
+	serveFaulty(t, 30)
+}
 
 func serveFaulty(t *testing.T, rounds int) {
 	e := newTestEnv(t, "schedule = \"@hourly\"\nconcurrency = 4\n")

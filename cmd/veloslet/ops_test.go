@@ -221,10 +221,16 @@ func finishedPasses(t *testing.T, db *store.DB) int64 {
 // while the daemon passes every second (WAL): three specs applied meanwhile
 // are launched, and ten passes finish, before the reader lets go.
 // TestSoak_OpsLongRead holds it across twelve applies and sixty passes.
-func TestOps_LongReadDoesNotStopPasses(t *testing.T) { longRead(t, 3, 10) }
+func TestOps_LongReadDoesNotStopPasses(t *testing.T) {
+	t.Parallel()
+	longRead(t, 3, 10)
+}
 
 // TestSoak_OpsLongRead is TestOps_LongReadDoesNotStopPasses for about a minute.
-func TestSoak_OpsLongRead(t *testing.T) { longRead(t, 12, 60) }
+func TestSoak_OpsLongRead(t *testing.T) {
+	t.Parallel()
+	longRead(t, 12, 60)
+}
 
 func longRead(t *testing.T, applies int, passes int64) {
 	e := newTestEnv(t, "schedule = \"@every 1s\"\n")
@@ -256,6 +262,7 @@ func longRead(t *testing.T, applies int, passes int64) {
 // 5 s busy timeout: the pass fails with a logged, recorded reason, and the
 // next pass succeeds with nothing lost.
 func TestOps_WriteLockFailsPassCleanly(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, "schedule = \"@every 1s\"\n")
 	e.mustRun(specsJSON(3), "apply", "-f", "-")
 	d := e.serve()

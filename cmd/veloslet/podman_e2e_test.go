@@ -89,6 +89,7 @@ func killMain(t *testing.T, rt *podman.Runtime, uid string) {
 // relaunched by the event stream (cron is an hour), then a SIGKILLed daemon
 // whose specs change while it is down.
 func TestServe_Podman(t *testing.T) {
+	t.Parallel()
 	e, rt := podmanEnv(t)
 	ctx := context.Background()
 	hand := exec.Command(rt.Binary, "run", "-d", "--name", rt.Prefix+"byhand", podmantest.Image, "sleep", "100000")
