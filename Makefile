@@ -20,8 +20,9 @@ run: build
 
 # The fast, deterministic suite: everything that proves behaviour, short
 # versions of the chaos and fault runs included. Tests named TestSoak_… are
-# the long runs; `make soak` runs them. -timeout is a hang guard, far above
-# the few minutes the suite takes on a loaded 2-core machine.
+# the long runs; `make soak` runs them. -timeout bounds each package's test
+# binary: a hang guard, above the 4 to 6 minutes the slowest package
+# (cmd/veloslet) takes on a heavily loaded 2-core machine.
 test:
 	$(GO) test -race -count=1 -timeout 8m -skip 'Soak' ./...
 
