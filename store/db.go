@@ -320,11 +320,3 @@ func (db *DB) DataVersion(ctx context.Context) (int64, error) {
 	err := db.db.GetContext(ctx, &v, `PRAGMA data_version`)
 	return v, translate(err)
 }
-
-// TotalChanges returns the number of rows this connection has changed since
-// it opened; tests use it to prove that a pass changing nothing writes O(1) rows.
-func (db *DB) TotalChanges(ctx context.Context) (int64, error) {
-	var v int64
-	err := db.db.GetContext(ctx, &v, `SELECT total_changes()`)
-	return v, translate(err)
-}

@@ -175,13 +175,13 @@ func TestDB_NoteInvalid(t *testing.T) {
 		t.Fatalf("invalid_specs = %q", got)
 	}
 	t.Run("NothingChangedWritesNothing", func(t *testing.T) {
-		before, err := db.TotalChanges(ctx)
+		before, err := storetest.TotalChanges(ctx, db)
 		if err != nil {
 			t.Fatal(err)
 		}
 		note()
 		note()
-		if after, _ := db.TotalChanges(ctx); after != before {
+		if after, _ := storetest.TotalChanges(ctx, db); after != before {
 			t.Fatalf("%d rows written by notes with nothing new", after-before)
 		}
 		if evs := events(); len(evs) != 2 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
 )
 
@@ -94,7 +95,7 @@ func BenchmarkPass(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
-				ns, ni, err := s.DB.Floor(ctx)
+				ns, ni, err := storetest.Floor(ctx, s.DB)
 				if err != nil || ns != n || ni != n {
 					b.Fatalf("floor: %d specs %d instances %v", ns, ni, err)
 				}

@@ -75,7 +75,7 @@ func TestSupervisor_NoChangePassWritesOnlyItsPassRow(t *testing.T) {
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
-	before, err := s.DB.TotalChanges(ctx)
+	before, err := storetest.TotalChanges(ctx, s.DB)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestSupervisor_NoChangePassWritesOnlyItsPassRow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	after, _ := s.DB.TotalChanges(ctx)
+	after, _ := storetest.TotalChanges(ctx, s.DB)
 	// One INSERT when the pass starts and one UPDATE of the same row when it ends.
 	if got := after - before; got != 2 || len(res.Plan.Actions) != 0 {
 		t.Fatalf("no-change pass changed %d rows with %d actions, want 2 (its passes row) and 0", got, len(res.Plan.Actions))

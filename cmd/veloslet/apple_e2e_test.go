@@ -17,6 +17,7 @@ import (
 // the CLI emulator: it converges, relaunches an instance made to exit and
 // removes an orphan, and leaves a hand-made container alone.
 func TestServe_AppleEmulator(t *testing.T) {
+	t.Parallel()
 	emu := appletest.Emulator(t)
 	e := newTestEnv(t, "")
 	state := filepath.Join(e.dir, "emu")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -27,9 +28,13 @@ type chaosHost struct {
 	list    func() []runtime.Instance
 	kill    func(uid string) // best effort: the instance may be gone already
 	foreign runtime.InstanceID
-	// maxDelay bounds the random moment of death; settle bounds the final
-	// convergence. Podman's calls take far longer than the simulation's.
-	maxDelay, settle time.Duration
+	// specs is how many specs the run starts with. killWait bounds the wait
+	// for the moment of death drawn for a round; settle bounds the final
+	// convergence. Podman's calls take far longer than the simulation's, and
+	// a loaded machine makes both slower: the bounds are generous, the
+	// waits end as soon as their condition holds.
+	specs            int
+	killWait, settle time.Duration
 }
 
 // chaosTuning ends the [reconcile] table and shortens the waits a real
@@ -43,13 +48,29 @@ backoff_initial = "100ms"
 backoff_max = "1s"
 `
 
-// chaosRounds is how many times each chaos test SIGKILLs the daemon.
-const chaosRounds = 50
+// chaosRounds is how many times the soak runs SIGKILL the daemon; the short
+// runs of make test do it chaosShortRounds times, with the same checks.
+const (
+	chaosRounds      = 50
+	chaosShortRounds = 4
+)
 
 // TestChaos_Fake SIGKILLs a daemon converging 100 specs on the file-backed
-// simulated runtime at random moments, 50 times, changing specs and killing
-// instances between rounds, then checks that nothing is lost or duplicated.
+// simulated runtime at random moments, a few times, changing specs and
+// killing instances between rounds, then checks that nothing is lost or
+// duplicated. TestSoak_ChaosFake does the same 50 times.
 func TestChaos_Fake(t *testing.T) {
+	t.Parallel()
+	chaosFake(t, chaosShortRounds)
+}
+
+// TestSoak_ChaosFake is TestChaos_Fake with 50 rounds.
+func TestSoak_ChaosFake(t *testing.T) {
+	t.Parallel()
+	chaosFake(t, chaosRounds)
+}
+
+func chaosFake(t *testing.T, rounds int) {
 	e := newTestEnv(t, "concurrency = 4\nschedule = \"@every 1s\"\n"+chaosTuning, `latency = "5ms"`)
 	rt, err := fake.Open(e.host)
 	if err != nil {
@@ -61,11 +82,24 @@ func TestChaos_Fake(t *testing.T) {
 		t.Fatal(err)
 	}
 	runChaos(t, e, chaosHost{image: "busybox", foreign: foreign, list: e.hostList,
-		kill: func(uid string) { _ = rt.SetExited(uid, 137) }, maxDelay: time.Second, settle: 30 * time.Second}, 1)
+		kill: func(uid string) { _ = rt.SetExited(uid, 137) }, specs: 100,
+		killWait: time.Minute, settle: time.Minute}, 1, rounds)
 }
 
-// TestChaos_Podman is the same against real podman.
+// TestChaos_Podman is the same against real podman, with 12 specs and a
+// few rounds; TestSoak_ChaosPodman runs 100 specs through 50 rounds.
 func TestChaos_Podman(t *testing.T) {
+	t.Parallel()
+	chaosPodman(t, 12, chaosShortRounds)
+}
+
+// TestSoak_ChaosPodman is TestChaos_Podman with 100 specs and 50 rounds.
+func TestSoak_ChaosPodman(t *testing.T) {
+	t.Parallel()
+	chaosPodman(t, 100, chaosRounds)
+}
+
+func chaosPodman(t *testing.T, specs, rounds int) {
 	e, rt := podmanEnv(t)
 	cfg, err := os.ReadFile(e.config)
 	if err != nil {
@@ -94,18 +128,21 @@ func TestChaos_Podman(t *testing.T) {
 		_ = cmd.Run() // not running any more is fine
 	}
 	runChaos(t, e, chaosHost{image: podmantest.Image, env: rt.Env, foreign: foreign, list: list, kill: kill,
-		maxDelay: 3 * time.Second, settle: 3 * time.Minute}, 2)
+		specs: specs, killWait: 3 * time.Minute, settle: 5 * time.Minute}, 2, rounds)
 }
 
-// runChaos applies 100 specs, then for each round: changes one spec,
+// runChaos applies h.specs specs, then for each of rounds: changes one spec,
 // replaces one by another, kills three instances, starts serve and SIGKILLs
-// it after a random delay (up to a second on the simulation, three on podman). Each round checks that no event
-// was lost; the end checks convergence, orphans, the foreign instance and
-// that no launch ever collided with an instance already there.
-func runChaos(t *testing.T, e *testEnv, h chaosHost, seed uint64) {
+// it at a random moment. The moment is drawn as a point in the daemon's
+// work, not in time, so that a loaded machine shifts it without emptying
+// it: at once, or once the daemon has acted a drawn number of times (up to
+// half the specs and ten more), or once one of its passes found nothing to do. Each round checks
+// that no event was lost; the end checks convergence, orphans, the foreign
+// instance and that no launch ever collided with an instance already there.
+func runChaos(t *testing.T, e *testEnv, h chaosHost, seed uint64, rounds int) {
 	rng := rand.New(rand.NewPCG(seed, 99))
 	want := map[string]string{} // uid → command argument
-	for i := range 100 {
+	for i := range h.specs {
 		want[fmt.Sprintf("c%03d", i)] = "100000"
 	}
 	e.mustRun(chaosSpecs(h.image, want), "apply", "-f", "-")
@@ -114,7 +151,7 @@ func runChaos(t *testing.T, e *testEnv, h chaosHost, seed uint64) {
 	var prevMax, prevPass int64
 	prevCount := 0
 	phases := map[string]int{} // where each kill landed
-	for round := range chaosRounds {
+	for round := range rounds {
 		if round > 0 {
 			uids := sortedKeys(want)
 			for range 3 {
@@ -131,9 +168,13 @@ func runChaos(t *testing.T, e *testEnv, h chaosHost, seed uint64) {
 			want[added] = "100000"
 			e.mustRun(chaosSpecs(h.image, map[string]string{changed: want[changed], added: want[added]}), "apply", "-f", "-")
 		}
+		// The daemon dies after its k-th action of the round (0: at once).
+		k := rng.IntN(h.specs/2 + 10)
+		mark := chaosMark(t, db)
 		d := e.serve(h.env...)
-		// The moment of death is the point of the test, not a wait for an effect.
-		time.Sleep(time.Duration(rng.Int64N(int64(h.maxDelay))))
+		if k > 0 {
+			waitChaosPoint(t, db, d, round, k, mark, h.killWait)
+		}
 		if err := d.cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}
@@ -183,7 +224,74 @@ func runChaos(t *testing.T, e *testEnv, h chaosHost, seed uint64) {
 		kinds[ev.Kind]++
 	}
 	t.Logf("%d rounds, killed: %v; converged to %d specs; events: %v; %d failed actions",
-		chaosRounds, phases, len(want), kinds, len(evs))
+		rounds, phases, len(want), kinds, len(evs))
+}
+
+// chaosPoint is where the database stood when a round's daemon started: the
+// last event and pass ids.
+type chaosPoint struct{ event, pass int64 }
+
+func chaosMark(t *testing.T, db *store.DB) chaosPoint {
+	t.Helper()
+	var m chaosPoint
+	evs, err := db.FindEvents(context.Background(), store.EventFilter{Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) > 0 {
+		m.event = evs[0].ID
+	}
+	switch p, err := db.LastPass(context.Background()); {
+	case err == nil:
+		m.pass = p.ID
+	case !errors.Is(err, store.ErrNotFound):
+		t.Fatal(err)
+	}
+	return m
+}
+
+// waitChaosPoint polls until the daemon has acted k times since mark (an
+// event of a launch, exit, relaunch, replace, stop, removal or failure;
+// adoptions and reports do not count), or finished a pass that had nothing
+// to do (nothing is left to interrupt). It fails once timeout has passed,
+// or if the daemon ended on its own.
+func waitChaosPoint(t *testing.T, db *store.DB, d *daemon, round, k int, mark chaosPoint, timeout time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(timeout)
+	for {
+		evs, err := db.FindEvents(ctx, store.EventFilter{AfterID: mark.event})
+		if err != nil {
+			t.Fatal(err)
+		}
+		acted := 0
+		for _, ev := range evs {
+			switch ev.Kind {
+			case store.EventAdopted, store.EventForeign, store.EventBrakeHeld, store.EventBackoff:
+			default:
+				acted++
+			}
+		}
+		if acted >= k {
+			return
+		}
+		p, err := db.LastPass(ctx)
+		if err == nil && p.ID > mark.pass && !p.FinishedAt.Time().IsZero() && p.Actions == 0 {
+			return
+		}
+		select {
+		case err := <-d.done:
+			d.done <- err // for the cleanup
+			t.Fatalf("round %d: serve ended on its own (%v) before the moment drawn for its kill; log:\n%s",
+				round, err, d.stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("round %d: waited %s for %d actions after event %d, or a finished pass with nothing to do after pass %d; saw %d actions in %d events, last pass %+v (%v)",
+				round, timeout, k, mark.event, mark.pass, acted, len(evs), p, err)
+		}
+		time.Sleep(10 * time.Millisecond) // polling the database with a deadline
+	}
 }
 
 // chaosConverged: every wanted spec runs once with its latest generation,
@@ -238,56 +346,4 @@ func chaosSpecs(image string, specs map[string]string) string {
 
 func sortedKeys(m map[string]string) []string {
 	return slices.Sorted(maps.Keys(m))
-}
-
-// TestServe_FaultyRuntime runs the daemon against a simulated runtime whose
-// calls fail, hang, print garbage or list nothing at 30%, while instances
-// keep dying: the daemon keeps running, no pass removes or replaces more
-// than the brake allows, and once the faults stop it converges.
-func TestServe_FaultyRuntime(t *testing.T) {
-	e := newTestEnv(t, "schedule = \"@hourly\"\nconcurrency = 4\n")
-	const n = 20
-	e.mustRun(specsJSON(n), "apply", "-f", "-")
-	d := e.serve()
-	e.waitRunning(n)
-	e.mustRun("", "fake", "faults", "--rate", "0.3", "--hang", "200ms", "--seed", "3")
-	rng := rand.New(rand.NewPCG(4, 5))
-	failed := 0
-	for range 30 {
-		_, _, _ = e.run("", "fake", "exit", fmt.Sprintf("s%03d", rng.IntN(n)), "--code", "1")
-		if _, _, code := e.run("", "reconcile"); code != 0 {
-			failed++ // a pass that met a fault; the daemon carries on
-		}
-		select {
-		case err := <-d.done:
-			t.Fatalf("the daemon stopped under faults: %v\n%s", err, d.stderr.String())
-		default:
-		}
-	}
-	e.mustRun("", "fake", "faults", "--rate", "0")
-	e.mustRun("", "reconcile")
-	e.waitRunning(n)
-
-	db := e.openDB()
-	evs, err := db.FindEvents(context.Background(), store.EventFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	removals, held := map[int64]int{}, 0
-	for _, ev := range evs {
-		switch ev.Kind {
-		case store.EventReplaced, store.EventRemovedOrphan: // what the brake guards
-			if ev.PassID != nil {
-				removals[*ev.PassID]++
-			}
-		case store.EventBrakeHeld:
-			held++
-		}
-	}
-	for pass, k := range removals {
-		if k > 3 {
-			t.Errorf("pass %d removed %d instances at once under faults", pass, k)
-		}
-	}
-	t.Logf("30 reconciles at a 30%% fault rate: %d failed, brake held %d times; converged to %d running after", failed, held, n)
 }

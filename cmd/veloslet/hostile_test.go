@@ -75,6 +75,7 @@ func hostileSpec(t *testing.T, place func(map[string]any, string), v string) str
 // `veloslet apply`: refused ones exit 2 naming the field (and never echo an
 // env value); accepted ones are stored byte for byte.
 func TestHostile_Apply(t *testing.T) {
+	t.Parallel()
 	tried, refused := 0, 0
 	for _, f := range hostileFields {
 		for _, h := range hostiles {
@@ -124,6 +125,7 @@ func TestHostile_Apply(t *testing.T) {
 // The env values are secrets: none appears in the log, events, status,
 // plan or metrics, not even when a launch fails.
 func TestHostile_Podman(t *testing.T) {
+	t.Parallel()
 	e, rt := podmanEnv(t)
 	secret := "S3CRET-" + randomHex(t)
 	args := []string{"sleep", "100000", "-v", "--privileged", "a=b", "=x", "a\nb", "a\r\nb", "$(touch${IFS}/tmp/veloslet-pwned)"}
@@ -142,10 +144,16 @@ func TestHostile_Podman(t *testing.T) {
 	e.mustRun(string(b), "apply", "-f", "-")
 	d := e.serve(rt.Env...)
 	addr := d.listenAddr(t)
-	poll(t, func() error {
-		evs, err := e.openDB().FindEvents(context.Background(), store.EventFilter{Kind: store.EventFailed, UID: "fails"})
+	// Both launches run at once: wait for each, not for the first to end.
+	db := e.openDB()
+	pollFor(t, podmanTimeout, func() error {
+		evs, err := db.FindEvents(context.Background(), store.EventFilter{Kind: store.EventFailed, UID: "fails"})
 		if err != nil || len(evs) == 0 {
 			return fmt.Errorf("the failing launch has not failed yet (%v)", err)
+		}
+		evs, err = db.FindEvents(context.Background(), store.EventFilter{Kind: store.EventLaunched, UID: "hostile"})
+		if err != nil || len(evs) == 0 {
+			return fmt.Errorf("hostile not launched yet (%v)", err)
 		}
 		return nil
 	})

@@ -21,9 +21,10 @@ import (
 // serve with 10,000 specs on the simulated runtime.
 const memoryBound = 256 << 20
 
-// TestServe_Memory10k measures the peak RSS of a plain (not race-built)
-// serve that converges 10,000 specs and keeps passing over them.
-func TestServe_Memory10k(t *testing.T) {
+// TestSoak_ServeMemory10k measures the peak RSS of a plain (not race-built)
+// serve that converges 10,000 specs and keeps passing over them. It runs in
+// make soak: converging 10,000 specs takes minutes on a loaded machine.
+func TestSoak_ServeMemory10k(t *testing.T) {
 	if goruntime.GOOS != "linux" {
 		t.Skip("peak RSS is read from /proc/<pid>/status, which only Linux has")
 	}

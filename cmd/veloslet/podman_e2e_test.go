@@ -89,6 +89,7 @@ func killMain(t *testing.T, rt *podman.Runtime, uid string) {
 // relaunched by the event stream (cron is an hour), then a SIGKILLed daemon
 // whose specs change while it is down.
 func TestServe_Podman(t *testing.T) {
+	t.Parallel()
 	e, rt := podmanEnv(t)
 	ctx := context.Background()
 	hand := exec.Command(rt.Binary, "run", "-d", "--name", rt.Prefix+"byhand", podmantest.Image, "sleep", "100000")
@@ -98,7 +99,7 @@ func TestServe_Podman(t *testing.T) {
 	}
 	e.mustRun(podmanSpecs(20, podmantest.Image), "apply", "-f", "-")
 	d := e.serve(rt.Env...)
-	poll(t, func() error {
+	pollFor(t, podmanTimeout, func() error {
 		if _, n := running(t, rt); n != 21 {
 			return fmt.Errorf("%d of 21 running", n)
 		}
@@ -120,7 +121,7 @@ func TestServe_Podman(t *testing.T) {
 			killed[uid] = time.Now()
 		}
 		done := map[string]bool{}
-		poll(t, func() error {
+		pollFor(t, podmanTimeout, func() error {
 			now, _ := running(t, rt)
 			for _, uid := range victims {
 				if in := now[uid]; !done[uid] && in.State == runtime.StateRunning && in.ID != before[uid].ID {
@@ -137,10 +138,19 @@ func TestServe_Podman(t *testing.T) {
 	sort.Slice(delays, func(i, j int) bool { return delays[i] < delays[j] })
 	t.Logf("death to replacement running, %d deaths: median %s, min %s, max %s",
 		len(delays), delays[len(delays)/2], delays[0], delays[len(delays)-1])
-	exits, _ := db.FindEvents(ctx, store.EventFilter{Kind: store.EventExited})
-	if len(exits) != 20 {
-		t.Fatalf("%d exited events, want 20", len(exits))
-	}
+	// A replacement runs before the daemon records it (the run, then the
+	// record of the exit and the relaunch): wait for the records too.
+	var exits []*store.Event
+	pollFor(t, podmanTimeout, func() error {
+		var err error
+		if exits, err = db.FindEvents(ctx, store.EventFilter{Kind: store.EventExited}); err != nil {
+			return err
+		}
+		if len(exits) != 20 {
+			return fmt.Errorf("%d exited events, want 20", len(exits))
+		}
+		return nil
+	})
 	for _, ev := range exits {
 		if ev.ExitCode == nil || *ev.ExitCode != 137 {
 			t.Fatalf("exited event %+v: want exit code 137", ev)
@@ -170,7 +180,7 @@ func TestServe_Podman(t *testing.T) {
 	e.mustRun(changed, "apply", "-f", "-")
 	last := lastEventID(t, db)
 	e.serve(rt.Env...)
-	poll(t, func() error {
+	pollFor(t, podmanTimeout, func() error {
 		now, n := running(t, rt)
 		for _, uid := range []string{"p17", "p18", "p19"} {
 			if _, ok := now[uid]; ok {
@@ -194,7 +204,7 @@ func TestServe_Podman(t *testing.T) {
 			t.Errorf("%s was replaced (%s → %s); want it adopted untouched", uid, before[uid].ID, now[uid].ID)
 		}
 	}
-	poll(t, func() error {
+	pollFor(t, podmanTimeout, func() error {
 		evs, _ := db.FindEvents(ctx, store.EventFilter{AfterID: last, Kind: store.EventAdopted})
 		if len(evs) != 15 {
 			return fmt.Errorf("%d adopted events after the restart, want 15", len(evs))

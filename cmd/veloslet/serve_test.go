@@ -81,15 +81,32 @@ func (d *daemon) wait(t *testing.T) int {
 			t.Fatal(err)
 		}
 		return 0
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve did not exit; log:\n%s", d.stderr.String())
+	case <-time.After(waitTimeout):
+		t.Fatalf("serve (pid %d) did not exit within %s; log:\n%s", d.cmd.Process.Pid, waitTimeout, d.stderr.String())
 		return -1
 	}
 }
 
+// waitTimeout bounds every wait for the daemon: long enough for a loaded
+// 2-core machine running other test packages at the same time (a wait ends
+// as soon as its condition holds, so a long bound costs nothing).
+const waitTimeout = time.Minute
+
+// podmanTimeout bounds a wait on real containers: podman's calls take
+// seconds each on a loaded machine, and some waits need dozens of them.
+const podmanTimeout = 3 * time.Minute
+
+// poll calls fn until it returns nil, failing with fn's last error (which
+// says what was awaited and what was seen) after waitTimeout.
 func poll(t *testing.T, fn func() error) {
 	t.Helper()
-	storetest.RetryUntil(t, 20*time.Millisecond, 30*time.Second, fn)
+	pollFor(t, waitTimeout, fn)
+}
+
+// pollFor is poll with another bound.
+func pollFor(t *testing.T, timeout time.Duration, fn func() error) {
+	t.Helper()
+	storetest.RetryUntil(t, 20*time.Millisecond, timeout, fn)
 }
 
 // host opens the env's simulated host, as another process would.
@@ -313,11 +330,18 @@ func TestEvents_Follow(t *testing.T) {
 		}
 		return nil
 	})
+	exited := make(chan error, 1) // the cleanup's own Wait then returns at once
+	go func() { exited <- cmd.Wait() }()
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("events --follow after SIGINT: %v", err)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("events --follow after SIGINT: %v", err)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatalf("events --follow did not exit within %s of SIGINT; output:\n%s", waitTimeout, out.String())
 	}
 }
 
