@@ -33,6 +33,18 @@ type Pass struct {
 
 const passColumns = `id, trigger, started_at, finished_at, observed, desired, actions, failures, error, request_id`
 
+// CloseAbandonedPasses closes the passes an earlier process left open (it
+// was killed, or its last write refused), so that pass_log never shows one
+// running forever. A process calls it once, before its first pass: its own
+// passes may overlap, since a pass's actions run on after the next pass
+// starts, and must not be closed by it.
+func (db *DB) CloseAbandonedPasses(ctx context.Context) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE passes SET finished_at = started_at,
+		error = 'did not finish: veloslet stopped or could not write'
+		WHERE finished_at IS NULL`)
+	return translate(err)
+}
+
 // CreatePass records the start of a pass and returns its id. requestID is
 // the operator request it serves, or 0.
 func (db *DB) CreatePass(ctx context.Context, trigger Trigger, requestID int64) (int64, error) {
@@ -44,13 +56,6 @@ func (db *DB) CreatePass(ctx context.Context, trigger Trigger, requestID int64) 
 	var req any
 	if requestID != 0 {
 		req = requestID
-	}
-	// A pass left open was cut short (veloslet killed, or its last write
-	// refused); close it so that pass_log never shows one running forever.
-	if _, err := tx.ExecContext(ctx, `UPDATE passes SET finished_at = started_at,
-		error = 'did not finish: veloslet stopped or could not write'
-		WHERE finished_at IS NULL`); err != nil {
-		return 0, translate(err)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO passes (trigger, started_at, request_id) VALUES (?, ?, ?)`,
 		trigger, Millis(tx.now), req)

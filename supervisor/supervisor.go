@@ -48,7 +48,9 @@ type Supervisor struct {
 	brakeSince time.Time
 	observedOK bool        // a pass of this process has listed the runtime
 	unrecorded *store.Pass // a pass that failed before it could write its row
-	workers    workers
+	// closedAbandoned: the passes an earlier process left open are closed.
+	closedAbandoned bool
+	workers         workers
 }
 
 // New returns a supervisor with the default policy.
@@ -115,6 +117,9 @@ type Dispatched struct {
 	done chan struct{}
 }
 
+// ID is the pass's id in the passes table.
+func (d *Dispatched) ID() int64 { return d.res.ID }
+
 // Wait waits for the pass's actions and the row that closes it.
 func (d *Dispatched) Wait() (*PassResult, error) {
 	<-d.done
@@ -142,6 +147,14 @@ func (s *Supervisor) Dispatch(ctx context.Context, opts PassOptions) (*Dispatche
 	if err := s.recordUnrecorded(ctx); err != nil {
 		s.log(res, opts, err)
 		return nil, err
+	}
+	if !s.closedAbandoned {
+		if err := s.DB.CloseAbandonedPasses(ctx); err != nil {
+			err = fmt.Errorf("close passes an earlier process left open: %w", err)
+			s.log(res, opts, err)
+			return nil, err
+		}
+		s.closedAbandoned = true
 	}
 	id, err := s.DB.CreatePass(ctx, opts.Trigger, opts.RequestID)
 	if err != nil {

@@ -379,3 +379,45 @@ func TestSupervisor_StopAfterExitIsRecorded(t *testing.T) {
 		t.Fatalf("records %+v, want a stopped", recs[0])
 	}
 }
+
+// TestSupervisor_OverlappingPassesCloseTheirOwnRows: a pass whose action is
+// still running is not closed as abandoned by the next pass of the same
+// process; a pass an earlier process left open is closed by the first pass.
+func TestSupervisor_OverlappingPassesCloseTheirOwnRows(t *testing.T) {
+	ctx := context.Background()
+	s, rt, _ := MustNewSupervisor(t)
+	left, err := s.DB.CreatePass(ctx, store.TriggerStartup, 0) // a process that died mid-pass
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	rt.RunFunc = func(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error) {
+		if spec.UID == "slow" {
+			<-release
+		}
+		return rt.Real().Run(ctx, spec)
+	}
+	storetest.MustApply(t, s.DB, store.Spec{UID: "slow", Image: "busybox"})
+	first, err := s.Dispatch(ctx, supervisor.PassOptions{Trigger: store.TriggerStartup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := s.DB.FindPassByID(ctx, left)
+	if err != nil || old.FinishedAt.Time().IsZero() || !strings.Contains(old.Error, "did not finish") {
+		t.Fatalf("the earlier process's open pass: %+v, %v; want it closed as not finished", old, err)
+	}
+	if _, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerSchedule}); err != nil {
+		t.Fatal(err)
+	}
+	res := first.ID()
+	if p, err := s.DB.FindPassByID(ctx, res); err != nil || !p.FinishedAt.Time().IsZero() {
+		t.Fatalf("the pass in flight was closed by the next one: %+v, %v", p, err)
+	}
+	close(release)
+	if _, err := first.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.DB.FindPassByID(ctx, res); err != nil || p.FinishedAt.Time().IsZero() || p.Error != "" {
+		t.Fatalf("the first pass once done: %+v, %v; want closed without error", p, err)
+	}
+}
