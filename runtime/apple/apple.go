@@ -94,7 +94,9 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 	if err != nil {
 		return "", err
 	}
-	out, err := r.call(ctx, r.RunTimeout, runArgs(name, spec, v)...)
+	out, err := r.CallEnv(ctx, r.RunTimeout, translate, spec.Env, func(envFlags []string) []string {
+		return runArgs(name, spec, v, envFlags)
+	})
 	if err != nil {
 		return "", err
 	}
@@ -106,16 +108,15 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 }
 
 // runArgs builds `run`: every option before the image, since everything after
-// the image goes to the container.
-func runArgs(name string, spec runtime.RunSpec, v *semver) []string {
+// the image goes to the container. envFlags name the env keys; their values
+// never reach argv.
+func runArgs(name string, spec runtime.RunSpec, v *semver, envFlags []string) []string {
 	args := []string{"run", "--detach", "--name", name}
 	labels := spec.AllLabels()
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		args = append(args, "--label", k+"="+labels[k])
 	}
-	for _, k := range slices.Sorted(maps.Keys(spec.Env)) {
-		args = append(args, "--env", k+"="+spec.Env[k])
-	}
+	args = append(args, envFlags...)
 	if spec.CPUs > 0 {
 		args = append(args, "--cpus", strconv.Itoa(int(math.Ceil(spec.CPUs)))) // the CLI takes whole CPUs
 	}

@@ -84,7 +84,9 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 		return "", err
 	}
 	name := runtime.Name(r.Prefix, spec.UID)
-	out, err := r.call(ctx, r.RunTimeout, runArgs(name, spec)...)
+	out, err := r.CallEnv(ctx, r.RunTimeout, translate, spec.Env, func(envFlags []string) []string {
+		return runArgs(name, spec, envFlags)
+	})
 	if err != nil {
 		if !errors.Is(err, runtime.ErrExists) {
 			_, _ = r.call(context.WithoutCancel(ctx), r.CallTimeout, "rm", "--force", "--ignore", "-t", "0", name)
@@ -99,16 +101,15 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 }
 
 // runArgs builds `podman run`: options first; everything after the image
-// (after "--" too, so nothing there is read as podman's flag) goes to the container.
-func runArgs(name string, spec runtime.RunSpec) []string {
+// (after "--" too, so nothing there is read as podman's flag) goes to the
+// container. envFlags name the env keys; their values never reach argv.
+func runArgs(name string, spec runtime.RunSpec, envFlags []string) []string {
 	args := []string{"run", "--detach", "--name", name}
 	labels := spec.AllLabels()
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		args = append(args, "--label", k+"="+labels[k])
 	}
-	for _, k := range slices.Sorted(maps.Keys(spec.Env)) {
-		args = append(args, "--env", k+"="+spec.Env[k])
-	}
+	args = append(args, envFlags...)
 	if spec.CPUs > 0 {
 		args = append(args, "--cpus", strconv.FormatFloat(spec.CPUs, 'f', -1, 64))
 	}

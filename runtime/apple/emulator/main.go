@@ -10,6 +10,9 @@
 //	CONTAINER_EMU_VERSION  version to emulate, e.g. 0.6.0, 0.9.0, 0.12.0, 1.2.2; "none" prints empty fields
 //	CONTAINER_EMU_DOWN     when 1, the service is down: every call fails as with an XPC error
 //	CONTAINER_EMU_HANG     a verb that sleeps forever instead of answering (for deadline tests)
+//	CONTAINER_EMU_ENV_ARGV when "refuse", `run --env K=V` fails with a usage error: env
+//	                       values must arrive as a bare `--env K` (value in the emulator's
+//	                       environment) or through --env-file, never on the command line
 //
 // One verb is not Apple's: `emu-exit NAME CODE` makes a container's process exit.
 package main
