@@ -48,8 +48,8 @@ const (
 	// and the container's first process must fit; half leaves room for the
 	// CLI's own environment, labels and options.
 	MaxExecBytes = 1 << 20
-	MaxMemory        = 1 << 50
-	MaxCPUs          = 1024
+	MaxMemory    = 1 << 50
+	MaxCPUs      = 1024
 	// ReservedLabelPrefix starts the labels veloslet sets itself.
 	ReservedLabelPrefix = "velos."
 )
