@@ -39,6 +39,9 @@ type CommandError = cli.Error
 // Runtime is the Podman backend.
 type Runtime struct {
 	cli.Backend // binary, prefix, deadlines, env
+	// StoreID, when set, narrows Watch to containers labelled with this
+	// store (velos.store); serve sets it from the database.
+	StoreID string
 }
 
 // New returns a backend for the binary (DefaultBinary if empty).
