@@ -210,3 +210,35 @@ func TestEmulator_RefusesEnvValueOnArgv(t *testing.T) {
 		t.Fatalf("run --env K=V: err=%v (%s), want exit 64", err, out)
 	}
 }
+
+// TestRuntime_DecidesWithoutWording: with every error message reworded,
+// a taken name is still ErrExists, stopping or deleting a missing container
+// still succeeds, and a failure that leaves the container in place is
+// still an error.
+func TestRuntime_DecidesWithoutWording(t *testing.T) {
+	for _, v := range []string{"0.9.0", "0.10.0", "1.2.2"} {
+		t.Run(v, func(t *testing.T) {
+			rt, _ := appletest.New(t, v)
+			rt.Env = append(rt.Env, "CONTAINER_EMU_REWORD=1")
+			ctx := context.Background()
+			spec := runtime.RunSpec{UID: "w", Image: "alpine", StoreID: "s"}
+			if _, err := rt.Run(ctx, spec); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := rt.Run(ctx, spec); !errors.Is(err, runtime.ErrExists) {
+				t.Errorf("second run: err=%v, want ErrExists", err)
+			}
+			for _, uid := range []string{"missing", "w"} {
+				if err := rt.Stop(ctx, uid); err != nil {
+					t.Errorf("stop %s: %v", uid, err)
+				}
+				if err := rt.Remove(ctx, uid); err != nil {
+					t.Errorf("remove %s: %v", uid, err)
+				}
+			}
+			if list, err := rt.List(ctx); err != nil || len(list) != 0 {
+				t.Errorf("list after removal: %v, %v", list, err)
+			}
+		})
+	}
+}
