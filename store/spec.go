@@ -41,8 +41,15 @@ const (
 	MaxImageLen      = 512
 	MaxArgs          = 256
 	MaxValueLen      = 32 << 10
-	MaxMemory        = 1 << 50
-	MaxCPUs          = 1024
+	// MaxExecBytes bounds the env entries ("KEY=VALUE") and command
+	// arguments of one spec together. Linux passes at most ARG_MAX (2 MiB
+	// with the default 8 MiB stack) of arguments and environment to a new
+	// process, and both the CLI (whose environment carries the env values)
+	// and the container's first process must fit; half leaves room for the
+	// CLI's own environment, labels and options.
+	MaxExecBytes = 1 << 20
+	MaxMemory    = 1 << 50
+	MaxCPUs      = 1024
 	// ReservedLabelPrefix starts the labels veloslet sets itself; it is
 	// reserved in any letter case.
 	ReservedLabelPrefix = "velos."
@@ -155,6 +162,9 @@ func (s *Spec) Validate() error {
 	if err := validateEnv(s.Env); err != nil {
 		return bad("env", "", err.Error())
 	}
+	if n := execBytes(s); n > MaxExecBytes {
+		return bad("env", "", fmt.Sprintf("env and command together take %d bytes; at most %d (MaxExecBytes: half of Linux's 2 MiB ARG_MAX for a new process's arguments and environment)", n, MaxExecBytes))
+	}
 	if err := validateLabels(s.Labels); err != nil {
 		return bad("labels", "", err.Error())
 	}
@@ -175,6 +185,19 @@ func (s *Spec) Validate() error {
 		return bad("memory", fmt.Sprint(s.Memory), "must be a number of bytes between 0 and 1 PiB")
 	}
 	return nil
+}
+
+// execBytes is what the env and command take in a new process's argument
+// and environment block: each string plus its NUL and pointer.
+func execBytes(s *Spec) int {
+	n := 0
+	for k, v := range s.Env {
+		n += len(k) + 1 + len(v) + 1 + 8
+	}
+	for _, a := range s.Command {
+		n += len(a) + 1 + 8
+	}
+	return n
 }
 
 func validateImage(img string) error {
@@ -235,6 +258,11 @@ func validateLabels(labels map[string]string) error {
 		}
 		if strings.ContainsAny(v, "\n\r") {
 			return fmt.Errorf("value of %s contains a line break", k)
+		}
+		if strings.Contains(v, "=") {
+			// Apple's CLI splits `--label k=v` on '=' and refuses a third part
+			// ("invalid label format"), at every version.
+			return fmt.Errorf("value of %s contains '=', which Apple's container CLI refuses in a label", k)
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -126,6 +127,10 @@ func TestSpec_Validate(t *testing.T) {
 		{"NULEnvValue", store.Spec{UID: "a", Image: "x", Env: map[string]string{"A": "\x00"}}, "env"},
 		{"ReservedLabel", store.Spec{UID: "a", Image: "x", Labels: map[string]string{"velos.uid": "b"}}, "labels"},
 		{"NewlineLabel", store.Spec{UID: "a", Image: "x", Labels: map[string]string{"k": "a\nb"}}, "labels"},
+		{"ReservedLabelAnyCase", store.Spec{UID: "a", Image: "x", Labels: map[string]string{"VELOS.store": "b"}}, "labels"},
+		{"EqualsInLabelValue", store.Spec{UID: "a", Image: "x", Labels: map[string]string{"k": "a=b"}}, "labels"},
+		{"EnvTooLargeToExec", store.Spec{UID: "a", Image: "x", Env: hugeEnv(100, store.MaxValueLen)}, "env"},
+		{"EnvUnderExecLimit", store.Spec{UID: "a", Image: "x", Env: hugeEnv(30, store.MaxValueLen)}, ""},
 		{"BadRestart", store.Spec{UID: "a", Image: "x", Restart: "sometimes"}, "restart"},
 		{"BadDesired", store.Spec{UID: "a", Image: "x", DesiredState: "paused"}, "desired_state"},
 		{"NegativeCPUs", store.Spec{UID: "a", Image: "x", CPUs: -1}, "cpus"},
@@ -147,6 +152,15 @@ func TestSpec_Validate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hugeEnv returns n env values of size bytes each.
+func hugeEnv(n, size int) map[string]string {
+	env := make(map[string]string, n)
+	for i := range n {
+		env[fmt.Sprintf("V%03d", i)] = strings.Repeat("x", size)
+	}
+	return env
 }
 
 func TestSpec_ValidateNeverPrintsEnvValues(t *testing.T) {

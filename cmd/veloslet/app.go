@@ -76,7 +76,7 @@ func (m *Main) Execute(ctx context.Context, args []string) int {
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintf(m.Stderr, "veloslet: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(m.Stderr, "veloslet: %s\n", term(oneLine(err.Error())))
 	return exitCode(err)
 }
 

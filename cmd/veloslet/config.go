@@ -4,15 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	goruntime "runtime"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"github.com/robfig/cron/v3"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/store"
@@ -203,6 +206,9 @@ func ParseConfig(r io.Reader) (Config, error) {
 	if keys := md.Undecoded(); len(keys) > 0 {
 		return cfg, fmt.Errorf("%w: unknown key %s", ErrConfig, keys[0])
 	}
+	if err := checkTOMLKeys(md, reflect.TypeOf(cfg)); err != nil {
+		return cfg, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
 	return cfg, cfg.Validate()
 }
 
@@ -275,14 +281,40 @@ func (c *Config) Validate() error {
 		if kv[0] == "backup.schedule" && kv[1] == "" {
 			continue
 		}
-		if _, err := supervisor.ParseSchedule(kv[1]); err != nil {
+		sched, err := supervisor.ParseSchedule(kv[1])
+		if err != nil {
 			return bad(kv[0], kv[1], "not a cron spec: "+oneLine(err.Error()))
+		}
+		// cron accepts dates that never come ("0 0 30 2 *") and then never
+		// fires; a yearly job is the rarest that makes sense here.
+		if now := time.Now(); !firesWithin(sched, now, maxScheduleGap) {
+			return bad(kv[0], kv[1], fmt.Sprintf("does not fire within %d days (is the date impossible?)", maxScheduleGap/(24*time.Hour)))
+		}
+	}
+	for _, kv := range []struct {
+		key string
+		v   float64
+	}{{"restart.jitter", c.Restart.Jitter}, {"reconcile.brake_share", c.Reconcile.BrakeShare}} {
+		if math.IsNaN(kv.v) || math.IsInf(kv.v, 0) {
+			// NaN fails every comparison, so range checks alone let it through.
+			return bad(kv.key, kv.v, "must be a finite number")
 		}
 	}
 	if err := c.Policy().Validate(); err != nil {
 		return fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	return nil
+}
+
+// maxScheduleGap is the longest a schedule may go without firing: a year and
+// a day, so that a yearly job on any date passes.
+const maxScheduleGap = 367 * 24 * time.Hour
+
+// firesWithin reports whether sched fires at least once in the gap after
+// now; robfig/cron returns the zero time for a schedule that never fires.
+func firesWithin(sched cron.Schedule, now time.Time, gap time.Duration) bool {
+	next := sched.Next(now)
+	return !next.IsZero() && next.Sub(now) <= gap
 }
 
 func quoteValue(v any) string {

@@ -111,7 +111,7 @@ func (p *eventPrinter) print(ctx context.Context, db *store.DB, f store.EventFil
 			gen = fmt.Sprint(e.Generation)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.Time().Local().Format("2006-01-02 15:04:05"),
-			orDash(e.UID), e.Kind, gen, deref(e.ExitCode, "-"), e.Reason)
+			term(orDash(e.UID)), term(string(e.Kind)), gen, deref(e.ExitCode, "-"), term(e.Reason))
 		last = e.ID
 	}
 	return last, tw.Flush()

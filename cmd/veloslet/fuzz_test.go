@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"strings"
@@ -29,6 +30,16 @@ func FuzzDecodeSpecs(f *testing.F) {
 		"[[spec]]\nuid = \"--privileged\"\nimage = \"busybox\"\ncommand = [\"-rf\", \"a\\u0000b\"]\n",
 		`{"uid": "a\nb", "image": "x", "env": {"A=B": "c"}}`,
 		"[[spec]]\nuid = \"\xff\xfe\"\nimage = \"busybox\"\n",
+		// Duplicate keys and keys in another case are refused, at any depth.
+		`{"uid": "a", "uid": "b", "image": "busybox"}`,
+		`[{"uid": "a", "image": "busybox"}, {"uid": "b", "image": "busybox", "image": "x"}]`,
+		`{"UID": "a", "image": "busybox"}`,
+		`{"uid": "a", "Image": "busybox", "image": "x"}`,
+		`{"uid": "a", "image": "busybox", "env": {"K": "1", "K": "2"}, "labels": {"k": "1"}}`,
+		`{"uid": "a", "image": "busybox", "labels": {"k": "1", "k": "2"}}`,
+		`{"uid": "a", "image": "busybox", "env": {"k": "1", "K": "2"}}`,
+		"[[spec]]\nuid = \"a\"\nUID = \"b\"\nimage = \"busybox\"\n",
+		`{"uid": "a", "image": "busybox", "memory": "0.5", "labels": {"VELOS.store": "x", "k": "a=b"}}`,
 	} {
 		f.Add([]byte(s), uint8(0))
 	}
@@ -40,6 +51,21 @@ func FuzzDecodeSpecs(f *testing.F) {
 				t.Fatalf("unclear rejection: %v", err)
 			}
 			return
+		}
+		// An accepted JSON file names every field exactly (all are lower case).
+		var objs []map[string]json.RawMessage
+		if json.Unmarshal(data, &objs) != nil {
+			var one map[string]json.RawMessage
+			if json.Unmarshal(data, &one) == nil {
+				objs = append(objs, one)
+			}
+		}
+		for _, o := range objs {
+			for k := range o {
+				if k != strings.ToLower(k) {
+					t.Fatalf("accepted a spec key in another case: %q", k)
+				}
+			}
 		}
 		for _, s := range specs {
 			err := s.Validate()

@@ -50,8 +50,9 @@ var hostileFields = []struct {
 	{"env value", "env", func(s map[string]any, v string) { s["env"] = map[string]string{"K": v} },
 		[]string{"dash", "flag", "equals", "leading equals", "newline", "carriage return", "shell"}},
 	{"label key", "labels", func(s map[string]any, v string) { s["labels"] = map[string]string{v: "x"} }, nil},
+	// '=' in a label value is refused: Apple's CLI cannot carry it.
 	{"label value", "labels", func(s map[string]any, v string) { s["labels"] = map[string]string{"k": v} },
-		[]string{"dash", "flag", "equals", "leading equals", "shell"}},
+		[]string{"dash", "flag", "shell"}},
 }
 
 // hostileSpec is a JSON spec file with v in the field; raw bytes (not JSON
@@ -130,7 +131,7 @@ func TestHostile_Podman(t *testing.T) {
 	secret := "S3CRET-" + randomHex(t)
 	args := []string{"sleep", "100000", "-v", "--privileged", "a=b", "=x", "a\nb", "a\r\nb", "$(touch${IFS}/tmp/veloslet-pwned)"}
 	env := map[string]string{"TOKEN": secret, "DASH": "--privileged", "NL": "a\nb", "EQ": "=x"}
-	labels := map[string]string{"dash": "-v", "eq": "a=b", "shell": "$(id)"}
+	labels := map[string]string{"dash": "-v", "shell": "$(id)"} // "=" in a label value is refused
 	specs := []map[string]any{
 		{"uid": "hostile", "image": podmantest.Image, "command": args, "env": env, "labels": labels, "restart": "never"},
 		{"uid": "fails", "image": "localhost/veloslet-missing:1", "env": map[string]string{"TOKEN": secret}},

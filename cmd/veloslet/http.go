@@ -9,7 +9,6 @@ import (
 	"net/http"
 	goruntime "runtime"
 	"strings"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -58,7 +57,10 @@ func startHTTP(addr string, reg *prometheus.Registry, health *supervisor.Health,
 	if err != nil {
 		return nil, fmt.Errorf("http.listen = %q: %w", addr, err)
 	}
-	s := &httpServer{ln: ln, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}}
+	ln = newLimitListener(ln, httpMaxConns) // see httplimit.go
+	s := &httpServer{ln: ln, srv: &http.Server{Handler: mux, MaxHeaderBytes: httpMaxHeaderBytes,
+		ReadHeaderTimeout: httpReadHeaderTimeout, ReadTimeout: httpReadTimeout,
+		WriteTimeout: httpWriteTimeout, IdleTimeout: httpIdleTimeout}}
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http server stopped", "error", err)

@@ -79,7 +79,7 @@ func writePlan(w io.Writer, plan supervisor.Plan) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "ACTION\tUID\tREASON")
 		for _, a := range plan.Actions {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", a.Kind, orDash(a.UID), a.Reason)
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", term(string(a.Kind)), term(orDash(a.UID)), term(a.Reason))
 		}
 		_ = tw.Flush()
 	}
@@ -178,7 +178,7 @@ func (m *Main) printPass(cmd *cobra.Command, db *store.DB, p *store.Pass, where 
 		return err
 	}
 	for _, e := range evs {
-		fmt.Fprintf(w, "  %s %s: %s\n", orDash(e.UID), e.Kind, e.Reason)
+		fmt.Fprintf(w, "  %s %s: %s\n", term(orDash(e.UID)), term(string(e.Kind)), term(e.Reason))
 	}
 	if p.Error != "" {
 		return fmt.Errorf("pass %d: %s", p.ID, p.Error)

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/podman"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/supervisor"
 )
@@ -76,6 +77,9 @@ func (m *Main) serve(ctx context.Context) error {
 	sc.Jobs = []supervisor.Job{m.retentionJob(db, log)}
 	if m.Config.Backup.Schedule != "" {
 		sc.Jobs = append(sc.Jobs, m.backupJob(db))
+	}
+	if p, ok := rt.(*podman.Runtime); ok {
+		p.StoreID = db.StoreID() // watch only our containers' deaths
 	}
 	if w, ok := rt.(runtime.Watcher); ok {
 		sc.Watcher = w

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -86,6 +87,10 @@ func ParseMemory(s string) (int64, error) {
 	v := f * float64(int64(1)<<shift)
 	if v > float64(store.MaxMemory) {
 		return 0, fmt.Errorf("memory %q: larger than 1 PiB", s)
+	}
+	if v != math.Trunc(v) {
+		// "0.5" would become 0, which means no limit at all.
+		return 0, fmt.Errorf("memory %q: not a whole number of bytes", s)
 	}
 	return int64(v), nil
 }
@@ -170,7 +175,13 @@ func decodeJSON(data []byte) ([]specInput, error) {
 	}
 	if sniffArray(data) {
 		var out []specInput
+		if err := checkJSONKeys(data, reflect.TypeOf(out)); err != nil {
+			return nil, err
+		}
 		return out, dec(data, &out)
+	}
+	if err := checkJSONKeys(data, reflect.TypeOf(specInput{})); err != nil {
+		return nil, err
 	}
 	var one specInput
 	if err := dec(data, &one); err != nil {
@@ -207,6 +218,9 @@ func decodeTOML(data []byte) ([]specInput, error) {
 	}
 	if keys := md.Undecoded(); len(keys) > 0 {
 		return nil, fmt.Errorf("unknown key %s", keys[0])
+	}
+	if err := checkTOMLKeys(md, reflect.TypeOf(f)); err != nil {
+		return nil, err
 	}
 	return f.Spec, nil
 }

@@ -125,8 +125,8 @@ func writeStatusTable(w io.Writer, rows []*store.StatusRow, now time.Time) {
 		if r.LastEvent != nil {
 			last = fmt.Sprintf("%s %s ago", *r.LastEvent, shortDuration(now.Sub(r.LastEventAt.Time())))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.UID, r.DesiredState, displayState(r, now),
-			r.RestartCount, age(r, now), deref(r.Image, "-"), last)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", term(r.UID), term(string(r.DesiredState)), term(displayState(r, now)),
+			r.RestartCount, age(r, now), term(deref(r.Image, "-")), term(last))
 	}
 	_ = tw.Flush()
 	for _, r := range rows {

@@ -65,19 +65,45 @@ func (r *Runtime) call(ctx context.Context, timeout time.Duration, args ...strin
 	return r.Backend.Call(ctx, timeout, translate, args...)
 }
 
-// translate maps CLI failures onto runtime's errors. The CLI reports them
-// only as text, so this is the one place that reads it.
+// translate maps CLI failures onto runtime's errors. The CLI exits 1 for
+// every failure, so whether a container exists or is gone is never read
+// from its wording (which changed between versions): callers take a second
+// look with `list` (see present). Only a stopped service is told by its
+// text, to tell the operator to start it; it decides nothing.
 func translate(e *CommandError) error {
 	s := e.Stderr
-	switch {
-	case strings.Contains(s, "XPC connection error"), strings.Contains(s, "apiserver is not running"):
+	if strings.Contains(s, "XPC connection error") || strings.Contains(s, "apiserver is not running") {
 		return fmt.Errorf("%w: runtime not started: run `container system start`: %w", runtime.ErrUnavailable, e)
-	case strings.Contains(s, "already exists"):
-		return fmt.Errorf("%w: %w", runtime.ErrExists, e)
-	case strings.Contains(s, "notFound"), strings.Contains(s, "not found"):
-		return fmt.Errorf("%w: %w", runtime.ErrNotFound, e)
 	}
 	return e
+}
+
+// present reports whether a container has the name, from `list --all`, the
+// one answer every version gives the same way (inspect of a missing
+// container exits 0 before 1.0).
+func (r *Runtime) present(ctx context.Context, name string) (bool, error) {
+	list, err := r.List(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, in := range list {
+		if in.Name == name {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// settle decides a failed stop or delete by a second look: if the container
+// is gone the call did what was asked; otherwise its error stands.
+func (r *Runtime) settle(ctx context.Context, name string, err error) error {
+	if err == nil || errors.Is(err, runtime.ErrUnavailable) {
+		return err
+	}
+	if there, lerr := r.present(context.WithoutCancel(ctx), name); lerr == nil && !there {
+		return nil
+	}
+	return err
 }
 
 // Run launches spec as "<prefix><uid>" with `container run --detach`.
@@ -94,8 +120,17 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 	if err != nil {
 		return "", err
 	}
-	out, err := r.call(ctx, r.RunTimeout, runArgs(name, spec, v)...)
+	out, err := r.CallEnv(ctx, r.RunTimeout, translate, spec.Env, func(envFlags []string) []string {
+		return runArgs(name, spec, v, envFlags)
+	})
 	if err != nil {
+		// A taken name is told by a second look, not by the message.
+		var ce *CommandError
+		if errors.As(err, &ce) {
+			if there, lerr := r.present(context.WithoutCancel(ctx), name); lerr == nil && there {
+				return "", fmt.Errorf("%w: %w", runtime.ErrExists, err)
+			}
+		}
 		return "", err
 	}
 	id := strings.TrimSpace(string(out))
@@ -106,16 +141,15 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 }
 
 // runArgs builds `run`: every option before the image, since everything after
-// the image goes to the container.
-func runArgs(name string, spec runtime.RunSpec, v *semver) []string {
+// the image goes to the container. envFlags name the env keys; their values
+// never reach argv.
+func runArgs(name string, spec runtime.RunSpec, v *semver, envFlags []string) []string {
 	args := []string{"run", "--detach", "--name", name}
 	labels := spec.AllLabels()
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		args = append(args, "--label", k+"="+labels[k])
 	}
-	for _, k := range slices.Sorted(maps.Keys(spec.Env)) {
-		args = append(args, "--env", k+"="+spec.Env[k])
-	}
+	args = append(args, envFlags...)
 	if spec.CPUs > 0 {
 		args = append(args, "--cpus", strconv.Itoa(int(math.Ceil(spec.CPUs)))) // the CLI takes whole CPUs
 	}
@@ -136,20 +170,16 @@ func runArgs(name string, spec runtime.RunSpec, v *semver) []string {
 // version's wording (up to 0.10 it exits 0 silently; from 0.11 it fails).
 func (r *Runtime) Stop(ctx context.Context, uid string) error {
 	secs := strconv.Itoa(int(max(r.StopTimeout, time.Second) / time.Second))
-	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "stop", "-t", secs, runtime.Name(r.Prefix, uid))
-	if errors.Is(err, runtime.ErrNotFound) {
-		return nil
-	}
-	return err
+	name := runtime.Name(r.Prefix, uid)
+	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "stop", "-t", secs, name)
+	return r.settle(ctx, name, err)
 }
 
 // Remove deletes uid's container, forcing a running one. A missing one is not an error.
 func (r *Runtime) Remove(ctx context.Context, uid string) error {
-	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "delete", "--force", runtime.Name(r.Prefix, uid))
-	if errors.Is(err, runtime.ErrNotFound) {
-		return nil
-	}
-	return err
+	name := runtime.Name(r.Prefix, uid)
+	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "delete", "--force", name)
+	return r.settle(ctx, name, err)
 }
 
 // List returns our containers, from `container list --all --format json`.

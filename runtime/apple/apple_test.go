@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"os/exec"
 	"slices"
 	"strings"
@@ -148,7 +149,96 @@ func TestCommandError_RedactsEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := rt.Run(context.Background(), spec)
-	if !errors.Is(err, runtime.ErrExists) || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "TOKEN=") {
+	if !errors.Is(err, runtime.ErrExists) || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "--env TOKEN") {
 		t.Fatalf("err=%v, want ErrExists naming TOKEN without its value", err)
+	}
+}
+
+// TestRun_EnvOffArgv: env values reach the container exactly while the
+// command line carries only bare names (the emulator refuses `--env K=V` in
+// its test mode); keys the CLI reads itself (PATH, HOME, XDG_*) travel in an
+// env file that is gone once the call returns.
+func TestRun_EnvOffArgv(t *testing.T) {
+	for _, v := range []string{"0.6.0", "1.2.2"} {
+		t.Run(v, func(t *testing.T) {
+			rt, _ := appletest.New(t, v)
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp) // where the env file's folder is made
+			env := map[string]string{
+				"API_TOKEN": "s3cr3t-probe", "MULTI": "line1\nline2", "QUOTED": `"q" x`, "EMPTY": "",
+				"PATH": "/app/bin:/usr/bin", "HOME": "/srv/app", "XDG_CONFIG_HOME": "/srv/cfg",
+			}
+			spec := runtime.RunSpec{UID: "envs", Image: "alpine", StoreID: "s", Env: env}
+			if _, err := rt.Run(context.Background(), spec); err != nil {
+				t.Fatal(err)
+			}
+			got := strs(inspect(t, rt, "velos-envs")["initProcess"].(map[string]any)["environment"])
+			for k, val := range env {
+				if !slices.Contains(got, k+"="+val) {
+					t.Errorf("environment %q lacks %s", got, k)
+				}
+			}
+			if left, _ := os.ReadDir(tmp); len(left) != 0 {
+				t.Errorf("env file left behind: %v", left)
+			}
+		})
+	}
+}
+
+// TestRun_EnvFileRefusesWhatItCannotCarry: a key the CLI reads itself can
+// only go through the env file, so a value that file cannot carry exactly is
+// refused, naming the key and never the value.
+func TestRun_EnvFileRefusesWhatItCannotCarry(t *testing.T) {
+	rt, _ := appletest.New(t, "1.2.2")
+	for _, val := range []string{"a1\nb1", " a2b2", "a3b3 ", `"a4b4"`, ""} {
+		spec := runtime.RunSpec{UID: "bad", Image: "alpine", StoreID: "s", Env: map[string]string{"PATH": val}}
+		_, err := rt.Run(context.Background(), spec)
+		if !errors.Is(err, runtime.ErrInvalid) || !strings.Contains(err.Error(), "PATH") || (val != "" && strings.Contains(err.Error(), val)) {
+			t.Errorf("PATH=%q: err=%v, want ErrInvalid naming PATH without the value", val, err)
+		}
+	}
+}
+
+// TestEmulator_RefusesEnvValueOnArgv: the guard the tests above rely on.
+func TestEmulator_RefusesEnvValueOnArgv(t *testing.T) {
+	state := t.TempDir()
+	cmd := exec.Command(appletest.Emulator(t), "run", "--detach", "--name", "velos-x", "--env", "K=V", "alpine")
+	cmd.Env = append(os.Environ(), appletest.Env(state, "1.2.2")...)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 64 {
+		t.Fatalf("run --env K=V: err=%v (%s), want exit 64", err, out)
+	}
+}
+
+// TestRuntime_DecidesWithoutWording: with every error message reworded,
+// a taken name is still ErrExists, stopping or deleting a missing container
+// still succeeds, and a failure that leaves the container in place is
+// still an error.
+func TestRuntime_DecidesWithoutWording(t *testing.T) {
+	for _, v := range []string{"0.9.0", "0.10.0", "1.2.2"} {
+		t.Run(v, func(t *testing.T) {
+			rt, _ := appletest.New(t, v)
+			rt.Env = append(rt.Env, "CONTAINER_EMU_REWORD=1")
+			ctx := context.Background()
+			spec := runtime.RunSpec{UID: "w", Image: "alpine", StoreID: "s"}
+			if _, err := rt.Run(ctx, spec); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := rt.Run(ctx, spec); !errors.Is(err, runtime.ErrExists) {
+				t.Errorf("second run: err=%v, want ErrExists", err)
+			}
+			for _, uid := range []string{"missing", "w"} {
+				if err := rt.Stop(ctx, uid); err != nil {
+					t.Errorf("stop %s: %v", uid, err)
+				}
+				if err := rt.Remove(ctx, uid); err != nil {
+					t.Errorf("remove %s: %v", uid, err)
+				}
+			}
+			if list, err := rt.List(ctx); err != nil || len(list) != 0 {
+				t.Errorf("list after removal: %v, %v", list, err)
+			}
+		})
 	}
 }

@@ -34,12 +34,27 @@ func ParseEvent(line []byte, prefix string) (ev runtime.Event, ok bool, err erro
 	return runtime.Event{Kind: runtime.EventDied, UID: uid, ExitCode: e.ContainerExitCode}, true, nil
 }
 
+// MaxEventLine is the longest event line Watch reads; a died event is a few
+// hundred bytes plus the container's labels.
+const MaxEventLine = 1 << 20
+
 // Watch streams `podman events` for deaths and sends ours to ch until ctx
-// ends or the stream does; the scheduler restarts it. Lines it cannot read
-// are skipped: the cron pass covers what they would have said.
-func (r *Runtime) Watch(ctx context.Context, ch chan<- runtime.Event) error {
-	cmd := exec.CommandContext(ctx, r.Binary, "events", "--format", "json", "--filter", "event=died",
-		"--since", time.Now().Add(-time.Second).Format(time.RFC3339))
+// ends or the stream does; the scheduler restarts it. With StoreID set, only
+// containers labelled with this store are watched (podman ANDs the filters),
+// so deaths elsewhere on the host cost nothing. Lines it cannot parse are
+// skipped: the cron pass covers what they would have said. A line it cannot
+// read (longer than MaxEventLine) ends the scan: the podman process is then
+// killed and the error returned, so the stream is restarted (with --since
+// covering the gap) instead of stalling with podman still running.
+func (r *Runtime) Watch(parent context.Context, ch chan<- runtime.Event) error {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	args := []string{"events", "--format", "json", "--filter", "event=died"}
+	if r.StoreID != "" {
+		args = append(args, "--filter", "label="+runtime.LabelStore+"="+r.StoreID)
+	}
+	args = append(args, "--since", time.Now().Add(-time.Second).Format(time.RFC3339))
+	cmd := exec.CommandContext(ctx, r.Binary, args...)
 	if len(r.Env) > 0 {
 		cmd.Env = append(cmd.Environ(), r.Env...)
 	}
@@ -52,7 +67,7 @@ func (r *Runtime) Watch(ctx context.Context, ch chan<- runtime.Event) error {
 		return fmt.Errorf("podman events: %w", err)
 	}
 	sc := bufio.NewScanner(stdout)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	sc.Buffer(make([]byte, 64<<10), MaxEventLine)
 	for sc.Scan() {
 		ev, ok, err := ParseEvent(sc.Bytes(), r.Prefix)
 		if err != nil || !ok {
@@ -63,12 +78,14 @@ func (r *Runtime) Watch(ctx context.Context, ch chan<- runtime.Event) error {
 		case <-ctx.Done():
 		}
 	}
+	scanErr := sc.Err()
+	cancel() // podman may still be running after a failed scan: end it, or Wait never returns
 	werr := cmd.Wait()
-	if ctx.Err() != nil {
-		return ctx.Err()
+	if parent.Err() != nil {
+		return parent.Err()
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("podman events: %w", err)
+	if scanErr != nil {
+		return fmt.Errorf("podman events: read: %w (podman stopped)", scanErr)
 	}
 	return fmt.Errorf("podman events ended: %v", werr)
 }

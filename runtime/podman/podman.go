@@ -39,6 +39,9 @@ type CommandError = cli.Error
 // Runtime is the Podman backend.
 type Runtime struct {
 	cli.Backend // binary, prefix, deadlines, env
+	// StoreID, when set, narrows Watch to containers labelled with this
+	// store (velos.store); serve sets it from the database.
+	StoreID string
 }
 
 // New returns a backend for the binary (DefaultBinary if empty).
@@ -57,39 +60,61 @@ func (r *Runtime) call(ctx context.Context, timeout time.Duration, args ...strin
 	return r.Backend.Call(ctx, timeout, translate, args...)
 }
 
-// translate maps podman's failures onto runtime's errors; podman reports
-// them only as text and exit code 125.
+// translate maps podman's failures onto runtime's errors. Nothing here
+// decides what to run or remove: "exists" and "gone" are judged by exit
+// codes (`container exists`, --ignore) and a second look, never by wording.
+// Only an unreachable service (remote podman, a stopped machine) is told by
+// its text, since podman gives it no code of its own; it is a label for the
+// operator, not a decision.
 func translate(e *cli.Error) error {
 	s := e.Stderr
-	switch {
-	case strings.Contains(s, "already in use"):
-		return fmt.Errorf("%w: %w", runtime.ErrExists, e)
-	case strings.Contains(s, "no such container"):
-		return fmt.Errorf("%w: %w", runtime.ErrNotFound, e)
-	case strings.Contains(s, "Cannot connect to Podman"), strings.Contains(s, "unable to connect to Podman"):
+	if strings.Contains(s, "Cannot connect to Podman") || strings.Contains(s, "unable to connect to Podman") {
 		return fmt.Errorf("%w: %w", runtime.ErrUnavailable, e)
 	}
 	return e
+}
+
+// exists reports whether a container has the name, from the exit code of
+// `podman container exists` (documented: 0 yes, 1 no, anything else an error).
+func (r *Runtime) exists(ctx context.Context, name string) (bool, error) {
+	_, err := r.call(ctx, r.CallTimeout, "container", "exists", name)
+	var ce *cli.Error
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &ce) && ce.ExitCode == 1:
+		return false, nil
+	}
+	return false, err
 }
 
 func (r *Runtime) seconds() string {
 	return strconv.Itoa(int(max(r.StopTimeout, 0) / time.Second))
 }
 
-// Run launches spec as "<prefix><uid>" with `podman run -d`. If podman made
-// the container but could not start it, the leftover is removed so the name
-// is free for the next attempt.
+// Run launches spec as "<prefix><uid>" with `podman run -d`. A taken name
+// is found before running, by exit code, and returned as ErrExists. If the
+// run fails and leaves a container (created, then unable to start: exit
+// 126 or 127), that leftover is removed so the name is free for the next
+// attempt, but only when it carries this launch's labels: a container that
+// existed before the call is never removed here, whatever podman printed.
 func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error) {
 	if err := spec.Check(); err != nil {
 		return "", err
 	}
 	name := runtime.Name(r.Prefix, spec.UID)
-	out, err := r.call(ctx, r.RunTimeout, runArgs(name, spec)...)
+	taken, err := r.exists(ctx, name)
 	if err != nil {
-		if !errors.Is(err, runtime.ErrExists) {
-			_, _ = r.call(context.WithoutCancel(ctx), r.CallTimeout, "rm", "--force", "--ignore", "-t", "0", name)
-		}
 		return "", err
+	}
+	if taken {
+		return "", fmt.Errorf("%w: podman: container name %q is already in use", runtime.ErrExists, name)
+	}
+	out, err := r.CallEnv(ctx, r.RunTimeout, translate, spec.Env, func(envFlags []string) []string {
+		return runArgs(name, spec, envFlags)
+	})
+	if err != nil {
+		return "", r.afterFailedRun(context.WithoutCancel(ctx), name, spec, err)
 	}
 	id := strings.TrimSpace(string(out))
 	if i := strings.LastIndexByte(id, '\n'); i >= 0 {
@@ -98,17 +123,54 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 	return runtime.InstanceID(id), nil
 }
 
+// afterFailedRun looks at what a failed run left under name: nothing (the
+// error stands), a leftover with this launch's labels (removed), or a
+// container someone else made meanwhile (ErrExists).
+func (r *Runtime) afterFailedRun(ctx context.Context, name string, spec runtime.RunSpec, runErr error) error {
+	out, err := r.call(ctx, r.CallTimeout, "ps", "--all", "--format", "json", "--filter", "name=^"+regexp.QuoteMeta(name)+"$")
+	if err != nil {
+		return runErr
+	}
+	list, err := ParsePS(out, r.Prefix)
+	if err != nil {
+		return runErr
+	}
+	want := spec.AllLabels()
+	for _, in := range list {
+		if in.Name != name {
+			continue
+		}
+		if !labelsInclude(in.Labels, want) {
+			return fmt.Errorf("%w: %w", runtime.ErrExists, runErr)
+		}
+		if _, rmErr := r.call(ctx, r.CallTimeout, "rm", "--force", "--ignore", "-t", "0", string(in.ID)); rmErr != nil {
+			return fmt.Errorf("%w (and removing what it left: %v)", runErr, rmErr)
+		}
+	}
+	return runErr
+}
+
+// labelsInclude reports whether got carries every label of want (podman adds
+// the image's own labels).
+func labelsInclude(got, want map[string]string) bool {
+	for k, v := range want {
+		if w, ok := got[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
 // runArgs builds `podman run`: options first; everything after the image
-// (after "--" too, so nothing there is read as podman's flag) goes to the container.
-func runArgs(name string, spec runtime.RunSpec) []string {
+// (after "--" too, so nothing there is read as podman's flag) goes to the
+// container. envFlags name the env keys; their values never reach argv.
+func runArgs(name string, spec runtime.RunSpec, envFlags []string) []string {
 	args := []string{"run", "--detach", "--name", name}
 	labels := spec.AllLabels()
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		args = append(args, "--label", k+"="+labels[k])
 	}
-	for _, k := range slices.Sorted(maps.Keys(spec.Env)) {
-		args = append(args, "--env", k+"="+spec.Env[k])
-	}
+	args = append(args, envFlags...)
 	if spec.CPUs > 0 {
 		args = append(args, "--cpus", strconv.FormatFloat(spec.CPUs, 'f', -1, 64))
 	}

@@ -47,8 +47,10 @@ func Emulator(tb testing.TB) string {
 }
 
 // Env returns the environment that points the emulator at state and version.
+// The emulator refuses env values on its command line, so any regression that
+// puts one in argv fails every test that launches with env.
 func Env(state, version string) []string {
-	return []string{"CONTAINER_EMU_STATE=" + state, "CONTAINER_EMU_VERSION=" + version}
+	return []string{"CONTAINER_EMU_STATE=" + state, "CONTAINER_EMU_VERSION=" + version, "CONTAINER_EMU_ENV_ARGV=refuse"}
 }
 
 // New returns a backend over a fresh emulated host of the given version.

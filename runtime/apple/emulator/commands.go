@@ -16,6 +16,7 @@ var namePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
 func (e *emu) run(args []string) int {
 	c := &container{Labels: map[string]string{}, State: "running", CreatedAt: time.Now().UTC()}
 	progressOff := false
+	var envList []string
 	i := 0
 	for ; i < len(args) && strings.HasPrefix(args[i], "-"); i++ {
 		opt := args[i]
@@ -45,10 +46,20 @@ func (e *emu) run(args []string) int {
 			c.ID, ok = val()
 		case "--env", "-e":
 			v, ok = val()
-			if !strings.Contains(v, "=") {
-				return e.fail(fmt.Sprintf("invalidArgument: \"invalid environment variable %q\"", v))
+			if ok && strings.Contains(v, "=") && os.Getenv("CONTAINER_EMU_ENV_ARGV") == "refuse" {
+				return e.usage(fmt.Sprintf("env value on the command line: '--env %s' (CONTAINER_EMU_ENV_ARGV=refuse)", strings.SplitN(v, "=", 2)[0]))
 			}
-			c.Env = append(c.Env, v)
+			envList = append(envList, v)
+		case "--env-file":
+			v, ok = val()
+			if !ok {
+				break
+			}
+			lines, err := envFile(v)
+			if err != nil {
+				return e.fail(err.Error())
+			}
+			envList = append(envList, lines...)
 		case "--label", "-l":
 			v, ok = val()
 			k, lv, _ := strings.Cut(v, "=")
@@ -77,6 +88,7 @@ func (e *emu) run(args []string) int {
 		return e.usage("Missing expected argument '<image>'")
 	}
 	c.Image = args[i]
+	c.Env = e.env(envList)
 	if rest := args[i+1:]; len(rest) > 0 {
 		c.Exec, c.Args = rest[0], rest[1:]
 	} else {
@@ -101,6 +113,44 @@ func (e *emu) run(args []string) int {
 	}
 	fmt.Println(c.ID)
 	return 0
+}
+
+// envFile reads an env file as Apple's Parser.envFile does: every line
+// trimmed of white space at both ends, empty lines and '#' comments skipped.
+func envFile(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("invalidArgument: \"envfile at %s not found\"", path)
+	}
+	var out []string
+	for _, line := range strings.FieldsFunc(string(b), func(r rune) bool {
+		return strings.ContainsRune("\n\r\v\f\u0085\u2028\u2029", r)
+	}) {
+		line = strings.TrimSpace(line)
+		if line != "" && !strings.HasPrefix(line, "#") {
+			out = append(out, line)
+		}
+	}
+	return out, nil
+}
+
+// env resolves the --env list as Apple's Parser.env does: a bare name takes
+// the CLI's own value and is dropped when unset. Before 0.8 "K=" also counts
+// as a bare name (the split omits the empty value).
+func (e *emu) env(list []string) []string {
+	var out []string
+	for _, kv := range list {
+		k, v, hasEq := strings.Cut(kv, "=")
+		if !hasEq || (v == "" && !e.atLeast(0, 8)) {
+			val, set := os.LookupEnv(k)
+			if !set {
+				continue
+			}
+			kv = k + "=" + val
+		}
+		out = append(out, kv)
+	}
+	return out
 }
 
 func parseMemory(v string) int64 {

@@ -10,6 +10,10 @@
 //	CONTAINER_EMU_VERSION  version to emulate, e.g. 0.6.0, 0.9.0, 0.12.0, 1.2.2; "none" prints empty fields
 //	CONTAINER_EMU_DOWN     when 1, the service is down: every call fails as with an XPC error
 //	CONTAINER_EMU_HANG     a verb that sleeps forever instead of answering (for deadline tests)
+//	CONTAINER_EMU_REWORD   when 1, every error message is replaced by one that says nothing
+//	CONTAINER_EMU_ENV_ARGV when "refuse", `run --env K=V` fails with a usage error: env
+//	                       values must arrive as a bare `--env K` (value in the emulator's
+//	                       environment) or through --env-file, never on the command line
 //
 // One verb is not Apple's: `emu-exit NAME CODE` makes a container's process exit.
 package main
@@ -75,7 +79,13 @@ func (e *emu) main(args []string) int {
 }
 
 // fail prints an error the way the CLI does: "Error: …" on stderr, exit 1.
+// With CONTAINER_EMU_REWORD=1 every message but the service-down ones is
+// replaced by one that names nothing, as a future version might word it:
+// the backend must decide by exit code and a second look, not by text.
 func (e *emu) fail(msg string) int {
+	if os.Getenv("CONTAINER_EMU_REWORD") == "1" && !e.down {
+		msg = "operation failed (reworded)"
+	}
 	fmt.Fprintln(os.Stderr, "Error:", msg)
 	return 1
 }

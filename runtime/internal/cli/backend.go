@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"errors"
+	"os"
+	"slices"
 	"time"
 )
 
@@ -21,12 +23,11 @@ type Backend struct {
 	run Runner
 }
 
-// Init fills in a backend for binary with the given settings; the runner
-// reads Env at each call, so it can be set later.
+// Init fills in a backend for binary with the given settings.
 func (b *Backend) Init(binary, prefix string, call, run, stop time.Duration) {
 	b.Binary = binary
 	b.Configure(prefix, call, run, stop)
-	b.run = ExecRunner(func() []string { return b.Env })
+	b.run = ExecRunner()
 }
 
 // Configure sets the name prefix and the deadlines, as the config gives them.
@@ -37,10 +38,33 @@ func (b *Backend) Configure(prefix string, call, run, stop time.Duration) {
 // Call runs one command under timeout, env values redacted from errors; a
 // non-zero exit goes through translate, which maps it onto runtime's errors.
 func (b *Backend) Call(ctx context.Context, timeout time.Duration, translate func(*Error) error, args ...string) ([]byte, error) {
-	out, err := Call(ctx, b.run, timeout, b.Binary, args, "--env")
+	return b.call(ctx, timeout, translate, args, slices.Clone(b.Env))
+}
+
+// CallEnv runs the command that build returns for the env flags it is given,
+// passing env's values outside argv (see passEnv): build places the flags
+// among the command's options. Returns runtime.ErrInvalid for a value that
+// cannot be passed that way.
+func (b *Backend) CallEnv(ctx context.Context, timeout time.Duration, translate func(*Error) error,
+	env map[string]string, build func(envFlags []string) []string) ([]byte, error) {
+	base := append(os.Environ(), b.Env...)
+	p, err := passEnv(env, base)
+	if err != nil {
+		return nil, err
+	}
+	defer p.cleanup()
+	return b.call(ctx, timeout, translate, build(p.flags), append(slices.Clone(b.Env), p.child...))
+}
+
+func (b *Backend) call(ctx context.Context, timeout time.Duration, translate func(*Error) error, args, env []string) ([]byte, error) {
+	out, err := Call(ctx, b.run, timeout, b.Binary, args, env, "--env")
 	var ce *Error
 	if errors.As(err, &ce) {
 		return nil, translate(ce)
 	}
 	return out, err
 }
+
+// Environ returns the environment the CLI runs with when no env is passed:
+// the daemon's own plus Env.
+func (b *Backend) Environ() []string { return append(os.Environ(), b.Env...) }

@@ -4,7 +4,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -27,22 +26,31 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s %s: exit %d: %s", e.Binary, strings.Join(e.Args, " "), e.ExitCode, e.Stderr)
 }
 
-// Runner runs binary with args; backends hold one in a field so tests can
-// substitute recorded output. It returns an error only when the command
-// could not run or ctx ended; a non-zero exit is reported in code.
-type Runner func(ctx context.Context, binary string, args []string) (stdout, stderr []byte, code int, err error)
+// Runner runs binary with args and env added to the daemon's environment;
+// backends hold one in a field so tests can substitute recorded output. It
+// returns an error only when the command could not run or ctx ended; a
+// non-zero exit is reported in code.
+type Runner func(ctx context.Context, binary string, args, env []string) (stdout, stderr []byte, code int, err error)
+
+// ErrOutputTooLarge is returned by a call whose stdout exceeds MaxStdout.
+var ErrOutputTooLarge = errors.New("output too large")
 
 // ExecRunner returns a Runner that execs the binary with env added to ours.
-func ExecRunner(env func() []string) Runner {
-	return func(ctx context.Context, binary string, args []string) ([]byte, []byte, int, error) {
+// It keeps at most MaxStdout of stdout (failing beyond it) and the first and
+// last StderrKeep bytes of stderr.
+func ExecRunner() Runner {
+	return func(ctx context.Context, binary string, args, env []string) ([]byte, []byte, int, error) {
 		cmd := exec.CommandContext(ctx, binary, args...)
-		if extra := env(); len(extra) > 0 {
-			cmd.Env = append(cmd.Environ(), extra...)
+		if len(env) > 0 {
+			cmd.Env = append(cmd.Environ(), env...)
 		}
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		stdout, stderr := newHeadTail(MaxStdout, 0), newHeadTail(StderrKeep, StderrKeep)
+		cmd.Stdout, cmd.Stderr = stdout, stderr
 		cmd.WaitDelay = time.Second // children holding the pipes cannot hang us
 		err := cmd.Run()
+		if err == nil && stdout.Truncated() {
+			err = fmt.Errorf("%w: stdout exceeds %d bytes", ErrOutputTooLarge, MaxStdout)
+		}
 		if err == nil {
 			return stdout.Bytes(), stderr.Bytes(), 0, nil
 		}
@@ -56,10 +64,10 @@ func ExecRunner(env func() []string) Runner {
 
 // Call runs one command under timeout. It returns stdout, or an error: the
 // deadline, a failure to run, or an *Error for a non-zero exit.
-func Call(ctx context.Context, run Runner, timeout time.Duration, binary string, args []string, secret ...string) ([]byte, error) {
+func Call(ctx context.Context, run Runner, timeout time.Duration, binary string, args, env []string, secret ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	stdout, stderr, code, err := run(ctx, binary, args)
+	stdout, stderr, code, err := run(ctx, binary, args, env)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s %s: no answer within %s: %w", binary, args[0], timeout, ctx.Err())
