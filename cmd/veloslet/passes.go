@@ -171,8 +171,8 @@ func (m *Main) reconcileViaDaemon(cmd *cobra.Command, force bool, timeout time.D
 func (m *Main) printPass(cmd *cobra.Command, db *store.DB, p *store.Pass, where string) error {
 	w := cmd.OutOrStdout()
 	dur := p.FinishedAt.Time().Sub(p.StartedAt.Time())
-	fmt.Fprintf(w, "pass %d by %s: %d desired, %d observed, %d actions, %d failed, %s\n",
-		p.ID, where, p.Desired, p.Observed, p.Actions, p.Failures, dur)
+	fmt.Fprintf(w, "pass %d by %s: %d desired, %d observed, %s, %d failed, %s\n",
+		p.ID, where, p.Desired, p.Observed, plural(p.Actions, "action"), p.Failures, dur)
 	evs, err := db.FindEvents(cmd.Context(), store.EventFilter{PassID: p.ID})
 	if err != nil {
 		return err
@@ -184,4 +184,12 @@ func (m *Main) printPass(cmd *cobra.Command, db *store.DB, p *store.Pass, where 
 		return fmt.Errorf("pass %d: %s", p.ID, p.Error)
 	}
 	return nil
+}
+
+// plural counts n of a thing in English: "1 action", "2 actions".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
