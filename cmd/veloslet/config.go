@@ -197,11 +197,7 @@ func ParseConfig(r io.Reader) (Config, error) {
 	cfg := DefaultConfig()
 	md, err := toml.NewDecoder(r).Decode(&cfg)
 	if err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return cfg, fmt.Errorf("%w: line %d: %s", ErrConfig, pe.Position.Line, oneLine(pe.Message))
-		}
-		return cfg, fmt.Errorf("%w: %s", ErrConfig, oneLine(err.Error()))
+		return cfg, fmt.Errorf("%w: %v", ErrConfig, tomlError(err))
 	}
 	if keys := md.Undecoded(); len(keys) > 0 {
 		return cfg, fmt.Errorf("%w: unknown key %s", ErrConfig, keys[0])

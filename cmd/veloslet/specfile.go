@@ -210,11 +210,7 @@ func decodeTOML(data []byte) ([]specInput, error) {
 	}
 	md, err := toml.Decode(string(data), &f)
 	if err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("line %d: %s", pe.Position.Line, oneLine(pe.Message))
-		}
-		return nil, errors.New(oneLine(err.Error()))
+		return nil, tomlError(err)
 	}
 	if keys := md.Undecoded(); len(keys) > 0 {
 		return nil, fmt.Errorf("unknown key %s", keys[0])
