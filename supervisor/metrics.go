@@ -23,6 +23,9 @@ type Metrics struct {
 	brakeHolds   prometheus.Counter
 	lastSuccess  prometheus.Gauge
 	invalid      prometheus.Gauge
+
+	mu     sync.Mutex
+	newest int64 // the newest pass whose view the gauges show
 }
 
 // NewMetrics registers the supervisor's metrics with reg.
@@ -89,13 +92,24 @@ func (m *Metrics) ObservePass(res *PassResult, err error) {
 			m.brakeHolds.Inc()
 		}
 	}
-	if res.States != nil {
+	if res.States != nil && m.newer(res.ID) { // passes finish out of order: gauges show the newest look
 		for _, st := range []runtime.State{runtime.StateRunning, runtime.StateExited, runtime.StateUnknown} {
 			m.instances.WithLabelValues(string(st)).Set(float64(res.States[st]))
 		}
 		m.foreign.Set(float64(res.Foreign))
 		m.invalid.Set(float64(len(res.Plan.Invalid)))
 	}
+}
+
+// newer reports whether pass id is the newest seen so far, and notes it.
+func (m *Metrics) newer(id int64) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if id < m.newest {
+		return false
+	}
+	m.newest = id
+	return true
 }
 
 func actionResult(err error) string {
@@ -122,6 +136,7 @@ type Health struct {
 	fatal       error
 	started     time.Time
 	invalid     []string // uids the last pass that planned skipped as invalid
+	newest      int64    // the newest pass observed
 }
 
 // SetFatal marks the daemon unhealthy for good: it is about to exit.
@@ -137,9 +152,26 @@ func NewHealth(maxAge time.Duration) *Health {
 }
 
 // ObservePass records one pass; it fits Scheduler.OnPass.
+//
+// Passes finish out of order (a slow action holds its pass open while newer
+// ones finish): only the newest pass sets the last error and the invalid
+// specs, and a success counts from when its pass looked, not from when its
+// last action ended, so an old pass finishing late cannot hide newer ones
+// that failed.
 func (h *Health) ObservePass(res *PassResult, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	at := h.Now()
+	if res != nil {
+		at = at.Add(-res.Duration)
+		if res.ID != 0 && res.ID < h.newest {
+			if err == nil && at.After(h.lastSuccess) {
+				h.lastSuccess = at
+			}
+			return
+		}
+		h.newest = res.ID
+	}
 	h.lastErr = err
 	if res != nil && res.States != nil {
 		h.invalid = h.invalid[:0]
@@ -147,8 +179,8 @@ func (h *Health) ObservePass(res *PassResult, err error) {
 			h.invalid = append(h.invalid, v.UID)
 		}
 	}
-	if err == nil {
-		h.lastSuccess = h.Now()
+	if err == nil && at.After(h.lastSuccess) {
+		h.lastSuccess = at
 	}
 }
 

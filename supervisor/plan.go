@@ -317,5 +317,13 @@ func (p *planner) running(spec *store.Spec, rec *store.Instance, obs *runtime.In
 			p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next,
 				Reason: fmt.Sprintf("ran for %s: failure count reset", p.in.Policy.BackoffReset)})
 		}
+		return
+	}
+	if rec.ConsecutiveFailures == 0 && !rec.NextAttemptAt.Time().IsZero() {
+		// A launch that found its name taken left a retry time; the
+		// instance runs, so status must not show a pending retry.
+		next := carry(rec, spec)
+		next.NextAttemptAt = store.Millis{}
+		p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next, Reason: "running: no retry pending"})
 	}
 }

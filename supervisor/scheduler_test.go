@@ -159,6 +159,12 @@ func TestScheduler_BackoffDeadlineTriggersPass(t *testing.T) {
 			if len(evs) != i+1 {
 				return fmt.Errorf("%d exits recorded, want %d", len(evs), i+1)
 			}
+			// The exit is written before the relaunch runs: the next exit
+			// must hit the relaunched instance, not the one being removed.
+			rel, _ := s.DB.FindEvents(ctx, store.EventFilter{UID: uid, Kind: store.EventRelaunched})
+			if i == 0 && len(rel) != 1 {
+				return fmt.Errorf("%d relaunches recorded after the first exit, want 1", len(rel))
+			}
 			return nil
 		})
 	}

@@ -46,8 +46,11 @@ type Supervisor struct {
 	crash      CrashHook  // called at every crash point; tests set it
 	mu         sync.Mutex // one plan at a time, however it is called
 	brakeSince time.Time
-	observedOK bool        // a pass of this process has listed the runtime
-	unrecorded *store.Pass // a pass that failed before it could write its row
+	observedOK bool // a pass of this process has listed the runtime
+	// unrecorded are passes whose row could not be written or closed; each
+	// is written with its reason once writing works again. Passes overlap,
+	// so there may be several.
+	unrecorded []*store.Pass
 	// closedAbandoned: the passes an earlier process left open are closed.
 	closedAbandoned bool
 	workers         workers
@@ -161,7 +164,7 @@ func (s *Supervisor) Dispatch(ctx context.Context, opts PassOptions) (*Dispatche
 		// The database is locked or failing: remember the failure, so that its
 		// reason lands in the passes table once writing works again.
 		err = fmt.Errorf("record pass: %w", err)
-		s.unrecorded = &store.Pass{Trigger: opts.Trigger, StartedAt: store.Millis(s.now()), Error: err.Error()}
+		s.unrecorded = append(s.unrecorded, &store.Pass{Trigger: opts.Trigger, StartedAt: store.Millis(s.now()), Error: err.Error()})
 		s.log(res, opts, err)
 		return nil, err
 	}
@@ -207,7 +210,9 @@ func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResul
 		s.brakeSince = time.Time{}
 	}
 	s.observedOK = true
-	s.workers.defer_(plan.InFlight)
+	if s.workers.defer_(plan.InFlight) {
+		s.wake(in.Now) // a skipped uid became free while the plan was made
+	}
 	if !plan.NextWake.IsZero() {
 		s.wake(plan.NextWake)
 	}
@@ -250,7 +255,7 @@ func (s *Supervisor) finish(ctx context.Context, opts PassOptions, res *PassResu
 		err = errors.Join(err, ferr)
 		row.Error = err.Error()
 		s.mu.Lock()
-		s.unrecorded = row // closed with its reason once writing works again
+		s.unrecorded = append(s.unrecorded, row) // closed with its reason once writing works again
 		s.mu.Unlock()
 	}
 	s.log(res, opts, err)
@@ -284,14 +289,14 @@ func (s *Supervisor) plan(ctx context.Context, force bool, inFlight map[string]b
 	return Compute(in), in, nil
 }
 
-// recordUnrecorded writes the row of an earlier pass that failed before it
-// could write one; it stays pending while the database still refuses.
+// recordUnrecorded writes the rows of earlier passes that could not write or
+// close their own; they stay pending while the database still refuses.
 func (s *Supervisor) recordUnrecorded(ctx context.Context) error {
-	if s.unrecorded == nil {
-		return nil
-	}
-	if err := s.DB.RecordFailedPass(ctx, s.unrecorded); err != nil {
-		return fmt.Errorf("record pass: %w", err)
+	for len(s.unrecorded) > 0 {
+		if err := s.DB.RecordFailedPass(ctx, s.unrecorded[0]); err != nil {
+			return fmt.Errorf("record pass: %w", err)
+		}
+		s.unrecorded = s.unrecorded[1:]
 	}
 	s.unrecorded = nil
 	return nil

@@ -102,12 +102,20 @@ func (w *workers) snapshot() map[string]bool {
 	return out
 }
 
-func (w *workers) defer_(uids []string) {
+// defer_ marks the uids a plan skipped, so that the end of their action asks
+// for a pass. It reports whether one of them had already ended while the plan
+// was made: then nothing will ask, and the caller must.
+func (w *workers) defer_(uids []string) (ended bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, uid := range uids {
-		w.deferred[uid] = true
+		if w.busy[uid] {
+			w.deferred[uid] = true
+		} else {
+			ended = true
+		}
 	}
+	return ended
 }
 
 func (w *workers) claim(uid string) {
@@ -160,7 +168,7 @@ func (s *Supervisor) dispatch(ctx context.Context, passID int64, actions []Actio
 			skip: func() {
 				defer wg.Done()
 				errs[i] = ErrNotStarted
-				s.finishWork(a.UID, time.Time{})
+				s.finishWork(a.UID, time.Time{}, false)
 			}})
 	}
 	ch := make(chan struct{})
@@ -173,11 +181,11 @@ func (s *Supervisor) dispatch(ctx context.Context, passID int64, actions []Actio
 // calls for one.
 func (s *Supervisor) work(ctx context.Context, passID int64, a *Action) error {
 	var wake time.Time // a retry the outcome schedules
-	defer func() { s.finishWork(a.UID, wake) }()
 	r := s.call(ctx, a)
+	defer func() { s.finishWork(a.UID, wake, r.Err == nil) }()
 	out := Settle(a, r, s.Policy)
 	if out.Instance != nil && (a.Next == nil || !out.Instance.NextAttemptAt.Time().Equal(a.Next.NextAttemptAt.Time())) {
-		wake = out.Instance.NextAttemptAt.Time()
+		wake = retryWake(r, out.Instance)
 	}
 	err := s.record(context.WithoutCancel(ctx), passID, a, out)
 	switch {
@@ -190,14 +198,37 @@ func (s *Supervisor) work(ctx context.Context, passID int64, a *Action) error {
 	return err
 }
 
-// finishWork frees uid for later plans and asks for the passes it is owed.
-func (s *Supervisor) finishWork(uid string, wake time.Time) {
-	if s.workers.release(uid) {
+// finishWork frees uid for later plans and asks for the passes it is owed: a
+// retry at the time the record says, and, if a plan skipped the uid while its
+// action ran and the action succeeded, a pass now. A failed action owes no
+// pass now: two uids whose calls keep failing would otherwise call for each
+// other's passes without end; their retries follow the records and cron.
+func (s *Supervisor) finishWork(uid string, wake time.Time, ok bool) {
+	if s.workers.release(uid) && ok {
 		s.wake(s.now())
 	}
 	if !wake.IsZero() {
 		s.wake(wake)
 	}
+}
+
+// minRetryWake bounds how soon a worker asks for a pass again for a uid
+// whose run keeps failing (or whose name is taken by an instance the list
+// does not show), whatever the back-off says: with backoff_initial = 0 a
+// missing image would otherwise be retried as fast as the runtime answers.
+const minRetryWake = time.Second
+
+// retryWake is when the worker asks for a pass to retry: the record's next
+// attempt, at once only for the first failure in a row.
+func retryWake(r Result, next *store.Instance) time.Time {
+	at := next.NextAttemptAt.Time()
+	if at.IsZero() {
+		return at
+	}
+	if (Collided(r) || next.ConsecutiveFailures > 1) && at.Before(r.At.Add(minRetryWake)) {
+		return r.At.Add(minRetryWake)
+	}
+	return at
 }
 
 // call makes an action's runtime calls: for a relaunch or a replace, the

@@ -421,3 +421,88 @@ func TestSupervisor_OverlappingPassesCloseTheirOwnRows(t *testing.T) {
 		t.Fatalf("the first pass once done: %+v, %v; want closed without error", p, err)
 	}
 }
+
+// TestSupervisor_SkippedUIDFreedDuringPlanIsWoken frees a busy uid while the
+// next pass is listing: that pass skipped it, so it must ask for another
+// pass itself, or the uid's news would wait for cron.
+func TestSupervisor_SkippedUIDFreedDuringPlanIsWoken(t *testing.T) {
+	ctx := context.Background()
+	s, rt, _ := MustNewSupervisor(t)
+	releaseRun, releaseList, listing := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	rt.RunFunc = func(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error) {
+		<-releaseRun
+		return rt.Real().Run(ctx, spec)
+	}
+	storetest.MustApply(t, s.DB, store.Spec{UID: "slow", Image: "busybox"})
+	first, err := s.Dispatch(ctx, supervisor.PassOptions{Trigger: store.TriggerStartup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	rt.ListFunc = func(ctx context.Context) ([]runtime.Instance, error) {
+		once.Do(func() { close(listing); <-releaseList })
+		return rt.Real().List(ctx)
+	}
+	var wakes atomic.Int64
+	s.OnWake = func(time.Time) { wakes.Add(1) }
+	go func() {
+		<-listing
+		close(releaseRun)
+		_, _ = first.Wait()
+		wakes.Store(0) // only what the second pass asks for counts
+		close(releaseList)
+	}()
+	res, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerEvent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Plan.InFlight, []string{"slow"}) {
+		t.Fatalf("in flight %v, want [slow]", res.Plan.InFlight)
+	}
+	if wakes.Load() == 0 {
+		t.Fatal("a uid freed while the plan was made was skipped and no pass was asked for")
+	}
+}
+
+// TestScheduler_FailingActionsDoNotFeedEachOther runs cron hourly with two
+// uids whose stop keeps failing and with no back-off at all on a run that
+// keeps failing: each is retried a bounded number of times in a second, not
+// as fast as the runtime answers.
+func TestScheduler_FailingActionsDoNotFeedEachOther(t *testing.T) {
+	s, rt, _ := MustNewSupervisor(t)
+	s.DB.Now, rt.Now = time.Now, time.Now
+	s.Policy.BackoffInitial, s.Policy.Jitter = 0, 0 // no back-off: the floor still holds
+	ctx := context.Background()
+	storetest.MustApply(t, s.DB, store.Spec{UID: "a", Image: "busybox"}, store.Spec{UID: "b", Image: "busybox"})
+	if err := s.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB.SetDesiredState(ctx, store.DesiredStopped, "a", "b"); err != nil {
+		t.Fatal(err)
+	}
+	storetest.MustApply(t, s.DB, store.Spec{UID: "c", Image: fake.MissingRegistry + "nope"})
+	var stops, runs atomic.Int64
+	rt.StopFunc = func(ctx context.Context, uid string) error {
+		stops.Add(1)
+		time.Sleep(time.Duration(10+20*stops.Load()%2) * time.Millisecond) // a CLI's own pace
+		return errors.New("exit status 125: Error: cannot stop (injected)")
+	}
+	rt.RunFunc = func(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error) {
+		runs.Add(1)
+		return rt.Real().Run(ctx, spec)
+	}
+	startScheduler(t, s)
+	// Watch the calls for a while: this checks that something does not
+	// happen, so it can only wait out a window.
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := stops.Load(); n > 10 {
+		t.Errorf("%d failing stops in 1.5 s with cron hourly: the two uids fed each other's passes", n)
+	}
+	if n := runs.Load(); n > 5 {
+		t.Errorf("%d failing runs in 1.5 s with no back-off: retried as fast as the runtime answers", n)
+	}
+	t.Logf("%d stops, %d runs in 1.5 s", stops.Load(), runs.Load())
+}
