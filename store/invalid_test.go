@@ -58,6 +58,8 @@ func TestSchema_RefusesWhatTheCodeRefuses(t *testing.T) {
 		{"LabelNumber", `INSERT INTO specs (uid, image, labels, created_at, updated_at) VALUES ('a', 'busybox', '{"app": 1}', 0, 0)`},
 		{"ReservedLabel", `INSERT INTO specs (uid, image, labels, created_at, updated_at) VALUES ('a', 'busybox', '{"velos.uid": "x"}', 0, 0)`},
 		{"ReservedLabelUpperCase", `INSERT INTO specs (uid, image, labels, created_at, updated_at) VALUES ('a', 'busybox', '{"VELOS.Store": "x"}', 0, 0)`},
+		{"LabelEquals", `INSERT INTO specs (uid, image, labels, created_at, updated_at) VALUES ('a', 'busybox', '{"app": "k=v"}', 0, 0)`},
+		{"UpdateLabelEquals", `UPDATE specs SET labels = '{"app": "k=v"}' WHERE uid = 'web'`},
 		{"LabelLineBreak", `INSERT INTO specs (uid, image, labels, created_at, updated_at) VALUES ('a', 'busybox', '{"app": "x\ny"}', 0, 0)`},
 		{"EnvKey", `INSERT INTO specs (uid, image, env, created_at, updated_at) VALUES ('a', 'busybox', '{"1A": "x"}', 0, 0)`},
 		{"MemoryAbove1PiB", `INSERT INTO specs (uid, image, memory, created_at, updated_at) VALUES ('a', 'busybox', 1125899906842625, 0, 0)`},
