@@ -1,9 +1,10 @@
 -- +goose Up
 -- Apple's container CLI refuses a label value containing '=' ("invalid label
 -- format"), and apply refuses it since; refuse it from sqlite3 as well. A
--- CHECK cannot read json_each, so two triggers do it, beside those of
--- migration 00004. Rows already holding such a value are left as they are:
--- the supervisor shows them invalid until they are fixed.
+-- CHECK cannot read json_each, so triggers do it, beside those of migration
+-- 00004. Rows already holding such a value are left as they are: the
+-- supervisor shows them invalid until they are fixed. (A fractional memory
+-- is refused already: specs is a STRICT table since 00004.)
 -- +goose StatementBegin
 CREATE TRIGGER specs_check_label_equals_insert AFTER INSERT ON specs
 BEGIN

@@ -40,7 +40,7 @@ func invalidUIDs(invalid []*store.InvalidSpec) []string {
 }
 
 // refusedByTrigger matches the message of the JSON element triggers.
-var refusedByTrigger = regexp.MustCompile(`specs\.(command|env|labels): `)
+var refusedByTrigger = regexp.MustCompile(`specs\.(command|env|labels): |cannot store REAL value in INTEGER column`)
 
 // TestSchema_RefusesWhatTheCodeRefuses types each bad row of issue 13 into
 // sqlite3: the schema must refuse it (a CHECK, or a trigger on JSON elements).
@@ -60,6 +60,8 @@ func TestSchema_RefusesWhatTheCodeRefuses(t *testing.T) {
 		{"ReservedLabelUpperCase", `INSERT INTO specs (uid, image, labels, created_at, updated_at) VALUES ('a', 'busybox', '{"VELOS.Store": "x"}', 0, 0)`},
 		{"LabelEquals", `INSERT INTO specs (uid, image, labels, created_at, updated_at) VALUES ('a', 'busybox', '{"app": "k=v"}', 0, 0)`},
 		{"UpdateLabelEquals", `UPDATE specs SET labels = '{"app": "k=v"}' WHERE uid = 'web'`},
+		{"MemoryFraction", `INSERT INTO specs (uid, image, memory, created_at, updated_at) VALUES ('a', 'busybox', 0.5, 0, 0)`},
+		{"UpdateMemoryFraction", `UPDATE specs SET memory = 0.5 WHERE uid = 'web'`},
 		{"LabelLineBreak", `INSERT INTO specs (uid, image, labels, created_at, updated_at) VALUES ('a', 'busybox', '{"app": "x\ny"}', 0, 0)`},
 		{"EnvKey", `INSERT INTO specs (uid, image, env, created_at, updated_at) VALUES ('a', 'busybox', '{"1A": "x"}', 0, 0)`},
 		{"MemoryAbove1PiB", `INSERT INTO specs (uid, image, memory, created_at, updated_at) VALUES ('a', 'busybox', 1125899906842625, 0, 0)`},
