@@ -210,7 +210,7 @@ func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResul
 		s.brakeSince = time.Time{}
 	}
 	s.observedOK = true
-	if s.workers.defer_(plan.InFlight) {
+	if s.workers.markSkipped(plan.InFlight) {
 		s.wake(in.Now) // a skipped uid became free while the plan was made
 	}
 	if !plan.NextWake.IsZero() {

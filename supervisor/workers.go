@@ -102,10 +102,10 @@ func (w *workers) snapshot() map[string]bool {
 	return out
 }
 
-// defer_ marks the uids a plan skipped, so that the end of their action asks
+// markSkipped marks the uids a plan skipped, so that the end of their action asks
 // for a pass. It reports whether one of them had already ended while the plan
 // was made: then nothing will ask, and the caller must.
-func (w *workers) defer_(uids []string) (ended bool) {
+func (w *workers) markSkipped(uids []string) (ended bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, uid := range uids {
