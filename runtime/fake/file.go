@@ -76,18 +76,13 @@ type files struct {
 func (b *backend) update(fn func(*state) error) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.path != "" {
-		unlock, err := b.lock()
-		if err != nil {
-			return err
-		}
-		defer unlock()
-		if err := b.load(); err != nil {
-			return err
-		}
+	unlock, err := b.sync()
+	if err != nil {
+		return err
 	}
+	defer unlock()
 	b.st.changes = nil
-	err := fn(&b.st)
+	err = fn(&b.st)
 	changes := b.st.changes
 	b.st.changes = nil
 	if b.path == "" || len(changes) == 0 {
@@ -104,18 +99,30 @@ func (b *backend) update(fn func(*state) error) error {
 func (b *backend) view(fn func(*state)) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.path != "" {
-		unlock, err := b.lock()
-		if err != nil {
-			return err
-		}
-		defer unlock()
-		if err := b.load(); err != nil {
-			return err
-		}
+	unlock, err := b.sync()
+	if err != nil {
+		return err
 	}
+	defer unlock()
 	fn(&b.st)
 	return nil
+}
+
+// sync takes the host's file lock and brings the state up to date with the
+// files; the caller holds b.mu and calls the returned unlock when done. A
+// host in memory only has nothing to sync.
+func (b *backend) sync() (unlock func(), err error) {
+	if b.path == "" {
+		return func() {}, nil
+	}
+	if unlock, err = b.lock(); err != nil {
+		return nil, err
+	}
+	if err := b.load(); err != nil {
+		unlock()
+		return nil, err
+	}
+	return unlock, nil
 }
 
 func (b *backend) lock() (func(), error) {
