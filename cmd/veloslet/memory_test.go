@@ -40,20 +40,7 @@ func TestSoak_ServeMemory10k(t *testing.T) {
 	}
 	e.mustRun(specs.String(), "apply", "-f", "-")
 
-	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), EnvConfig+"="+e.config)
-	d := &daemon{cmd: cmd, stderr: &syncBuffer{}, done: make(chan error, 1)}
-	cmd.Stderr = d.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.done <- cmd.Wait() }()
-	defer func() {
-		_ = cmd.Process.Kill()
-		if err := <-d.done; err != nil {
-			t.Logf("serve ended: %v", err) // killed on purpose
-		}
-	}()
+	d := e.serveWith(bin)
 
 	db := e.openDB()
 	ctx := context.Background()
@@ -85,7 +72,7 @@ func TestSoak_ServeMemory10k(t *testing.T) {
 		}
 		return nil
 	})
-	hwm, rss := procMemory(t, cmd.Process.Pid)
+	hwm, rss := procMemory(t, d.cmd.Process.Pid)
 	t.Logf("serve with 10,000 specs: peak RSS (VmHWM) %.1f MiB, current RSS %.1f MiB", float64(hwm)/(1<<20), float64(rss)/(1<<20))
 	if hwm > memoryBound {
 		t.Errorf("peak RSS %d bytes, above the documented %d", hwm, memoryBound)

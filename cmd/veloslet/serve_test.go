@@ -48,7 +48,16 @@ type daemon struct {
 // serve starts `veloslet serve` with env added to the environment.
 func (e *testEnv) serve(env ...string) *daemon {
 	e.t.Helper()
-	d := &daemon{cmd: e.command("serve"), stderr: &syncBuffer{}, done: make(chan error, 1)}
+	return e.serveWith(binPath(e.t), env...)
+}
+
+// serveWith starts `serve` from the binary bin (a plain build, where the
+// race detector's cost would be measured too); it is killed at cleanup.
+func (e *testEnv) serveWith(bin string, env ...string) *daemon {
+	e.t.Helper()
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), EnvConfig+"="+e.config)
+	d := &daemon{cmd: cmd, stderr: &syncBuffer{}, done: make(chan error, 1)}
 	d.cmd.Env = append(d.cmd.Env, env...)
 	d.cmd.Stderr = d.stderr
 	if err := d.cmd.Start(); err != nil {

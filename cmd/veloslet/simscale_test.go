@@ -37,21 +37,8 @@ func TestSoak_FileSimulation10k(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), EnvConfig+"="+e.config)
-	d := &daemon{cmd: cmd, stderr: &syncBuffer{}, done: make(chan error, 1)}
-	cmd.Stderr = d.stderr
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.done <- cmd.Wait() }()
-	defer func() {
-		_ = cmd.Process.Kill()
-		if err := <-d.done; err != nil {
-			t.Logf("serve ended: %v", err) // killed on purpose
-		}
-	}()
+	d := e.serveWith(bin)
 	storetest.RetryUntil(t, 200*time.Millisecond, 10*time.Minute, func() error {
 		select {
 		case err := <-d.done:
