@@ -239,8 +239,25 @@ func TestScheduler_CoalescesTriggers(t *testing.T) {
 	if err := sc.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := log.count(); n != 2 {
-		t.Fatalf("%d passes for 1 start-up and 50 triggers during it, want 2", n)
+	// The 50 triggers coalesce into a few passes: a pass plans in
+	// milliseconds and then goes on without waiting for the launch in
+	// flight, so triggers coalesce while one is being planned. A pass that
+	// planned while the launch was in flight skipped its uid, and the
+	// launch's end asks for one more pass (a back-off trigger).
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	manual, other := 0, 0
+	for _, tr := range log.triggers {
+		switch tr {
+		case store.TriggerManual:
+			manual++
+		case store.TriggerStartup, store.TriggerBackoff:
+		default:
+			other++
+		}
+	}
+	if manual < 1 || manual > 5 || other != 0 {
+		t.Fatalf("passes %v for 1 start-up and 50 triggers during it, want 1 to 5 manual passes", log.triggers)
 	}
 }
 

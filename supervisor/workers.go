@@ -28,9 +28,11 @@ type workers struct {
 	mu       sync.Mutex
 	busy     map[string]bool
 	deferred map[string]bool // busy uids a plan skipped: their end asks for a pass
-	queue    []job
-	running  int
-	limit    int
+	// succeeded: uids whose action ended well since the last snapshot.
+	succeeded map[string]bool
+	queue     []job
+	running   int
+	limit     int
 }
 
 // job is one action handed to the workers: run it, or, if its pass was
@@ -92,6 +94,7 @@ func (w *workers) loop() {
 func (w *workers) snapshot() map[string]bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.succeeded = nil // from here on: which of them end well before the plan is made
 	if len(w.busy) == 0 {
 		return nil
 	}
@@ -102,16 +105,18 @@ func (w *workers) snapshot() map[string]bool {
 	return out
 }
 
-// markSkipped marks the uids a plan skipped, so that the end of their action asks
-// for a pass. It reports whether one of them had already ended while the plan
-// was made: then nothing will ask, and the caller must.
+// markSkipped marks the uids a plan skipped, so that the successful end of
+// their action asks for a pass. It reports whether one of them had already
+// ended well while the plan was made: then nothing will ask, and the caller
+// must. (A failed action asks for no pass now; see finishWork.)
 func (w *workers) markSkipped(uids []string) (ended bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, uid := range uids {
-		if w.busy[uid] {
+		switch {
+		case w.busy[uid]:
 			w.deferred[uid] = true
-		} else {
+		case w.succeeded[uid]:
 			ended = true
 		}
 	}
@@ -125,10 +130,16 @@ func (w *workers) claim(uid string) {
 }
 
 // release ends uid's action and reports whether a plan skipped it meanwhile.
-func (w *workers) release(uid string) (skipped bool) {
+func (w *workers) release(uid string, ok bool) (skipped bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	delete(w.busy, uid)
+	if ok {
+		if w.succeeded == nil {
+			w.succeeded = map[string]bool{}
+		}
+		w.succeeded[uid] = true
+	}
 	skipped = w.deferred[uid]
 	delete(w.deferred, uid)
 	return skipped
@@ -204,7 +215,7 @@ func (s *Supervisor) work(ctx context.Context, passID int64, a *Action) error {
 // pass now: two uids whose calls keep failing would otherwise call for each
 // other's passes without end; their retries follow the records and cron.
 func (s *Supervisor) finishWork(uid string, wake time.Time, ok bool) {
-	if s.workers.release(uid) && ok {
+	if s.workers.release(uid, ok) && ok {
 		s.wake(s.now())
 	}
 	if !wake.IsZero() {
