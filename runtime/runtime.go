@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -150,6 +151,26 @@ type Runtime interface {
 	List(ctx context.Context) ([]Instance, error)
 	// Version returns the runtime's version string.
 	Version(ctx context.Context) (string, error)
+}
+
+// LogOptions bound what Logs writes.
+type LogOptions struct {
+	Tail   int  // the last Tail lines; 0: all the runtime kept
+	Follow bool // keep writing until ctx ends or the container stops
+}
+
+// Logger is implemented by runtimes that keep a container's output.
+type Logger interface {
+	// Logs writes the output of container id (stdout and stderr, interleaved
+	// as the runtime keeps them) to w. Returns ErrNotFound if it is gone.
+	Logs(ctx context.Context, id InstanceID, opts LogOptions, w io.Writer) error
+}
+
+// Starter is implemented by runtimes that can start an exited container
+// again in place, keeping its id, labels and output.
+type Starter interface {
+	// Start starts the exited container id. Returns ErrNotFound if it is gone.
+	Start(ctx context.Context, id InstanceID) error
 }
 
 // EventKind names a runtime event.
