@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/runtime/runtimetest"
 	"github.com/veloslet/veloslet/supervisor/supervisortest"
@@ -17,6 +18,8 @@ func fakeHost(rt *fake.Runtime) *runtimetest.Harness {
 				tb.Fatal(err)
 			}
 		},
+		Reopen: func(_ testing.TB, storeID string) runtime.Runtime { return fake.Reopened(rt, storeID) },
+		Rename: func(tb testing.TB, id runtime.InstanceID, name string) { fake.RenameID(tb, rt, id, name) },
 	}
 }
 

@@ -182,13 +182,26 @@ func (r *Runtime) Remove(ctx context.Context, uid string) error {
 	return r.settle(ctx, name, err)
 }
 
-// List returns our containers, from `container list --all --format json`.
+// RemoveInstance deletes the container with id (the CLI's id is its name),
+// forcing a running one. A missing one is not an error.
+func (r *Runtime) RemoveInstance(ctx context.Context, id runtime.InstanceID) error {
+	name := string(id)
+	if err := id.Check(); err != nil {
+		return err
+	}
+	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "delete", "--force", name)
+	return r.settle(ctx, name, err)
+}
+
+// List returns our containers, from `container list --all --format json`:
+// those under our prefix and, with StoreID set, those labelled with this
+// store under any name (the labels are in the same output).
 func (r *Runtime) List(ctx context.Context) ([]runtime.Instance, error) {
 	out, err := r.call(ctx, r.CallTimeout, "list", "--all", "--format", "json")
 	if err != nil {
 		return nil, err
 	}
-	return ParseList(out, r.Prefix)
+	return ParseListStore(out, r.Prefix, r.StoreID)
 }
 
 // Version returns the CLI's version, "unknown" for builds that print none.

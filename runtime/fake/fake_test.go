@@ -21,6 +21,8 @@ func harness(rt *fake.Runtime) *runtimetest.Harness {
 				tb.Fatal(err)
 			}
 		},
+		Reopen: func(_ testing.TB, storeID string) runtime.Runtime { return fake.Reopened(rt, storeID) },
+		Rename: func(tb testing.TB, id runtime.InstanceID, name string) { fake.RenameID(tb, rt, id, name) },
 	}
 }
 

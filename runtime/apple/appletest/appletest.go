@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple"
 	"github.com/veloslet/veloslet/runtime/runtimetest"
 )
@@ -73,6 +74,12 @@ func Harness(tb testing.TB, version string) *runtimetest.Harness {
 		Exit: func(tb testing.TB, uid string, code int) {
 			tb.Helper()
 			Exit(tb, rt, state, version, uid, code)
+		},
+		Reopen: func(_ testing.TB, storeID string) runtime.Runtime {
+			other := apple.New(rt.Binary)
+			other.Env, other.CallTimeout, other.StopTimeout = rt.Env, rt.CallTimeout, rt.StopTimeout
+			other.Prefix, other.StoreID = "moved-", storeID
+			return other
 		},
 	}
 }

@@ -12,8 +12,11 @@ import (
 // name prefix of its containers, its deadlines and extra environment. The
 // backends embed it, so its fields are theirs.
 type Backend struct {
-	Binary      string
-	Prefix      string
+	Binary string
+	Prefix string
+	// StoreID is this store's id: List also returns the containers labelled
+	// velos.store=StoreID whatever their name. Empty: by prefix only.
+	StoreID     string
 	CallTimeout time.Duration // every call but run
 	RunTimeout  time.Duration // run, which may pull an image
 	StopTimeout time.Duration // grace before SIGKILL
