@@ -38,6 +38,10 @@ func (b *Backend) Configure(prefix string, call, run, stop time.Duration) {
 	b.Prefix, b.CallTimeout, b.RunTimeout, b.StopTimeout = prefix, call, run, stop
 }
 
+// SetStoreID sets StoreID: List then also returns this store's labelled
+// containers under any name.
+func (b *Backend) SetStoreID(id string) { b.StoreID = id }
+
 // Call runs one command under timeout, env values redacted from errors; a
 // non-zero exit goes through translate, which maps it onto runtime's errors.
 func (b *Backend) Call(ctx context.Context, timeout time.Duration, translate func(*Error) error, args ...string) ([]byte, error) {
