@@ -64,8 +64,8 @@ type PlanInput struct {
 	Adopted map[string]bool
 	// AdoptUnlabeled lets a first pass adopt label-less instances of desired uids.
 	AdoptUnlabeled bool
-	Now      time.Time
-	Policy   Policy
+	Now            time.Time
+	Policy         Policy
 	// BrakeSince is when the brake first held for the ongoing condition; zero if it is not holding.
 	BrakeSince time.Time
 	// Force ignores the safety brake, on an operator's word.

@@ -352,12 +352,15 @@ func setExited(c *Container, code int) {
 	c.ExitCode = &code
 }
 
-// Reopened returns a view of rt's host with the name prefix "moved-" that
-// lists storeID's containers by label too: a daemon restarted with another
-// prefix, for tests.
-func Reopened(rt *Runtime, storeID string) *Runtime {
+// Reopened returns a view of rt's host that lists storeID's containers by
+// label too, under rt's prefix or, with newPrefix, "moved-": a daemon
+// restarted with another prefix, for tests.
+func Reopened(rt *Runtime, storeID string, newPrefix bool) *Runtime {
 	v := rt.Real()
-	v.Prefix, v.StoreID = "moved-", storeID
+	v.StoreID = storeID
+	if newPrefix {
+		v.Prefix = "moved-"
+	}
 	return v
 }
 

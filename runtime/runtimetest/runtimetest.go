@@ -29,10 +29,11 @@ type Harness struct {
 	Command []string
 	// Settle is how long to poll for the runtime to reflect a change.
 	Settle time.Duration
-	// Reopen returns another backend on the same host with a name prefix
-	// of its own that lists by storeID's label too: a daemon restarted with
-	// a new prefix. Nil skips the tests that need it.
-	Reopen func(tb testing.TB, storeID string) runtime.Runtime
+	// Reopen returns another backend on the same host that lists by
+	// storeID's label too, with Runtime's name prefix or, with newPrefix, one
+	// of its own (a daemon restarted with a new prefix). Nil skips the tests
+	// that need it.
+	Reopen func(tb testing.TB, storeID string, newPrefix bool) runtime.Runtime
 	// Rename renames a container, as `podman rename` does; nil for runtimes
 	// that cannot (Apple's CLI has no rename).
 	Rename func(tb testing.TB, id runtime.InstanceID, name string)
@@ -292,7 +293,7 @@ func testListByStoreLabel(t *testing.T, h *Harness) {
 		t.Cleanup(func() { _ = h.Runtime.Remove(context.Background(), uid) })
 	}
 	old := h.WaitState(t, "l1", runtime.StateRunning)
-	other := h.Reopen(t, ours)
+	other := h.Reopen(t, ours, true)
 	list, err := other.List(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -75,10 +75,13 @@ func Harness(tb testing.TB, version string) *runtimetest.Harness {
 			tb.Helper()
 			Exit(tb, rt, state, version, uid, code)
 		},
-		Reopen: func(_ testing.TB, storeID string) runtime.Runtime {
+		Reopen: func(_ testing.TB, storeID string, newPrefix bool) runtime.Runtime {
 			other := apple.New(rt.Binary)
 			other.Env, other.CallTimeout, other.StopTimeout = rt.Env, rt.CallTimeout, rt.StopTimeout
-			other.Prefix, other.StoreID = "moved-", storeID
+			other.StoreID = storeID
+			if newPrefix {
+				other.Prefix = "moved-"
+			}
 			return other
 		},
 	}

@@ -158,8 +158,11 @@ func Harness(tb testing.TB) *runtimetest.Harness {
 	return &runtimetest.Harness{
 		Runtime: rt, ReportsExitCodes: true, Image: Image, Command: ExitCommand, Settle: 30 * time.Second,
 		Exit: func(tb testing.TB, uid string, code int) { tb.Helper(); Exit(tb, rt, uid, code) },
-		Reopen: func(tb testing.TB, storeID string) runtime.Runtime {
+		Reopen: func(tb testing.TB, storeID string, newPrefix bool) runtime.Runtime {
 			other := New(tb)
+			if !newPrefix {
+				other.Prefix = rt.Prefix
+			}
 			other.StoreID = storeID
 			return other
 		},
