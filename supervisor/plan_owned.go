@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/store"
@@ -42,7 +43,7 @@ func (p *planner) choose(uid string, spec *store.Spec, rec *store.Instance, list
 	var other *runtime.Instance
 	for _, in := range listed {
 		if p.ours(in) {
-			mine = append(mine, in)
+			mine = append(mine, adoptedView(p.in.StoreID, in))
 		} else if other == nil {
 			other = in
 		}
@@ -79,6 +80,20 @@ func duplicateEvents(a *Action) []store.Event {
 				d.ID, d.Name, a.UID, a.Observed.ID, a.Observed.Name)})
 	}
 	return events
+}
+
+// adoptedView returns in as the planner judges it: an adopted instance's
+// generation and hash labels are another store's (or none), which say
+// nothing about our spec, so drift is judged by our record alone.
+func adoptedView(storeID string, in *runtime.Instance) *runtime.Instance {
+	if in.StoreID() == storeID {
+		return in
+	}
+	v := *in
+	v.Labels = maps.Clone(in.Labels)
+	delete(v.Labels, runtime.LabelGeneration)
+	delete(v.Labels, runtime.LabelSpecHash)
+	return &v
 }
 
 // pickKept returns the instance a uid keeps among several of ours.

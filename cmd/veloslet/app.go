@@ -124,6 +124,7 @@ file, with or without a running daemon.`,
 	root.AddCommand(m.serveCommand(), m.applyCommand(), m.deleteCommand(), m.stopCommand(), m.startCommand(),
 		m.statusCommand(), m.eventsCommand(), m.planCommand(), m.reconcileCommand(), m.migrateCommand(),
 		m.versionCommand(), m.fakeCommand(), m.launchdCommand(), m.backupCommand())
+	root.AddCommand(m.adoptCommand())
 	return root
 }
 

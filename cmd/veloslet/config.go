@@ -73,14 +73,16 @@ type StoreConfig struct {
 
 // RuntimeConfig selects and tunes the container runtime.
 type RuntimeConfig struct {
-	Backend     string       `toml:"backend"` // auto, apple, podman, fake
-	NamePrefix  string       `toml:"name_prefix"`
-	CallTimeout Duration     `toml:"call_timeout"`
-	RunTimeout  Duration     `toml:"run_timeout"`
-	StopTimeout Duration     `toml:"stop_timeout"`
-	Apple       BinaryConfig `toml:"apple"`
-	Podman      BinaryConfig `toml:"podman"`
-	Fake        FakeConfig   `toml:"fake"`
+	Backend     string   `toml:"backend"` // auto, apple, podman, fake
+	NamePrefix  string   `toml:"name_prefix"`
+	CallTimeout Duration `toml:"call_timeout"`
+	RunTimeout  Duration `toml:"run_timeout"`
+	StopTimeout Duration `toml:"stop_timeout"`
+	// AdoptUnlabeled: serve's start-up pass adopts label-less instances of desired uids.
+	AdoptUnlabeled bool         `toml:"adopt_unlabeled"`
+	Apple          BinaryConfig `toml:"apple"`
+	Podman         BinaryConfig `toml:"podman"`
+	Fake           FakeConfig   `toml:"fake"`
 }
 
 // BinaryConfig names a runtime's CLI.

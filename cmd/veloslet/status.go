@@ -133,6 +133,9 @@ func writeStatusTable(w io.Writer, rows []*store.StatusRow, now time.Time) {
 		if r.InvalidReason != nil {
 			fmt.Fprintf(w, "invalid %q: %s\n", r.UID, *r.InvalidReason)
 		}
+		if r.State == string(store.InstanceForeign) {
+			fmt.Fprintf(w, "foreign %q: not launched by this store: run `veloslet adopt %s` to take it over (add --from-store ID for another store's; its foreign event names the store)\n", r.UID, term(r.UID))
+		}
 	}
 }
 
