@@ -127,7 +127,7 @@ func adoptions(storeID, from string, uids []string, st *store.State, listed []ru
 	slices.Sort(uids)
 	for _, uid := range slices.Compact(uids) {
 		in, why := adoptable(storeID, from, uid, byUID[uid], st.Adopted)
-		if why == "" && !desired[uid] {
+		if why == "" && in != nil && !desired[uid] {
 			why = fmt.Sprintf("%s: no spec: apply one first (an adopted instance without a spec is an orphan, and the next pass removes it)", uid)
 		}
 		switch {
@@ -135,6 +135,8 @@ func adoptions(storeID, from string, uids []string, st *store.State, listed []ru
 			reason := fmt.Sprintf("instance %s (%s, store label %s) taken over by an operator", in.ID, in.Name, orNone(in.StoreID()))
 			p.adopt = append(p.adopt, store.Adoption{RuntimeID: string(in.ID), UID: uid, FromStore: in.StoreID()})
 			p.events = append(p.events, store.Event{UID: uid, Kind: store.EventAdopted, Reason: reason})
+		case why == "" && explicit:
+			p.notes = append(p.notes, uid+": already this store's")
 		case why == "":
 		case explicit:
 			return p, usagef("adopt %s", why)
