@@ -320,7 +320,7 @@ func (p *planner) running(spec *store.Spec, rec *store.Instance, obs *runtime.In
 			next.StartedAt = store.Millis(p.in.Now)
 		}
 		var events []store.Event
-		if rec == nil || rec.RuntimeID != string(obs.ID) {
+		if (rec == nil || rec.RuntimeID != string(obs.ID)) && !p.adopting[string(obs.ID)] { // adoptUnlabeled said it
 			events = append(events, store.Event{UID: spec.UID, Kind: store.EventAdopted, Generation: spec.Generation,
 				Reason: fmt.Sprintf("%s instance %s not in records", obs.State, obs.ID)})
 		}

@@ -78,7 +78,7 @@ func TestCompute_Ownership(t *testing.T) {
 			in: supervisor.PlanInput{Specs: []*store.Spec{spec("a")}, FirstPass: true, AdoptUnlabeled: true,
 				Observed: []runtime.Instance{obs("a", runtime.StateRunning, store_(""), labels("", ""))}},
 			want: []want{{kind: supervisor.ActRecord, uid: "a", events: []store.EventKind{store.EventAdopted}, reason: "adopt_unlabeled"},
-				{kind: supervisor.ActRecord, uid: "a"}},
+				{kind: supervisor.ActRecord, uid: "a", events: []store.EventKind{}}},
 			adopt: "id-a"},
 		{name: "AdoptUnlabeledOnlyAtStartUp",
 			in: supervisor.PlanInput{Specs: []*store.Spec{spec("a")}, AdoptUnlabeled: true,
