@@ -18,7 +18,7 @@ import (
 // Versions are the CLI versions the emulator reproduces, one per behaviour
 // change that matters to the backend; "none" is a build printing empty
 // version fields.
-var Versions = []string{"0.6.0", "0.9.0", "0.12.0", "1.2.2", "none"}
+var Versions = []string{"0.6.0", "0.9.0", "0.10.0", "0.12.0", "1.2.2", "none"}
 
 var (
 	buildOnce sync.Once
