@@ -27,8 +27,9 @@ const watchFailures = 5
 // Watch stands in for an event stream, which Apple's CLI does not have: it
 // lists at a short interval (`container list --all`, one call) and sends a
 // died event for every instance of ours that was running at the previous
-// look and is not now (stopped, unknown or gone). The first look only sets
-// the baseline: deaths while nobody watched are the pass's to find.
+// look and is not now (stopped, unknown or gone), or is new since then and
+// not running. The first look only sets the baseline: deaths while nobody
+// watched are the pass's to find.
 func (r *Runtime) Watch(ctx context.Context, ch chan<- runtime.Event) error {
 	poll, pollMax := r.pace()
 	var last map[runtime.InstanceID]runtime.Instance
@@ -98,21 +99,34 @@ func byID(list []runtime.Instance) map[runtime.InstanceID]runtime.Instance {
 	return m
 }
 
-// deaths returns the uids running in last and not running (or gone) in now.
+// deaths returns the uids running in last and not running (or gone) in
+// now, and those not running now that last did not list or listed with
+// another start time: an instance launched, or relaunched, and dead between
+// two looks (a crash at start-up) died too. Start times are known from 0.8
+// (to the second from 1.0); before, a relaunch that dies between two looks
+// under the same name is left to the scheduled pass.
 func deaths(last, now map[runtime.InstanceID]runtime.Instance) []string {
 	var out []string
 	for id, was := range last {
-		if was.State != runtime.StateRunning {
-			continue
-		}
-		if in, ok := now[id]; !ok || in.State != runtime.StateRunning {
+		if in, ok := now[id]; was.State == runtime.StateRunning && (!ok || in.State != runtime.StateRunning) {
 			out = append(out, was.UID)
+		}
+	}
+	for id, in := range now {
+		was, seen := last[id]
+		if in.State == runtime.StateRunning || (seen && was.State == runtime.StateRunning) {
+			continue // running, or counted above
+		}
+		if !seen || !in.StartedAt.Equal(was.StartedAt) {
+			out = append(out, in.UID) // new, or started again since, and down
 		}
 	}
 	return out
 }
 
-// changed reports whether an instance appeared, went or changed state.
+// changed reports whether an instance appeared, went, changed state or started again.
 func changed(last, now map[runtime.InstanceID]runtime.Instance) bool {
-	return !maps.EqualFunc(last, now, func(a, b runtime.Instance) bool { return a.State == b.State })
+	return !maps.EqualFunc(last, now, func(a, b runtime.Instance) bool {
+		return a.State == b.State && a.StartedAt.Equal(b.StartedAt)
+	})
 }

@@ -151,8 +151,9 @@ func (e *emu) setFaults(args []string) int {
 	return 0
 }
 
-// logCall appends "verb fault exit" to CONTAINER_EMU_LOG, when set, so tests
-// count the calls a backend makes (one short write: O_APPEND keeps lines whole).
+// logCall appends "verb fault exit time" to CONTAINER_EMU_LOG, when set, so tests
+// count the calls a backend makes (one short write: O_APPEND keeps lines
+// whole); the line ends with the time of day.
 func logCall(verb string, k faultKind, code int) {
 	path := os.Getenv("CONTAINER_EMU_LOG")
 	if path == "" {
@@ -163,5 +164,5 @@ func logCall(verb string, k faultKind, code int) {
 		return
 	}
 	defer func() { _ = f.Close() }()
-	_, _ = fmt.Fprintf(f, "%s %s %d\n", verb, k, code)
+	_, _ = fmt.Fprintf(f, "%s %s %d %s\n", verb, k, code, time.Now().UTC().Format("15:04:05.000"))
 }
