@@ -2,7 +2,9 @@ package apple_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -18,16 +20,25 @@ import (
 // stdout, stderr and exit code.
 func emu(t *testing.T, env []string, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(appletest.Emulator(t), args...)
+	stdout, stderr, code, err := emuRun(env, appletest.Emulator(t), args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stdout, stderr, code
+}
+
+// emuRun runs binary with args and env added to ours.
+func emuRun(env []string, binary string, args ...string) (string, string, int, error) {
+	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), env...)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) {
-		t.Fatal(err)
+		return "", "", -1, err
 	}
-	return stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()
+	return stdout.String(), stderr.String(), cmd.ProcessState.ExitCode(), nil
 }
 
 // TestEmulator_DeleteMissingWording: what `delete` of a missing container
@@ -209,5 +220,58 @@ func TestEmulator_SystemStatusDown(t *testing.T) {
 	stdout, stderr, code := emu(t, env, "system", "status")
 	if code != 1 || strings.TrimSpace(stdout) != "apiserver is not running" || stderr != "" {
 		t.Fatalf("system status: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// TestEmulator_ImageEntrypoint: the container's command is built as
+// Parser.process builds it at every tag: the image's entrypoint, then the
+// arguments after the image or else the image's cmd; --entrypoint replaces
+// the entrypoint and drops the cmd; nothing at all is refused.
+func TestEmulator_ImageEntrypoint(t *testing.T) {
+	images := t.TempDir() + "/images.json"
+	if err := os.WriteFile(images, []byte(`{
+		"example/ep": {"entrypoint": ["/entry", "-x"], "cmd": ["serve"], "env": ["FROM_IMAGE=1", "EMPTY_IN_IMAGE="]},
+		"example/none": {}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range []struct {
+		version string
+		args    []string
+		want    string // executable and arguments, space-separated; "" for a refusal
+		env     string
+	}{
+		{"1.2.2", []string{"example/ep"}, "/entry -x serve", "FROM_IMAGE=1 EMPTY_IN_IMAGE="},
+		{"1.2.2", []string{"example/ep", "run", "--fast"}, "/entry -x run --fast", ""},
+		{"1.2.2", []string{"--entrypoint", "/bin/other", "example/ep"}, "/bin/other", ""},
+		{"1.2.2", []string{"--entrypoint", "/bin/other", "example/ep", "a"}, "/bin/other a", ""},
+		{"1.2.2", []string{"example/none"}, "", ""},
+		{"1.2.2", []string{"alpine"}, "/bin/sh", ""},
+		{"0.6.0", []string{"example/ep"}, "/entry -x serve", "FROM_IMAGE=1"}, // image env goes through Parser.env: "K=" lost up to 0.7.1
+	} {
+		env := append(appletest.Env(t.TempDir(), tc.version)[:2], "CONTAINER_EMU_IMAGES="+images)
+		name := fmt.Sprintf("velos-i%d", i)
+		_, stderr, code := emu(t, env, append([]string{"run", "--detach", "--name", name}, tc.args...)...)
+		if tc.want == "" {
+			if code != 1 || !strings.Contains(strings.ToLower(stderr), `"command/entrypoint not specified`) {
+				t.Errorf("%v: exit %d, %q; want the refusal", tc.args, code, stderr)
+			}
+			continue
+		}
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", tc.args, code, stderr)
+		}
+		out, _, _ := emu(t, env, "inspect", name)
+		var objs []map[string]any
+		if err := json.Unmarshal([]byte(out), &objs); err != nil || len(objs) != 1 {
+			t.Fatalf("inspect: %v: %s", err, out)
+		}
+		proc := objs[0]["configuration"].(map[string]any)["initProcess"].(map[string]any)
+		got := strings.Join(append([]string{proc["executable"].(string)}, strs(proc["arguments"])...), " ")
+		if got != tc.want {
+			t.Errorf("%s %v: command %q, want %q", tc.version, tc.args, got, tc.want)
+		}
+		if gotEnv := strings.Join(strs(proc["environment"]), " "); tc.env != "" && gotEnv != tc.env {
+			t.Errorf("%s %v: environment %q, want %q", tc.version, tc.args, gotEnv, tc.env)
+		}
 	}
 }

@@ -68,7 +68,7 @@ func (e *emu) process(img imageConfig, entrypoint string, args []string) (string
 		if !e.atLeast(0, 8) {
 			msg = "Command/Entrypoint not specified for container process"
 		}
-		return "", nil, fmt.Errorf("invalidArgument: %q", msg)
+		return "", nil, fmt.Errorf(`invalidArgument: "%s"`, msg)
 	}
 	return cmd[0], cmd[1:], nil
 }

@@ -7,7 +7,7 @@
 // Environment:
 //
 //	CONTAINER_EMU_STATE    state folder (required)
-//	CONTAINER_EMU_VERSION  version to emulate, e.g. 0.6.0, 0.9.0, 0.12.0, 1.2.2; "none" prints empty fields
+//	CONTAINER_EMU_VERSION  version to emulate, e.g. 0.6.0, 0.9.0, 0.10.0, 0.12.0, 1.2.2; "none" prints empty fields
 //	CONTAINER_EMU_DOWN     when 1, the service is down: every call fails as with an XPC error
 //	CONTAINER_EMU_HANG     a verb that sleeps forever instead of answering (for deadline tests)
 //	CONTAINER_EMU_REWORD   when 1, every error message is replaced by one that says nothing
