@@ -56,6 +56,12 @@ func (r *Runtime) detectVersion(ctx context.Context) (*semver, error) {
 	}
 	v, err := r.askVersion(ctx)
 	if err != nil {
+		if c.v != nil {
+			// A failed --version need not fail the launch: the version
+			// known from before stays in use (and stale, so the next
+			// launch asks again); if it is wrong, exit 64 says so.
+			return c.v, nil
+		}
 		return nil, err
 	}
 	c.v, c.stale = &v, false

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple/appletest"
@@ -273,5 +274,23 @@ func TestEmulator_ImageEntrypoint(t *testing.T) {
 		if gotEnv := strings.Join(strs(proc["environment"]), " "); tc.env != "" && gotEnv != tc.env {
 			t.Errorf("%s %v: environment %q, want %q", tc.version, tc.args, gotEnv, tc.env)
 		}
+	}
+}
+
+// TestRun_VersionUnansweredKeepsLast: when `--version` does not answer in a
+// new pass, launches go on with the version known from before.
+func TestRun_VersionUnansweredKeepsLast(t *testing.T) {
+	rt, _ := appletest.New(t, "0.6.0")
+	ctx := context.Background()
+	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "a", Image: "alpine", StoreID: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	rt.Env = append(rt.Env, "CONTAINER_EMU_HANG=--version")
+	rt.CallTimeout = 300 * time.Millisecond
+	if _, err := rt.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "b", Image: "alpine", StoreID: "s"}); err != nil {
+		t.Fatalf("launch with --version hung: %v", err)
 	}
 }
