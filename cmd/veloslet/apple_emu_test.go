@@ -60,9 +60,9 @@ func appleList(t *testing.T, rt *apple.Runtime) []runtime.Instance {
 // for (Apple's CLI has no event stream).
 func TestServe_ApplePollRelaunches(t *testing.T) {
 	t.Parallel()
-	const pollMax = time.Second
-	e, rt, env := appleEnv(t, "1.2.2", "@every 1h", `poll = "500ms"
-poll_max = "1s"`)
+	const pollMax = 2 * time.Second
+	e, rt, env := appleEnv(t, "1.2.2", "@every 1h", `poll = "1s"
+poll_max = "2s"`)
 	calls := appletest.LogCalls(t, rt)
 	e.mustRun(specsJSON(3), "apply", "-f", "-")
 	e.serve(append(env, calls.Env())...)
@@ -101,7 +101,7 @@ poll_max = "1s"`)
 		if err != nil || p.Trigger != store.TriggerEvent {
 			t.Fatalf("relaunch by pass %+v (%v), want one triggered by the watcher", p, err)
 		}
-		t.Logf("%s relaunched %s after its exit (poll 500ms, poll_max %s)",
+		t.Logf("%s relaunched %s after its exit (poll 1s, poll_max %s)",
 			uid, ev.At.Time().Sub(died).Round(time.Millisecond), pollMax)
 	}
 }
