@@ -92,7 +92,12 @@ func (m *Main) openRuntime(storeID string) (runtime.Runtime, string, error) {
 		rt.StoreID = storeID
 		return rt, backend, nil
 	case "apple", "podman":
-		open, key, bin := func(b string) cliRuntime { return apple.New(b) }, "runtime.apple.binary", c.Apple.Binary
+		openApple := func(b string) cliRuntime {
+			r := apple.New(b)
+			r.Poll, r.PollMax = time.Duration(c.Apple.Poll), time.Duration(c.Apple.PollMax)
+			return r
+		}
+		open, key, bin := openApple, "runtime.apple.binary", c.Apple.Binary
 		if backend == "podman" {
 			open, key, bin = func(b string) cliRuntime { return podman.New(b) }, "runtime.podman.binary", c.Podman.Binary
 		}
