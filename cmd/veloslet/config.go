@@ -51,6 +51,7 @@ type Config struct {
 	Backup    BackupConfig    `toml:"backup"`
 	HTTP      HTTPConfig      `toml:"http"`
 	Log       LogConfig       `toml:"log"`
+	Fleet     FleetConfig     `toml:"fleet"`
 }
 
 // BackupConfig schedules VACUUM INTO snapshots of the database.
@@ -175,6 +176,7 @@ func DefaultConfig() Config {
 		},
 		Backup: BackupConfig{Keep: DefaultBackupKeep},
 		Log:    LogConfig{Level: "info", Format: "text"},
+		Fleet:  defaultFleetConfig(),
 	}
 }
 
@@ -299,7 +301,7 @@ func (c *Config) Validate() error {
 	if err := c.Policy().Validate(); err != nil {
 		return fmt.Errorf("%w: %v", ErrConfig, err)
 	}
-	return nil
+	return c.Fleet.validate()
 }
 
 // maxScheduleGap is the longest a schedule may go without firing: a year and
