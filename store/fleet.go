@@ -264,3 +264,17 @@ func (tx *Tx) refuseFleetOwned(ctx context.Context, uids ...string) error {
 	}
 	return nil
 }
+
+// FindEventsAfter returns up to limit events with an id above afterID,
+// oldest first: the next ones to send.
+func (db *DB) FindEventsAfter(ctx context.Context, afterID int64, limit int) ([]*Event, error) {
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var out []*Event
+	err = tx.SelectContext(ctx, &out, `SELECT id, at, pass_id, uid, kind, coalesce(generation, 0) AS generation,
+		exit_code, reason FROM events WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
+	return out, translate(err)
+}
