@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"path/filepath"
@@ -102,6 +103,7 @@ func newTestNode(t testing.TB, name string, urls []string, opts ...nats.Option) 
 	rt := fake.New()
 	sup := supervisor.New(db, rt)
 	sup.Policy.BackoffInitial, sup.Policy.Jitter = 0, 0 // relaunch at once
+	sup.Logger = slog.New(slog.DiscardHandler)
 	tn := &testNode{name: name, db: db, rt: rt, sup: sup}
 	tn.start(t, urls, opts...)
 	return tn
