@@ -159,6 +159,39 @@ func TestNode_OneServer(t *testing.T) {
 			t.Fatalf("status of all nodes: %+v, %v", ns, err)
 		}
 	})
+	t.Run("EventsFollow", func(t *testing.T) {
+		fctx, cancel := context.WithTimeout(ctx, waitLong)
+		defer cancel()
+		got := make(chan fleet.Event, 1024)
+		done := make(chan error, 1)
+		go func() {
+			done <- c.Events(fctx, "node-b", true, func(e fleet.Event) error { got <- e; return nil })
+		}()
+		mustApply(t, c, "node-b", specs("late")...)
+		for {
+			select {
+			case e := <-got:
+				if e.Node != "node-b" {
+					t.Fatalf("followed node-b, got %+v", e)
+				}
+				if e.UID != "late" || e.Kind != string(store.EventLaunched) {
+					continue
+				}
+				cancel()
+				if err := <-done; err != nil {
+					t.Fatalf("follow ended with %v", err)
+				}
+				return
+			case <-fctx.Done():
+				t.Fatal("no launched event for late while following")
+			default:
+				if err := b.sup.Reconcile(ctx); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(20 * time.Millisecond) // polling the supervisor with a deadline, as converge does
+			}
+		}
+	})
 	t.Run("RestartResumes", func(t *testing.T) {
 		a.stop()
 		_, rev, _ := a.db.FleetPosition(ctx)
