@@ -60,8 +60,8 @@ func leaderOf(t *testing.T, url string) string {
 }
 
 // TestSoak_ClusterLeaderKilled: three servers, three nodes connected to all
-// of them; the specs bucket's leader is killed mid-run and the nodes keep
-// converging on what is written after it.
+// of them; the specs bucket's leader is killed while a round of writes is
+// under way and the nodes keep converging on that round.
 func TestSoak_ClusterLeaderKilled(t *testing.T) {
 	servers, _ := cluster(t)
 	var urls []string
@@ -81,11 +81,14 @@ func TestSoak_ClusterLeaderKilled(t *testing.T) {
 		n.converge(t, waitLong, n.wantRunning(t, map[string]int64{"web": 1, "api": 1}))
 	}
 
+	// Kill the leader of the specs bucket while the next round of writes
+	// is under way, from a client of the two servers that stay.
 	leader := leaderOf(t, urls[0])
 	var rest []string
-	for _, s := range servers {
+	var victim int
+	for i, s := range servers {
 		if s.Name() == leader {
-			s.Shutdown()
+			victim = i
 			continue
 		}
 		rest = append(rest, s.ClientURL())
@@ -96,14 +99,21 @@ func TestSoak_ClusterLeaderKilled(t *testing.T) {
 	c2 := dialClient(t, strings.Join(rest, ","))
 	up := specs("web")
 	up[0].Env = map[string]string{"V": "2"}
-	storeRetry(t, func() error {
-		for _, n := range nodes {
-			if _, err := c2.Apply(context.Background(), n.name, append(up, specs("extra")...)); err != nil {
-				return err // a new leader is being elected
+	applied := make(chan error, 1)
+	go func() {
+		applied <- retryFor(func() error {
+			for _, n := range nodes {
+				if _, err := c2.Apply(context.Background(), n.name, append(up, specs("extra")...)); err != nil {
+					return err // a new leader is being elected
+				}
 			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}()
+	servers[victim].Shutdown()
+	if err := <-applied; err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range nodes {
 		n.converge(t, waitLong, n.wantRunning(t, map[string]int64{"web": 2, "api": 1, "extra": 1}))
 	}
@@ -122,14 +132,18 @@ func TestSoak_ClusterLeaderKilled(t *testing.T) {
 // storeRetry retries fn with a deadline while the cluster recovers.
 func storeRetry(t *testing.T, fn func() error) {
 	t.Helper()
+	if err := retryFor(fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// retryFor calls fn until it succeeds, returning its last error after waitLong.
+func retryFor(fn func() error) error {
 	deadline := time.Now().Add(waitLong)
 	for {
 		err := fn()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(err)
+		if err == nil || time.Now().After(deadline) {
+			return err
 		}
 		time.Sleep(100 * time.Millisecond) // polling a cluster electing a leader
 	}
