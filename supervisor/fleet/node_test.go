@@ -88,6 +88,17 @@ func TestNode_OneServer(t *testing.T) {
 	b.converge(t, waitLong, b.wantRunning(t, map[string]int64{"web": 1, "cache": 1}))
 
 	ctx := context.Background()
+	for _, n := range []*testNode{a, b} {
+		rows, err := n.db.FindFleetSpecs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if !strings.HasPrefix(r.Key, n.name+".") {
+				t.Errorf("node %s mirrored key %s", n.name, r.Key)
+			}
+		}
+	}
 	t.Run("LocalChangeRefused", func(t *testing.T) {
 		_, err := a.db.UpsertSpecs(ctx, specs("web"))
 		if !errors.Is(err, store.ErrFleetOwned) || !strings.Contains(err.Error(), "node-a.web") {
