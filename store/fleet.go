@@ -13,8 +13,8 @@ import (
 const (
 	// MetaFleetRevision is the last bucket revision mirrored into the store.
 	MetaFleetRevision = "fleet_revision"
-	// MetaFleetSource is "<bucket>/<node>" of that revision: another bucket
-	// or node name makes the revision meaningless.
+	// MetaFleetSource is "<bucket>/<node>/<bucket creation>" of that
+	// revision: another bucket, node or bucket creation makes it meaningless.
 	MetaFleetSource = "fleet_source"
 	// MetaFleetState is the daemon's connection to the fleet, for `status`.
 	MetaFleetState = "fleet_state"
@@ -95,11 +95,17 @@ func (db *DB) ApplyFleetBatch(ctx context.Context, b FleetBatch) (FleetResult, e
 	if err != nil {
 		return res, err
 	}
+	// Revisions compare only within one source: a bucket made anew starts
+	// them over, and then the values are compared instead.
+	src, err := tx.meta(ctx, MetaFleetSource)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return res, err
+	}
 	seen := make(map[string]bool, len(b.Changes))
 	for _, c := range b.Changes {
 		seen[c.UID] = true
 		old, ok := owned[c.UID]
-		if ok && old.Revision >= c.Revision && !c.Delete {
+		if ok && src == b.Source && old.Revision >= c.Revision && !c.Delete {
 			res.Unchanged++
 			continue
 		}

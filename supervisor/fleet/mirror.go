@@ -33,11 +33,10 @@ func (m *mirror) updates() <-chan jetstream.KeyValueEntry { return m.w.Updates()
 func (m *mirror) stop() { _ = m.w.Stop() }
 
 // start watches from the revision after the store's, or from every key's
-// current value when the store's revision is not from this bucket and node
-// or the bucket was made anew since (its last revision is below ours).
+// current value when the store's revision is not from this bucket, node and
+// bucket creation, or the bucket's last revision is below ours.
 func (m *mirror) start(ctx context.Context) error {
 	cfg := m.n.Config
-	m.source = cfg.SpecsBucket + "/" + cfg.Node
 	src, rev, err := m.n.DB.FleetPosition(ctx)
 	if err != nil {
 		return err
@@ -48,10 +47,13 @@ func (m *mirror) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("fleet: bucket %s: %w", cfg.SpecsBucket, err)
 	}
-	last := int64(-1)
+	// The bucket's creation time is part of the source: a bucket deleted
+	// and made anew restarts its revisions, which may pass ours again.
+	last, created := int64(-1), int64(0)
 	if bs, ok := st.(*jetstream.KeyValueBucketStatus); ok {
-		last = int64(bs.StreamInfo().State.LastSeq)
+		last, created = int64(bs.StreamInfo().State.LastSeq), bs.StreamInfo().Created.UnixNano()
 	}
+	m.source = fmt.Sprintf("%s/%s/%d", cfg.SpecsBucket, cfg.Node, created)
 	m.full = rev == 0 || src != m.source || last < rev
 	m.rev = rev
 	var opts []jetstream.WatchOpt

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -220,5 +221,33 @@ func TestNode_OneServer(t *testing.T) {
 			t.Errorf("revision %d -> %d", rev, rev2)
 		}
 		a.converge(t, waitLong, sameEvents(t, c, a))
+	})
+	t.Run("BucketMadeAnew", func(t *testing.T) {
+		// The bucket is deleted and made again while the node is stopped, its
+		// revisions grown past the stored one: the node must not resume from
+		// there, or it misses api's new value written at revision 1.
+		a.stop()
+		b.stop()
+		_, rev, _ := a.db.FleetPosition(ctx)
+		nc, err := nats.Connect(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		js, _ := jetstream.New(nc)
+		if err := js.DeleteKeyValue(ctx, fleet.DefaultSpecsBucket); err != nil {
+			t.Fatal(err)
+		}
+		c2 := dialClient(t, url) // makes the bucket again
+		api := specs("api")
+		api[0].Env = map[string]string{"NEW": "1"}
+		mustApply(t, c2, "node-a", api...)
+		web := specs("web")
+		for i := int64(0); i <= rev; i++ {
+			web[0].Env = map[string]string{"V": strconv.FormatInt(100+i, 10)}
+			mustApply(t, c2, "node-a", web...)
+		}
+		a.start(t, []string{url})
+		a.converge(t, waitLong, a.wantRunning(t, map[string]int64{"web": 3, "api": 2}))
 	})
 }
