@@ -77,6 +77,11 @@ func (db *DB) UpsertSpecs(ctx context.Context, specs []Spec) ([]ApplyResult, err
 		return nil, err
 	}
 	defer tx.Rollback()
+	for i := range specs {
+		if err := tx.refuseFleetOwned(ctx, specs[i].UID); err != nil {
+			return nil, err
+		}
+	}
 	results := make([]ApplyResult, 0, len(specs))
 	for i := range specs {
 		r, err := tx.upsertSpec(ctx, &specs[i])
@@ -228,6 +233,9 @@ func (db *DB) DeleteSpecs(ctx context.Context, uids ...string) error {
 		return err
 	}
 	defer tx.Rollback()
+	if err := tx.refuseFleetOwned(ctx, uids...); err != nil {
+		return err
+	}
 	for _, uid := range slices.Compact(slices.Sorted(slices.Values(uids))) {
 		res, err := tx.ExecContext(ctx, `DELETE FROM specs WHERE uid = ?`, uid)
 		if err != nil {
@@ -261,6 +269,9 @@ func (db *DB) SetDesiredState(ctx context.Context, state DesiredState, uids ...s
 		return nil, err
 	}
 	defer tx.Rollback()
+	if err := tx.refuseFleetOwned(ctx, uids...); err != nil {
+		return nil, err
+	}
 	var results []ApplyResult
 	for _, uid := range uids {
 		s, err := tx.findSpecByUID(ctx, uid)

@@ -52,6 +52,7 @@ type Config struct {
 	Backup    BackupConfig    `toml:"backup"`
 	HTTP      HTTPConfig      `toml:"http"`
 	Log       LogConfig       `toml:"log"`
+	Fleet     FleetConfig     `toml:"fleet"`
 }
 
 // BackupConfig schedules VACUUM INTO snapshots of the database.
@@ -187,6 +188,7 @@ func DefaultConfig() Config {
 		},
 		Backup: BackupConfig{Keep: DefaultBackupKeep},
 		Log:    LogConfig{Level: "info", Format: "text"},
+		Fleet:  defaultFleetConfig(),
 	}
 }
 
@@ -315,7 +317,7 @@ func (c *Config) Validate() error {
 	if err := c.Policy().Validate(); err != nil {
 		return fmt.Errorf("%w: %v", ErrConfig, err)
 	}
-	return nil
+	return c.Fleet.validate()
 }
 
 // maxScheduleGap is the longest a schedule may go without firing: a year and

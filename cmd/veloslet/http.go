@@ -36,7 +36,8 @@ func newRegistry() (*prometheus.Registry, *supervisor.Metrics) {
 }
 
 // startHTTP listens on addr and serves until Close.
-func startHTTP(addr string, reg *prometheus.Registry, health *supervisor.Health, log *slog.Logger) (*httpServer, error) {
+// notes add lines to /healthz's body (the fleet's connection).
+func startHTTP(addr string, reg *prometheus.Registry, health *supervisor.Health, log *slog.Logger, notes ...func() string) (*httpServer, error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -51,6 +52,11 @@ func startHTTP(addr string, reg *prometheus.Registry, health *supervisor.Health,
 		// supervised); the body names them for a monitor that reads it.
 		if uids := health.Invalid(); len(uids) > 0 {
 			fmt.Fprintf(w, "invalid specs: %d (%s)\n", len(uids), strings.Join(uids, ", "))
+		}
+		for _, note := range notes {
+			if note != nil {
+				fmt.Fprintln(w, note())
+			}
 		}
 	})
 	ln, err := net.Listen("tcp", addr)

@@ -100,8 +100,10 @@ func (m *Main) serve(ctx context.Context) error {
 			}
 		}
 	}
+	fleetLine, stopFleet := m.startFleet(ctx, db, sc, log)
+	defer stopFleet()
 	if m.Config.HTTP.Listen != "" {
-		srv, err := startHTTP(m.Config.HTTP.Listen, reg, health, log)
+		srv, err := startHTTP(m.Config.HTTP.Listen, reg, health, log, fleetLine)
 		if err != nil {
 			return err
 		}

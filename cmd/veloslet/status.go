@@ -43,6 +43,7 @@ alone; the reason follows the table). Env values are never shown.`,
 				return writeStatusJSON(cmd.OutOrStdout(), rows, now)
 			}
 			writeStatusTable(cmd.OutOrStdout(), rows, now)
+			writeFleetState(cmd.Context(), cmd.OutOrStdout(), db)
 			return nil
 		},
 	}

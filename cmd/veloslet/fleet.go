@@ -1,0 +1,294 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/supervisor"
+	"github.com/veloslet/veloslet/supervisor/fleet"
+)
+
+// decodeFleetValue reads a bucket value with apply's decoder for a JSON
+// spec file: one object, the same keys, the same checks.
+func decodeFleetValue(value []byte) (*store.Spec, error) {
+	if !bytes.HasPrefix(bytes.TrimSpace(value), []byte("{")) {
+		return nil, errors.New("not a JSON object")
+	}
+	specs, err := DecodeSpecs(bytes.NewReader(value), "json")
+	if err != nil {
+		return nil, err
+	}
+	return &specs[0], nil
+}
+
+// startFleet runs the fleet node beside the scheduler when [fleet] is set:
+// it returns the line /healthz adds and a stop function (both nil without
+// a fleet).
+func (m *Main) startFleet(ctx context.Context, db *store.DB, sc *supervisor.Scheduler, log *slog.Logger) (func() string, func()) {
+	cfg := m.Config.Fleet.Fleet()
+	if !cfg.Enabled() {
+		return nil, func() {}
+	}
+	node := &fleet.Node{Config: cfg, DB: db, Decode: decodeFleetValue, Logger: log,
+		OnChange: func() { sc.Trigger(store.TriggerChange) }}
+	prev := sc.OnPass
+	sc.OnPass = func(res *supervisor.PassResult, err error) {
+		if prev != nil {
+			prev(res, err)
+		}
+		node.Notify()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := node.Run(ctx); err != nil {
+			log.Error("fleet stopped; supervising from the local store", "error", err)
+		}
+	}()
+	return node.StateLine, func() { cancel(); <-done }
+}
+
+// writeFleetState prints the fleet line of `status`, when serve runs or
+// ran with a fleet.
+func writeFleetState(ctx context.Context, w io.Writer, db *store.DB) {
+	s, ok, err := fleet.ReadState(ctx, db)
+	switch {
+	case err != nil:
+		fmt.Fprintf(w, "fleet: state unreadable: %v\n", err)
+	case ok:
+		fmt.Fprintln(w, fleet.FormatState(s))
+	}
+}
+
+func (m *Main) fleetCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "fleet",
+		Short: "Write specs for other nodes and read their status and events (needs [fleet])",
+		Long: `Work on the fleet's buckets directly: apply and delete node's specs, read every
+node's status and events. These verbs need only the [fleet] section of the
+config, no local database (docs/fleet.md).`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(m.fleetApplyCommand(), m.fleetDeleteCommand(), m.fleetStatusCommand(), m.fleetEventsCommand())
+	return cmd
+}
+
+func (m *Main) fleetClient(ctx context.Context) (*fleet.Client, error) {
+	cfg := m.Config.Fleet.Fleet()
+	if !cfg.Enabled() {
+		return nil, usagef("the fleet verbs need fleet.url in the config (see config.example.toml)")
+	}
+	return fleet.Dial(ctx, cfg)
+}
+
+func nodeFlag(cmd *cobra.Command, node *string, required bool) {
+	usage := "the node whose keys to use"
+	if !required {
+		usage = "only this node (default: every node)"
+	}
+	cmd.Flags().StringVar(node, "node", "", usage)
+}
+
+func checkNode(node string) error {
+	if err := fleet.ValidNode(node); err != nil {
+		return usagef("--node %q: %v", node, err)
+	}
+	return nil
+}
+
+func (m *Main) fleetApplyCommand() *cobra.Command {
+	var file, format, node string
+	cmd := &cobra.Command{
+		Use:     "apply --node NODE -f FILE|-",
+		Short:   "Write specs to a node's keys in the specs bucket",
+		Example: "  veloslet fleet apply --node mini-7 -f web.toml",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkNode(node); err != nil {
+				return err
+			}
+			if file == "" {
+				return usagef("fleet apply needs -f FILE (or -f - for standard input)")
+			}
+			var r io.Reader = m.Stdin
+			if file != "-" {
+				f, err := os.Open(file)
+				if err != nil {
+					return usageError{err}
+				}
+				defer func() { _ = f.Close() }()
+				r = f
+			}
+			specs, err := DecodeSpecs(r, format)
+			if err != nil {
+				return fmt.Errorf("%s: %w", displayName(file), err)
+			}
+			c, err := m.fleetClient(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			res, err := c.Apply(cmd.Context(), node, specs)
+			for _, r := range res {
+				what := "unchanged"
+				if r.Changed {
+					what = "written"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s %s (revision %d)\n", r.Key, what, r.Revision)
+			}
+			return err
+		},
+	}
+	nodeFlag(cmd, &node, true)
+	cmd.Flags().StringVarP(&file, "file", "f", "", "spec file, or - for standard input")
+	cmd.Flags().StringVar(&format, "format", "", "toml or json (default: guessed from the content)")
+	return cmd
+}
+
+func (m *Main) fleetDeleteCommand() *cobra.Command {
+	var node string
+	cmd := &cobra.Command{
+		Use:     "delete --node NODE UID...",
+		Short:   "Delete a node's keys; the node then deletes the specs",
+		Example: "  veloslet fleet delete --node mini-7 web",
+		Args:    uidArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkNode(node); err != nil {
+				return err
+			}
+			c, err := m.fleetClient(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if err := c.Delete(cmd.Context(), node, args...); err != nil {
+				return err
+			}
+			for _, uid := range args {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s deleted\n", fleet.Key(node, uid))
+			}
+			return nil
+		},
+	}
+	nodeFlag(cmd, &node, true)
+	return cmd
+}
+
+func (m *Main) fleetStatusCommand() *cobra.Command {
+	var node string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status [--node NODE] [--json]",
+		Short: "Show every node's status rows and when each node last reported",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if node != "" {
+				if err := checkNode(node); err != nil {
+					return err
+				}
+			}
+			c, err := m.fleetClient(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			nodes, err := c.Status(cmd.Context(), node)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(nodes)
+			}
+			writeFleetStatus(cmd.OutOrStdout(), nodes, time.Now())
+			return nil
+		},
+	}
+	nodeFlag(cmd, &node, false)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func writeFleetStatus(w io.Writer, nodes []*fleet.NodeStatus, now time.Time) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tUID\tDESIRED\tSTATE\tGEN\tRESTARTS\tLAST EVENT")
+	for _, n := range nodes {
+		for _, r := range n.Rows {
+			state := r.State
+			if r.CrashLoop {
+				state = "crash-loop"
+			}
+			gen := "-"
+			if r.Generation > 0 {
+				gen = fmt.Sprintf("%d/%d", r.RunningGeneration, r.Generation)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", term(n.Node), term(r.UID), term(orDash(r.Desired)),
+				term(state), gen, r.Restarts, term(orDash(r.LastEvent)))
+		}
+	}
+	_ = tw.Flush()
+	for _, n := range nodes {
+		fmt.Fprintf(w, "node %s: last report %s (%s ago), %d rows\n", term(n.Node),
+			n.ReportedAt.UTC().Format("2006-01-02 15:04:05Z"), shortDuration(now.Sub(n.ReportedAt)), len(n.Rows))
+		for _, r := range n.Rows {
+			if r.Refused != "" {
+				fmt.Fprintf(w, "refused %s.%s: %s\n", term(n.Node), term(r.UID), term(r.Refused))
+			}
+		}
+	}
+}
+
+func (m *Main) fleetEventsCommand() *cobra.Command {
+	var node string
+	var follow bool
+	cmd := &cobra.Command{
+		Use:   "events [--node NODE] [--follow]",
+		Short: "Print the events stream, oldest first; --follow waits for new ones",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if node != "" {
+				if err := checkNode(node); err != nil {
+					return err
+				}
+			}
+			c, err := m.fleetClient(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			out := cmd.OutOrStdout()
+			return c.Events(cmd.Context(), node, follow, func(e fleet.Event) error {
+				line := fmt.Sprintf("%s  %s  %s  %s", e.At, e.Node, orDash(e.UID), e.Kind)
+				if e.Generation > 0 {
+					line += fmt.Sprintf("  gen %d", e.Generation)
+				}
+				if e.ExitCode != nil {
+					line += fmt.Sprintf("  exit %d", *e.ExitCode)
+				}
+				if e.Reason != "" {
+					line += "  " + strings.ReplaceAll(e.Reason, "\n", " ")
+				}
+				_, err := fmt.Fprintln(out, term(line))
+				return err
+			})
+		},
+	}
+	nodeFlag(cmd, &node, false)
+	cmd.Flags().BoolVarP(&follow, "follow", "F", false, "wait for new events until interrupted")
+	return cmd
+}

@@ -1,0 +1,254 @@
+package fleet_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/fake"
+	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/store/storetest"
+	"github.com/veloslet/veloslet/supervisor"
+	"github.com/veloslet/veloslet/supervisor/fleet"
+)
+
+// freePort returns a port nothing listens on now.
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = l.Close() }()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// serverOpts is one JetStream server on 127.0.0.1, its files under dir.
+func serverOpts(name, dir string, port int) *server.Options {
+	return &server.Options{ServerName: name, Host: "127.0.0.1", Port: port, JetStream: true,
+		StoreDir: dir, NoLog: true, NoSigs: true, JetStreamMaxMemory: 64 << 20, JetStreamMaxStore: 1 << 30}
+}
+
+// startServer starts a server and shuts it down at cleanup.
+func startServer(t testing.TB, opts *server.Options) *server.Server {
+	t.Helper()
+	s, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(20 * time.Second) {
+		t.Fatalf("server %s not ready", opts.ServerName)
+	}
+	t.Cleanup(s.Shutdown)
+	return s
+}
+
+// oneServer starts a single JetStream server and returns its URL.
+func oneServer(t testing.TB) (*server.Server, string) {
+	t.Helper()
+	s := startServer(t, serverOpts("s1", t.TempDir(), freePort(t)))
+	return s, s.ClientURL()
+}
+
+// cluster starts three servers routed to each other.
+func cluster(t testing.TB) ([]*server.Server, []*server.Options) {
+	t.Helper()
+	cports := []int{freePort(t), freePort(t), freePort(t)}
+	var routes []*url.URL
+	for _, p := range cports {
+		routes = append(routes, &url.URL{Scheme: "nats", Host: fmt.Sprintf("127.0.0.1:%d", p)})
+	}
+	var opts []*server.Options
+	for i := range 3 {
+		o := serverOpts(fmt.Sprintf("s%d", i+1), t.TempDir(), freePort(t))
+		o.Cluster = server.ClusterOpts{Name: "fleet", Host: "127.0.0.1", Port: cports[i]}
+		o.Routes = routes
+		opts = append(opts, o)
+	}
+	servers := make([]*server.Server, 3)
+	var wg sync.WaitGroup
+	for i, o := range opts {
+		wg.Go(func() { servers[i] = startServer(t, o) })
+	}
+	wg.Wait()
+	return servers, opts
+}
+
+// testNode is one simulated host: a store, the simulated runtime, a
+// supervisor driven by the test and a fleet node.
+type testNode struct {
+	name string
+	db   *store.DB
+	rt   *fake.Runtime
+	sup  *supervisor.Supervisor
+	node *fleet.Node
+	stop func()
+}
+
+func newTestNode(t testing.TB, name string, urls []string, opts ...nats.Option) *testNode {
+	t.Helper()
+	db := storetest.MustOpenDBAt(t, filepath.Join(t.TempDir(), "veloslet.db"))
+	rt := fake.New()
+	sup := supervisor.New(db, rt)
+	sup.Policy.BackoffInitial, sup.Policy.Jitter = 0, 0 // relaunch at once
+	sup.Logger = slog.New(slog.DiscardHandler)
+	tn := &testNode{name: name, db: db, rt: rt, sup: sup}
+	tn.start(t, urls, opts...)
+	return tn
+}
+
+func (tn *testNode) start(t testing.TB, urls []string, opts ...nats.Option) {
+	cfg := fleet.Config{URLs: urls, Node: tn.name, SpecsBucket: fleet.DefaultSpecsBucket,
+		StatusBucket: fleet.DefaultStatusBucket, EventsStream: fleet.DefaultEventsStream}
+	tn.node = &fleet.Node{Config: cfg, DB: tn.db, ReportInterval: 50 * time.Millisecond,
+		Options: append([]nats.Option{nats.ReconnectWait(100 * time.Millisecond)}, opts...)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tn.node.Run(ctx) }()
+	tn.stop = sync.OnceFunc(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("node %s: %v", tn.name, err)
+		}
+	})
+	t.Cleanup(tn.stop)
+}
+
+// running returns uid -> generation of the instances the runtime runs.
+func (tn *testNode) running(t testing.TB) map[string]int64 {
+	t.Helper()
+	list, err := tn.rt.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int64{}
+	for _, in := range list {
+		if in.State == runtime.StateRunning {
+			out[in.UID] = in.Generation()
+		}
+	}
+	return out
+}
+
+// converge runs passes until check passes or the deadline.
+func (tn *testNode) converge(t testing.TB, timeout time.Duration, check func() error) {
+	t.Helper()
+	storetest.RetryUntil(t, 20*time.Millisecond, timeout, func() error {
+		if err := tn.sup.Reconcile(context.Background()); err != nil {
+			return err
+		}
+		return check()
+	})
+}
+
+// wantRunning checks that exactly want (uid -> generation) runs.
+func (tn *testNode) wantRunning(t testing.TB, want map[string]int64) func() error {
+	return func() error {
+		got := tn.running(t)
+		if len(got) != len(want) {
+			return fmt.Errorf("node %s runs %v, want %v", tn.name, got, want)
+		}
+		for uid, g := range want {
+			if got[uid] != g {
+				return fmt.Errorf("node %s runs %v, want %v", tn.name, got, want)
+			}
+		}
+		return nil
+	}
+}
+
+// proxy is a TCP relay that a test can cut, to take one node off the
+// network while the servers stay up for everyone else.
+type proxy struct {
+	t      testing.TB
+	target string
+	addr   string
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  []net.Conn
+}
+
+func newProxy(t testing.TB, target string) *proxy {
+	p := &proxy{t: t, target: target}
+	p.listen("127.0.0.1:0")
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *proxy) url() string { return "nats://" + p.addr }
+
+func (p *proxy) listen(addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.mu.Lock()
+	p.ln, p.addr = ln, ln.Addr().String()
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.Dial("tcp", p.target)
+			if err != nil {
+				_ = c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, u)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(u, c); _ = u.Close() }()
+			go func() { _, _ = io.Copy(c, u); _ = c.Close() }()
+		}
+	}()
+}
+
+// cut closes the listener and every relayed connection.
+func (p *proxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		_ = p.ln.Close()
+		p.ln = nil
+	}
+	for _, c := range p.conns {
+		_ = c.Close()
+	}
+	p.conns = nil
+}
+
+// restore listens again on the same address.
+func (p *proxy) restore() { p.listen(p.addr) }
+
+func dialClient(t testing.TB, urls ...string) *fleet.Client {
+	t.Helper()
+	c, err := fleet.Dial(context.Background(), fleet.Config{URLs: urls, SpecsBucket: fleet.DefaultSpecsBucket,
+		StatusBucket: fleet.DefaultStatusBucket, EventsStream: fleet.DefaultEventsStream})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+func specs(uids ...string) []store.Spec {
+	out := make([]store.Spec, len(uids))
+	for i, u := range uids {
+		out[i] = store.Spec{UID: u, Image: "busybox:1.37", Command: []string{"sleep", "infinity"}}
+	}
+	return out
+}

@@ -1,0 +1,221 @@
+package fleet
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/veloslet/veloslet/store"
+)
+
+// eventBatch bounds the events published before waiting for their acknowledgements.
+const eventBatch = 256
+
+// reporter writes the node's status and events to the fleet. It keeps what
+// the status bucket holds for the node, so that only a change is written.
+type reporter struct {
+	n    *Node
+	b    *buckets
+	last map[string][]byte // status key -> value the bucket holds
+	beat time.Time
+	sent int64 // the last event id the stream acknowledged
+}
+
+func (r *reporter) start(ctx context.Context) error {
+	r.last = map[string][]byte{}
+	wctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	w, err := r.b.status.Watch(wctx, r.n.Config.Node+".>", jetstream.IgnoreDeletes())
+	if err != nil {
+		return err
+	}
+	defer func() { _ = w.Stop() }()
+	for e := range w.Updates() {
+		if e == nil {
+			break
+		}
+		r.last[e.Key()] = e.Value()
+	}
+	if wctx.Err() != nil {
+		return wctx.Err()
+	}
+	v, err := r.n.DB.Meta(ctx, store.MetaFleetEventsSent)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return err
+	default:
+		r.sent, _ = strconv.ParseInt(v, 10, 64)
+	}
+	return r.report(ctx, true)
+}
+
+// report writes what changed since the last report. A failure is logged
+// and left for the next report: it retries what was not acknowledged.
+func (r *reporter) report(ctx context.Context, beat bool) error {
+	if err := r.statuses(ctx); err != nil {
+		r.n.log().Warn("fleet: write status", "error", err)
+	}
+	if err := r.events(ctx); err != nil {
+		r.n.log().Warn("fleet: publish events", "error", err)
+	}
+	if beat || time.Since(r.beat) >= r.n.Heartbeat {
+		if err := r.heartbeat(ctx); err != nil {
+			r.n.log().Warn("fleet: write node report", "error", err)
+		}
+	}
+	return ctx.Err()
+}
+
+func (r *reporter) statuses(ctx context.Context) error {
+	rows, err := r.n.DB.FindStatus(ctx)
+	if err != nil {
+		return err
+	}
+	owned, err := r.n.DB.FindFleetSpecs(ctx)
+	if err != nil {
+		return err
+	}
+	want := make(map[string][]byte, len(rows))
+	refused := map[string]string{}
+	for _, f := range owned {
+		if f.Refused != "" {
+			refused[f.UID] = f.Refused
+		}
+	}
+	for _, row := range rows {
+		st := statusOf(row)
+		st.Refused = refused[row.UID]
+		delete(refused, row.UID)
+		want[Key(r.n.Config.Node, row.UID)], _ = json.Marshal(st)
+	}
+	for uid, why := range refused { // a first value refused: no spec, no record
+		want[Key(r.n.Config.Node, uid)], _ = json.Marshal(Status{UID: uid, State: "refused", Refused: why})
+	}
+	for k, v := range want {
+		if bytes.Equal(r.last[k], v) {
+			continue
+		}
+		if err := r.put(ctx, k, v); err != nil {
+			return err
+		}
+		r.last[k] = v
+	}
+	for k := range r.last {
+		if _, ok := want[k]; ok {
+			continue
+		}
+		dctx, cancel := context.WithTimeout(ctx, opTimeout)
+		err := r.b.status.Delete(dctx, k)
+		cancel()
+		if err != nil {
+			return err
+		}
+		delete(r.last, k)
+	}
+	return nil
+}
+
+func (r *reporter) put(ctx context.Context, k string, v []byte) error {
+	pctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	_, err := r.b.status.Put(pctx, k, v)
+	return err
+}
+
+func statusOf(row *store.StatusRow) Status {
+	st := Status{UID: row.UID, State: row.State, Desired: row.DesiredState, Restarts: row.RestartCount,
+		ExitCode: row.ExitCode, CrashLoop: row.CrashLoop, Error: row.LastError}
+	if row.Generation != nil {
+		st.Generation = *row.Generation
+	}
+	if row.RunningGeneration != nil {
+		st.RunningGeneration = *row.RunningGeneration
+	}
+	if row.LastEvent != nil {
+		st.LastEvent = *row.LastEvent
+		st.LastEventAt = formatTime(row.LastEventAt.Time())
+	}
+	if row.InvalidReason != nil {
+		st.Error = *row.InvalidReason
+	}
+	return st
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
+}
+
+// events publishes the store's events after the last acknowledged one,
+// each with its id as Nats-Msg-Id: at least once, duplicates dropped by the
+// stream within its duplicate window.
+func (r *reporter) events(ctx context.Context) error {
+	for {
+		evs, err := r.n.DB.FindEventsAfter(ctx, r.sent, eventBatch)
+		if err != nil || len(evs) == 0 {
+			return err
+		}
+		futures := make([]jetstream.PubAckFuture, 0, len(evs))
+		for _, ev := range evs {
+			e := Event{Node: r.n.Config.Node, StoreID: r.n.DB.StoreID(), ID: ev.ID, At: formatTime(ev.At.Time()),
+				UID: ev.UID, Kind: string(ev.Kind), Generation: ev.Generation, ExitCode: ev.ExitCode,
+				Reason: ev.Reason, PassID: ev.PassID}
+			m := nats.NewMsg(EventSubject(r.n.Config.Node, ev.UID))
+			m.Data, _ = json.Marshal(e)
+			f, err := r.b.js.PublishMsgAsync(m, jetstream.WithMsgID(e.MsgID()))
+			if err != nil {
+				break
+			}
+			futures = append(futures, f)
+		}
+		select {
+		case <-r.b.js.PublishAsyncComplete():
+		case <-time.After(opTimeout):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		acked := r.sent
+	ack:
+		for i, f := range futures {
+			select {
+			case <-f.Ok():
+				acked = evs[i].ID
+			default:
+				break ack // a later one may be in, but the mark only moves past a gapless run
+			}
+		}
+		if acked > r.sent {
+			if err := r.n.DB.SetMeta(ctx, store.MetaFleetEventsSent, strconv.FormatInt(acked, 10)); err != nil {
+				return err
+			}
+			r.sent = acked
+		}
+		if acked < evs[len(evs)-1].ID {
+			return errors.New("events not acknowledged; publishing them again at the next report")
+		}
+	}
+}
+
+func (r *reporter) heartbeat(ctx context.Context) error {
+	_, rev, err := r.n.DB.FleetPosition(ctx)
+	if err != nil {
+		return err
+	}
+	_, since := r.n.State()
+	v, _ := json.Marshal(Report{Node: r.n.Config.Node, At: formatTime(time.Now()), Specs: len(r.last),
+		Revision: rev, StoreID: r.n.DB.StoreID(), Connected: formatTime(since)})
+	if err := r.put(ctx, r.n.Config.Node, v); err != nil {
+		return err
+	}
+	r.beat = time.Now()
+	return nil
+}
