@@ -75,7 +75,9 @@ func (sc *Scheduler) watchRuntime(ctx context.Context) {
 	wait := time.Second
 	for {
 		started := time.Now()
+		sc.streamState(true)
 		err := sc.Watcher.Watch(ctx, ch)
+		sc.streamState(false)
 		if ctx.Err() != nil {
 			return
 		}
