@@ -20,3 +20,6 @@ func (sc *Scheduler) StreamUp() bool {
 func ResyncDue(streamUp, newestStart time.Time, newestClean bool, now time.Time, resync time.Duration) bool {
 	return resyncDue(resyncState{streamUp: streamUp, newestStart: newestStart, newestClean: newestClean}, now, resync)
 }
+
+// MergeUIDs exposes how pass requests' uids merge.
+var MergeUIDs = mergeUIDs

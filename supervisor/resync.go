@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"slices"
 	"time"
 
 	"github.com/veloslet/veloslet/store"
@@ -58,12 +59,30 @@ func (sc *Scheduler) streamState(up bool) {
 }
 
 // passEnded notes a pass that started at start and ended with err (or one
-// that could not start: err set), for the resync rule.
-func (sc *Scheduler) passEnded(start time.Time, err error) {
+// that could not start: err set), for the resync rule. A targeted pass did
+// not list the host: it counts only when it failed.
+func (sc *Scheduler) passEnded(start time.Time, targeted bool, err error) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
+	if targeted && err == nil {
+		return
+	}
 	if start.Before(sc.resync.newestStart) {
 		return // an older pass ending late says nothing about the newest
 	}
 	sc.resync.newestStart, sc.resync.newestClean = start, err == nil
+}
+
+// mergeUIDs merges the uids of two pass requests: nil (a full pass) wins.
+func mergeUIDs(a, b []string) []string {
+	if a == nil || b == nil {
+		return nil
+	}
+	a = slices.Clone(a)
+	for _, uid := range b {
+		if !slices.Contains(a, uid) {
+			a = append(a, uid)
+		}
+	}
+	return a
 }

@@ -154,6 +154,7 @@ func (sc *Scheduler) Request(opts PassOptions) {
 	} else {
 		sc.pending.Force = sc.pending.Force || opts.Force
 		sc.pending.RequestID = max(sc.pending.RequestID, opts.RequestID)
+		sc.pending.UIDs = mergeUIDs(sc.pending.UIDs, opts.UIDs)
 	}
 	sc.mu.Unlock()
 	select {
@@ -264,7 +265,7 @@ func (sc *Scheduler) runner(ctx context.Context) {
 		start := sc.Supervisor.now()
 		d, err := sc.Supervisor.Dispatch(ctx, opts)
 		if err != nil {
-			sc.passEnded(start, err)
+			sc.passEnded(start, false, err)
 			if sc.OnPass != nil {
 				sc.OnPass(nil, err)
 			}
@@ -274,7 +275,7 @@ func (sc *Scheduler) runner(ctx context.Context) {
 		go func() {
 			defer sc.passes.Done()
 			res, err := d.Wait()
-			sc.passEnded(start, err)
+			sc.passEnded(start, res != nil && res.Targeted, err)
 			if sc.OnPass != nil {
 				sc.OnPass(res, err)
 			}

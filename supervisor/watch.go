@@ -67,7 +67,12 @@ func (sc *Scheduler) watchRuntime(ctx context.Context) {
 				return
 			case ev := <-ch:
 				if ev.Kind == runtime.EventDied {
-					sc.Trigger(store.TriggerEvent)
+					// A pass over the dead uid alone; one it cannot decide lists the host.
+					opts := PassOptions{Trigger: store.TriggerEvent}
+					if ev.UID != "" {
+						opts.UIDs = []string{ev.UID}
+					}
+					sc.Request(opts)
 				}
 			}
 		}
