@@ -39,6 +39,7 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("Exit", func(t *testing.T) { testExit(t, newHarness(t)) })
 	t.Run("Version", func(t *testing.T) { testVersion(t, newHarness(t)) })
 	t.Run("Start", func(t *testing.T) { testStart(t, newHarness(t)) })
+	t.Run("ListUID", func(t *testing.T) { testListUID(t, newHarness(t)) })
 }
 
 func ctxFor(t *testing.T) context.Context {
