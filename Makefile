@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -ldflags "-X main.Version=$(VERSION)"
 GO ?= go
 
-.PHONY: all build demo run test soak integration check bigfiles cross bench fuzz clean
+.PHONY: all build demo run test soak integration check bigfiles cross bench bench-e2e fuzz clean
 
 all: check test
 
@@ -79,6 +79,13 @@ bench:
 	$(GO) tool benchstat -filter '.name:Pass /kind:pass' -col /n bin/bench.txt
 	$(GO) tool benchstat bin/bench.txt
 	$(GO) run ./supervisor/internal/benchcheck bin/bench.txt
+
+# veloslet beside podman's own --restart=always on real podman (kill -9 to
+# running, one and five at a time, and idle CPU beside a bare podman events);
+# prints medians and ratios with the load average. Needs podman; 16 minutes on
+# a loaded machine, most of it launching and removing 100 containers.
+bench-e2e:
+	VELOSLET_BENCH_E2E=1 $(GO) test -count=1 -v -run '^TestBenchE2E$$' -timeout 30m ./cmd/veloslet/
 
 clean:
 	rm -rf bin

@@ -9,6 +9,8 @@ type CrashPoint string
 // The crash points, in the order a pass meets them.
 const (
 	CrashPassCreated      CrashPoint = "pass-created"       // the passes row is written
+	CrashBeforeStart      CrashPoint = "before-start"       // relaunch of an unchanged instance in place
+	CrashAfterStart       CrashPoint = "after-start"        // started in place, not yet recorded
 	CrashBeforeRemove     CrashPoint = "before-remove"      // relaunch, replace, orphan removal
 	CrashAfterRemove      CrashPoint = "after-remove"       // removed, not yet relaunched or recorded
 	CrashBeforeRun        CrashPoint = "before-run"         // launch, relaunch, replace
@@ -22,7 +24,7 @@ const (
 
 // CrashPoints lists every crash point.
 var CrashPoints = []CrashPoint{
-	CrashPassCreated, CrashBeforeRemove, CrashAfterRemove, CrashBeforeRun, CrashAfterRun,
+	CrashPassCreated, CrashBeforeStart, CrashAfterStart, CrashBeforeRemove, CrashAfterRemove, CrashBeforeRun, CrashAfterRun,
 	CrashBeforeStop, CrashAfterStop, CrashBeforeRecord, CrashAfterRecord, CrashBeforePassFinish,
 }
 

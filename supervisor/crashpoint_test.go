@@ -83,6 +83,7 @@ type crashEnv struct {
 
 	mu      sync.Mutex
 	runs    map[string]int // successful runs per uid over every process
+	starts  map[string]int // successful starts in place per uid
 	clashes []string       // runs asked for a uid whose container existed
 	foreign runtime.InstanceID
 	events  []*store.Event // the event log as the crashed process left it
@@ -92,7 +93,7 @@ const crashStore = "other-store"
 
 func newCrashEnv(t *testing.T) *crashEnv {
 	e := &crashEnv{t: t, path: filepath.Join(t.TempDir(), "veloslet.db"), rt: fake.New(),
-		clock: storetest.NewClock(), runs: map[string]int{}}
+		clock: storetest.NewClock(), runs: map[string]int{}, starts: map[string]int{}}
 	e.rt.Now = e.clock.Now
 	e.rt.RunFunc = func(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error) {
 		if countOf(e.rt.Real(), spec.UID) > 0 {
@@ -107,6 +108,15 @@ func newCrashEnv(t *testing.T) *crashEnv {
 			e.mu.Unlock()
 		}
 		return id, err
+	}
+	e.rt.StartFunc = func(ctx context.Context, id runtime.InstanceID) error {
+		err := e.rt.Real().Start(ctx, id)
+		if err == nil {
+			e.mu.Lock()
+			e.starts[uidOf(e.rt.Real(), id)]++
+			e.mu.Unlock()
+		}
+		return err
 	}
 	foreign := runtime.RunSpec{UID: "zz", Image: "busybox", StoreID: crashStore, Generation: 1, SpecHash: "h"}
 	id, err := e.rt.Real().Run(context.Background(), foreign)
@@ -263,7 +273,8 @@ func (e *crashEnv) check() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	wantRuns := map[string]int{"a": 2, "b": 1, "c": 1, "d": 2, "e": 1}
+	// a's crash is relaunched in place: one run, one start, over every process.
+	wantRuns := map[string]int{"a": 1, "b": 1, "c": 1, "d": 2, "e": 1}
 	var uids []string
 	for _, sp := range specs {
 		uids = append(uids, sp.UID)
@@ -293,6 +304,9 @@ func (e *crashEnv) check() {
 	e.mu.Lock()
 	if !maps.Equal(e.runs, wantRuns) {
 		e.t.Errorf("runs per uid %v, want %v", e.runs, wantRuns)
+	}
+	if want := map[string]int{"a": 1}; !maps.Equal(e.starts, want) {
+		e.t.Errorf("starts in place per uid %v, want %v", e.starts, want)
 	}
 	if len(e.clashes) > 0 {
 		e.t.Errorf("runs asked for uids whose instance existed: %v", e.clashes)

@@ -20,7 +20,11 @@ type Result struct {
 	Interrupted bool
 	// RuntimeID is the instance a successful launch started.
 	RuntimeID runtime.InstanceID
-	At        time.Time
+	// InPlace: the exited instance was started again, not removed and run.
+	InPlace bool
+	// Note says why a relaunch fell back from starting in place, if it did.
+	Note string
+	At   time.Time
 }
 
 var launchEvents = map[ActionKind]store.EventKind{
@@ -59,11 +63,26 @@ func Settle(a *Action, r Result, pol Policy) store.Outcome {
 		next.RestartCount++
 	}
 	return store.Outcome{Instance: next, Events: []store.Event{{UID: a.UID, Kind: launchEvents[a.Kind],
-		Generation: a.Spec.Generation, Reason: fmt.Sprintf("%s (instance %s)", a.Reason, r.RuntimeID)}}}
+		Generation: a.Spec.Generation, Reason: launchReason(a, r)}}}
+}
+
+// launchReason says what launched the instance: started in place, or run
+// (with why a start in place was not used, if one was tried).
+func launchReason(a *Action, r Result) string {
+	switch {
+	case r.InPlace:
+		return fmt.Sprintf("%s (instance %s started in place)", a.Reason, r.RuntimeID)
+	case r.Note != "":
+		return fmt.Sprintf("%s (%s: instance %s)", a.Reason, r.Note, r.RuntimeID)
+	}
+	return fmt.Sprintf("%s (instance %s)", a.Reason, r.RuntimeID)
 }
 
 func settleFailure(a *Action, next *store.Instance, r Result, pol Policy) store.Outcome {
 	err := fmt.Errorf("%s %s: %w", r.Step, a.UID, r.Err)
+	if r.Note != "" {
+		err = fmt.Errorf("%w (%s)", err, r.Note)
+	}
 	next.LastError = err.Error()
 	gen := int64(0)
 	if a.Spec != nil {

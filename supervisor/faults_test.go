@@ -202,3 +202,15 @@ func duplicates(rt *fake.Runtime) []string {
 	}
 	return out
 }
+
+// uidOf returns the uid of the container with runtime id, "" if none has it.
+func uidOf(rt *fake.Runtime, id runtime.InstanceID) string {
+	cs, _ := rt.Containers()
+	for _, c := range cs {
+		if c.ID == string(id) {
+			uid, _ := runtime.UIDFromName(runtime.DefaultNamePrefix, c.Name)
+			return uid
+		}
+	}
+	return ""
+}

@@ -56,6 +56,10 @@ type Scheduler struct {
 	Jobs []Job
 	// OnPass, when set, is called after every pass the runner runs.
 	OnPass func(*PassResult, error)
+	// Resync, when positive, lets a cron tick pass without a pass while the
+	// event stream is up and the newest pass, younger than Resync, was
+	// clean (see resyncDue). Zero: every tick runs a pass.
+	Resync time.Duration
 
 	mu         sync.Mutex
 	pending    *PassOptions  // the coalesced request, nil when none
@@ -72,6 +76,7 @@ type Scheduler struct {
 	runnerDone chan struct{}
 	stopOnce   sync.Once
 	stopErr    error
+	resync     resyncState
 }
 
 // Job is an extra cron job.
@@ -98,7 +103,7 @@ func (sc *Scheduler) Start() error {
 	if err != nil {
 		return fmt.Errorf("schedule %q: %w", sc.Schedule, err)
 	}
-	c.Schedule(sched, cron.FuncJob(func() { sc.Trigger(store.TriggerSchedule) })) // wrapped by the chain above
+	c.Schedule(sched, cron.FuncJob(sc.cronTick)) // wrapped by the chain above
 	auxCtx, cancelAux := context.WithCancel(context.Background())
 	for _, j := range sc.Jobs {
 		if _, err := c.AddFunc(j.Schedule, func() {
@@ -149,6 +154,7 @@ func (sc *Scheduler) Request(opts PassOptions) {
 	} else {
 		sc.pending.Force = sc.pending.Force || opts.Force
 		sc.pending.RequestID = max(sc.pending.RequestID, opts.RequestID)
+		sc.pending.UIDs = mergeUIDs(sc.pending.UIDs, opts.UIDs)
 	}
 	sc.mu.Unlock()
 	select {
@@ -256,8 +262,10 @@ func (sc *Scheduler) runner(ctx context.Context) {
 		if !ok {
 			continue
 		}
+		start := sc.Supervisor.now()
 		d, err := sc.Supervisor.Dispatch(ctx, opts)
 		if err != nil {
+			sc.passEnded(start, false, err)
 			if sc.OnPass != nil {
 				sc.OnPass(nil, err)
 			}
@@ -267,6 +275,7 @@ func (sc *Scheduler) runner(ctx context.Context) {
 		go func() {
 			defer sc.passes.Done()
 			res, err := d.Wait()
+			sc.passEnded(start, res != nil && res.Targeted, err)
 			if sc.OnPass != nil {
 				sc.OnPass(res, err)
 			}

@@ -79,6 +79,10 @@ type PassOptions struct {
 	Force bool
 	// RequestID is the operator request this pass serves, if any.
 	RequestID int64
+	// UIDs, when set, asks for a pass over these uids alone (deaths the
+	// event stream reported); the pass lists the whole host when it cannot
+	// decide them alone. Nil: a full pass.
+	UIDs []string
 }
 
 // PassResult is what one pass did.
@@ -94,9 +98,11 @@ type PassResult struct {
 	// Errors holds each action's error (nil when it succeeded), by plan index.
 	Errors []error
 	// States counts the observed instances by state; Foreign counts those
-	// of another store.
+	// of another store. Nil for a targeted pass.
 	States  map[runtime.State]int
 	Foreign int
+	// Targeted: the pass looked at the uids it was asked about, not the host.
+	Targeted bool
 }
 
 // Reconcile runs one pass with the manual trigger and waits for its actions.
@@ -189,13 +195,21 @@ func (s *Supervisor) Dispatch(ctx context.Context, opts PassOptions) (*Dispatche
 // start plans the pass and dispatches its actions; the channel it returns is
 // closed when they are all done.
 func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResult) (<-chan struct{}, error) {
-	plan, in, err := s.plan(ctx, opts.Force, s.workers.snapshot())
+	plan, in, targeted, err := s.planPass(ctx, opts, s.workers.snapshot())
 	if err != nil {
 		// A pass that could not look decides nothing: the brake's hold
 		// neither starts nor ends, and nothing is launched or removed.
 		return nil, err
 	}
-	res.Plan, res.Observed, res.Desired = plan, len(in.Observed), len(in.Specs)
+	res.Plan, res.Observed, res.Desired, res.Targeted = plan, len(in.Observed), len(in.Specs), targeted
+	if targeted {
+		// It saw some uids, not the host: the brake, the gauges and the
+		// invalid specs stay as the newest full pass left them.
+		res.Plan.Invalid = nil
+		s.dispatchTargeted(plan, in)
+		res.Errors = make([]error, len(plan.Actions))
+		return s.dispatch(ctx, res.ID, plan.Actions, res.Errors), nil
+	}
 	// Bad rows are isolated, not fatal: noted (an event once per row
 	// version), skipped by the plan, and every other spec is supervised.
 	if err := s.DB.NoteInvalid(ctx, res.ID, in.Invalid); err != nil {

@@ -67,7 +67,12 @@ func (sc *Scheduler) watchRuntime(ctx context.Context) {
 				return
 			case ev := <-ch:
 				if ev.Kind == runtime.EventDied {
-					sc.Trigger(store.TriggerEvent)
+					// A pass over the dead uid alone; one it cannot decide lists the host.
+					opts := PassOptions{Trigger: store.TriggerEvent}
+					if ev.UID != "" {
+						opts.UIDs = []string{ev.UID}
+					}
+					sc.Request(opts)
 				}
 			}
 		}
@@ -75,7 +80,9 @@ func (sc *Scheduler) watchRuntime(ctx context.Context) {
 	wait := time.Second
 	for {
 		started := time.Now()
+		sc.streamState(true)
 		err := sc.Watcher.Watch(ctx, ch)
+		sc.streamState(false)
 		if ctx.Err() != nil {
 			return
 		}

@@ -245,12 +245,14 @@ func retryWake(r Result, next *store.Instance) time.Time {
 	return at
 }
 
-// call makes an action's runtime calls: for a relaunch or a replace, the
-// old instance is removed before the new one runs. A crash between the two
-// leaves no instance; the next pass launches.
+// call makes an action's runtime calls: a relaunch of an unchanged instance
+// starts it in place where the runtime can; otherwise, and for a replace,
+// the old instance is removed before the new one runs. A crash between the
+// two leaves no instance; the next pass launches.
 func (s *Supervisor) call(ctx context.Context, a *Action) Result {
+	var note string // why a relaunch did not start in place
 	fail := func(step string, err error) Result {
-		return Result{Step: step, Err: err, Interrupted: interrupted(ctx, err), At: s.now()}
+		return Result{Step: step, Err: err, Interrupted: interrupted(ctx, err), At: s.now(), Note: note}
 	}
 	switch a.Kind {
 	case ActRemoveDuplicate:
@@ -273,6 +275,11 @@ func (s *Supervisor) call(ctx context.Context, a *Action) Result {
 		}
 		return Result{At: s.now()}
 	case ActRelaunch, ActReplace:
+		var r Result
+		var done bool
+		if r, done, note = s.startInPlace(ctx, a); done {
+			return r
+		}
 		if err := s.remove(ctx, a); err != nil {
 			return fail("remove", err)
 		}
@@ -283,7 +290,7 @@ func (s *Supervisor) call(ctx context.Context, a *Action) Result {
 		return fail("run", err)
 	}
 	s.at(CrashAfterRun, a)
-	return Result{RuntimeID: id, At: s.now()}
+	return Result{RuntimeID: id, At: s.now(), Note: note}
 }
 
 // stop stops a's instance. One listed under another name (Renamed) is

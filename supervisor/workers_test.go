@@ -324,9 +324,10 @@ func TestScheduler_StopWithinTimeout(t *testing.T) {
 	}
 }
 
-// TestSupervisor_ExitRecordedBeforeRemove freezes a relaunch just before its
-// remove: the exit, with its code, is already on file.
-func TestSupervisor_ExitRecordedBeforeRemove(t *testing.T) {
+// TestSupervisor_ExitRecordedBeforeRelaunch freezes a relaunch just before
+// its runtime call (a start in place here): the exit, with its code, is
+// already on file.
+func TestSupervisor_ExitRecordedBeforeRelaunch(t *testing.T) {
 	ctx := context.Background()
 	s, rt, _ := MustNewSupervisor(t)
 	storetest.MustApply(t, s.DB, store.Spec{UID: "a", Image: "busybox"})
@@ -336,7 +337,7 @@ func TestSupervisor_ExitRecordedBeforeRemove(t *testing.T) {
 	_ = rt.SetExited("a", 3)
 	var seen []string
 	s.SetCrashHook(func(p supervisor.CrashPoint, a *supervisor.Action) {
-		if p != supervisor.CrashBeforeRemove {
+		if p != supervisor.CrashBeforeStart && p != supervisor.CrashBeforeRemove {
 			return
 		}
 		evs, _ := s.DB.FindEvents(ctx, store.EventFilter{UID: "a", Kind: store.EventExited})
@@ -354,7 +355,7 @@ func TestSupervisor_ExitRecordedBeforeRemove(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !slices.Equal(seen, []string{"event 3", "record 3"}) {
-		t.Fatalf("before the remove the store held %v, want the exit event and record with code 3", seen)
+		t.Fatalf("before the relaunch the store held %v, want the exit event and record with code 3", seen)
 	}
 }
 

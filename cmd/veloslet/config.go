@@ -115,6 +115,7 @@ type ReconcileConfig struct {
 	BrakeMin        int      `toml:"brake_min"`
 	BrakeHold       Duration `toml:"brake_hold"`
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+	Resync          Duration `toml:"resync"`
 }
 
 // RestartConfig is the restart and back-off policy.
@@ -174,7 +175,7 @@ func DefaultConfig() Config {
 			Schedule: supervisor.DefaultSchedule, Concurrency: supervisor.DefaultConcurrency,
 			WatchInterval: Duration(supervisor.DefaultWatchInterval),
 			BrakeShare:    pol.BrakeShare, BrakeMin: pol.BrakeMin, BrakeHold: Duration(pol.BrakeHold),
-			ShutdownTimeout: Duration(DefaultShutdownTimeout),
+			ShutdownTimeout: Duration(DefaultShutdownTimeout), Resync: Duration(supervisor.DefaultResync),
 		},
 		Restart: RestartConfig{
 			BackoffInitial: Duration(pol.BackoffInitial), BackoffMax: Duration(pol.BackoffMax),
@@ -268,6 +269,8 @@ func (c *Config) Validate() error {
 		return bad("reconcile.concurrency", c.Reconcile.Concurrency, "must be between 1 and 256")
 	case c.Reconcile.WatchInterval <= 0:
 		return bad("reconcile.watch_interval", c.Reconcile.WatchInterval, "must be positive")
+	case c.Reconcile.Resync < 0:
+		return bad("reconcile.resync", c.Reconcile.Resync, "must not be negative (\"0s\": a pass on every cron tick)")
 	case c.Reconcile.ShutdownTimeout <= 0:
 		return bad("reconcile.shutdown_timeout", c.Reconcile.ShutdownTimeout, "must be positive")
 	case c.Retention.EventsMaxAge < 0 || c.Retention.PassesMaxAge < 0:

@@ -59,6 +59,7 @@ func TestParseConfig_Errors(t *testing.T) {
 		{"LongPrefix", "[runtime]\nname_prefix = \"a-very-long-prefix-\"", []string{"runtime.name_prefix"}},
 		{"BadLevel", "[log]\nlevel = \"loud\"", []string{"log.level", "loud"}},
 		{"BadConcurrency", "[reconcile]\nconcurrency = 0", []string{"reconcile.concurrency", "0"}},
+		{"NegativeResync", "[reconcile]\nresync = \"-1m\"", []string{"reconcile.resync", "-1m"}},
 		{"BadBackoff", "[restart]\nbackoff_max = \"1s\"", []string{"restart.backoff_max", "1s"}},
 		{"BadJitter", "[restart]\njitter = 2.0", []string{"restart.jitter", "2"}},
 		{"WrongType", "[reconcile]\nconcurrency = \"four\"", []string{"concurrency"}},

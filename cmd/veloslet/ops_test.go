@@ -240,7 +240,8 @@ func TestSoak_OpsLongRead(t *testing.T) {
 }
 
 func longRead(t *testing.T, applies int, passes int64) {
-	e := newTestEnv(t, "schedule = \"@every 1s\"\n")
+	// A pass on every tick (resync off), as the passes are what it counts.
+	e := newTestEnv(t, "schedule = \"@every 1s\"\nresync = \"0s\"\n")
 	e.mustRun(specsJSON(3), "apply", "-f", "-")
 	e.serve()
 	db := e.openDB()
@@ -270,7 +271,8 @@ func longRead(t *testing.T, applies int, passes int64) {
 // next pass succeeds with nothing lost.
 func TestOps_WriteLockFailsPassCleanly(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t, "schedule = \"@every 1s\"\n")
+	// A pass on every tick (resync off): one of them must meet the lock.
+	e := newTestEnv(t, "schedule = \"@every 1s\"\nresync = \"0s\"\n")
 	e.mustRun(specsJSON(3), "apply", "-f", "-")
 	d := e.serve()
 	before := e.waitRunning(3)

@@ -68,21 +68,41 @@ func running(t *testing.T, rt *podman.Runtime) (map[string]runtime.Instance, int
 	return byUID(list), n
 }
 
-func killMain(t *testing.T, rt *podman.Runtime, uid string) {
+// killMain SIGKILLs uid's main process and returns its pid.
+func killMain(t *testing.T, rt *podman.Runtime, uid string) int {
 	t.Helper()
-	cmd := exec.Command(rt.Binary, "inspect", "--format", "{{.State.Pid}}", rt.Prefix+uid)
-	cmd.Env = append(os.Environ(), rt.Env...)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("inspect %s: %v", uid, err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	pid, err := pidOf(rt, uid)
 	if err != nil || pid <= 0 {
-		t.Fatalf("pid of %s: %q", uid, out)
+		t.Fatalf("pid of %s: %d, %v", uid, pid, err)
 	}
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatalf("kill %s (pid %d): %v", uid, pid, err)
 	}
+	return pid
+}
+
+// pidOf returns the pid of uid's main process, 0 when it does not run.
+func pidOf(rt *podman.Runtime, uid string) (int, error) {
+	cmd := exec.Command(rt.Binary, "inspect", "--format", "{{.State.Pid}}", rt.Prefix+uid)
+	cmd.Env = append(os.Environ(), rt.Env...)
+	out, err := cmd.Output()
+	if err != nil {
+		return 0, fmt.Errorf("inspect %s: %w", uid, err)
+	}
+	return strconv.Atoi(strings.TrimSpace(string(out)))
+}
+
+// relaunched reports whether uid runs again after its process pid was
+// killed: a new container, or the same one started in place (a new pid).
+func relaunched(rt *podman.Runtime, before, now runtime.Instance, killedPid int) bool {
+	if now.State != runtime.StateRunning {
+		return false
+	}
+	if now.ID != before.ID {
+		return true
+	}
+	pid, err := pidOf(rt, now.UID)
+	return err == nil && pid > 0 && pid != killedPid
 }
 
 // TestServe_Podman is the end-to-end run with real podman: 20 specs, deaths
@@ -115,16 +135,16 @@ func TestServe_Podman(t *testing.T) {
 		for i := range 5 {
 			victims = append(victims, fmt.Sprintf("p%02d", round*5+i))
 		}
-		killed := map[string]time.Time{}
+		killed, pids := map[string]time.Time{}, map[string]int{}
 		for _, uid := range victims {
-			killMain(t, rt, uid)
+			pids[uid] = killMain(t, rt, uid)
 			killed[uid] = time.Now()
 		}
 		done := map[string]bool{}
 		pollFor(t, podmanTimeout, func() error {
 			now, _ := running(t, rt)
 			for _, uid := range victims {
-				if in := now[uid]; !done[uid] && in.State == runtime.StateRunning && in.ID != before[uid].ID {
+				if !done[uid] && relaunched(rt, before[uid], now[uid], pids[uid]) {
 					done[uid] = true
 					delays = append(delays, time.Since(killed[uid]))
 				}

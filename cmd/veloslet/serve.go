@@ -73,6 +73,7 @@ func (m *Main) serve(ctx context.Context) error {
 	m.Supervisor = sup
 	sc := supervisor.NewScheduler(sup)
 	sc.Schedule, sc.WatchInterval, sc.Logger = m.Config.Reconcile.Schedule, time.Duration(m.Config.Reconcile.WatchInterval), log
+	sc.Resync = time.Duration(m.Config.Reconcile.Resync)
 	sc.Jobs = []supervisor.Job{m.retentionJob(db, log)}
 	if m.Config.Backup.Schedule != "" {
 		sc.Jobs = append(sc.Jobs, m.backupJob(db))
@@ -84,6 +85,9 @@ func (m *Main) serve(ctx context.Context) error {
 	maxAge, err := supervisor.HealthMaxAge(sc.Schedule, time.Now())
 	if err != nil {
 		return err
+	}
+	if sc.Watcher != nil {
+		maxAge = max(maxAge, 3*sc.Resync) // quiet hours pass at the resync interval
 	}
 	health := supervisor.NewHealth(maxAge)
 	fatal := make(chan error, 1)

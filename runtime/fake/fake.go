@@ -100,6 +100,7 @@ type Runtime struct {
 	RunFunc    func(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error)
 	StopFunc   func(ctx context.Context, uid string) error
 	RemoveFunc func(ctx context.Context, uid string) error
+	StartFunc  func(ctx context.Context, id runtime.InstanceID) error
 	// RemoveInstanceFunc overrides RemoveInstance.
 	RemoveInstanceFunc func(ctx context.Context, id runtime.InstanceID) error
 	ListFunc           func(ctx context.Context) ([]runtime.Instance, error)

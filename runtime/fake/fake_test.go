@@ -147,3 +147,51 @@ func TestRuntime_Watch(t *testing.T) {
 		t.Fatalf("Watch returned %v after cancel", err)
 	}
 }
+
+// TestRuntime_WatchSeesDeathAfterQuickStart: an instance started in place
+// and dead again between two of the watcher's looks is a second death, as a
+// runtime's event stream would report it.
+func TestRuntime_WatchSeesDeathAfterQuickStart(t *testing.T) {
+	rt := fake.New()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	id, err := rt.Run(ctx, runtime.RunSpec{UID: "x", Image: "img", StoreID: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan runtime.Event, 4)
+	go func() { _ = rt.Watch(ctx, ch) }()
+	// An exit before the watcher's first look is not reported: start and
+	// kill x until one is, within a deadline.
+	var first runtime.Event
+	storetest.RetryUntil(t, time.Millisecond, 10*time.Second, func() error {
+		if err := rt.Start(ctx, id); err != nil {
+			return err
+		}
+		<-time.After(2 * fake.WatchInterval) // give the watcher a look at it running; retried if too short
+		if err := rt.SetExited("x", 1); err != nil {
+			return err
+		}
+		select {
+		case first = <-ch:
+			return nil
+		case <-time.After(3 * fake.WatchInterval):
+			return errors.New("no died event")
+		}
+	})
+	// Started and dead again faster than the watcher looks: the start time tells.
+	if err := rt.Start(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.SetExited("x", 2); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-ch:
+		if first.ExitCode == nil || *first.ExitCode != 1 || ev.ExitCode == nil || *ev.ExitCode != 2 {
+			t.Fatalf("events %+v then %+v, want exit 1 then exit 2", first, ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event for the second death")
+	}
+}

@@ -14,10 +14,18 @@ var _ runtime.Watcher = (*Runtime)(nil)
 // where a real runtime streams events.
 const WatchInterval = 200 * time.Millisecond
 
-// Watch sends a died event for every instance it sees go from running to
-// exited, until ctx ends.
+// seen is what Watch last saw of an instance.
+type seen struct {
+	running bool
+	started time.Time
+}
+
+// Watch sends a died event for every instance it sees exit, until ctx ends,
+// as a runtime's event stream reports every death: one that went from
+// running to exited, and one that exited again after a start between two
+// looks (started in place under the same id, or run anew under a new one).
 func (r *Runtime) Watch(ctx context.Context, ch chan<- runtime.Event) error {
-	running := map[runtime.InstanceID]bool{}
+	last := map[runtime.InstanceID]seen{}
 	tick := time.NewTicker(WatchInterval)
 	defer tick.Stop()
 	for first := true; ; first = false {
@@ -25,21 +33,21 @@ func (r *Runtime) Watch(ctx context.Context, ch chan<- runtime.Event) error {
 		if err != nil {
 			return err
 		}
-		next := make(map[runtime.InstanceID]bool, len(list))
+		next := make(map[runtime.InstanceID]seen, len(list))
 		for _, in := range list {
-			if in.State == runtime.StateRunning {
-				next[in.ID] = true
+			now := seen{running: in.State == runtime.StateRunning, started: in.StartedAt}
+			next[in.ID] = now
+			prev, known := last[in.ID]
+			if now.running || first || (known && !prev.running && prev.started.Equal(now.started)) {
 				continue
 			}
-			if running[in.ID] && !first {
-				select {
-				case ch <- runtime.Event{Kind: runtime.EventDied, UID: in.UID, ExitCode: in.ExitCode}:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
+			select {
+			case ch <- runtime.Event{Kind: runtime.EventDied, UID: in.UID, ExitCode: in.ExitCode}:
+			case <-ctx.Done():
+				return ctx.Err()
 			}
 		}
-		running = next
+		last = next
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

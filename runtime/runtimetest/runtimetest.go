@@ -50,6 +50,8 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("Version", func(t *testing.T) { testVersion(t, newHarness(t)) })
 	t.Run("RemoveInstance", func(t *testing.T) { testRemoveInstance(t, newHarness(t)) })
 	t.Run("ListByStoreLabel", func(t *testing.T) { testListByStoreLabel(t, newHarness(t)) })
+	t.Run("Start", func(t *testing.T) { testStart(t, newHarness(t)) })
+	t.Run("ListUID", func(t *testing.T) { testListUID(t, newHarness(t)) })
 }
 
 func ctxFor(t *testing.T) context.Context {

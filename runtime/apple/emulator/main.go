@@ -121,6 +121,8 @@ func (e *emu) main(args []string) int {
 		return e.run(args[1:])
 	case "stop":
 		return e.stop(args[1:])
+	case "start":
+		return e.start(args[1:])
 	case "delete", "rm":
 		return e.delete(args[1:])
 	case "list", "ls":

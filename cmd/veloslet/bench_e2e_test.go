@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	goruntime "runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/podman"
+	"github.com/veloslet/veloslet/runtime/podman/podmantest"
+)
+
+// Sizes of the end-to-end benchmark.
+const (
+	benchKills     = 15  // single kills of each side
+	benchRounds    = 5   // rounds of simultaneous kills of each side
+	benchTogether  = 5   // instances killed at once in a round
+	benchIdleSpecs = 100 // specs serve supervises while idle CPU is measured
+	benchIdle      = 60 * time.Second
+)
+
+// TestBenchE2E is `make bench-e2e`: veloslet beside podman's own
+// --restart=always on real podman, interleaved so that the machine's noise
+// hits both. It measures kill -9 → running again one at a time and five at
+// once, then the CPU a plain serve spends over a minute with 100 converged
+// specs beside a bare `podman events` over the same minute, and prints
+// medians and ratios. It is a measurement, not a check: the figures depend
+// on the machine and its load, which it prints with them.
+func TestBenchE2E(t *testing.T) {
+	if os.Getenv("VELOSLET_BENCH_E2E") != "1" {
+		t.Skip("the end-to-end benchmark runs under make bench-e2e (VELOSLET_BENCH_E2E=1)")
+	}
+	if goruntime.GOOS != "linux" {
+		t.Skip("reads CPU times and command lines from /proc, which only Linux has")
+	}
+	rt := podmantest.New(t)
+	b := newBench(t, rt)
+	b.report("load average at start: %s", loadAvg())
+	b.startKillTargets()
+	d := b.e.serveWith(b.bin, rt.Env...)
+	b.waitRunning(b.ours, b.natives)
+
+	var ours, natives, ratios []time.Duration
+	for i := range benchKills {
+		// Alternate who goes first, so neither always follows the other's churn.
+		if i%2 == 0 {
+			ours = append(ours, b.killAndWait(b.ours[:1]))
+			natives = append(natives, b.killAndWait(b.natives[:1]))
+		} else {
+			natives = append(natives, b.killAndWait(b.natives[:1]))
+			ours = append(ours, b.killAndWait(b.ours[:1]))
+		}
+		ratios = append(ratios, time.Duration(float64(time.Millisecond)*float64(ours[i])/float64(natives[i])))
+	}
+	b.report("kill -9 → running, %d kills each, interleaved:", benchKills)
+	b.report("  podman --restart=always  median %s  (min %s, max %s)", ms(median(natives)), ms(slices.Min(natives)), ms(slices.Max(natives)))
+	b.report("  veloslet                 median %s  (min %s, max %s)", ms(median(ours)), ms(slices.Min(ours)), ms(slices.Max(ours)))
+	b.report("  ratio veloslet / podman: median of per-kill ratios %.2f, ratio of medians %.2f",
+		float64(median(ratios))/float64(time.Millisecond), ratio(median(ours), median(natives)))
+
+	var oursAll, nativesAll []time.Duration
+	for range benchRounds {
+		oursAll = append(oursAll, b.killAndWait(b.ours))
+		nativesAll = append(nativesAll, b.killAndWait(b.natives))
+	}
+	b.report("%d simultaneous kills, all running again, %d rounds each:", benchTogether, benchRounds)
+	b.report("  podman --restart=always  median %s", ms(median(nativesAll)))
+	b.report("  veloslet                 median %s  ratio %.2f", ms(median(oursAll)), ratio(median(oursAll), median(nativesAll)))
+	b.removeNatives()
+
+	b.idle(d)
+	b.report("load average at end: %s", loadAvg())
+}
+
+// bench is the benchmark's setup: a plain serve on podman, its specs, and
+// the natives (containers under podman's own restart policy).
+type bench struct {
+	t       *testing.T
+	rt      *podman.Runtime
+	e       *testEnv
+	bin     string
+	ours    []string // tokens: the sleep argument that names each process
+	natives []string
+	base    int
+}
+
+func newBench(t *testing.T, rt *podman.Runtime) *bench {
+	bin := filepath.Join(t.TempDir(), "veloslet")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	e := newTestEnv(t, "")
+	// As shipped, but with no back-off: podman's restart=always has none, and
+	// the same instance is killed again and again. The cron schedule and
+	// resync are the defaults, so the idle cost is the default's.
+	cfg := fmt.Sprintf(`[store]
+path = %q
+[runtime]
+backend = "podman"
+name_prefix = %q
+stop_timeout = "1s"
+[reconcile]
+concurrency = 8
+[restart]
+backoff_initial = "0s"
+backoff_max = "0s"
+`, e.db, rt.Prefix)
+	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := &bench{t: t, rt: rt, e: e, bin: bin, base: 7_000_000 + rand.IntN(1_000_000)*10}
+	for i := range benchTogether {
+		b.ours = append(b.ours, fmt.Sprint(b.base+i))
+		b.natives = append(b.natives, fmt.Sprint(b.base+benchTogether+i))
+	}
+	return b
+}
+
+func (b *bench) report(format string, args ...any) {
+	b.t.Helper()
+	fmt.Printf(format+"\n", args...)
+}
+
+// startKillTargets applies our specs and runs the natives, each sleeping for
+// its own token so that its process can be found in /proc.
+func (b *bench) startKillTargets() {
+	var specs []string
+	for i, tok := range b.ours {
+		specs = append(specs, fmt.Sprintf(`{"uid": "k%d", "image": %q, "restart": "always", "command": ["sleep", %q]}`,
+			i, podmantest.Image, tok))
+	}
+	b.e.mustRun("["+strings.Join(specs, ",")+"]", "apply", "-f", "-")
+	for i, tok := range b.natives {
+		name := fmt.Sprintf("native%d-%s", i, strings.TrimSuffix(b.rt.Prefix, "-"))
+		b.podman("run", "-d", "--restart=always", "--name", name, podmantest.Image, "sleep", tok)
+	}
+}
+
+func (b *bench) removeNatives() {
+	for i := range b.natives {
+		b.podman("rm", "--force", "-t", "0", fmt.Sprintf("native%d-%s", i, strings.TrimSuffix(b.rt.Prefix, "-")))
+	}
+}
+
+func (b *bench) podman(args ...string) {
+	b.t.Helper()
+	cmd := exec.Command(b.rt.Binary, args...)
+	cmd.Env = append(os.Environ(), b.rt.Env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.t.Fatalf("podman %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	if args[0] == "run" {
+		b.t.Cleanup(func() {
+			rm := exec.Command(b.rt.Binary, "rm", "--force", "--ignore", "-t", "0", args[4])
+			rm.Env = cmd.Env
+			_ = rm.Run()
+		})
+	}
+}
+
+// waitRunning waits until a process runs for every token.
+func (b *bench) waitRunning(groups ...[]string) {
+	b.t.Helper()
+	all := slices.Concat(groups...)
+	pollFor(b.t, podmanTimeout, func() error {
+		pids := pidsByToken()
+		for _, tok := range all {
+			if pids[tok] == 0 {
+				return fmt.Errorf("no process for token %s yet", tok)
+			}
+		}
+		return nil
+	})
+}
+
+// killAndWait SIGKILLs the process of every token at once and returns how
+// long until each runs again as a new process (the longest of them).
+func (b *bench) killAndWait(tokens []string) time.Duration {
+	b.t.Helper()
+	before := pidsByToken()
+	for _, tok := range tokens {
+		if before[tok] == 0 {
+			b.t.Fatalf("no process for token %s", tok)
+		}
+	}
+	start := time.Now()
+	for _, tok := range tokens {
+		if err := syscall.Kill(before[tok], syscall.SIGKILL); err != nil {
+			b.t.Fatalf("kill %d: %v", before[tok], err)
+		}
+	}
+	deadline := start.Add(podmanTimeout)
+	for {
+		now, done := pidsByToken(), 0
+		for _, tok := range tokens {
+			if p := now[tok]; p != 0 && p != before[tok] {
+				done++
+			}
+		}
+		if done == len(tokens) {
+			return time.Since(start)
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%d of %d processes running again after %s", done, len(tokens), podmanTimeout)
+		}
+		time.Sleep(5 * time.Millisecond) // polling /proc with a deadline
+	}
+}
+
+// idle converges benchIdleSpecs specs, lets serve settle, then measures
+// serve's CPU (its own, its reaped podman calls and its live event stream)
+// beside a bare `podman events` started for the same minute.
+func (b *bench) idle(d *daemon) {
+	b.t.Helper()
+	var specs []string
+	for i := len(b.ours); i < benchIdleSpecs; i++ {
+		specs = append(specs, fmt.Sprintf(`{"uid": "i%03d", "image": %q, "command": ["sleep", "100000"]}`, i, podmantest.Image))
+	}
+	b.e.mustRun("["+strings.Join(specs, ",")+"]", "apply", "-f", "-")
+	pollFor(b.t, 10*time.Minute, func() error {
+		list, err := b.rt.List(context.Background())
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, in := range list {
+			if in.State == runtime.StateRunning {
+				n++
+			}
+		}
+		if n < benchIdleSpecs {
+			return fmt.Errorf("%d of %d running", n, benchIdleSpecs)
+		}
+		return nil
+	})
+	time.Sleep(15 * time.Second) // let the last passes and their records finish before measuring
+	events := exec.Command(b.rt.Binary, "events", "--format", "json", "--filter", "event=died")
+	events.Env = append(os.Environ(), b.rt.Env...)
+	if err := events.Start(); err != nil {
+		b.t.Fatal(err)
+	}
+	defer func() { _ = events.Process.Kill(); _ = events.Wait() }()
+	serve, bare := treeCPU(d.cmd.Process.Pid), treeCPU(events.Process.Pid)
+	time.Sleep(benchIdle) // the measured interval itself
+	serve, bare = treeCPU(d.cmd.Process.Pid)-serve, treeCPU(events.Process.Pid)-bare
+	b.report("idle CPU over %s, %d specs converged (cron %q, resync %s):", benchIdle, benchIdleSpecs, "@every 10s", "1m")
+	b.report("  podman events alone      %.2f s", bare.Seconds())
+	b.report("  veloslet serve           %.2f s  ratio %.2f", serve.Seconds(), ratio(serve, bare))
+}
+
+func ms(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func ratio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}

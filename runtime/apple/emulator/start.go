@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+	"time"
+)
+
+// start: `container start [--attach|-a] [--interactive|-i] ID`, as
+// ContainerStart.swift does it: a missing container fails the client's get
+// ("get failed: container ID not found", exit 1); a running one prints its
+// id and exits 0 unless asked to attach; a stopped one boots again under the
+// same id with its configuration and labels, and its id is printed.
+func (e *emu) start(args []string) int {
+	flags, names := ids(args, nil)
+	if len(names) != 1 {
+		return e.usage("Missing expected argument '<container-id>'")
+	}
+	for f := range flags {
+		switch f {
+		case "--attach", "-a", "--interactive", "-i":
+			return e.usage(fmt.Sprintf("'%s' needs a terminal, which the emulator has not", f))
+		default:
+			return e.usage(fmt.Sprintf("Unknown option '%s'", f))
+		}
+	}
+	id := names[0]
+	c, err := e.load(id)
+	if err != nil {
+		return e.fail(fmt.Sprintf("get failed: container %s not found", id))
+	}
+	if c.State != "running" {
+		now := time.Now().UTC()
+		c.State, c.Started, c.ExitCode = "running", &now, 0
+		if err := e.save(c); err != nil {
+			return e.fail(err.Error())
+		}
+	}
+	fmt.Println(id)
+	return 0
+}

@@ -1,0 +1,36 @@
+package runtimetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/veloslet/veloslet/runtime"
+)
+
+// uidLister is the optional one-uid list of runtimes that have one.
+type uidLister interface {
+	ListUID(ctx context.Context, uid string) ([]runtime.Instance, error)
+}
+
+// testListUID: ListUID shows uid's container as List does, and nothing for
+// a uid with none, even when another uid's name starts with it.
+func testListUID(t *testing.T, h *Harness) {
+	l, ok := h.Runtime.(uidLister)
+	if !ok {
+		t.Skipf("%T has no ListUID", h.Runtime)
+	}
+	ctx := ctxFor(t)
+	h.MustRun(t, "c8")
+	h.MustRun(t, "c8x")
+	want := h.WaitState(t, "c8", runtime.StateRunning)
+	got, err := l.ListUID(ctx, "c8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != want.ID || got[0].UID != "c8" || got[0].State != want.State {
+		t.Fatalf("ListUID(c8) = %+v, want only %s", got, want.ID)
+	}
+	if got, err := l.ListUID(ctx, "c9"); err != nil || len(got) != 0 {
+		t.Fatalf("ListUID of a uid with no container = %+v, %v; want none", got, err)
+	}
+}

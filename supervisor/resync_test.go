@@ -1,0 +1,85 @@
+package supervisor_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/store/storetest"
+	"github.com/veloslet/veloslet/supervisor"
+)
+
+func TestResyncDue(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	up, pass := t0, t0.Add(time.Second) // the stream came up before the pass
+	for _, c := range []struct {
+		name        string
+		streamUp    time.Time
+		newestStart time.Time
+		clean       bool
+		now         time.Time
+		resync      time.Duration
+		want        bool
+	}{
+		{"covered", up, pass, true, pass.Add(59 * time.Second), time.Minute, false},
+		{"resync interval over", up, pass, true, pass.Add(time.Minute), time.Minute, true},
+		{"resync off", up, pass, true, pass.Add(time.Second), 0, true},
+		{"stream down", time.Time{}, pass, true, pass.Add(time.Second), time.Minute, true},
+		{"stream restarted after the pass", pass.Add(time.Millisecond), pass, true, pass.Add(time.Second), time.Minute, true},
+		{"stream up as the pass started", pass, pass, true, pass.Add(time.Second), time.Minute, true},
+		{"newest pass failed", up, pass, false, pass.Add(time.Second), time.Minute, true},
+		{"no pass yet", up, time.Time{}, false, pass, time.Minute, true},
+	} {
+		if got := supervisor.ResyncDue(c.streamUp, c.newestStart, c.clean, c.now, c.resync); got != c.want {
+			t.Errorf("%s: due=%v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestScheduler_ResyncSkipsCoveredTicks: with the event stream up and a
+// clean pass younger than resync, a cron tick runs no pass; once resync has
+// passed, it does.
+func TestScheduler_ResyncSkipsCoveredTicks(t *testing.T) {
+	s, rt, clock := MustNewSupervisor(t)
+	storetest.MustApply(t, s.DB, specs(2)...)
+	sc, log := startScheduler(t, s, func(sc *supervisor.Scheduler) { sc.Watcher, sc.Resync = rt, time.Hour })
+	poll(t, func() error { return log.saw(store.TriggerStartup) })
+	poll(t, func() error {
+		if !sc.StreamUp() {
+			return fmt.Errorf("event stream not up yet")
+		}
+		return nil
+	})
+	clock.Add(time.Second)
+	// The start-up pass ran before the stream was up: the tick is not covered.
+	sc.CronTick()
+	poll(t, func() error { return log.saw(store.TriggerSchedule) })
+	// Now it is: a tick asks for nothing, so the manual request names the next pass.
+	ticks := log.count()
+	sc.CronTick()
+	sc.Trigger(store.TriggerManual)
+	poll(t, func() error { return wantPasses(log, ticks+1) })
+	if got := log.last(); got != store.TriggerManual {
+		t.Fatalf("pass after a covered tick was %s, want manual (the tick asked for a pass)", got)
+	}
+	clock.Add(time.Hour)
+	sc.CronTick()
+	poll(t, func() error { return wantPasses(log, ticks+2) })
+	if got := log.last(); got != store.TriggerSchedule {
+		t.Fatalf("pass after resync elapsed was %s, want schedule", got)
+	}
+}
+
+func wantPasses(l *passLog, n int) error {
+	if got := l.count(); got < n {
+		return fmt.Errorf("%d passes, want %d", got, n)
+	}
+	return nil
+}
+
+func (l *passLog) last() store.Trigger {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.triggers[len(l.triggers)-1]
+}

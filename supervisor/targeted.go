@@ -1,0 +1,83 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/store"
+)
+
+// uidLister is implemented by runtimes that can list one uid's container
+// without listing the host (podman, the simulation).
+type uidLister interface {
+	ListUID(ctx context.Context, uid string) ([]runtime.Instance, error)
+}
+
+// targetedKinds are the actions a pass over some uids may take on its own.
+// Anything else (a removal, a replacement, a brake) is judged against the
+// whole host, so such a plan is made again from a full list.
+var targetedKinds = []ActionKind{ActRecord, ActRelaunch, ActLaunch, ActStop}
+
+// planPass plans a pass: over opts.UIDs alone when it can (the deaths the
+// event stream reported: their records, their specs and one look at each
+// container), from a full list otherwise. targeted reports which.
+func (s *Supervisor) planPass(ctx context.Context, opts PassOptions, inFlight map[string]bool) (p Plan, in PlanInput, targeted bool, err error) {
+	if lister, ok := s.Runtime.(uidLister); ok && len(opts.UIDs) > 0 && s.observedOK && !opts.Force {
+		p, in, err = s.planUIDs(ctx, lister, opts.UIDs, inFlight)
+		if err == nil && !slices.ContainsFunc(p.Actions, func(a Action) bool { return !slices.Contains(targetedKinds, a.Kind) }) {
+			return p, in, true, nil
+		}
+		// A look that failed, or a plan that needs the whole host: the full pass decides.
+	}
+	p, in, err = s.plan(ctx, opts.Force, inFlight)
+	return p, in, false, err
+}
+
+// planUIDs plans over uids alone. The store is read as a full pass reads it
+// (its decoded specs are cached); the runtime is asked about each uid only.
+func (s *Supervisor) planUIDs(ctx context.Context, lister uidLister, uids []string, inFlight map[string]bool) (Plan, PlanInput, error) {
+	st, err := s.DB.ReadState(ctx)
+	if err != nil {
+		return Plan{}, PlanInput{}, fmt.Errorf("read state: %w", err)
+	}
+	var observed []runtime.Instance
+	for _, uid := range uids {
+		list, err := lister.ListUID(ctx, uid)
+		if err != nil {
+			return Plan{}, PlanInput{}, fmt.Errorf("list %s: %w", uid, err)
+		}
+		observed = append(observed, list...)
+	}
+	want := func(uid string) bool { return slices.Contains(uids, uid) }
+	in := PlanInput{
+		Specs:    filterUIDs(st.Specs, func(s *store.Spec) bool { return want(s.UID) }),
+		Records:  filterUIDs(st.Instances, func(r *store.Instance) bool { return want(r.UID) }),
+		Invalid:  filterUIDs(st.Invalid, func(v *store.InvalidSpec) bool { return want(v.UID) }),
+		Observed: observed, StoreID: s.DB.StoreID(), Now: s.now(), Policy: s.Policy,
+		BrakeSince: s.brakeSince, InFlight: inFlight,
+	}
+	return Compute(in), in, nil
+}
+
+func filterUIDs[T any](list []*T, keep func(*T) bool) []*T {
+	var out []*T
+	for _, x := range list {
+		if keep(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// dispatchTargeted does for a targeted plan what start does for a full one,
+// minus what only a look at the whole host may decide.
+func (s *Supervisor) dispatchTargeted(plan Plan, in PlanInput) {
+	if s.workers.markSkipped(plan.InFlight) {
+		s.wake(in.Now)
+	}
+	if !plan.NextWake.IsZero() {
+		s.wake(plan.NextWake)
+	}
+}

@@ -1,0 +1,87 @@
+package supervisor_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/store/storetest"
+	"github.com/veloslet/veloslet/supervisor"
+)
+
+// TestSupervisor_TargetedPassRelaunchesOneUID: a pass asked about a dead uid
+// looks at that uid alone and relaunches it; the other instances are not
+// part of it.
+func TestSupervisor_TargetedPassRelaunchesOneUID(t *testing.T) {
+	ctx := context.Background()
+	s, rt, _ := MustNewSupervisor(t)
+	storetest.MustApply(t, s.DB, specs(5)...)
+	if err := s.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.SetExited("s00002", 137); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerEvent, UIDs: []string{"s00002"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Targeted || res.Observed != 1 || res.Desired != 1 || res.States != nil {
+		t.Fatalf("pass targeted=%v observed=%d desired=%d states=%v, want a targeted pass over one uid",
+			res.Targeted, res.Observed, res.Desired, res.States)
+	}
+	if len(res.Plan.Actions) != 1 || res.Plan.Actions[0].Kind != supervisor.ActRelaunch {
+		t.Fatalf("actions %v, want one relaunch", res.Plan.Actions)
+	}
+	if in := findInstance(t, rt, "s00002"); in.State != runtime.StateRunning {
+		t.Fatalf("s00002 %s after the targeted pass, want running", in.State)
+	}
+}
+
+// TestSupervisor_TargetedPassFallsBackToFull: what a look at one uid cannot
+// decide (here the removal of a deleted spec's instance), and any targeted
+// request before the first full pass, is planned from a full list.
+func TestSupervisor_TargetedPassFallsBackToFull(t *testing.T) {
+	ctx := context.Background()
+	s, rt, _ := MustNewSupervisor(t)
+	storetest.MustApply(t, s.DB, specs(3)...)
+	res, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerEvent, UIDs: []string{"s00000"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Targeted || len(res.Plan.Actions) != 3 {
+		t.Fatalf("first pass targeted=%v with %d actions, want a full pass launching 3", res.Targeted, len(res.Plan.Actions))
+	}
+	if err := s.DB.DeleteSpecs(ctx, "s00001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.SetExited("s00001", 1); err != nil {
+		t.Fatal(err)
+	}
+	res, err = s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerEvent, UIDs: []string{"s00001"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Targeted || res.Observed != 3 {
+		t.Fatalf("pass targeted=%v observed=%d, want a full pass (a removal is for the whole host to decide)", res.Targeted, res.Observed)
+	}
+	if len(res.Plan.Actions) != 1 || res.Plan.Actions[0].Kind != supervisor.ActRemoveOrphan {
+		t.Fatalf("actions %v, want the orphan removed", res.Plan.Actions)
+	}
+}
+
+func TestMergeUIDs(t *testing.T) {
+	for _, c := range []struct {
+		a, b, want []string
+	}{
+		{[]string{"a"}, []string{"b", "a"}, []string{"a", "b"}},
+		{nil, []string{"b"}, nil}, // a full pass covers a targeted one
+		{[]string{"a"}, nil, nil},
+	} {
+		if got := supervisor.MergeUIDs(c.a, c.b); !slices.Equal(got, c.want) || (got == nil) != (c.want == nil) {
+			t.Errorf("merge %v %v = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}
