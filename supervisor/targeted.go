@@ -55,7 +55,8 @@ func (s *Supervisor) planUIDs(ctx context.Context, lister uidLister, uids []stri
 		Specs:    filterUIDs(st.Specs, func(s *store.Spec) bool { return want(s.UID) }),
 		Records:  filterUIDs(st.Instances, func(r *store.Instance) bool { return want(r.UID) }),
 		Invalid:  filterUIDs(st.Invalid, func(v *store.InvalidSpec) bool { return want(v.UID) }),
-		Observed: observed, StoreID: s.DB.StoreID(), Now: s.now(), Policy: s.Policy,
+		Observed: observed, StoreID: s.DB.StoreID(), Adopted: st.Adopted, AdoptUnlabeled: s.AdoptUnlabeled,
+		Now: s.now(), Policy: s.Policy,
 		BrakeSince: s.brakeSince, InFlight: inFlight,
 	}
 	return Compute(in), in, nil
