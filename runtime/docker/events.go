@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -16,22 +17,24 @@ import (
 
 // watchedActions are the container events that mean ours may need a launch:
 // its process died (an OOM kill is followed by a die, but is sent too) or
-// someone removed it.
-var watchedActions = []events.Action{events.ActionDie, events.ActionOOM, events.ActionDestroy}
+// someone removed it ("destroy"; podman's service says "remove"). They are
+// picked here rather than by an event filter: podman 4's service reads that
+// filter in its own names ("died") and Docker in its own ("die"), so no one
+// filter suits both. The label filter, which both honour, keeps the rest of
+// the host's events off the stream.
+var watchedActions = []events.Action{events.ActionDie, events.ActionOOM, events.ActionDestroy, events.ActionRemove}
 
 // Watch streams the API's /events for deaths and removals of our containers
 // and sends them to ch as EventDied until ctx ends or the stream breaks. It
 // then returns the error; the scheduler restarts it with a growing wait,
 // logs the break and runs a pass to cover what the gap hid. With StoreID set
 // the server filters to this store's label, so other containers' events are
-// never sent to us.
+// never sent to us; without it, every container event on the host is read
+// and those not named with our prefix dropped.
 func (r *Runtime) Watch(ctx context.Context, ch chan<- runtime.Event) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	f := make(client.Filters).Add("type", string(events.ContainerEventType))
-	for _, a := range watchedActions {
-		f.Add("event", string(a))
-	}
 	if r.StoreID != "" {
 		f.Add("label", runtime.LabelStore+"="+r.StoreID)
 	}
@@ -67,9 +70,7 @@ func (r *Runtime) event(m events.Message) (runtime.Event, bool) {
 	if m.Type != events.ContainerEventType {
 		return runtime.Event{}, false
 	}
-	switch m.Action {
-	case events.ActionDie, events.ActionOOM, events.ActionDestroy:
-	default:
+	if !slices.Contains(watchedActions, m.Action) {
 		return runtime.Event{}, false
 	}
 	attrs := m.Actor.Attributes

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -46,6 +47,9 @@ const startTimeout = 60 * time.Second
 type Server struct {
 	Host string   // unix:///…
 	Env  []string // for the podman CLI beside it (empty for a dockerd)
+	// Stop ends a service Start started (nil for HostEnv's server); cleanup
+	// calls it too.
+	Stop func()
 }
 
 // Start returns the server for tb: HostEnv's, or a podman API service
@@ -78,12 +82,13 @@ func Start(tb testing.TB) *Server {
 	}
 	exited := &exit{done: make(chan struct{})}
 	go func() { exited.err = cmd.Wait(); close(exited.done) }()
+	var once sync.Once
+	s := &Server{Host: "unix://" + sock, Env: env, Stop: func() { once.Do(func() { stop(cmd, exited.done) }) }}
 	tb.Cleanup(func() {
-		stop(cmd, exited.done)
+		s.Stop()
 		_ = log.Close()
 		_ = os.RemoveAll(dir)
 	})
-	s := &Server{Host: "unix://" + sock, Env: env}
 	if err := s.wait(exited); err != nil {
 		out, _ := os.ReadFile(filepath.Join(dir, "service.log"))
 		tb.Fatalf("podman system service on %s: %v\n%s", sock, err, out)
