@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/docker"
 	"github.com/veloslet/veloslet/runtime/podman"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/supervisor"
@@ -80,6 +81,9 @@ func (m *Main) serve(ctx context.Context) error {
 	}
 	if p, ok := rt.(*podman.Runtime); ok {
 		p.StoreID = db.StoreID() // watch only our containers' deaths
+	}
+	if d, ok := rt.(*docker.Runtime); ok {
+		d.StoreID = db.StoreID() // list and watch this store's containers by label too
 	}
 	if w, ok := rt.(runtime.Watcher); ok {
 		sc.Watcher = w
