@@ -163,7 +163,7 @@ func TestStartLogsRemoveInstance(t *testing.T) {
 // name, their uid from the label; another store's are not listed.
 func TestListByStoreLabel(t *testing.T) {
 	rt, s := dockertest.New(t)
-	rt.StoreID = "s1"
+	rt.StoreID = rt.Prefix + "s1" // of this test alone: a shared server sees other tests' containers
 	ctx := ctxT(t)
 	other := s.Runtime(t)
 	mk := func(uid, store string) runtime.InstanceID {
@@ -173,7 +173,7 @@ func TestListByStoreLabel(t *testing.T) {
 		}
 		return id
 	}
-	mine, theirs := mk("renamed", "s1"), mk("elsewhere", "s2")
+	mine, theirs := mk("renamed", rt.StoreID), mk("elsewhere", rt.Prefix+"s2")
 	in := find(t, rt, "renamed")
 	if in == nil || in.ID != mine || in.Name != other.Prefix+"renamed" || in.State != runtime.StateRunning {
 		t.Fatalf("listed by label: %+v", in)

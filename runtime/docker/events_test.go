@@ -27,7 +27,7 @@ func nextEvent(t *testing.T, ch <-chan runtime.Event, errc <-chan error) runtime
 // store's containers are not sent.
 func TestWatch(t *testing.T) {
 	rt, s := dockertest.New(t)
-	rt.StoreID = "s1"
+	rt.StoreID = rt.Prefix + "s1" // of this test alone: a shared server sees other tests' containers
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ch, errc := make(chan runtime.Event, 16), make(chan error, 1)
@@ -37,11 +37,11 @@ func TestWatch(t *testing.T) {
 	spec := func(uid, store string) runtime.RunSpec {
 		return runtime.RunSpec{UID: uid, Image: dockertest.Image, Command: dockertest.ExitCommand, StoreID: store}
 	}
-	if _, err := other.Run(ctx, spec("theirs", "s2")); err != nil {
+	if _, err := other.Run(ctx, spec("theirs", rt.Prefix+"s2")); err != nil {
 		t.Fatal(err)
 	}
 	dockertest.Exit(t, other, "theirs", 5)
-	if _, err := rt.Run(ctx, spec("a", "s1")); err != nil {
+	if _, err := rt.Run(ctx, spec("a", rt.StoreID)); err != nil {
 		t.Fatal(err)
 	}
 	dockertest.Exit(t, rt, "a", 7)
