@@ -54,6 +54,7 @@ func TestParseConfig_Errors(t *testing.T) {
 		{"ZeroTimeout", "[runtime]\ncall_timeout = \"0s\"", []string{"runtime.call_timeout", "0s"}},
 		{"BadBackend", "[runtime]\nbackend = \"dokker\"", []string{"runtime.backend", "dokker"}},
 		{"BadDockerHost", "[runtime.docker]\nhost = \"ssh://me@box\"", []string{"runtime.docker.host", "ssh://me@box", "unix://"}},
+		{"UnknownDockerKey", "[runtime.docker]\nsocket = \"/x\"", []string{"runtime.docker.socket"}},
 		{"BadPrefix", "[runtime]\nname_prefix = \"-x\"", []string{"runtime.name_prefix", "-x"}},
 		{"LongPrefix", "[runtime]\nname_prefix = \"a-very-long-prefix-\"", []string{"runtime.name_prefix"}},
 		{"BadLevel", "[log]\nlevel = \"loud\"", []string{"log.level", "loud"}},
