@@ -3,9 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	mrand "math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -77,7 +81,8 @@ func TestServe_Docker(t *testing.T) {
 		t.Fatalf("start a container by hand: %v", err)
 	}
 	const n = 10
-	e.mustRun(podmanSpecs(n, dockertest.Image), "apply", "-f", "-")
+	base := 1_000_000 + mrand.IntN(8_000_000) // each instance sleeps a number of its own, to find its process by
+	e.mustRun(dockerSpecs(n, base), "apply", "-f", "-")
 	d := e.serve()
 	pollFor(t, podmanTimeout, func() error {
 		if _, got := dockerRunning(t, rt); got != n+1 {
@@ -92,8 +97,8 @@ func TestServe_Docker(t *testing.T) {
 		before, _ := dockerRunning(t, rt)
 		victims := []string{fmt.Sprintf("p%02d", round*3), fmt.Sprintf("p%02d", round*3+1), fmt.Sprintf("p%02d", round*3+2)}
 		pids, killed := map[string]int{}, map[string]time.Time{}
-		for _, uid := range victims {
-			pids[uid] = dockertest.Pid(t, rt, string(before[uid].ID))
+		for i, uid := range victims {
+			pids[uid] = sleeperPid(t, base+round*3+i)
 		}
 		for _, uid := range victims {
 			if err := syscall.Kill(pids[uid], syscall.SIGKILL); err != nil {
@@ -153,7 +158,7 @@ func TestServe_Docker(t *testing.T) {
 	d.wait(t)
 	before, _ := dockerRunning(t, rt)
 	e.mustRun("", "delete", "p08", "p09")
-	e.mustRun(`[{"uid": "p00", "image": "`+dockertest.Image+`", "command": ["sleep", "100001"]}]`, "apply", "-f", "-")
+	e.mustRun(fmt.Sprintf(`[{"uid": "p00", "image": %q, "command": ["sleep", "%d"]}]`, dockertest.Image, base+n), "apply", "-f", "-")
 	last := lastEventID(t, db)
 	e.serve()
 	pollFor(t, podmanTimeout, func() error {
@@ -188,6 +193,39 @@ func TestServe_Docker(t *testing.T) {
 	if in := now["byhand"]; in.State != runtime.StateRunning || in.StoreID() != "" {
 		t.Fatalf("the hand-made container was touched: %+v", in)
 	}
+}
+
+func dockerSpecs(n, base int) string {
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"uid": "p%02d", "image": %q, "command": ["sleep", "%d"]}`, i, dockertest.Image, base+i)
+	}
+	return b.String() + "]"
+}
+
+// sleeperPid finds the host pid of the container process running
+// "sleep <arg>" from /proc, as a user of the host would. (Asking the API
+// server for it is not relied on: podman 4.3's service, under load, was
+// seen failing to inspect a running container it had just listed.)
+func sleeperPid(t *testing.T, arg int) int {
+	t.Helper()
+	want := "sleep\x00" + strconv.Itoa(arg) + "\x00"
+	pid := 0
+	pollFor(t, podmanTimeout, func() error {
+		paths, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+		for _, p := range paths {
+			if b, err := os.ReadFile(p); err == nil && string(b) == want {
+				pid, _ = strconv.Atoi(filepath.Base(filepath.Dir(p)))
+				return nil
+			}
+		}
+		return fmt.Errorf("no process runs sleep %d", arg)
+	})
+	return pid
 }
 
 // TestResolveBackend_AutoPicksDocker: "auto" picks the docker backend when

@@ -105,7 +105,11 @@ func state(s container.ContainerState) runtime.State {
 }
 
 // fillStopped inspects each exited instance for its exit code and start
-// time. One that vanished meanwhile is left without them.
+// time. One that vanished meanwhile is left without them. One the server
+// fails to inspect is listed unknown, left alone until a later pass: podman
+// 4's service answers 500 for a container while its cleanup runs, and one
+// container's passing state must not fail the whole list. Only a server
+// that stopped answering fails the list.
 func (r *Runtime) fillStopped(ctx context.Context, list []runtime.Instance) error {
 	var (
 		wg    sync.WaitGroup
@@ -122,17 +126,19 @@ func (r *Runtime) fillStopped(ctx context.Context, list []runtime.Instance) erro
 		go func(in *runtime.Instance) {
 			defer func() { <-sem; wg.Done() }()
 			res, err := r.c.ContainerInspect(ctx, string(in.ID), client.ContainerInspectOptions{})
-			if err != nil {
-				if !isNotFound(err) {
-					mu.Lock()
-					if first == nil {
-						first = r.translate(err, "inspect "+in.Name)
-					}
-					mu.Unlock()
+			switch {
+			case err == nil:
+				fill(in, res.Container.State)
+			case isNotFound(err):
+			case unreachable(err) || ctx.Err() != nil:
+				mu.Lock()
+				if first == nil {
+					first = r.translate(err, "inspect "+in.Name)
 				}
-				return
+				mu.Unlock()
+			default:
+				in.State = runtime.StateUnknown
 			}
-			fill(in, res.Container.State)
 		}(&list[i])
 	}
 	wg.Wait()

@@ -206,24 +206,6 @@ func Exit(tb testing.TB, rt *docker.Runtime, uid string, code int) {
 	}
 }
 
-// Pid returns the host pid of container ref's main process. It asks again
-// for a while: podman 4's service may briefly fail to look a name up while
-// another container's cleanup holds its database.
-func Pid(tb testing.TB, rt *docker.Runtime, ref string) int {
-	tb.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := rt.Client().ContainerInspect(context.Background(), ref, client.ContainerInspectOptions{})
-		if err == nil && res.Container.State != nil && res.Container.State.Pid > 0 {
-			return res.Container.State.Pid
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("pid of %s: %v (state %+v)", ref, err, res.Container.State)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // Harness returns the contract harness over a real API server.
 func Harness(tb testing.TB) *runtimetest.Harness {
 	tb.Helper()
