@@ -3,15 +3,16 @@
 // API service (`podman system service`). No process is spawned per call, and
 // deaths arrive on the API's /events stream.
 //
-// It is built on github.com/moby/moby/client (the Docker Engine's own client,
-// split out of github.com/docker/docker at Docker 29) rather than the
-// github.com/docker/docker/client it replaces: the new module negotiates the
-// API version down to its MinAPIVersion 1.40, which covers podman 4.3's API
-// service (v1.41) and every Docker Engine since 19.03, while the old
-// "+incompatible" module is frozen at v28 and drags in the daemon's whole
-// dependency tree. Negotiation is on: the first call pings the server and
-// uses the highest version both sides speak; until a ping succeeds every call
-// tries again, so a server started after veloslet is picked up.
+// It is built on github.com/moby/moby/client (v0.6, the Engine's client
+// since it left github.com/docker/docker at Docker 29). The old
+// github.com/docker/docker/client is not needed: the new module negotiates
+// the API version down to its MinAPIVersion, 1.40, which covers podman 4.3's
+// API service (1.41, what the tests run against), Debian's Docker Engine
+// 20.10 (1.41) and every Docker Engine since 19.03; the old module is an
+// "+incompatible" one without a go.mod, frozen at v28. Negotiation is on
+// (the new client's default): the first call pings the server and uses the
+// highest version both sides speak; until a ping succeeds every call tries
+// again, so a server started after veloslet is picked up.
 //
 // Env values travel only in the create request's body: nothing here ever
 // puts them on a command line.
