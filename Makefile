@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -ldflags "-X main.Version=$(VERSION)"
 GO ?= go
 
-.PHONY: all build demo run test soak integration check bigfiles cross bench bench-e2e fuzz clean
+.PHONY: all build demo run test test-dockerd soak integration check bigfiles cross bench bench-e2e fuzz clean
 
 all: check test
 
@@ -25,6 +25,12 @@ run: build
 # (cmd/veloslet) takes on a heavily loaded 2-core machine.
 test:
 	$(GO) test -race -count=1 -timeout 8m -skip 'Soak' ./...
+
+# The docker backend's suites against Debian's Docker Engine (package
+# docker.io): the script starts a dockerd of its own, runs them and stops it.
+# `make test` runs the same suites against podman's API service.
+test-dockerd:
+	GO=$(GO) bash .ci/dockerd-test
 
 # The long runs, tests named TestSoak_…: 50 chaos rounds on the simulation,
 # on podman and on the Apple CLI emulator, faults at three rates, serve at 10,000 specs, a simulated

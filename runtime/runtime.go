@@ -1,6 +1,6 @@
 // Package runtime declares the seam between the supervisor and a container
 // runtime: the Runtime interface, its value types and its errors. It runs
-// nothing itself; backends live in subpackages (apple, podman, fake) and
+// nothing itself; backends live in subpackages (apple, podman, docker, fake) and
 // import this package, never the reverse.
 package runtime
 

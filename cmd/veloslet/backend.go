@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple"
+	"github.com/veloslet/veloslet/runtime/docker"
 	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/runtime/podman"
 )
@@ -53,12 +55,23 @@ func isExecutable(path string) bool {
 	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
 }
 
-// resolveBackend turns "auto" into the platform's runtime: Apple's container
-// on macOS, podman elsewhere. It never picks the fake: a daemon supervising
-// nothing while reporting healthy is the worst outcome.
+// dockerProbe bounds how long "auto" waits for a Docker API socket to answer.
+const dockerProbe = time.Second
+
+// resolveBackend turns "auto" into a runtime: a Docker Engine API server when
+// one answers (runtime.docker.host, DOCKER_HOST or a usual socket) and the
+// platform's CLI was not named by a binary of its own; else Apple's
+// container on macOS, podman elsewhere. It never picks the fake: a daemon
+// supervising nothing while reporting healthy is the worst outcome.
 func resolveBackend(c RuntimeConfig) (string, error) {
 	if c.Backend != "auto" {
 		return c.Backend, nil
+	}
+	def := DefaultConfig().Runtime
+	if c.Podman.Binary == def.Podman.Binary && c.Apple.Binary == def.Apple.Binary {
+		if _, ok := docker.Resolve(context.Background(), c.Docker.Host, dockerProbe); ok {
+			return "docker", nil
+		}
 	}
 	backend, bin := "podman", c.Podman.Binary
 	if goruntime.GOOS == "darwin" {
@@ -90,6 +103,16 @@ func (m *Main) openRuntime(storeID string) (runtime.Runtime, string, error) {
 			return nil, "", err
 		}
 		rt.StoreID = storeID
+		return rt, backend, nil
+	case "docker":
+		host, _ := docker.Resolve(context.Background(), c.Docker.Host, dockerProbe)
+		rt, err := docker.New(host)
+		if err != nil {
+			return nil, "", fmt.Errorf("%w: runtime.docker.host = %q: %v", ErrConfig, host, err)
+		}
+		rt.Configure(c.NamePrefix, time.Duration(c.CallTimeout), time.Duration(c.RunTimeout), time.Duration(c.StopTimeout))
+		rt.StoreID = storeID
+		rt.Logger, m.Runtime = m.Logger, rt
 		return rt, backend, nil
 	case "apple", "podman":
 		openApple := func(b string) cliRuntime {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple"
+	"github.com/veloslet/veloslet/runtime/docker"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/supervisor"
 )
@@ -75,7 +76,7 @@ type StoreConfig struct {
 
 // RuntimeConfig selects and tunes the container runtime.
 type RuntimeConfig struct {
-	Backend     string   `toml:"backend"` // auto, apple, podman, fake
+	Backend     string   `toml:"backend"` // auto, apple, podman, docker, fake
 	NamePrefix  string   `toml:"name_prefix"`
 	CallTimeout Duration `toml:"call_timeout"`
 	RunTimeout  Duration `toml:"run_timeout"`
@@ -84,7 +85,13 @@ type RuntimeConfig struct {
 	AdoptUnlabeled bool         `toml:"adopt_unlabeled"`
 	Apple          AppleConfig  `toml:"apple"`
 	Podman         BinaryConfig `toml:"podman"`
+	Docker         DockerConfig `toml:"docker"`
 	Fake           FakeConfig   `toml:"fake"`
+}
+
+// DockerConfig locates a Docker Engine API server.
+type DockerConfig struct {
+	Host string `toml:"host"` // unix:// or tcp://; empty: DOCKER_HOST, then the usual sockets
 }
 
 // BinaryConfig names a runtime's CLI.
@@ -248,8 +255,10 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Store.Path == "":
 		return bad("store.path", c.Store.Path, "must not be empty")
-	case !slices.Contains([]string{"auto", "apple", "podman", "fake"}, rt.Backend):
-		return bad("runtime.backend", rt.Backend, "must be auto, apple, podman or fake")
+	case !slices.Contains([]string{"auto", "apple", "podman", "docker", "fake"}, rt.Backend):
+		return bad("runtime.backend", rt.Backend, "must be auto, apple, podman, docker or fake")
+	case rt.Docker.Host != "" && docker.CheckHost(rt.Docker.Host) != nil:
+		return bad("runtime.docker.host", rt.Docker.Host, docker.CheckHost(rt.Docker.Host).Error())
 	case !validPrefix(rt.NamePrefix):
 		return bad("runtime.name_prefix", rt.NamePrefix, fmt.Sprintf(
 			"must be 1 to %d letters, digits, '_', '.' or '-', starting with a letter or digit", store.MaxNamePrefixLen))

@@ -1,0 +1,253 @@
+// Package docker drives a Docker Engine API server over its socket: Docker
+// Engine, Docker Desktop, OrbStack, Colima, Rancher Desktop and Podman's own
+// API service (`podman system service`). No process is spawned per call, and
+// deaths arrive on the API's /events stream.
+//
+// It is built on github.com/moby/moby/client (v0.6, the Engine's client
+// since it left github.com/docker/docker at Docker 29). The old
+// github.com/docker/docker/client is not needed: the new module negotiates
+// the API version down to its MinAPIVersion, 1.40, which covers podman 4.3's
+// API service (1.41, what the tests run against), Debian's Docker Engine
+// 20.10 (1.41) and every Docker Engine since 19.03; the old module is an
+// "+incompatible" one without a go.mod, frozen at v28. Negotiation is on
+// (the new client's default): the first call pings the server and uses the
+// highest version both sides speak; until a ping succeeds every call tries
+// again, so a server started after veloslet is picked up.
+//
+// Env values travel only in the create request's body: nothing here ever
+// puts them on a command line.
+package docker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/veloslet/veloslet/runtime"
+)
+
+var (
+	_ runtime.Runtime = (*Runtime)(nil)
+	_ runtime.Watcher = (*Runtime)(nil)
+	_ runtime.Logger  = (*Runtime)(nil)
+	_ runtime.Starter = (*Runtime)(nil)
+)
+
+// Defaults for Runtime's fields.
+const (
+	DefaultCallTimeout = 30 * time.Second
+	DefaultRunTimeout  = 5 * time.Minute
+	DefaultStopTimeout = 10 * time.Second
+)
+
+// Runtime is the Docker Engine API backend. Its fields are set before first
+// use and not changed after.
+type Runtime struct {
+	Prefix      string
+	CallTimeout time.Duration // every call but run
+	RunTimeout  time.Duration // run, which may pull an image
+	StopTimeout time.Duration // grace before SIGKILL
+	// StoreID, when set, widens List to containers carrying this store's
+	// velos.store label whatever their name, and narrows Watch to them.
+	StoreID string
+	// Logger receives pull progress; nil: slog.Default().
+	Logger *slog.Logger
+
+	host string
+	c    *client.Client
+}
+
+// New returns a backend for the API server at host ("unix:///…" or
+// "tcp://…"). An empty host is read from the environment as the docker CLI
+// does (DOCKER_HOST, DOCKER_CERT_PATH, DOCKER_TLS_VERIFY), falling back to
+// the platform's default socket. New does not connect.
+func New(host string) (*Runtime, error) {
+	opts := []client.Opt{client.FromEnv}
+	if host != "" {
+		opts = append(opts, client.WithHost(host))
+	}
+	c, err := client.New(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("docker host %q: %w", host, err)
+	}
+	r := &Runtime{host: c.DaemonHost(), c: c}
+	r.Configure(runtime.DefaultNamePrefix, DefaultCallTimeout, DefaultRunTimeout, DefaultStopTimeout)
+	return r, nil
+}
+
+// Configure sets the name prefix and the deadlines, as the config gives them.
+func (r *Runtime) Configure(prefix string, call, run, stop time.Duration) {
+	r.Prefix, r.CallTimeout, r.RunTimeout, r.StopTimeout = prefix, call, run, stop
+}
+
+// Host returns the API address the backend talks to.
+func (r *Runtime) Host() string { return r.host }
+
+// Client returns the API client, for tests that act on containers as a
+// user would.
+func (r *Runtime) Client() *client.Client { return r.c }
+
+// Close releases the client's idle connections.
+func (r *Runtime) Close() error { return r.c.Close() }
+
+func (r *Runtime) logger() *slog.Logger {
+	if r.Logger != nil {
+		return r.Logger
+	}
+	return slog.Default()
+}
+
+// Ping reports whether the API server answers.
+func (r *Runtime) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, r.CallTimeout)
+	defer cancel()
+	_, err := r.c.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true})
+	return r.translate(err, "ping")
+}
+
+// Run creates "<prefix><uid>" and starts it. A missing image is pulled
+// first. A container that was created but did not start is removed (by the
+// id the create returned, so nothing made by anyone else is touched).
+func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error) {
+	if err := spec.Check(); err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.RunTimeout)
+	defer cancel()
+	name := runtime.Name(r.Prefix, spec.UID)
+	opts := createOptions(name, spec)
+	res, err := r.c.ContainerCreate(ctx, opts)
+	if isMissingImage(err) {
+		if err = r.pull(ctx, spec.Image); err != nil {
+			return "", err
+		}
+		res, err = r.c.ContainerCreate(ctx, opts)
+	}
+	if err != nil {
+		return "", r.createFailed(ctx, name, err)
+	}
+	if _, err := r.c.ContainerStart(ctx, res.ID, client.ContainerStartOptions{}); err != nil {
+		err = r.translate(err, "start "+name)
+		rmCtx, rmCancel := context.WithTimeout(context.WithoutCancel(ctx), r.CallTimeout)
+		defer rmCancel()
+		if _, rmErr := r.c.ContainerRemove(rmCtx, res.ID, client.ContainerRemoveOptions{Force: true}); rmErr != nil && !isNotFound(rmErr) {
+			return "", fmt.Errorf("%w (and removing what it left: %v)", err, rmErr)
+		}
+		return "", err
+	}
+	return runtime.InstanceID(res.ID), nil
+}
+
+// createFailed translates a refused create. A taken name is ErrExists
+// whatever status the server chose (Docker answers 409, podman's service
+// 500), told by a second look at the name rather than the message.
+func (r *Runtime) createFailed(ctx context.Context, name string, err error) error {
+	if cerrdefs.IsConflict(err) {
+		return r.translate(err, "create "+name)
+	}
+	if unreachable(err) || ctx.Err() != nil {
+		return r.translate(err, "create "+name)
+	}
+	if _, ierr := r.c.ContainerInspect(ctx, name, client.ContainerInspectOptions{}); ierr == nil {
+		return fmt.Errorf("%w: docker create %s: %w", runtime.ErrExists, name, err)
+	}
+	return r.translate(err, "create "+name)
+}
+
+// createOptions builds the create request: env, labels and limits in its
+// body, the command after the image's entrypoint as the CLI would pass it.
+func createOptions(name string, spec runtime.RunSpec) client.ContainerCreateOptions {
+	env := make([]string, 0, len(spec.Env))
+	for _, k := range slices.Sorted(maps.Keys(spec.Env)) {
+		env = append(env, k+"="+spec.Env[k])
+	}
+	cfg := &container.Config{Image: spec.Image, Env: env, Labels: spec.AllLabels()}
+	if len(spec.Command) > 0 {
+		cfg.Cmd = slices.Clone(spec.Command)
+	}
+	hc := &container.HostConfig{}
+	hc.NanoCPUs = int64(spec.CPUs * 1e9)
+	hc.Memory = spec.Memory
+	return client.ContainerCreateOptions{Name: name, Config: cfg, HostConfig: hc}
+}
+
+// Start starts the exited container id again in place.
+func (r *Runtime) Start(ctx context.Context, id runtime.InstanceID) error {
+	ctx, cancel := context.WithTimeout(ctx, r.CallTimeout)
+	defer cancel()
+	_, err := r.c.ContainerStart(ctx, string(id), client.ContainerStartOptions{})
+	return r.translate(err, "start "+string(id))
+}
+
+// Stop stops uid's container with the configured grace. No error if it is
+// gone or already stopped.
+func (r *Runtime) Stop(ctx context.Context, uid string) error {
+	return r.stop(ctx, runtime.Name(r.Prefix, uid))
+}
+
+func (r *Runtime) stop(ctx context.Context, ref string) error {
+	ctx, cancel := context.WithTimeout(ctx, r.CallTimeout+r.StopTimeout)
+	defer cancel()
+	secs := int(max(r.StopTimeout, 0) / time.Second)
+	_, err := r.c.ContainerStop(ctx, ref, client.ContainerStopOptions{Timeout: &secs})
+	if isNotFound(err) {
+		return nil
+	}
+	return r.translate(err, "stop "+ref)
+}
+
+// Remove removes uid's container, stopping it first with the configured
+// grace. No error if it is gone.
+func (r *Runtime) Remove(ctx context.Context, uid string) error {
+	return r.remove(ctx, runtime.Name(r.Prefix, uid))
+}
+
+// RemoveInstance removes the container with the runtime id, whatever its
+// name, stopping it first. No error if it is gone.
+func (r *Runtime) RemoveInstance(ctx context.Context, id runtime.InstanceID) error {
+	if id == "" {
+		return fmt.Errorf("%w: empty container id", runtime.ErrInvalid)
+	}
+	return r.remove(ctx, string(id))
+}
+
+// remove stops ref with a grace (a forced remove would SIGKILL at once),
+// then removes it.
+func (r *Runtime) remove(ctx context.Context, ref string) error {
+	if err := r.stop(ctx, ref); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.CallTimeout)
+	defer cancel()
+	_, err := r.c.ContainerRemove(ctx, ref, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
+	if isNotFound(err) {
+		return nil
+	}
+	return r.translate(err, "remove "+ref)
+}
+
+// Version returns the server's version and the API version in use.
+func (r *Runtime) Version(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.CallTimeout)
+	defer cancel()
+	v, err := r.c.ServerVersion(ctx, client.ServerVersionOptions{})
+	if err != nil {
+		return "", r.translate(err, "version")
+	}
+	if v.Version == "" {
+		return "", errors.New("docker version: the server sent no version")
+	}
+	name := "Docker Engine"
+	if v.Platform.Name != "" {
+		name = v.Platform.Name
+	}
+	return fmt.Sprintf("%s %s (API %s)", name, v.Version, r.c.ClientVersion()), nil
+}

@@ -1,0 +1,90 @@
+package docker_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/docker/dockertest"
+)
+
+func nextEvent(t *testing.T, ch <-chan runtime.Event, errc <-chan error) runtime.Event {
+	t.Helper()
+	select {
+	case ev := <-ch:
+		return ev
+	case err := <-errc:
+		t.Fatalf("watch ended: %v", err)
+	case <-time.After(time.Minute):
+		t.Fatal("no event within a minute")
+	}
+	return runtime.Event{}
+}
+
+// A death arrives with its exit code, a removal as a death too, and another
+// store's containers are not sent.
+func TestWatch(t *testing.T) {
+	rt, s := dockertest.New(t)
+	rt.StoreID = rt.Prefix + "s1" // of this test alone: a shared server sees other tests' containers
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch, errc := make(chan runtime.Event, 16), make(chan error, 1)
+	go func() { errc <- rt.Watch(ctx, ch) }()
+	time.Sleep(500 * time.Millisecond) // not a wait for an effect: the stream needs to be open before the first death
+	other := s.Runtime(t)
+	spec := func(uid, store string) runtime.RunSpec {
+		return runtime.RunSpec{UID: uid, Image: dockertest.Image, Command: dockertest.ExitCommand, StoreID: store}
+	}
+	if _, err := other.Run(ctx, spec("theirs", rt.Prefix+"s2")); err != nil {
+		t.Fatal(err)
+	}
+	dockertest.Exit(t, other, "theirs", 5)
+	if _, err := rt.Run(ctx, spec("a", rt.StoreID)); err != nil {
+		t.Fatal(err)
+	}
+	dockertest.Exit(t, rt, "a", 7)
+	ev := nextEvent(t, ch, errc)
+	if ev.Kind != runtime.EventDied || ev.UID != "a" || ev.ExitCode == nil || *ev.ExitCode != 7 {
+		t.Fatalf("event %+v (code %v): want a's death with code 7", ev, ev.ExitCode)
+	}
+	if err := rt.Remove(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	ev = nextEvent(t, ch, errc)
+	if ev.Kind != runtime.EventDied || ev.UID != "a" || ev.ExitCode != nil {
+		t.Fatalf("event %+v: want a's removal, with no code", ev)
+	}
+	select {
+	case ev := <-ch:
+		t.Fatalf("unexpected event %+v", ev)
+	default:
+	}
+}
+
+// When the server goes away the stream's error is returned, as
+// ErrUnavailable, for the scheduler to log and restart.
+func TestWatchStreamBreaks(t *testing.T) {
+	s := dockertest.Start(t)
+	if s.Stop == nil {
+		t.Skip("the server is " + dockertest.HostEnv + "'s, which this test cannot stop")
+	}
+	rt := s.Runtime(t)
+	errc := make(chan error, 1)
+	go func() { errc <- rt.Watch(context.Background(), make(chan runtime.Event)) }()
+	time.Sleep(500 * time.Millisecond) // let the stream open, so the break is the stream's and not the dial's
+	s.Stop()
+	select {
+	case err := <-errc:
+		if err == nil {
+			t.Fatal("watch returned nil after the server stopped")
+		}
+		t.Logf("watch returned: %v", err)
+		if err2 := rt.Watch(context.Background(), make(chan runtime.Event)); !errors.Is(err2, runtime.ErrUnavailable) {
+			t.Fatalf("watch with the server gone: %v, want ErrUnavailable", err2)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("watch still running a minute after the server stopped")
+	}
+}
