@@ -109,8 +109,13 @@ func TestServe_Docker(t *testing.T) {
 		done := map[string]bool{}
 		pollFor(t, podmanTimeout, func() error {
 			now, _ := dockerRunning(t, rt)
-			for _, uid := range victims {
-				if in := now[uid]; !done[uid] && in.State == runtime.StateRunning && in.ID != before[uid].ID {
+			for i, uid := range victims {
+				in := now[uid]
+				if done[uid] || in.State != runtime.StateRunning {
+					continue
+				}
+				// A new container, or the same one started in place: a new process.
+				if pid := findSleeper(base + round*3 + i); in.ID != before[uid].ID || (pid != 0 && pid != pids[uid]) {
 					done[uid] = true
 					delays = append(delays, time.Since(killed[uid]))
 				}
@@ -213,19 +218,27 @@ func dockerSpecs(n, base int) string {
 // seen failing to inspect a running container it had just listed.)
 func sleeperPid(t *testing.T, arg int) int {
 	t.Helper()
-	want := "sleep\x00" + strconv.Itoa(arg) + "\x00"
 	pid := 0
 	pollFor(t, podmanTimeout, func() error {
-		paths, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-		for _, p := range paths {
-			if b, err := os.ReadFile(p); err == nil && string(b) == want {
-				pid, _ = strconv.Atoi(filepath.Base(filepath.Dir(p)))
-				return nil
-			}
+		if pid = findSleeper(arg); pid == 0 {
+			return fmt.Errorf("no process runs sleep %d", arg)
 		}
-		return fmt.Errorf("no process runs sleep %d", arg)
+		return nil
 	})
 	return pid
+}
+
+// findSleeper returns the pid of the process running `sleep arg`, 0 if none.
+func findSleeper(arg int) int {
+	want := "sleep\x00" + strconv.Itoa(arg) + "\x00"
+	paths, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range paths {
+		if b, err := os.ReadFile(p); err == nil && string(b) == want {
+			pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+			return pid
+		}
+	}
+	return 0
 }
 
 // TestResolveBackend_AutoPicksDocker: "auto" picks the docker backend when

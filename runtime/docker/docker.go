@@ -213,8 +213,8 @@ func (r *Runtime) Remove(ctx context.Context, uid string) error {
 // RemoveInstance removes the container with the runtime id, whatever its
 // name, stopping it first. No error if it is gone.
 func (r *Runtime) RemoveInstance(ctx context.Context, id runtime.InstanceID) error {
-	if id == "" {
-		return fmt.Errorf("%w: empty container id", runtime.ErrInvalid)
+	if err := id.Check(); err != nil {
+		return err
 	}
 	return r.remove(ctx, string(id))
 }
