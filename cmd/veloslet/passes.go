@@ -31,7 +31,7 @@ func (m *Main) newSupervisor(ctx context.Context, readOnly bool) (*supervisor.Su
 		return nil, err
 	}
 	sup := supervisor.New(db, rt)
-	sup.Policy, sup.Concurrency = m.Config.Policy(), m.Config.Reconcile.Concurrency
+	sup.Policy, sup.Concurrency, sup.LogCapture = m.Config.Policy(), m.Config.Reconcile.Concurrency, m.Config.LogCapture()
 	// A one-off pass prints its outcome; its log carries only warnings.
 	lc := m.Config.Log
 	if lc.Level == "debug" || lc.Level == "info" {

@@ -69,6 +69,7 @@ func (m *Main) serve(ctx context.Context) error {
 
 	sup := supervisor.New(db, rt)
 	sup.Policy, sup.Concurrency, sup.Logger = m.Config.Policy(), m.Config.Reconcile.Concurrency, log
+	sup.LogCapture = m.Config.LogCapture()
 	sup.AdoptOnStart = true
 	sup.Precheck = func(context.Context) error { return db.CheckFile() }
 	m.Supervisor = sup

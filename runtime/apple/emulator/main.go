@@ -15,7 +15,8 @@
 //	                       values must arrive as a bare `--env K` (value in the emulator's
 //	                       environment) or through --env-file, never on the command line
 //
-// One verb is not Apple's: `emu-exit NAME CODE` makes a container's process exit.
+// Two verbs are not Apple's: `emu-exit NAME CODE` makes a container's process
+// exit, and `emu-log NAME LINE…` makes it print lines (see logs.go).
 package main
 
 import (
@@ -72,8 +73,12 @@ func (e *emu) main(args []string) int {
 			fmt.Println("apiserver is running")
 			return 0
 		}
+	case "logs":
+		return e.logs(args[1:], unlock)
 	case "emu-exit":
 		return e.exit(args[1:])
+	case "emu-log":
+		return e.emuLog(args[1:])
 	}
 	return e.usage(fmt.Sprintf("Unexpected argument '%s'", strings.Join(args, " ")))
 }
