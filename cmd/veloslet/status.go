@@ -130,8 +130,12 @@ func writeStatusTable(w io.Writer, rows []*store.StatusRow, now time.Time) {
 	}
 	_ = tw.Flush()
 	for _, r := range rows {
-		if r.InvalidReason != nil {
+		switch {
+		case r.InvalidReason != nil:
 			fmt.Fprintf(w, "invalid %q: %s\n", r.UID, *r.InvalidReason)
+		case r.LastError != "" && r.State != string(store.InstanceRunning):
+			// The runtime's own words, which the STATE column has no room for.
+			fmt.Fprintf(w, "%s: %s\n", term(r.UID), term(r.LastError))
 		}
 	}
 }
