@@ -107,7 +107,9 @@ type State struct {
 	// Invalid holds the spec rows that could not be decoded or validated:
 	// a pass leaves their uids alone (see InvalidSpec).
 	Invalid []*InvalidSpec
-	ReadAt  time.Time
+	// Restarts are the operators' restart requests, by uid.
+	Restarts map[string]time.Time
+	ReadAt   time.Time
 }
 
 // ReadState reads every spec and instance record (in no particular order)
@@ -128,5 +130,9 @@ func (db *DB) ReadState(ctx context.Context) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &State{Specs: specs, Instances: instances, Invalid: invalid, ReadAt: tx.now}, nil
+	restarts, err := readRestarts(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return &State{Specs: specs, Instances: instances, Invalid: invalid, Restarts: restarts, ReadAt: tx.now}, nil
 }

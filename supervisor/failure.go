@@ -25,6 +25,7 @@ type Result struct {
 
 var launchEvents = map[ActionKind]store.EventKind{
 	ActLaunch: store.EventLaunched, ActRelaunch: store.EventRelaunched, ActReplace: store.EventReplaced,
+	ActRestart: store.EventReplaced,
 }
 
 // Settle is the failure policy, and the one place that decides it: the

@@ -288,7 +288,7 @@ func (s *Supervisor) plan(ctx context.Context, force bool, inFlight map[string]b
 		Specs: st.Specs, Records: st.Instances, Observed: observed, StoreID: s.DB.StoreID(),
 		Now: s.now(), Policy: s.Policy, BrakeSince: s.brakeSince, Force: force, FirstPass: s.AdoptOnStart && !s.observedOK,
 		InFlight: inFlight,
-		Invalid:  st.Invalid,
+		Invalid:  st.Invalid, Restarts: st.Restarts,
 	}
 	return Compute(in), in, nil
 }

@@ -263,7 +263,7 @@ func (s *Supervisor) call(ctx context.Context, a *Action) Result {
 			return fail("remove", err)
 		}
 		return Result{At: s.now()}
-	case ActRelaunch, ActReplace:
+	case ActRelaunch, ActReplace, ActRestart:
 		if err := s.remove(ctx, a); err != nil {
 			return fail("remove", err)
 		}

@@ -123,7 +123,7 @@ file, with or without a running daemon.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(m.serveCommand(), m.applyCommand(), m.deleteCommand(), m.stopCommand(), m.startCommand(),
 		m.statusCommand(), m.eventsCommand(), m.planCommand(), m.reconcileCommand(), m.migrateCommand(),
-		m.versionCommand(), m.fakeCommand(), m.launchdCommand(), m.backupCommand(), m.logsCommand())
+		m.versionCommand(), m.fakeCommand(), m.launchdCommand(), m.backupCommand(), m.logsCommand(), m.restartCommand(), m.describeCommand(), m.configCommand())
 	return root
 }
 

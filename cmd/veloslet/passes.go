@@ -101,20 +101,23 @@ func (m *Main) reconcileCommand() *cobra.Command {
 finish, or, when no daemon holds the database, run one pass in this process.
 Prints the pass and the events it wrote. --force ignores the safety brake.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			held, err := lockHeld(m.Config.Store.Path)
-			if err != nil {
-				return err
-			}
-			if held {
-				return m.reconcileViaDaemon(cmd, force, timeout)
-			}
-			return m.reconcileHere(cmd, force)
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return m.reconcile(cmd, force, timeout) },
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "ignore the safety brake for this pass")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "how long to wait for the daemon's pass")
 	return cmd
+}
+
+// reconcile runs a pass through the daemon if one holds the lock, else here.
+func (m *Main) reconcile(cmd *cobra.Command, force bool, timeout time.Duration) error {
+	held, err := lockHeld(m.Config.Store.Path)
+	if err != nil {
+		return err
+	}
+	if held {
+		return m.reconcileViaDaemon(cmd, force, timeout)
+	}
+	return m.reconcileHere(cmd, force)
 }
 
 func (m *Main) reconcileHere(cmd *cobra.Command, force bool) error {

@@ -22,5 +22,15 @@ CREATE TABLE logs (
 
 CREATE INDEX logs_uid_event_id ON logs (uid, event_id);
 
+-- restart_requests holds an operator's `veloslet restart UID`: the next
+-- pass replaces uid's running instance if it started before requested_at.
+-- A later start answers the request, so the row needs no clearing and a
+-- pass cut short is finished by the next.
+CREATE TABLE restart_requests (
+    uid          TEXT PRIMARY KEY NOT NULL,
+    requested_at INTEGER NOT NULL
+) STRICT;
+
 -- +goose Down
+DROP TABLE restart_requests;
 DROP TABLE logs;

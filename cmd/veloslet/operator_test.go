@@ -1,0 +1,112 @@
+package main
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestDescribe: one uid on one screen, env values never shown, the last
+// exit's kept output at the end; --json carries the same facts.
+func TestDescribe(t *testing.T) {
+	e := newTestEnv(t, "", "")
+	e.mustRun(`{"uid": "web", "image": "nginx", "command": ["echo", "hello s3cret-value"],
+		"env": {"TOKEN": "s3cret-value"}, "labels": {"team": "ops"}}`, "apply", "-f", "-")
+	e.mustRun("", "reconcile")
+	e.mustRun("", "fake", "exit", "web", "--code", "3")
+	e.mustRun("", "reconcile")
+	out := e.mustRun("", "describe", "web")
+	for _, want := range []string{"web — running", "image nginx, restart always", "env:       TOKEN (values hidden)",
+		"labels:    team=ops", "restarts:  1 (1 failure in a row)", "relaunched", "exit code 3",
+		"last exit: instance fake-000001, exit code 3", "  hello [env TOKEN]"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("describe lacks %q:\n%s", want, out)
+		}
+	}
+	// The command holds the value in plain sight (as a spec may); the env
+	// and the kept output must not.
+	if strings.Contains(out[strings.Index(out, "env:"):], "s3cret") {
+		t.Fatalf("describe shows an env value:\n%s", out)
+	}
+	var d struct {
+		UID  string `json:"uid"`
+		Spec struct {
+			EnvKeys []string          `json:"env_keys"`
+			Env     map[string]string `json:"env"`
+		} `json:"spec"`
+		Status struct {
+			DisplayState string `json:"display_state"`
+		} `json:"status"`
+		Events  []struct{ Kind string } `json:"events"`
+		LastLog struct {
+			ExitCode int    `json:"exit_code"`
+			Text     string `json:"text"`
+		} `json:"last_log"`
+	}
+	js := e.mustRun("", "describe", "web", "--json")
+	if err := json.Unmarshal([]byte(js), &d); err != nil || strings.Count(js, "s3cret") != 1 {
+		t.Fatalf("describe --json: %v\n%s", err, js)
+	}
+	if d.UID != "web" || !reflect.DeepEqual(d.Spec.EnvKeys, []string{"TOKEN"}) || d.Spec.Env != nil ||
+		d.Status.DisplayState != "running" || len(d.Events) != 4 || d.LastLog.ExitCode != 3 || d.LastLog.Text != "hello [env TOKEN]\n" {
+		t.Fatalf("describe --json = %+v", d)
+	}
+	if _, errOut, code := e.run("", "describe", "nosuch"); code != ExitUsage || !strings.Contains(errOut, "nosuch") {
+		t.Fatalf("describe nosuch: exit %d, %s", code, errOut)
+	}
+}
+
+// TestRestart: restart replaces the running instance in a pass run here
+// (no daemon), recorded as replaced by an operator, counting no restart.
+func TestRestart(t *testing.T) {
+	e := newTestEnv(t, "")
+	e.mustRun(`{"uid": "web", "image": "nginx"}`, "apply", "-f", "-")
+	e.mustRun("", "reconcile")
+	out := e.mustRun("", "restart", "web")
+	if !strings.Contains(out, "restart of web requested") ||
+		!strings.Contains(out, "web replaced: restart of instance fake-000001 requested by an operator") {
+		t.Fatalf("restart printed:\n%s", out)
+	}
+	st := e.mustRun("", "status", "web", "--json")
+	if !strings.Contains(st, `"runtime_id": "fake-000002"`) || !strings.Contains(st, `"restart_count": 0`) {
+		t.Fatalf("status after restart:\n%s", st)
+	}
+	if out := e.mustRun("", "reconcile"); strings.Contains(out, "replaced") {
+		t.Fatalf("a second pass replaced again:\n%s", out)
+	}
+	if _, errOut, code := e.run("", "restart", "web", "nosuch"); code != ExitUsage || !strings.Contains(errOut, `no spec "nosuch"`) {
+		t.Fatalf("restart of an unknown uid: exit %d, %s", code, errOut)
+	}
+}
+
+// TestConfigVerb: config prints the effective configuration as TOML that
+// reads back to the same settings, and the paths it uses.
+func TestConfigVerb(t *testing.T) {
+	e := newTestEnv(t, "concurrency = 7\n")
+	out := e.mustRun("", "config")
+	for _, want := range []string{"# config file: " + e.config, "# database:    " + e.db, "# lock:        ", "# backups:     "} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("config lacks %q:\n%s", want, out)
+		}
+	}
+	back, err := ParseConfig(strings.NewReader(out))
+	if err != nil {
+		t.Fatalf("config output does not read back: %v\n%s", err, out)
+	}
+	want, err := ReadConfigFile(e.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, want) || back.Reconcile.Concurrency != 7 {
+		t.Fatalf("config read back as %+v, want %+v", back, want)
+	}
+	var js struct {
+		Config Config      `json:"config"`
+		Paths  configPaths `json:"paths"`
+	}
+	if err := json.Unmarshal([]byte(e.mustRun("", "config", "--json")), &js); err != nil || js.Paths.Database != e.db ||
+		js.Config.Reconcile.Concurrency != 7 {
+		t.Fatalf("config --json: %v, %+v", err, js)
+	}
+}
