@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -51,6 +52,8 @@ type Main struct {
 	// StopSignals restores default signal handling; serve calls it once the
 	// first SIGTERM or SIGINT arrived.
 	StopSignals func()
+	// Ticker, if set, replaces time.NewTicker for `status --watch` (tests).
+	Ticker func(time.Duration) (<-chan time.Time, func())
 
 	ownDB bool // DB was opened here, and is closed here
 }

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDescribe: one uid on one screen, env values never shown, the last
@@ -108,5 +112,54 @@ func TestConfigVerb(t *testing.T) {
 	if err := json.Unmarshal([]byte(e.mustRun("", "config", "--json")), &js); err != nil || js.Paths.Database != e.db ||
 		js.Config.Reconcile.Concurrency != 7 {
 		t.Fatalf("config --json: %v, %+v", err, js)
+	}
+}
+
+// TestStatus_HeaderAndWatch: the header names the daemon (none here) and
+// the age of the last successful pass; --watch draws a frame per tick and
+// ends when its context does.
+func TestStatus_HeaderAndWatch(t *testing.T) {
+	e := newTestEnv(t, "schedule = \"@every 10s\"\n")
+	e.mustRun(`{"uid": "web", "image": "nginx"}`, "apply", "-f", "-")
+	if out := e.mustRun("", "status"); !strings.HasPrefix(out, "no daemon; no successful pass yet\n") {
+		t.Fatalf("status before any pass:\n%s", out)
+	}
+	e.mustRun("", "reconcile")
+	if out := e.mustRun("", "status"); !strings.HasPrefix(out, "no daemon; last successful pass 0s ago (pass 1)\nUID") {
+		t.Fatalf("status after a pass:\n%s", out)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tick := make(chan time.Time)
+	var out syncBuffer
+	m := NewMain()
+	m.Stdout, m.Stderr = &out, io.Discard
+	m.Getenv = func(k string) string {
+		if k == EnvConfig {
+			return e.config
+		}
+		return ""
+	}
+	m.Ticker = func(time.Duration) (<-chan time.Time, func()) { return tick, func() {} }
+	done := make(chan int)
+	go func() { done <- m.Execute(ctx, []string{"status", "--watch"}) }()
+	for range 2 {
+		tick <- time.Now()
+	}
+	e.mustRun("", "stop", "web")
+	tick <- time.Now() // the third frame is drawn after the stop
+	poll(t, func() error {
+		if n := strings.Count(out.String(), "UID  DESIRED"); n < 4 {
+			return fmt.Errorf("%d frames drawn", n)
+		}
+		return nil
+	})
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Fatalf("status --watch ended with exit %d", code)
+	}
+	frames := strings.Split(out.String(), "no daemon;")
+	if last := frames[len(frames)-1]; !strings.Contains(last, "web  stopped") {
+		t.Fatalf("the last frame does not show the stop:\n%s", last)
 	}
 }
