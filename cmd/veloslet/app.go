@@ -55,7 +55,8 @@ type Main struct {
 	// Ticker, if set, replaces time.NewTicker for `status --watch` (tests).
 	Ticker func(time.Duration) (<-chan time.Time, func())
 
-	ownDB bool // DB was opened here, and is closed here
+	ownDB    bool // DB was opened here, and is closed here
+	passJSON bool // reconcile and restart print their pass as JSON
 }
 
 // NewMain returns a Main wired to the process's standard streams.

@@ -217,7 +217,7 @@ func ParseConfig(r io.Reader) (Config, error) {
 		return cfg, fmt.Errorf("%w: %v", ErrConfig, tomlError(err))
 	}
 	if keys := md.Undecoded(); len(keys) > 0 {
-		return cfg, fmt.Errorf("%w: unknown key %s", ErrConfig, keys[0])
+		return cfg, fmt.Errorf("%w: %s", ErrConfig, unknownKey(keys[0], reflect.TypeOf(cfg)))
 	}
 	if err := checkTOMLKeys(md, reflect.TypeOf(cfg)); err != nil {
 		return cfg, fmt.Errorf("%w: %v", ErrConfig, err)

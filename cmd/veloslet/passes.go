@@ -104,6 +104,7 @@ Prints the pass and the events it wrote. --force ignores the safety brake.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return m.reconcile(cmd, force, timeout) },
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "ignore the safety brake for this pass")
+	cmd.Flags().BoolVar(&m.passJSON, "json", false, "print the pass and its events as JSON")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "how long to wait for the daemon's pass")
 	return cmd
 }
@@ -173,15 +174,21 @@ func (m *Main) reconcileViaDaemon(cmd *cobra.Command, force bool, timeout time.D
 
 func (m *Main) printPass(cmd *cobra.Command, db *store.DB, p *store.Pass, where string) error {
 	w := cmd.OutOrStdout()
-	dur := p.FinishedAt.Time().Sub(p.StartedAt.Time())
-	fmt.Fprintf(w, "pass %d by %s: %d desired, %d observed, %s, %d failed, %s\n",
-		p.ID, where, p.Desired, p.Observed, plural(p.Actions, "action"), p.Failures, dur)
 	evs, err := db.FindEvents(cmd.Context(), store.EventFilter{PassID: p.ID})
 	if err != nil {
 		return err
 	}
-	for _, e := range evs {
-		fmt.Fprintf(w, "  %s %s: %s\n", term(orDash(e.UID)), term(string(e.Kind)), term(e.Reason))
+	if m.passJSON {
+		if err := writeJSON(w, newPassJSON(p, where, evs)); err != nil {
+			return err
+		}
+	} else {
+		dur := p.FinishedAt.Time().Sub(p.StartedAt.Time())
+		fmt.Fprintf(w, "pass %d by %s: %d desired, %d observed, %s, %d failed, %s\n",
+			p.ID, where, p.Desired, p.Observed, plural(p.Actions, "action"), p.Failures, dur)
+		for _, e := range evs {
+			fmt.Fprintf(w, "  %s %s: %s\n", term(orDash(e.UID)), term(string(e.Kind)), term(e.Reason))
+		}
 	}
 	if p.Error != "" {
 		return fmt.Errorf("pass %d: %s", p.ID, p.Error)

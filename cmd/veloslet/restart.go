@@ -32,10 +32,13 @@ instance that is not running is left as it is.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "restart of %s requested at %s\n", strings.Join(args, ", "), at.Local().Format("15:04:05"))
+			if !m.passJSON {
+				fmt.Fprintf(cmd.OutOrStdout(), "restart of %s requested at %s\n", strings.Join(args, ", "), at.Local().Format("15:04:05"))
+			}
 			return m.reconcile(cmd, false, timeout)
 		},
 	}
+	cmd.Flags().BoolVar(&m.passJSON, "json", false, "print the pass that answered and its events as JSON")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "how long to wait for the daemon's pass")
 	return cmd
 }
