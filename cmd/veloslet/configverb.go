@@ -1,7 +1,7 @@
 package main
 
 import (
-	"encoding/json"
+	"bytes"
 	"fmt"
 	"path/filepath"
 
@@ -15,6 +15,18 @@ type configPaths struct {
 	Database   string `json:"database"`
 	Lock       string `json:"lock"`
 	Backups    string `json:"backups"`
+}
+
+// tomlKeyed returns c as the config file names it (sections and keys as in
+// TOML, durations as strings), for JSON.
+func tomlKeyed(c Config) (map[string]any, error) {
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(c); err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	_, err := toml.Decode(buf.String(), &out)
+	return out, err
 }
 
 func (m *Main) configCommand() *cobra.Command {
@@ -35,12 +47,14 @@ configuration holds no secrets (spec env values live in the database).`,
 			paths := configPaths{ConfigFile: m.ConfigPath, Database: db, Lock: lockPath(m.Config.Store.Path), Backups: m.backupDir()}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				return enc.Encode(struct {
-					Config Config      `json:"config"`
-					Paths  configPaths `json:"paths"`
-				}{m.Config, paths})
+				cfg, err := tomlKeyed(m.Config)
+				if err != nil {
+					return err
+				}
+				return writeJSON(w, struct {
+					Config map[string]any `json:"config"`
+					Paths  configPaths    `json:"paths"`
+				}{cfg, paths})
 			}
 			file := paths.ConfigFile
 			if file == "" {

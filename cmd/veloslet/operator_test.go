@@ -106,11 +106,16 @@ func TestConfigVerb(t *testing.T) {
 		t.Fatalf("config read back as %+v, want %+v", back, want)
 	}
 	var js struct {
-		Config Config      `json:"config"`
-		Paths  configPaths `json:"paths"`
+		Config struct {
+			Reconcile struct {
+				Concurrency int    `json:"concurrency"`
+				Schedule    string `json:"schedule"`
+			} `json:"reconcile"`
+		} `json:"config"`
+		Paths configPaths `json:"paths"`
 	}
 	if err := json.Unmarshal([]byte(e.mustRun("", "config", "--json")), &js); err != nil || js.Paths.Database != e.db ||
-		js.Config.Reconcile.Concurrency != 7 {
+		js.Config.Reconcile.Concurrency != 7 || js.Config.Reconcile.Schedule != "@every 10s" {
 		t.Fatalf("config --json: %v, %+v", err, js)
 	}
 }
