@@ -26,8 +26,8 @@ run: build
 test:
 	$(GO) test -race -count=1 -timeout 8m -skip 'Soak' ./...
 
-# The long runs, tests named TestSoak_…: 50 chaos rounds on the simulation
-# and on podman, faults at three rates, serve at 10,000 specs, a simulated
+# The long runs, tests named TestSoak_…: 50 chaos rounds on the simulation,
+# on podman and on the Apple CLI emulator, faults at three rates, serve at 10,000 specs, a simulated
 # day of crash-looping, a minute-long read. CI runs them after make test.
 soak:
 	$(GO) test -race -count=1 -timeout 45m -run 'Soak' ./...

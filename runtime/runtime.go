@@ -51,6 +51,14 @@ const (
 // InstanceID is the runtime's own id for a container.
 type InstanceID string
 
+// Check refuses an id a CLI would read as a flag, or an empty one.
+func (id InstanceID) Check() error {
+	if id == "" || strings.HasPrefix(string(id), "-") || strings.ContainsRune(string(id), 0) {
+		return fmt.Errorf("%w: instance id %q: must be non-empty and not start with '-'", ErrInvalid, id)
+	}
+	return nil
+}
+
 // RunSpec is what the runtime needs to launch one instance.
 type RunSpec struct {
 	UID        string
@@ -117,6 +125,10 @@ type Instance struct {
 	ExitCode  *int // nil when the runtime cannot tell (Apple's CLI never does)
 	Labels    map[string]string
 	StartedAt time.Time // zero when unknown
+	// Renamed is set when the name is not "<prefix><uid>": the instance was
+	// listed by its store label (a changed prefix, a renamed container).
+	// Removing it must go by id.
+	Renamed bool
 }
 
 // StoreID returns the velos.store label: the store that launched it.
@@ -146,8 +158,16 @@ type Runtime interface {
 	// Remove removes uid's container, stopping it first if it runs. No error
 	// if it is gone.
 	Remove(ctx context.Context, uid string) error
-	// List returns the containers whose name has our prefix. Returns
-	// ErrUnavailable if the runtime is down.
+	// RemoveInstance removes the container with runtime id id, whatever its
+	// name, stopping it first if it runs. No error if it is gone. It is how
+	// an instance listed under another name (an old prefix, a renamed
+	// container) is removed.
+	RemoveInstance(ctx context.Context, id InstanceID) error
+	// List returns the containers whose name has our prefix and those
+	// carrying this store's velos.store label whatever their name (the
+	// backend's StoreID; none when it is empty). An instance listed by its
+	// label only has its uid from the velos.uid label and Renamed set.
+	// Returns ErrUnavailable if the runtime is down.
 	List(ctx context.Context) ([]Instance, error)
 	// Version returns the runtime's version string.
 	Version(ctx context.Context) (string, error)
@@ -195,6 +215,20 @@ type Watcher interface {
 
 // Name returns the runtime name of uid under prefix.
 func Name(prefix, uid string) string { return prefix + uid }
+
+// Listed decides whether a container named name with labels belongs in List
+// for a backend with prefix and storeID, and under which uid: by name when it
+// has the prefix, else by the velos.uid label when it carries storeID's
+// velos.store label. renamed is true in the second case.
+func Listed(prefix, storeID, name string, labels map[string]string) (uid string, renamed, ok bool) {
+	if uid, ok := UIDFromName(prefix, name); ok {
+		return uid, false, true
+	}
+	if storeID == "" || labels[LabelStore] != storeID || labels[LabelUID] == "" {
+		return "", false, false
+	}
+	return labels[LabelUID], true, true
+}
 
 // UIDFromName returns the uid in a runtime name, and whether it has the prefix.
 func UIDFromName(prefix, name string) (string, bool) {

@@ -47,8 +47,10 @@ const instanceColumns = `uid, runtime_id, state, exit_code, generation, spec_has
 // (replaced whole, or deleted) and the events that describe it.
 type Outcome struct {
 	Instance *Instance // written when set
-	Delete   string    // uid whose record is deleted, when set
+	Delete   string    // uid whose record is deleted (and its adoptions), when set
 	Events   []Event
+	// Adopt records containers taken over (see Adoption).
+	Adopt []Adoption
 }
 
 // RecordOutcome writes an action's outcome in one short transaction.
@@ -66,6 +68,14 @@ func (db *DB) RecordOutcome(ctx context.Context, o Outcome) error {
 	if o.Delete != "" {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM instances WHERE uid = ?`, o.Delete); err != nil {
 			return translate(err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM adoptions WHERE uid = ?`, o.Delete); err != nil {
+			return translate(err)
+		}
+	}
+	for _, a := range o.Adopt {
+		if err := tx.putAdoption(ctx, a); err != nil {
+			return err
 		}
 	}
 	for i := range o.Events {
@@ -107,6 +117,8 @@ type State struct {
 	// Invalid holds the spec rows that could not be decoded or validated:
 	// a pass leaves their uids alone (see InvalidSpec).
 	Invalid []*InvalidSpec
+	// Adopted holds the runtime ids this store adopted (see Adoption).
+	Adopted map[string]bool
 	// Restarts are the operators' restart requests, by uid.
 	Restarts map[string]time.Time
 	ReadAt   time.Time
@@ -130,9 +142,13 @@ func (db *DB) ReadState(ctx context.Context) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	adopted, err := readAdopted(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
 	restarts, err := readRestarts(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	return &State{Specs: specs, Instances: instances, Invalid: invalid, Restarts: restarts, ReadAt: tx.now}, nil
+	return &State{Specs: specs, Instances: instances, Invalid: invalid, Adopted: adopted, Restarts: restarts, ReadAt: tx.now}, nil
 }

@@ -46,6 +46,8 @@ func Settle(a *Action, r Result, pol Policy) store.Outcome {
 	case ActStop:
 		next.State, next.NextAttemptAt = store.InstanceStopped, store.Millis{}
 		return store.Outcome{Instance: next, Events: []store.Event{{UID: a.UID, Kind: store.EventStopped, Reason: a.Reason}}}
+	case ActRemoveDuplicate:
+		return store.Outcome{Events: duplicateEvents(a)}
 	case ActRemoveOrphan:
 		return store.Outcome{Delete: a.UID, Events: []store.Event{{UID: a.UID, Kind: store.EventRemovedOrphan,
 			Generation: a.Observed.Generation(), Reason: a.Reason}}}

@@ -39,12 +39,16 @@ type Action struct {
 	Next *store.Instance `json:"-"`
 	// Events are written with the outcome (before the executor's own event).
 	Events []store.Event `json:"-"`
+	// Duplicates are the instances a remove-duplicate action removes.
+	Duplicates []runtime.Instance `json:"-"`
+	// Adopt records adoptions with the action (see store.Adoption).
+	Adopt []store.Adoption `json:"-"`
 }
 
 // callsRuntime reports whether executing the action calls the runtime.
 func (a Action) callsRuntime() bool {
 	switch a.Kind {
-	case ActLaunch, ActRelaunch, ActReplace, ActRestart, ActStop, ActRemoveOrphan:
+	case ActLaunch, ActRelaunch, ActReplace, ActRestart, ActStop, ActRemoveOrphan, ActRemoveDuplicate:
 		return true
 	}
 	return false
@@ -56,8 +60,12 @@ type PlanInput struct {
 	Records  []*store.Instance
 	Observed []runtime.Instance
 	StoreID  string
-	Now      time.Time
-	Policy   Policy
+	// Adopted holds the runtime ids the store adopted: ours whatever their labels.
+	Adopted map[string]bool
+	// AdoptUnlabeled lets a first pass adopt label-less instances of desired uids.
+	AdoptUnlabeled bool
+	Now            time.Time
+	Policy         Policy
 	// BrakeSince is when the brake first held for the ongoing condition; zero if it is not holding.
 	BrakeSince time.Time
 	// Force ignores the safety brake, on an operator's word.
@@ -109,13 +117,11 @@ func Compute(in PlanInput) Plan {
 		uid := lowest(specs, records, observed)
 		var spec *store.Spec
 		var rec *store.Instance
-		var obs *runtime.Instance
+		var listed []*runtime.Instance
 		spec, specs = take(specs, uid, func(s *store.Spec) string { return s.UID })
 		rec, records = take(records, uid, func(r *store.Instance) string { return r.UID })
-		obs, observed = take(observed, uid, func(o *runtime.Instance) string { return o.UID })
-		if obs != nil {
-			seen++
-		}
+		listed, observed = takeAll(observed, uid)
+		seen += len(listed)
 		if p.invalid[uid] {
 			continue // neither desired nor an orphan: left as it is
 		}
@@ -123,7 +129,9 @@ func Compute(in PlanInput) Plan {
 			p.out.InFlight = append(p.out.InFlight, uid)
 			continue
 		}
-		p.plan(uid, spec, rec, obs)
+		if obs, wait := p.choose(uid, spec, rec, listed); !wait {
+			p.plan(uid, spec, rec, obs)
+		}
 	}
 	p.brake(seen)
 	return p.out
@@ -166,10 +174,23 @@ func take[T any](list []*T, uid string, key func(*T) string) (*T, []*T) {
 	return first, list
 }
 
+// takeAll returns every element at the head of a sorted list with the uid
+// (a runtime lists a uid more than once when ours are under several names),
+// and the list past them.
+func takeAll(list []*runtime.Instance, uid string) ([]*runtime.Instance, []*runtime.Instance) {
+	n := 0
+	for n < len(list) && list[n].UID == uid {
+		n++
+	}
+	return list[:n], list[n:]
+}
+
 type planner struct {
 	in      PlanInput
 	out     Plan
 	invalid map[string]bool // uids of specs that cannot be used
+	// adopting: runtime ids this plan adopts (adopt_unlabeled)
+	adopting map[string]bool
 }
 
 func skipSet(invalid []*store.InvalidSpec) map[string]bool {
@@ -190,7 +211,7 @@ func (p *planner) wake(t time.Time) {
 
 func (p *planner) plan(uid string, spec *store.Spec, rec *store.Instance, obs *runtime.Instance) {
 	switch {
-	case obs != nil && obs.StoreID() != p.in.StoreID:
+	case obs != nil && !p.ours(obs) && !p.adoptUnlabeled(spec, obs):
 		p.foreign(uid, rec, obs)
 	case spec == nil && obs != nil:
 		p.add(Action{Kind: ActRemoveOrphan, UID: uid, Observed: obs,
@@ -223,7 +244,8 @@ func (p *planner) foreign(uid string, rec *store.Instance, obs *runtime.Instance
 	if owner == "" {
 		owner = "none"
 	}
-	reason := fmt.Sprintf("instance %s carries store label %s, not ours (%s): left alone", obs.ID, owner, p.in.StoreID)
+	reason := fmt.Sprintf("instance %s carries store label %s, not ours (%s): left alone; %s",
+		obs.ID, owner, p.in.StoreID, adoptHint(uid, obs.StoreID()))
 	next := carry(rec, nil)
 	next.UID, next.RuntimeID, next.State = uid, string(obs.ID), store.InstanceForeign
 	p.add(Action{Kind: ActRecord, UID: uid, Observed: obs, Next: next, Reason: reason,
@@ -231,6 +253,10 @@ func (p *planner) foreign(uid string, rec *store.Instance, obs *runtime.Instance
 }
 
 func (p *planner) stopped(spec *store.Spec, rec *store.Instance, obs *runtime.Instance) {
+	if obs != nil && obs.Renamed && obs.State == runtime.StateRunning {
+		p.stopRenamed(spec, rec, obs)
+		return
+	}
 	if obs != nil && obs.State == runtime.StateRunning {
 		p.add(Action{Kind: ActStop, UID: spec.UID, Spec: spec, Observed: obs, Next: carry(rec, spec),
 			Reason: "desired state is stopped"})
@@ -297,7 +323,7 @@ func (p *planner) running(spec *store.Spec, rec *store.Instance, obs *runtime.In
 			next.StartedAt = store.Millis(p.in.Now)
 		}
 		var events []store.Event
-		if rec == nil || rec.RuntimeID != string(obs.ID) {
+		if (rec == nil || rec.RuntimeID != string(obs.ID)) && !p.adopting[string(obs.ID)] { // adoptUnlabeled said it
 			events = append(events, store.Event{UID: spec.UID, Kind: store.EventAdopted, Generation: spec.Generation,
 				Reason: fmt.Sprintf("%s instance %s not in records", obs.State, obs.ID)})
 		}

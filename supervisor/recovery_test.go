@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/runtime/runtimetest"
 	"github.com/veloslet/veloslet/supervisor/supervisortest"
@@ -17,6 +18,10 @@ func fakeHost(rt *fake.Runtime) *runtimetest.Harness {
 				tb.Fatal(err)
 			}
 		},
+		Reopen: func(_ testing.TB, storeID string, newPrefix bool) runtime.Runtime {
+			return fake.Reopened(rt, storeID, newPrefix)
+		},
+		Rename: func(tb testing.TB, id runtime.InstanceID, name string) { fake.RenameID(tb, rt, id, name) },
 	}
 }
 

@@ -37,6 +37,10 @@ type Supervisor struct {
 	// recorded instance still running: what a daemon does when it starts.
 	// One-off passes from the CLI leave it off.
 	AdoptOnStart bool
+	// AdoptUnlabeled lets that first pass adopt, and record as adopted,
+	// instances of desired uids under their own name that carry no store
+	// label (made by the earlier Velos worker or by hand).
+	AdoptUnlabeled bool
 	// Precheck, if set, runs before every pass; its error stops the pass
 	// before anything is read or written (the daemon checks that its
 	// database file is still the one it opened).
@@ -286,6 +290,7 @@ func (s *Supervisor) plan(ctx context.Context, force bool, inFlight map[string]b
 	}
 	in := PlanInput{
 		Specs: st.Specs, Records: st.Instances, Observed: observed, StoreID: s.DB.StoreID(),
+		Adopted: st.Adopted, AdoptUnlabeled: s.AdoptUnlabeled,
 		Now: s.now(), Policy: s.Policy, BrakeSince: s.brakeSince, Force: force, FirstPass: s.AdoptOnStart && !s.observedOK,
 		InFlight: inFlight,
 		Invalid:  st.Invalid, Restarts: st.Restarts,

@@ -199,6 +199,9 @@ func (s *Supervisor) work(ctx context.Context, passID int64, a *Action) error {
 	if out.Instance != nil && (a.Next == nil || !out.Instance.NextAttemptAt.Time().Equal(a.Next.NextAttemptAt.Time())) {
 		wake = retryWake(r, out.Instance)
 	}
+	if a.Kind == ActRemoveDuplicate && r.Err == nil {
+		wake = r.At // the uid's own plan waited for the duplicates to go
+	}
 	err := s.record(context.WithoutCancel(ctx), passID, a, out)
 	switch {
 	case r.Interrupted:
@@ -251,9 +254,16 @@ func (s *Supervisor) call(ctx context.Context, a *Action) Result {
 		return Result{Step: step, Err: err, Interrupted: interrupted(ctx, err), At: s.now()}
 	}
 	switch a.Kind {
+	case ActRemoveDuplicate:
+		for _, d := range a.Duplicates {
+			if err := s.Runtime.RemoveInstance(ctx, d.ID); err != nil {
+				return fail("remove", err)
+			}
+		}
+		return Result{At: s.now()}
 	case ActStop:
 		s.at(CrashBeforeStop, a)
-		if err := s.Runtime.Stop(ctx, a.UID); err != nil {
+		if err := s.stop(ctx, a); err != nil {
 			return fail("stop", err)
 		}
 		s.at(CrashAfterStop, a)
@@ -277,9 +287,24 @@ func (s *Supervisor) call(ctx context.Context, a *Action) Result {
 	return Result{RuntimeID: id, At: s.now()}
 }
 
+// stop stops a's instance. One listed under another name (Renamed) is
+// removed by id: the runtime stops by name only (see plan_owned.go).
+func (s *Supervisor) stop(ctx context.Context, a *Action) error {
+	if a.Observed != nil && a.Observed.Renamed {
+		return s.Runtime.RemoveInstance(ctx, a.Observed.ID)
+	}
+	return s.Runtime.Stop(ctx, a.UID)
+}
+
+// remove removes a's instance: by name, or by id when it is listed under
+// another name (Renamed).
 func (s *Supervisor) remove(ctx context.Context, a *Action) error {
 	s.at(CrashBeforeRemove, a)
-	if err := s.Runtime.Remove(ctx, a.UID); err != nil {
+	rm := func() error { return s.Runtime.Remove(ctx, a.UID) }
+	if a.Observed != nil && a.Observed.Renamed {
+		rm = func() error { return s.Runtime.RemoveInstance(ctx, a.Observed.ID) }
+	}
+	if err := rm(); err != nil {
 		return err
 	}
 	s.at(CrashAfterRemove, a)
@@ -288,7 +313,7 @@ func (s *Supervisor) remove(ctx context.Context, a *Action) error {
 
 // recordOnly is the outcome of an action that calls no runtime.
 func (s *Supervisor) recordOnly(a *Action) store.Outcome {
-	out := store.Outcome{Instance: a.Next, Events: a.Events}
+	out := store.Outcome{Instance: a.Next, Events: a.Events, Adopt: a.Adopt}
 	if a.Kind == ActForget {
 		out.Delete = a.UID
 	}

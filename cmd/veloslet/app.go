@@ -127,7 +127,9 @@ file, with or without a running daemon.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(m.serveCommand(), m.applyCommand(), m.deleteCommand(), m.stopCommand(), m.startCommand(),
 		m.statusCommand(), m.eventsCommand(), m.planCommand(), m.reconcileCommand(), m.migrateCommand(),
-		m.versionCommand(), m.fakeCommand(), m.launchdCommand(), m.backupCommand(), m.logsCommand(), m.restartCommand(), m.describeCommand(), m.configCommand())
+		m.versionCommand(), m.fakeCommand(), m.launchdCommand(), m.backupCommand())
+	root.AddCommand(m.adoptCommand())
+	root.AddCommand(m.logsCommand(), m.restartCommand(), m.describeCommand(), m.configCommand())
 	return root
 }
 

@@ -71,8 +71,10 @@ func resolveBackend(c RuntimeConfig) (string, error) {
 	return backend, nil
 }
 
-// openRuntime builds the configured runtime backend.
-func (m *Main) openRuntime() (runtime.Runtime, string, error) {
+// openRuntime builds the configured runtime backend for the store storeID:
+// it lists the instances under the prefix and those labelled with storeID
+// under any name.
+func (m *Main) openRuntime(storeID string) (runtime.Runtime, string, error) {
 	if m.Runtime != nil {
 		return m.Runtime, "preset", nil
 	}
@@ -87,9 +89,15 @@ func (m *Main) openRuntime() (runtime.Runtime, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
+		rt.StoreID = storeID
 		return rt, backend, nil
 	case "apple", "podman":
-		open, key, bin := func(b string) cliRuntime { return apple.New(b) }, "runtime.apple.binary", c.Apple.Binary
+		openApple := func(b string) cliRuntime {
+			r := apple.New(b)
+			r.Poll, r.PollMax = time.Duration(c.Apple.Poll), time.Duration(c.Apple.PollMax)
+			return r
+		}
+		open, key, bin := openApple, "runtime.apple.binary", c.Apple.Binary
 		if backend == "podman" {
 			open, key, bin = func(b string) cliRuntime { return podman.New(b) }, "runtime.podman.binary", c.Podman.Binary
 		}
@@ -97,6 +105,7 @@ func (m *Main) openRuntime() (runtime.Runtime, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
+		rt.SetStoreID(storeID)
 		return rt, backend, nil
 	}
 	return nil, "", fmt.Errorf("%w: runtime.backend = %q is not built into this veloslet yet", ErrConfig, backend)
@@ -123,11 +132,12 @@ func (m *Main) openFake() (*fake.Runtime, error) {
 type cliRuntime interface {
 	runtime.Runtime
 	Configure(prefix string, call, run, stop time.Duration)
+	SetStoreID(id string)
 }
 
 // cliRuntime finds the binary the config names under key, opens the backend
 // on it and gives it the prefix and deadlines from the config.
-func (m *Main) cliRuntime(key, binary string, open func(bin string) cliRuntime) (runtime.Runtime, error) {
+func (m *Main) cliRuntime(key, binary string, open func(bin string) cliRuntime) (cliRuntime, error) {
 	c := m.Config.Runtime
 	bin, _, err := findBinary(binary)
 	if err != nil {

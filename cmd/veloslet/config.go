@@ -18,6 +18,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/apple"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/supervisor"
 )
@@ -88,19 +89,29 @@ type StoreConfig struct {
 
 // RuntimeConfig selects and tunes the container runtime.
 type RuntimeConfig struct {
-	Backend     string       `toml:"backend"` // auto, apple, podman, fake
-	NamePrefix  string       `toml:"name_prefix"`
-	CallTimeout Duration     `toml:"call_timeout"`
-	RunTimeout  Duration     `toml:"run_timeout"`
-	StopTimeout Duration     `toml:"stop_timeout"`
-	Apple       BinaryConfig `toml:"apple"`
-	Podman      BinaryConfig `toml:"podman"`
-	Fake        FakeConfig   `toml:"fake"`
+	Backend     string   `toml:"backend"` // auto, apple, podman, fake
+	NamePrefix  string   `toml:"name_prefix"`
+	CallTimeout Duration `toml:"call_timeout"`
+	RunTimeout  Duration `toml:"run_timeout"`
+	StopTimeout Duration `toml:"stop_timeout"`
+	// AdoptUnlabeled: serve's start-up pass adopts label-less instances of desired uids.
+	AdoptUnlabeled bool         `toml:"adopt_unlabeled"`
+	Apple          AppleConfig  `toml:"apple"`
+	Podman         BinaryConfig `toml:"podman"`
+	Fake           FakeConfig   `toml:"fake"`
 }
 
 // BinaryConfig names a runtime's CLI.
 type BinaryConfig struct {
 	Binary string `toml:"binary"`
+}
+
+// AppleConfig names Apple's CLI and paces the poll that stands in for its
+// missing event stream (runtime/apple/watch.go).
+type AppleConfig struct {
+	Binary  string   `toml:"binary"`
+	Poll    Duration `toml:"poll"`
+	PollMax Duration `toml:"poll_max"`
 }
 
 // FakeConfig tunes the simulated runtime.
@@ -170,7 +181,8 @@ func DefaultConfig() Config {
 			Backend: "auto", NamePrefix: runtime.DefaultNamePrefix,
 			CallTimeout: Duration(DefaultCallTimeout), RunTimeout: Duration(DefaultRunTimeout),
 			StopTimeout: Duration(DefaultStopTimeout),
-			Apple:       BinaryConfig{Binary: "container"}, Podman: BinaryConfig{Binary: "podman"},
+			Apple:       AppleConfig{Binary: "container", Poll: Duration(apple.DefaultPoll), PollMax: Duration(apple.DefaultPollMax)},
+			Podman:      BinaryConfig{Binary: "podman"},
 		},
 		Reconcile: ReconcileConfig{
 			Schedule: supervisor.DefaultSchedule, Concurrency: supervisor.DefaultConcurrency,
@@ -261,6 +273,10 @@ func (c *Config) Validate() error {
 		return bad("runtime.run_timeout", rt.RunTimeout, "must be positive")
 	case rt.StopTimeout <= 0:
 		return bad("runtime.stop_timeout", rt.StopTimeout, "must be positive")
+	case rt.Apple.Poll <= 0:
+		return bad("runtime.apple.poll", rt.Apple.Poll, "must be positive")
+	case rt.Apple.PollMax < rt.Apple.Poll:
+		return bad("runtime.apple.poll_max", rt.Apple.PollMax, fmt.Sprintf("must be at least runtime.apple.poll (%s)", time.Duration(rt.Apple.Poll)))
 	case rt.Fake.Latency < 0:
 		return bad("runtime.fake.latency", rt.Fake.Latency, "must not be negative")
 	case c.Reconcile.Concurrency < 1 || c.Reconcile.Concurrency > 256:

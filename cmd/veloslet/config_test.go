@@ -55,6 +55,8 @@ func TestParseConfig_Errors(t *testing.T) {
 		{"BadDuration", "[runtime]\ncall_timeout = \"soon\"", []string{"soon", "duration"}},
 		{"ZeroTimeout", "[runtime]\ncall_timeout = \"0s\"", []string{"runtime.call_timeout", "0s"}},
 		{"BadBackend", "[runtime]\nbackend = \"docker\"", []string{"runtime.backend", "docker"}},
+		{"ZeroApplePoll", "[runtime.apple]\npoll = \"0s\"", []string{"runtime.apple.poll", "0s"}},
+		{"ApplePollMaxBelowPoll", "[runtime.apple]\npoll = \"5s\"\npoll_max = \"1s\"", []string{"runtime.apple.poll_max", "1s", "5s"}},
 		{"BadPrefix", "[runtime]\nname_prefix = \"-x\"", []string{"runtime.name_prefix", "-x"}},
 		{"LongPrefix", "[runtime]\nname_prefix = \"a-very-long-prefix-\"", []string{"runtime.name_prefix"}},
 		{"BadLevel", "[log]\nlevel = \"loud\"", []string{"log.level", "loud"}},

@@ -134,13 +134,14 @@ func lastLines(text string, n int) string {
 // liveLogs prints the runtime's output of uid's instance: the one the
 // records name, else the one under uid's runtime name.
 func (m *Main) liveLogs(ctx context.Context, w io.Writer, uid string, opts runtime.LogOptions) error {
-	id := runtime.InstanceID(runtime.Name(m.Config.Runtime.NamePrefix, uid))
+	id, storeID := runtime.InstanceID(runtime.Name(m.Config.Runtime.NamePrefix, uid)), ""
 	if db, err := m.openDBRead(ctx); err == nil {
+		storeID = db.StoreID()
 		if rows, err := db.FindStatus(ctx, uid); err == nil && len(rows) == 1 && rows[0].RuntimeID != nil && *rows[0].RuntimeID != "" {
 			id = runtime.InstanceID(*rows[0].RuntimeID)
 		}
 	}
-	rt, _, err := m.openRuntime()
+	rt, _, err := m.openRuntime(storeID)
 	if err != nil {
 		return err
 	}

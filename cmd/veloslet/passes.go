@@ -26,7 +26,7 @@ func (m *Main) newSupervisor(ctx context.Context, readOnly bool) (*supervisor.Su
 	if err != nil {
 		return nil, err
 	}
-	rt, _, err := m.openRuntime()
+	rt, _, err := m.openRuntime(db.StoreID())
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/veloslet/veloslet/runtime"
-	"github.com/veloslet/veloslet/runtime/podman"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/supervisor"
 )
@@ -60,7 +59,7 @@ func (m *Main) serve(ctx context.Context) error {
 	if err := db.SetMeta(ctx, "crash_loop_after", strconv.Itoa(m.Config.Restart.CrashLoopAfter)); err != nil {
 		return fmt.Errorf("write meta: %w", err)
 	}
-	rt, backend, err := m.openRuntime()
+	rt, backend, err := m.openRuntime(db.StoreID())
 	if err != nil {
 		return err
 	}
@@ -70,7 +69,7 @@ func (m *Main) serve(ctx context.Context) error {
 	sup := supervisor.New(db, rt)
 	sup.Policy, sup.Concurrency, sup.Logger = m.Config.Policy(), m.Config.Reconcile.Concurrency, log
 	sup.LogCapture = m.Config.LogCapture()
-	sup.AdoptOnStart = true
+	sup.AdoptOnStart, sup.AdoptUnlabeled = true, m.Config.Runtime.AdoptUnlabeled
 	sup.Precheck = func(context.Context) error { return db.CheckFile() }
 	m.Supervisor = sup
 	sc := supervisor.NewScheduler(sup)
@@ -78,9 +77,6 @@ func (m *Main) serve(ctx context.Context) error {
 	sc.Jobs = []supervisor.Job{m.retentionJob(db, log)}
 	if m.Config.Backup.Schedule != "" {
 		sc.Jobs = append(sc.Jobs, m.backupJob(db))
-	}
-	if p, ok := rt.(*podman.Runtime); ok {
-		p.StoreID = db.StoreID() // watch only our containers' deaths
 	}
 	if w, ok := rt.(runtime.Watcher); ok {
 		sc.Watcher = w

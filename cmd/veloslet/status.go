@@ -170,6 +170,9 @@ func writeStatusTable(w io.Writer, rows []*store.StatusRow, now time.Time) {
 			// The runtime's own words, which the STATE column has no room for.
 			fmt.Fprintf(w, "%s: %s\n", term(r.UID), term(r.LastError))
 		}
+		if r.State == string(store.InstanceForeign) {
+			fmt.Fprintf(w, "foreign %q: not launched by this store: run `veloslet adopt %s` to take it over (add --from-store ID for another store's; its foreign event names the store)\n", r.UID, term(r.UID))
+		}
 	}
 }
 

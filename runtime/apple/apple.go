@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/veloslet/veloslet/runtime"
@@ -45,8 +44,10 @@ type CommandError = cli.Error
 type Runtime struct {
 	cli.Backend // binary, prefix, deadlines, env
 
-	mu      sync.Mutex
-	version *semver // detected on first use; nil until then
+	// Poll and PollMax pace Watch (see watch.go); zero means the defaults.
+	Poll, PollMax time.Duration
+
+	ver versionCache // the version launches use (see detect.go)
 }
 
 // New returns a backend for the binary (DefaultBinary if empty).
@@ -66,13 +67,16 @@ func (r *Runtime) call(ctx context.Context, timeout time.Duration, args ...strin
 }
 
 // translate maps CLI failures onto runtime's errors. The CLI exits 1 for
-// every failure, so whether a container exists or is gone is never read
-// from its wording (which changed between versions): callers take a second
-// look with `list` (see present). Only a stopped service is told by its
-// text, to tell the operator to start it; it decides nothing.
+// every failure, so whether a container exists or is gone is not read from
+// loose wording (which changed between versions): only the exact sentences
+// of gone.go, naming the container, count, and anything else gets a second
+// look with `list` (see settle). Only a stopped service is told by its
+// text, to tell the operator to start it; it decides nothing. (Every call
+// then fails with "XPC connection error"; "apiserver is not running" is
+// printed only by `container system status`, on stdout, which veloslet
+// does not call.)
 func translate(e *CommandError) error {
-	s := e.Stderr
-	if strings.Contains(s, "XPC connection error") || strings.Contains(s, "apiserver is not running") {
+	if strings.Contains(e.Stderr, "XPC connection error") {
 		return fmt.Errorf("%w: runtime not started: run `container system start`: %w", runtime.ErrUnavailable, e)
 	}
 	return e
@@ -82,7 +86,7 @@ func translate(e *CommandError) error {
 // one answer every version gives the same way (inspect of a missing
 // container exits 0 before 1.0).
 func (r *Runtime) present(ctx context.Context, name string) (bool, error) {
-	list, err := r.List(ctx)
+	list, err := r.list(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -94,11 +98,15 @@ func (r *Runtime) present(ctx context.Context, name string) (bool, error) {
 	return false, nil
 }
 
-// settle decides a failed stop or delete by a second look: if the container
-// is gone the call did what was asked; otherwise its error stands.
-func (r *Runtime) settle(ctx context.Context, name string, err error) error {
+// settle decides a failed stop or delete: the CLI's exact "no such
+// container" for this name (gone.go), or else a second look: if the
+// container is gone the call did what was asked; otherwise its error stands.
+func (r *Runtime) settle(ctx context.Context, verb, name string, err error) error {
 	if err == nil || errors.Is(err, runtime.ErrUnavailable) {
 		return err
+	}
+	if ce := (*CommandError)(nil); errors.As(err, &ce) && gone(verb, name, ce) {
+		return nil
 	}
 	if there, lerr := r.present(context.WithoutCancel(ctx), name); lerr == nil && !there {
 		return nil
@@ -116,13 +124,7 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 		return "", fmt.Errorf("%w: name %q: must match %s and be at most %d characters",
 			runtime.ErrInvalid, name, namePattern, MaxNameLen)
 	}
-	v, err := r.detectVersion(ctx)
-	if err != nil {
-		return "", err
-	}
-	out, err := r.CallEnv(ctx, r.RunTimeout, translate, spec.Env, func(envFlags []string) []string {
-		return runArgs(name, spec, v, envFlags)
-	})
+	out, err := r.launch(ctx, name, spec)
 	if err != nil {
 		// A taken name is told by a second look, not by the message.
 		var ce *CommandError
@@ -138,6 +140,31 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 		id = name // the id equals the name
 	}
 	return runtime.InstanceID(id), nil
+}
+
+// launch runs `container run` with the arguments of the CLI's version. If
+// the CLI refuses them as a usage error, it was changed under us: ask its
+// version again and, if it differs, launch once more.
+func (r *Runtime) launch(ctx context.Context, name string, spec runtime.RunSpec) ([]byte, error) {
+	v, err := r.detectVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	run := func(v *semver) ([]byte, error) {
+		return r.CallEnv(ctx, r.RunTimeout, translate, spec.Env, func(envFlags []string) []string {
+			return runArgs(name, spec, v, envFlags)
+		})
+	}
+	out, err := run(v)
+	if !usageError(err) {
+		return out, err
+	}
+	r.ver.refused(v)
+	w, verr := r.detectVersion(ctx)
+	if verr != nil || *w == *v {
+		return out, err
+	}
+	return run(w)
 }
 
 // runArgs builds `run`: every option before the image, since everything after
@@ -172,49 +199,61 @@ func (r *Runtime) Stop(ctx context.Context, uid string) error {
 	secs := strconv.Itoa(int(max(r.StopTimeout, time.Second) / time.Second))
 	name := runtime.Name(r.Prefix, uid)
 	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "stop", "-t", secs, name)
-	return r.settle(ctx, name, err)
+	return r.settle(ctx, "stop", name, err)
 }
 
 // Remove deletes uid's container, forcing a running one. A missing one is not an error.
 func (r *Runtime) Remove(ctx context.Context, uid string) error {
 	name := runtime.Name(r.Prefix, uid)
 	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "delete", "--force", name)
-	return r.settle(ctx, name, err)
+	return r.settle(ctx, "delete", name, err)
 }
 
-// List returns our containers, from `container list --all --format json`.
+// RemoveInstance deletes the container with id (the CLI's id is its name),
+// forcing a running one. A missing one is not an error.
+func (r *Runtime) RemoveInstance(ctx context.Context, id runtime.InstanceID) error {
+	name := string(id)
+	if err := id.Check(); err != nil {
+		return err
+	}
+	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "delete", "--force", name)
+	return r.settle(ctx, "delete", name, err)
+}
+
+// List returns our containers, from `container list --all --format json`:
+// those under our prefix and, with StoreID set, those labelled with this
+// store under any name (the labels are in the same output). A pass begins
+// with List, so it also marks the CLI's version stale: the pass's first
+// launch asks it again (see detect.go).
 func (r *Runtime) List(ctx context.Context) ([]runtime.Instance, error) {
+	r.ver.newPass()
+	return r.list(ctx)
+}
+
+// list is List without starting a new pass: the second looks and Watch.
+func (r *Runtime) list(ctx context.Context) ([]runtime.Instance, error) {
 	out, err := r.call(ctx, r.CallTimeout, "list", "--all", "--format", "json")
 	if err != nil {
 		return nil, err
 	}
-	return ParseList(out, r.Prefix)
+	return ParseListStore(out, r.Prefix, r.StoreID)
 }
 
 // Version returns the CLI's version, "unknown" for builds that print none.
+// Launches use it until the next pass.
 func (r *Runtime) Version(ctx context.Context) (string, error) {
-	out, err := r.call(ctx, r.CallTimeout, "--version")
+	v, err := r.askVersion(ctx)
 	if err != nil {
 		return "", err
 	}
-	v := parseVersion(string(out))
-	r.mu.Lock()
-	r.version = &v
-	r.mu.Unlock()
-	return v.String(), nil
+	return r.ver.set(v).String(), nil
 }
 
-func (r *Runtime) detectVersion(ctx context.Context) (*semver, error) {
-	r.mu.Lock()
-	v := r.version
-	r.mu.Unlock()
-	if v != nil {
-		return v, nil
+// askVersion runs `container --version`.
+func (r *Runtime) askVersion(ctx context.Context) (semver, error) {
+	out, err := r.call(ctx, r.CallTimeout, "--version")
+	if err != nil {
+		return semver{}, err
 	}
-	if _, err := r.Version(ctx); err != nil {
-		return nil, err
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.version, nil
+	return parseVersion(string(out)), nil
 }

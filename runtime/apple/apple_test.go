@@ -18,9 +18,12 @@ import (
 	"github.com/veloslet/veloslet/supervisor/supervisortest"
 )
 
+// The versions run in parallel: each has its own emulated host, and the
+// time goes to waiting on the emulator's processes.
 func TestContract_Emulator(t *testing.T) {
 	for _, v := range appletest.Versions {
 		t.Run(v, func(t *testing.T) {
+			t.Parallel()
 			runtimetest.RunContract(t, func(t *testing.T) *runtimetest.Harness { return appletest.Harness(t, v) })
 		})
 	}
@@ -29,6 +32,7 @@ func TestContract_Emulator(t *testing.T) {
 func TestCrashRecovery_Emulator(t *testing.T) {
 	for _, v := range appletest.Versions {
 		t.Run(v, func(t *testing.T) {
+			t.Parallel()
 			supervisortest.RunCrashRecovery(t, func(t *testing.T) *runtimetest.Harness { return appletest.Harness(t, v) })
 		})
 	}

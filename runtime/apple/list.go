@@ -35,6 +35,12 @@ type statusObject struct {
 // both shapes the CLI has printed (0.x and 1.x) and returns the containers
 // whose name starts with prefix. It never panics on bad input.
 func ParseList(data []byte, prefix string) ([]runtime.Instance, error) {
+	return ParseListStore(data, prefix, "")
+}
+
+// ParseListStore is ParseList that also returns the containers labelled
+// with storeID (velos.store) whatever their name, their uid from velos.uid.
+func ParseListStore(data []byte, prefix, storeID string) ([]runtime.Instance, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
 		return nil, nil // some versions print nothing for an empty list
@@ -45,7 +51,7 @@ func ParseList(data []byte, prefix string) ([]runtime.Instance, error) {
 	}
 	out := make([]runtime.Instance, 0, len(entries))
 	for i, e := range entries {
-		in, ok, err := e.instance(prefix)
+		in, ok, err := e.instance(prefix, storeID)
 		if err != nil {
 			return nil, fmt.Errorf("parse container list: entry %d: %w", i, err)
 		}
@@ -63,12 +69,12 @@ func head(b []byte) string {
 	return string(b)
 }
 
-func (e listEntry) instance(prefix string) (runtime.Instance, bool, error) {
+func (e listEntry) instance(prefix, storeID string) (runtime.Instance, bool, error) {
 	name := e.ID
 	if name == "" {
 		name = e.Configuration.ID
 	}
-	uid, ok := runtime.UIDFromName(prefix, name)
+	uid, renamed, ok := runtime.Listed(prefix, storeID, name, e.Configuration.Labels)
 	if !ok {
 		return runtime.Instance{}, false, nil // not ours: the builder, or another tool's
 	}
@@ -82,7 +88,7 @@ func (e listEntry) instance(prefix string) (runtime.Instance, bool, error) {
 	}
 	// The CLI never reports an exit code: ExitCode stays nil (unknown).
 	return runtime.Instance{UID: uid, ID: runtime.InstanceID(name), Name: name, State: state,
-		Labels: labels, StartedAt: started}, true, nil
+		Labels: labels, StartedAt: started, Renamed: renamed}, true, nil
 }
 
 // status reads the state and start time from either shape.

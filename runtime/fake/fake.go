@@ -87,8 +87,11 @@ type backend struct {
 
 // Runtime is the fake runtime. The zero value is not usable; call New or Open.
 type Runtime struct {
-	// Prefix starts every runtime name; List shows only names with it.
+	// Prefix starts every runtime name; List shows the names with it.
 	Prefix string
+	// StoreID, when set, makes List also show the containers labelled
+	// velos.store=StoreID whatever their name.
+	StoreID string
 	// Latency is added to every call, honouring ctx, to simulate a slow CLI.
 	Latency time.Duration
 	// Now returns the time recorded as StartedAt.
@@ -96,11 +99,13 @@ type Runtime struct {
 
 	// Overrides for fault injection. Call r.Real() inside one to reach the
 	// normal behaviour.
-	RunFunc     func(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error)
-	StopFunc    func(ctx context.Context, uid string) error
-	RemoveFunc  func(ctx context.Context, uid string) error
-	ListFunc    func(ctx context.Context) ([]runtime.Instance, error)
-	VersionFunc func(ctx context.Context) (string, error)
+	RunFunc    func(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error)
+	StopFunc   func(ctx context.Context, uid string) error
+	RemoveFunc func(ctx context.Context, uid string) error
+	// RemoveInstanceFunc overrides RemoveInstance.
+	RemoveInstanceFunc func(ctx context.Context, id runtime.InstanceID) error
+	ListFunc           func(ctx context.Context) ([]runtime.Instance, error)
+	VersionFunc        func(ctx context.Context) (string, error)
 
 	b *backend
 }
@@ -132,7 +137,7 @@ func Open(path string) (*Runtime, error) {
 
 // Real returns a view of the same host without the overrides.
 func (r *Runtime) Real() *Runtime {
-	return &Runtime{Prefix: r.Prefix, Latency: r.Latency, Now: r.Now, b: r.b}
+	return &Runtime{Prefix: r.Prefix, StoreID: r.StoreID, Latency: r.Latency, Now: r.Now, b: r.b}
 }
 
 func (r *Runtime) wait(ctx context.Context) error {
@@ -218,7 +223,48 @@ func (r *Runtime) Remove(ctx context.Context, uid string) error {
 	})
 }
 
-// List returns the containers whose name has the prefix, ordered by name.
+// RemoveInstance deletes the container with id whatever its name, running
+// or not. No error if it is gone.
+func (r *Runtime) RemoveInstance(ctx context.Context, id runtime.InstanceID) error {
+	if r.RemoveInstanceFunc != nil {
+		return r.RemoveInstanceFunc(ctx, id)
+	}
+	if err := id.Check(); err != nil {
+		return err
+	}
+	return r.call(ctx, "remove", func() error {
+		return r.b.update(func(st *state) error {
+			for _, c := range st.inOrder() {
+				if c.ID == string(id) {
+					st.remove(c.Name)
+					break
+				}
+			}
+			return nil
+		})
+	})
+}
+
+// Rename gives the container named from the name to, as `podman rename`
+// does: its id and labels stay. Returns runtime.ErrNotFound or ErrExists.
+func (r *Runtime) Rename(from, to string) error {
+	return r.b.update(func(st *state) error {
+		c, ok := st.Containers[from]
+		if !ok {
+			return fmt.Errorf("rename %s: %w", from, runtime.ErrNotFound)
+		}
+		if _, ok := st.Containers[to]; ok {
+			return fmt.Errorf("rename %s to %s: %w", from, to, runtime.ErrExists)
+		}
+		st.remove(from)
+		c.Name = to
+		st.put(c)
+		return nil
+	})
+}
+
+// List returns the containers whose name has the prefix, and those labelled
+// with StoreID whatever their name, ordered by name.
 func (r *Runtime) List(ctx context.Context) ([]runtime.Instance, error) {
 	if r.ListFunc != nil {
 		return r.ListFunc(ctx)
@@ -228,13 +274,13 @@ func (r *Runtime) List(ctx context.Context) ([]runtime.Instance, error) {
 		return r.b.view(func(st *state) {
 			out = make([]runtime.Instance, 0, len(st.Containers))
 			for _, c := range st.inOrder() {
-				uid, ok := runtime.UIDFromName(r.Prefix, c.Name)
+				uid, renamed, ok := runtime.Listed(r.Prefix, r.StoreID, c.Name, c.Labels)
 				if !ok {
 					continue
 				}
 				in := runtime.Instance{
 					UID: uid, ID: runtime.InstanceID(c.ID), Name: c.Name, State: c.State,
-					Labels: maps.Clone(c.Labels), StartedAt: c.StartedAt,
+					Labels: maps.Clone(c.Labels), StartedAt: c.StartedAt, Renamed: renamed,
 				}
 				if c.ExitCode != nil {
 					code := *c.ExitCode
@@ -306,4 +352,37 @@ func (r *Runtime) Put(c Container) error {
 func setExited(c *Container, code int) {
 	c.State = runtime.StateExited
 	c.ExitCode = &code
+}
+
+// Reopened returns a view of rt's host that lists storeID's containers by
+// label too, under rt's prefix or, with newPrefix, "moved-": a daemon
+// restarted with another prefix, for tests.
+func Reopened(rt *Runtime, storeID string, newPrefix bool) *Runtime {
+	v := rt.Real()
+	v.StoreID = storeID
+	if newPrefix {
+		v.Prefix = "moved-"
+	}
+	return v
+}
+
+// RenameID renames the container with id to name, failing tb if it cannot.
+func RenameID(tb interface {
+	Helper()
+	Fatalf(string, ...any)
+}, rt *Runtime, id runtime.InstanceID, name string) {
+	tb.Helper()
+	list, err := rt.Containers()
+	if err != nil {
+		tb.Fatalf("rename: %v", err)
+	}
+	for _, c := range list {
+		if c.ID == string(id) {
+			if err := rt.Rename(c.Name, name); err != nil {
+				tb.Fatalf("rename: %v", err)
+			}
+			return
+		}
+	}
+	tb.Fatalf("rename: no container %s", id)
 }

@@ -21,6 +21,10 @@ func harness(rt *fake.Runtime) *runtimetest.Harness {
 				tb.Fatal(err)
 			}
 		},
+		Reopen: func(_ testing.TB, storeID string, newPrefix bool) runtime.Runtime {
+			return fake.Reopened(rt, storeID, newPrefix)
+		},
+		Rename: func(tb testing.TB, id runtime.InstanceID, name string) { fake.RenameID(tb, rt, id, name) },
 	}
 }
 

@@ -38,10 +38,10 @@ type CommandError = cli.Error
 
 // Runtime is the Podman backend.
 type Runtime struct {
-	cli.Backend // binary, prefix, deadlines, env
-	// StoreID, when set, narrows Watch to containers labelled with this
-	// store (velos.store); serve sets it from the database.
-	StoreID string
+	// Backend holds the binary, prefix, deadlines, env and StoreID; with
+	// StoreID set, List also returns our labelled containers under any name
+	// and Watch follows only containers labelled with this store.
+	cli.Backend
 }
 
 // New returns a backend for the binary (DefaultBinary if empty).
@@ -194,15 +194,51 @@ func (r *Runtime) Remove(ctx context.Context, uid string) error {
 	return err
 }
 
+// RemoveInstance removes the container with id, whatever its name, stopping
+// it first with a short grace. No error if it is gone.
+func (r *Runtime) RemoveInstance(ctx context.Context, id runtime.InstanceID) error {
+	if err := id.Check(); err != nil {
+		return err
+	}
+	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "rm", "--force", "--ignore", "-t", r.seconds(), string(id))
+	return err
+}
+
 // List returns the containers whose name has our prefix, whatever store
-// launched them (the planner tells ours from foreign ones by label).
+// launched them (the planner tells ours from foreign ones by label), and,
+// with StoreID set, those labelled with this store under any name. Podman
+// joins repeated filters of one kind with "or" but different kinds with
+// "and", and a name filter cannot say "or this label": so the labelled
+// ones come from a second call, and a container in both answers counts once.
 func (r *Runtime) List(ctx context.Context) ([]runtime.Instance, error) {
 	out, err := r.call(ctx, r.CallTimeout, "ps", "--all", "--format", "json",
 		"--filter", "name=^"+regexp.QuoteMeta(r.Prefix))
 	if err != nil {
 		return nil, err
 	}
-	return ParsePS(out, r.Prefix)
+	list, err := ParsePS(out, r.Prefix)
+	if err != nil || r.StoreID == "" {
+		return list, err
+	}
+	out, err = r.call(ctx, r.CallTimeout, "ps", "--all", "--format", "json",
+		"--filter", "label="+runtime.LabelStore+"="+r.StoreID)
+	if err != nil {
+		return nil, err
+	}
+	labelled, err := ParsePSStore(out, r.Prefix, r.StoreID)
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[runtime.InstanceID]bool, len(list))
+	for _, in := range list {
+		seen[in.ID] = true
+	}
+	for _, in := range labelled {
+		if !seen[in.ID] {
+			list = append(list, in)
+		}
+	}
+	return list, nil
 }
 
 // Version returns podman's version.

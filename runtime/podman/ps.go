@@ -23,6 +23,12 @@ type psEntry struct {
 // ParsePS parses `podman ps -a --format json` and returns the containers
 // whose name starts with prefix. It never panics on bad input.
 func ParsePS(data []byte, prefix string) ([]runtime.Instance, error) {
+	return ParsePSStore(data, prefix, "")
+}
+
+// ParsePSStore is ParsePS that also returns the containers labelled with
+// storeID (velos.store) whatever their name, their uid from velos.uid.
+func ParsePSStore(data []byte, prefix, storeID string) ([]runtime.Instance, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 || bytes.Equal(data, []byte("null")) {
 		return nil, nil
@@ -34,14 +40,16 @@ func ParsePS(data []byte, prefix string) ([]runtime.Instance, error) {
 	out := make([]runtime.Instance, 0, len(entries))
 	for _, e := range entries {
 		for _, name := range e.Names {
-			uid, ok := runtime.UIDFromName(prefix, name)
+			uid, renamed, ok := runtime.Listed(prefix, storeID, name, e.Labels)
 			if !ok {
 				continue
 			}
 			if e.ID == "" {
 				return nil, fmt.Errorf("parse podman ps: container %s has no Id", name)
 			}
-			out = append(out, e.instance(uid, name))
+			in := e.instance(uid, name)
+			in.Renamed = renamed
+			out = append(out, in)
 			break
 		}
 	}

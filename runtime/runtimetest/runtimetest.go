@@ -5,6 +5,8 @@ package runtimetest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -27,6 +29,14 @@ type Harness struct {
 	Command []string
 	// Settle is how long to poll for the runtime to reflect a change.
 	Settle time.Duration
+	// Reopen returns another backend on the same host that lists by
+	// storeID's label too, with Runtime's name prefix or, with newPrefix, one
+	// of its own (a daemon restarted with a new prefix). Nil skips the tests
+	// that need it.
+	Reopen func(tb testing.TB, storeID string, newPrefix bool) runtime.Runtime
+	// Rename renames a container, as `podman rename` does; nil for runtimes
+	// that cannot (Apple's CLI has no rename).
+	Rename func(tb testing.TB, id runtime.InstanceID, name string)
 }
 
 // RunContract runs the contract against fresh harnesses from newHarness.
@@ -38,6 +48,8 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("RemoveIdempotent", func(t *testing.T) { testRemove(t, newHarness(t)) })
 	t.Run("Exit", func(t *testing.T) { testExit(t, newHarness(t)) })
 	t.Run("Version", func(t *testing.T) { testVersion(t, newHarness(t)) })
+	t.Run("RemoveInstance", func(t *testing.T) { testRemoveInstance(t, newHarness(t)) })
+	t.Run("ListByStoreLabel", func(t *testing.T) { testListByStoreLabel(t, newHarness(t)) })
 }
 
 func ctxFor(t *testing.T) context.Context {
@@ -234,4 +246,70 @@ func UIDs(list []runtime.Instance) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+func testRemoveInstance(t *testing.T, h *Harness) {
+	ctx := ctxFor(t)
+	h.MustRun(t, "c7")
+	in := h.WaitState(t, "c7", runtime.StateRunning)
+	if err := h.Runtime.RemoveInstance(ctx, in.ID); err != nil { // running: forced
+		t.Fatalf("remove instance %s: %v", in.ID, err)
+	}
+	h.WaitState(t, "c7", "")
+	if err := h.Runtime.RemoveInstance(ctx, in.ID); err != nil {
+		t.Fatalf("remove instance twice: %v", err)
+	}
+	if err := h.Runtime.RemoveInstance(ctx, "velos-no-such-instance"); err != nil {
+		t.Fatalf("remove missing instance: %v", err)
+	}
+	if err := h.Runtime.RemoveInstance(ctx, "--all"); !errors.Is(err, runtime.ErrInvalid) {
+		t.Fatalf("remove instance \"--all\": err=%v, want ErrInvalid", err)
+	}
+}
+
+// NewStoreID returns a store id no other test uses, so that listing by
+// label never shows another test's containers on a shared host.
+func NewStoreID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "st" + hex.EncodeToString(b)
+}
+
+// testListByStoreLabel: a backend with another prefix lists the containers
+// of its store by label, under their old name, with the uid of their label,
+// and removes them by id; another store's containers it does not list.
+func testListByStoreLabel(t *testing.T, h *Harness) {
+	if h.Reopen == nil {
+		t.Skip("the harness cannot reopen the host with another prefix")
+	}
+	ctx := ctxFor(t)
+	ours, theirs := NewStoreID(), NewStoreID()
+	for uid, store := range map[string]string{"l1": ours, "l2": theirs} {
+		spec := h.Spec(uid)
+		spec.StoreID = store
+		if _, err := h.Runtime.Run(ctx, spec); err != nil {
+			t.Fatalf("run %s: %v", uid, err)
+		}
+		t.Cleanup(func() { _ = h.Runtime.Remove(context.Background(), uid) })
+	}
+	old := h.WaitState(t, "l1", runtime.StateRunning)
+	other := h.Reopen(t, ours, true)
+	list, err := other.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := UIDs(list); !slices.Equal(got, []string{"l1"}) {
+		t.Fatalf("listed uids %v under another prefix, want [l1] (ours by label, not another store's)", got)
+	}
+	in := list[0]
+	if in.Name != old.Name || !in.Renamed || in.StoreID() != ours || in.State != runtime.StateRunning {
+		t.Fatalf("listed %+v, want name %s, Renamed, store %s, running", in, old.Name, ours)
+	}
+	if err := other.RemoveInstance(ctx, in.ID); err != nil {
+		t.Fatalf("remove by id under another prefix: %v", err)
+	}
+	h.WaitState(t, "l1", "")
+	if h.Find(t, "l2") == nil {
+		t.Fatal("another store's container went with it")
+	}
 }

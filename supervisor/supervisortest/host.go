@@ -64,15 +64,20 @@ type env struct {
 	sup   *supervisor.Supervisor
 	rt    *hooked
 	dead  bool // the database handle was closed by a simulated crash
+	// host is the backend the supervisor and list use: h.Runtime, or one
+	// the scenario reopened with another prefix or this store's id.
+	host runtime.Runtime
 }
 
 func newEnv(t *testing.T, h *runtimetest.Harness) *env {
-	e := &env{t: t, h: h, path: filepath.Join(t.TempDir(), "veloslet.db"), clock: storetest.NewClock()}
+	e := &env{t: t, h: h, path: filepath.Join(t.TempDir(), "veloslet.db"), clock: storetest.NewClock(), host: h.Runtime}
 	t.Cleanup(func() {
 		// Leave the host as we found it: remove every instance of ours.
-		list, _ := h.Runtime.List(context.Background())
-		for _, in := range list {
-			_ = h.Runtime.Remove(context.Background(), in.UID)
+		for _, rt := range []runtime.Runtime{h.Runtime, e.host} {
+			list, _ := rt.List(context.Background())
+			for _, in := range list {
+				_ = rt.RemoveInstance(context.Background(), in.ID)
+			}
 		}
 	})
 	e.start()
@@ -88,7 +93,7 @@ func (e *env) start() {
 	}
 	e.t.Cleanup(func() { _ = db.Close() })
 	db.Now = e.clock.Now
-	e.db, e.rt, e.dead = db, &hooked{Runtime: e.h.Runtime}, false
+	e.db, e.rt, e.dead = db, &hooked{Runtime: e.host}, false
 	e.sup = supervisor.New(db, e.rt)
 	e.sup.Concurrency = 2
 	e.sup.AdoptOnStart = true
@@ -154,7 +159,7 @@ func (e *env) passEvents(id int64) []*store.Event {
 // list returns the host's instances of ours by uid, failing on duplicates.
 func (e *env) list() map[string]runtime.Instance {
 	e.t.Helper()
-	list, err := e.h.Runtime.List(context.Background())
+	list, err := e.host.List(context.Background())
 	if err != nil {
 		e.t.Fatal(err)
 	}

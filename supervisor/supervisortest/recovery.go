@@ -27,6 +27,8 @@ func RunCrashRecovery(t *testing.T, newHost func(t *testing.T) *runtimetest.Harn
 		{"ForeignNeverRemoved", testForeign},
 		{"SafetyBrake", testSafetyBrake},
 		{"ChangedWhileDown", testChangedWhileDown},
+		{"PrefixChange", testPrefixChange},
+		{"Renamed", testRenamed},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.fn(t, newEnv(t, newHost(t))) })
 	}

@@ -11,14 +11,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple"
 	"github.com/veloslet/veloslet/runtime/runtimetest"
 )
 
-// Versions are the CLI versions the emulator reproduces, one per behaviour
-// change that matters to the backend; "none" is a build printing empty
-// version fields.
-var Versions = []string{"0.6.0", "0.9.0", "0.12.0", "1.2.2", "none"}
+// Versions are the CLI versions the contract and crash-recovery suites run
+// against, one per behaviour change that matters to the backend: 0.6 (no
+// --progress, no startedDate, "K=" lost from --env), 0.9 (startedDate in
+// seconds since 2001, JSON list ignores --all's absence, delete of a missing
+// container says notFound), 0.10 (the same delete error without notFound),
+// 0.12 (stop of a missing container fails), 1.2 (the 1.x JSON shape, inspect
+// of a missing container fails); "none" is a build printing empty version
+// fields.
+var Versions = []string{"0.6.0", "0.9.0", "0.10.0", "0.12.0", "1.2.2", "none"}
 
 var (
 	buildOnce sync.Once
@@ -73,6 +79,15 @@ func Harness(tb testing.TB, version string) *runtimetest.Harness {
 		Exit: func(tb testing.TB, uid string, code int) {
 			tb.Helper()
 			Exit(tb, rt, state, version, uid, code)
+		},
+		Reopen: func(_ testing.TB, storeID string, newPrefix bool) runtime.Runtime {
+			other := apple.New(rt.Binary)
+			other.Env, other.CallTimeout, other.StopTimeout = rt.Env, rt.CallTimeout, rt.StopTimeout
+			other.StoreID = storeID
+			if newPrefix {
+				other.Prefix = "moved-"
+			}
+			return other
 		},
 	}
 }

@@ -16,7 +16,8 @@ var namePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
 func (e *emu) run(args []string) int {
 	c := &container{Labels: map[string]string{}, State: "running", CreatedAt: time.Now().UTC()}
 	progressOff := false
-	var envList []string
+	var envList, envFiles []string
+	entrypoint := ""
 	i := 0
 	for ; i < len(args) && strings.HasPrefix(args[i], "-"); i++ {
 		opt := args[i]
@@ -52,14 +53,9 @@ func (e *emu) run(args []string) int {
 			envList = append(envList, v)
 		case "--env-file":
 			v, ok = val()
-			if !ok {
-				break
-			}
-			lines, err := envFile(v)
-			if err != nil {
-				return e.fail(err.Error())
-			}
-			envList = append(envList, lines...)
+			envFiles = append(envFiles, v)
+		case "--entrypoint":
+			entrypoint, ok = val()
 		case "--label", "-l":
 			v, ok = val()
 			k, lv, _ := strings.Cut(v, "=")
@@ -88,11 +84,15 @@ func (e *emu) run(args []string) int {
 		return e.usage("Missing expected argument '<image>'")
 	}
 	c.Image = args[i]
-	c.Env = e.env(envList)
-	if rest := args[i+1:]; len(rest) > 0 {
-		c.Exec, c.Args = rest[0], rest[1:]
-	} else {
-		c.Exec = "/bin/sh"
+	img, err := image(c.Image)
+	if err != nil {
+		return e.fail(err.Error())
+	}
+	if c.Env, err = e.allEnv(img.Env, envFiles, envList); err != nil {
+		return e.fail(err.Error())
+	}
+	if c.Exec, c.Args, err = e.process(img, entrypoint, args[i+1:]); err != nil {
+		return e.fail(err.Error())
 	}
 	if c.ID == "" {
 		c.ID = fmt.Sprintf("%x", time.Now().UnixNano())
@@ -117,44 +117,6 @@ func (e *emu) run(args []string) int {
 	}
 	fmt.Println(c.ID)
 	return 0
-}
-
-// envFile reads an env file as Apple's Parser.envFile does: every line
-// trimmed of white space at both ends, empty lines and '#' comments skipped.
-func envFile(path string) ([]string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("invalidArgument: \"envfile at %s not found\"", path)
-	}
-	var out []string
-	for _, line := range strings.FieldsFunc(string(b), func(r rune) bool {
-		return strings.ContainsRune("\n\r\v\f\u0085\u2028\u2029", r)
-	}) {
-		line = strings.TrimSpace(line)
-		if line != "" && !strings.HasPrefix(line, "#") {
-			out = append(out, line)
-		}
-	}
-	return out, nil
-}
-
-// env resolves the --env list as Apple's Parser.env does: a bare name takes
-// the CLI's own value and is dropped when unset. Before 0.8 "K=" also counts
-// as a bare name (the split omits the empty value).
-func (e *emu) env(list []string) []string {
-	var out []string
-	for _, kv := range list {
-		k, v, hasEq := strings.Cut(kv, "=")
-		if !hasEq || (v == "" && !e.atLeast(0, 8)) {
-			val, set := os.LookupEnv(k)
-			if !set {
-				continue
-			}
-			kv = k + "=" + val
-		}
-		out = append(out, kv)
-	}
-	return out
 }
 
 func parseMemory(v string) int64 {
@@ -223,6 +185,11 @@ func (e *emu) delete(args []string) int {
 	if _, f := flags["-f"]; f {
 		force = true
 	}
+	if !e.atLeast(0, 11) {
+		if code, stop := e.deleteMissing(names); stop {
+			return code
+		}
+	}
 	for _, id := range names {
 		c, err := e.load(id)
 		if err != nil {
@@ -238,6 +205,30 @@ func (e *emu) delete(args []string) int {
 		fmt.Println(id)
 	}
 	return 0
+}
+
+// deleteMissing is how `delete` up to 0.10.x meets ids that do not exist:
+// it lists first and, if any id is missing, deletes nothing and throws
+// ContainerizationError(.notFound, "failed to delete one or more containers:
+// \(missing)") — missing a Swift Set, printed ["a", "b"]. Up to 0.9.x the
+// error prints with its code, `notFound: "…"`; 0.10.x prints the bare
+// message, with no "notFound" anywhere. From 0.11 each id is deleted on its
+// own and a missing one fails with the service's notFound (see notFound).
+func (e *emu) deleteMissing(names []string) (int, bool) {
+	var missing []string
+	for _, id := range names {
+		if _, err := os.Stat(e.path(id)); err != nil {
+			missing = append(missing, strconv.Quote(id))
+		}
+	}
+	if len(missing) == 0 {
+		return 0, false
+	}
+	msg := "failed to delete one or more containers: [" + strings.Join(missing, ", ") + "]"
+	if !e.atLeast(0, 10) {
+		msg = `notFound: "` + msg + `"` // the description quotes without escaping
+	}
+	return e.fail(msg), true
 }
 
 // exit is the emulator's own verb: `emu-exit NAME CODE`.

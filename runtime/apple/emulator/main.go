@@ -7,16 +7,23 @@
 // Environment:
 //
 //	CONTAINER_EMU_STATE    state folder (required)
-//	CONTAINER_EMU_VERSION  version to emulate, e.g. 0.6.0, 0.9.0, 0.12.0, 1.2.2; "none" prints empty fields
+//	CONTAINER_EMU_VERSION  version to emulate, e.g. 0.6.0, 0.9.0, 0.10.0, 0.12.0, 1.2.2; "none" prints empty fields
 //	CONTAINER_EMU_DOWN     when 1, the service is down: every call fails as with an XPC error
 //	CONTAINER_EMU_HANG     a verb that sleeps forever instead of answering (for deadline tests)
 //	CONTAINER_EMU_REWORD   when 1, every error message is replaced by one that says nothing
 //	CONTAINER_EMU_ENV_ARGV when "refuse", `run --env K=V` fails with a usage error: env
 //	                       values must arrive as a bare `--env K` (value in the emulator's
 //	                       environment) or through --env-file, never on the command line
+//	CONTAINER_EMU_FAULTS   "rate=R[,hang=D][,seed=S]": calls fail, hang or print garbage at
+//	                       rate R (see faults.go)
+//	CONTAINER_EMU_LOG      a file to which every call appends "verb fault exit-code"
+//	CONTAINER_EMU_IMAGES   a JSON file of image configurations (see image.go)
 //
-// Two verbs are not Apple's: `emu-exit NAME CODE` makes a container's process
-// exit, and `emu-log NAME LINE…` makes it print lines (see logs.go).
+// Verbs that are not Apple's: `emu-exit NAME CODE` makes a container's
+// process exit; `emu-log NAME LINE…` makes it print lines (see logs.go);
+// `emu-faults SETTING|off` sets the faults of the state folder.
+// Each behaviour that changed between releases names the releases it
+// belongs to, as read from the Swift source of apple/container's tags.
 package main
 
 import (
@@ -32,7 +39,58 @@ func main() {
 		fmt.Fprintln(os.Stderr, "Error:", err)
 		os.Exit(1)
 	}
-	os.Exit(e.main(os.Args[1:]))
+	os.Exit(e.call(os.Args[1:]))
+}
+
+// call is one invocation: the fault drawn for it, the verb, the log line.
+// The emulator's own verbs never fault.
+func (e *emu) call(args []string) int {
+	verb := ""
+	if len(args) > 0 {
+		verb = args[0]
+	}
+	if strings.HasPrefix(verb, "emu-") {
+		return e.main(args)
+	}
+	k, hang, err := e.draw(verb)
+	if err != nil {
+		return e.fail(err.Error())
+	}
+	code := e.faulted(k, hang, args)
+	logCall(verb, k, code)
+	return code
+}
+
+// faulted runs args under fault k.
+func (e *emu) faulted(k faultKind, hang time.Duration, args []string) int {
+	switch k {
+	case faultFail:
+		fmt.Fprintln(os.Stderr, `Error: internalError: "failed to handle request" (injected fault)`)
+		return 1
+	case faultEmpty:
+		fmt.Println("[]")
+		return 0
+	case faultGarbage:
+		if args[0] == "list" || args[0] == "ls" {
+			fmt.Println(`[{"configuration":{"id":"velos-`)
+			return 0
+		}
+		fmt.Fprintln(os.Stderr, "\x1b[2K\xff\xfe (injected fault)")
+		return 1
+	case faultHang:
+		// The call takes effect but its answer is lost: run it with its
+		// output discarded, outside the state lock, then say nothing for hang.
+		stdout, stderr := os.Stdout, os.Stderr
+		if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+			os.Stdout, os.Stderr = null, null
+		}
+		e.main(args)
+		os.Stdout, os.Stderr = stdout, stderr
+		time.Sleep(hang)
+		fmt.Fprintln(os.Stderr, "Error: no answer (injected fault)")
+		return 1
+	}
+	return e.main(args)
 }
 
 func (e *emu) main(args []string) int {
@@ -48,7 +106,9 @@ func (e *emu) main(args []string) int {
 	}
 	if e.down {
 		if len(args) >= 2 && args[0] == "system" && args[1] == "status" {
-			return e.fail("apiserver is not running")
+			// Every tag prints this on stdout, exit 1; no other verb says it.
+			fmt.Println("apiserver is not running")
+			return 1
 		}
 		return e.fail(`internalError: "failed to connect" (cause: "XPC connection error: Connection invalid")`)
 	}
@@ -79,6 +139,8 @@ func (e *emu) main(args []string) int {
 		return e.exit(args[1:])
 	case "emu-log":
 		return e.emuLog(args[1:])
+	case "emu-faults":
+		return e.setFaults(args[1:])
 	}
 	return e.usage(fmt.Sprintf("Unexpected argument '%s'", strings.Join(args, " ")))
 }

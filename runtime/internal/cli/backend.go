@@ -12,8 +12,11 @@ import (
 // name prefix of its containers, its deadlines and extra environment. The
 // backends embed it, so its fields are theirs.
 type Backend struct {
-	Binary      string
-	Prefix      string
+	Binary string
+	Prefix string
+	// StoreID is this store's id: List also returns the containers labelled
+	// velos.store=StoreID whatever their name. Empty: by prefix only.
+	StoreID     string
 	CallTimeout time.Duration // every call but run
 	RunTimeout  time.Duration // run, which may pull an image
 	StopTimeout time.Duration // grace before SIGKILL
@@ -34,6 +37,10 @@ func (b *Backend) Init(binary, prefix string, call, run, stop time.Duration) {
 func (b *Backend) Configure(prefix string, call, run, stop time.Duration) {
 	b.Prefix, b.CallTimeout, b.RunTimeout, b.StopTimeout = prefix, call, run, stop
 }
+
+// SetStoreID sets StoreID: List then also returns this store's labelled
+// containers under any name.
+func (b *Backend) SetStoreID(id string) { b.StoreID = id }
 
 // Call runs one command under timeout, env values redacted from errors; a
 // non-zero exit goes through translate, which maps it onto runtime's errors.

@@ -25,10 +25,10 @@ import (
 // the CLI's environment without changing how the CLI runs, so such keys go
 // through `--env-file` instead: a 0600 file in a fresh 0700 directory,
 // removed as soon as the call returns. An env file holds one line per
-// variable and the CLIs read it differently (Apple trims whitespace at both
-// ends of a line; podman 5 reads quoted values across lines; Apple before
-// 0.8 reads "K=" as a bare name), so only values that every reader takes
-// literally go there; any other value for such a key is refused with
+// variable and the CLIs read it differently (Apple before 0.6 trims white
+// space at both ends and drops a line whose value is empty or holds '=';
+// podman 5 reads quoted values across lines), so only values that every
+// reader takes literally go there; any other value for such a key is refused with
 // runtime.ErrInvalid, naming the key.
 
 // cliKeys are names a CLI, its dynamic loader or its Go or Swift runtime read
@@ -71,7 +71,7 @@ func cliReads(name string, base map[string]bool) bool {
 func envFileValue(v string) string {
 	switch {
 	case v == "":
-		return "an empty value (older Apple CLIs read \"KEY=\" as a bare name)"
+		return "an empty value (Apple's CLI before 0.6 drops \"KEY=\" from an env file)"
 	case strings.ContainsAny(v, "\n\r\v\f\u0085\u2028\u2029"):
 		return "a line break"
 	case strings.ContainsAny(v[:1], "\"'`"):
@@ -80,7 +80,7 @@ func envFileValue(v string) string {
 	first, _ := utf8.DecodeRuneInString(v)
 	last, _ := utf8.DecodeLastRuneInString(v)
 	if unicode.IsSpace(first) || unicode.IsSpace(last) {
-		return "leading or trailing white space (Apple's CLI trims it)"
+		return "leading or trailing white space (Apple's CLI before 0.6 trims it)"
 	}
 	return ""
 }

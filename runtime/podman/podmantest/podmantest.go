@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/internal/testtool"
 	"github.com/veloslet/veloslet/runtime/podman"
 	"github.com/veloslet/veloslet/runtime/runtimetest"
@@ -131,11 +132,12 @@ func New(tb testing.TB) *podman.Runtime {
 	return rt
 }
 
-// RemoveAll removes every container with the backend's prefix.
+// RemoveAll removes every container with the backend's prefix (and, with
+// its StoreID set, every one labelled with that store).
 func RemoveAll(rt *podman.Runtime) {
 	list, _ := rt.List(context.Background())
 	for _, in := range list {
-		_ = rt.Remove(context.Background(), in.UID)
+		_ = rt.RemoveInstance(context.Background(), in.ID)
 	}
 }
 
@@ -156,5 +158,24 @@ func Harness(tb testing.TB) *runtimetest.Harness {
 	return &runtimetest.Harness{
 		Runtime: rt, ReportsExitCodes: true, Image: Image, Command: ExitCommand, Settle: 30 * time.Second,
 		Exit: func(tb testing.TB, uid string, code int) { tb.Helper(); Exit(tb, rt, uid, code) },
+		Reopen: func(tb testing.TB, storeID string, newPrefix bool) runtime.Runtime {
+			other := New(tb)
+			if !newPrefix {
+				other.Prefix = rt.Prefix
+			}
+			other.StoreID = storeID
+			return other
+		},
+		Rename: func(tb testing.TB, id runtime.InstanceID, name string) { tb.Helper(); Rename(tb, rt, id, name) },
+	}
+}
+
+// Rename renames container id to name with `podman rename`.
+func Rename(tb testing.TB, rt *podman.Runtime, id runtime.InstanceID, name string) {
+	tb.Helper()
+	cmd := exec.Command(rt.Binary, "rename", string(id), name)
+	cmd.Env = append(os.Environ(), rt.Env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("podman rename %s %s: %v: %s", id, name, err, out)
 	}
 }
