@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/veloslet/veloslet/store"
 )
 
 // TestDescribe: one uid on one screen, env values never shown, the last
@@ -203,6 +205,24 @@ func TestJSON_EveryPrintingVerb(t *testing.T) {
 			if !strings.Contains(out, `"`+f+`":`) {
 				t.Errorf("veloslet %s: no field %q in\n%s", strings.Join(c.args, " "), f, out)
 			}
+		}
+	}
+}
+
+// TestDisplayState_ForeignIsNotOrphan: an instance of another store whose
+// uid has no spec is shown foreign (never touched), not orphan (removed).
+func TestDisplayState_ForeignIsNotOrphan(t *testing.T) {
+	now := time.Now()
+	for _, c := range []struct {
+		desired, state, want string
+	}{
+		{"deleted", "foreign", "foreign"},
+		{"deleted", "running", "orphan"},
+		{"running", "foreign", "foreign"},
+	} {
+		r := &store.StatusRow{UID: "x", DesiredState: c.desired, State: c.state}
+		if got := displayState(r, now); got != c.want {
+			t.Errorf("desired %s, state %s: shown %q, want %q", c.desired, c.state, got, c.want)
 		}
 	}
 }
