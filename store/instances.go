@@ -119,7 +119,9 @@ type State struct {
 	Invalid []*InvalidSpec
 	// Adopted holds the runtime ids this store adopted (see Adoption).
 	Adopted map[string]bool
-	ReadAt  time.Time
+	// Restarts are the operators' restart requests, by uid.
+	Restarts map[string]time.Time
+	ReadAt   time.Time
 }
 
 // ReadState reads every spec and instance record (in no particular order)
@@ -144,5 +146,9 @@ func (db *DB) ReadState(ctx context.Context) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &State{Specs: specs, Instances: instances, Invalid: invalid, Adopted: adopted, ReadAt: tx.now}, nil
+	restarts, err := readRestarts(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return &State{Specs: specs, Instances: instances, Invalid: invalid, Adopted: adopted, Restarts: restarts, ReadAt: tx.now}, nil
 }

@@ -18,8 +18,22 @@ type Retention struct {
 }
 
 // PruneEvents deletes old events in small batches and returns how many went.
+// The kept logs of deleted events go with them, as do logs whose event was
+// deleted by hand.
 func (db *DB) PruneEvents(ctx context.Context, r Retention) (int, error) {
-	return db.prune(ctx, "events", "at", r)
+	n, err := db.prune(ctx, "events", "at", r)
+	if err != nil {
+		return n, err
+	}
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return n, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM logs WHERE event_id NOT IN (SELECT id FROM events)`); err != nil {
+		return n, fmt.Errorf("prune logs: %w", translate(err))
+	}
+	return n, tx.Commit()
 }
 
 // PrunePasses deletes old passes in small batches and returns how many went.
@@ -85,5 +99,11 @@ func (db *DB) deleteBatch(ctx context.Context, table string, cutoffID int64, bat
 		return 0, translate(err)
 	}
 	n, _ := res.RowsAffected()
+	if table == "events" {
+		// A log lives as long as its exited event.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM logs WHERE event_id <= ?`, cutoffID); err != nil {
+			return 0, translate(err)
+		}
+	}
 	return int(n), tx.Commit()
 }

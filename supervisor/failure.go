@@ -29,6 +29,7 @@ type Result struct {
 
 var launchEvents = map[ActionKind]store.EventKind{
 	ActLaunch: store.EventLaunched, ActRelaunch: store.EventRelaunched, ActReplace: store.EventReplaced,
+	ActRestart: store.EventReplaced,
 }
 
 // Settle is the failure policy, and the one place that decides it: the
@@ -79,7 +80,10 @@ func launchReason(a *Action, r Result) string {
 }
 
 func settleFailure(a *Action, next *store.Instance, r Result, pol Policy) store.Outcome {
-	err := fmt.Errorf("%s %s: %w", r.Step, a.UID, r.Err)
+	// The runtime's own words first (a CLI's final "Error: …" line), then
+	// which step of which uid: status columns and event lists cut long
+	// text at the end, so the cause must not wait behind the context.
+	err := fmt.Errorf("%w [%s %s]", r.Err, r.Step, a.UID)
 	if r.Note != "" {
 		err = fmt.Errorf("%w (%s)", err, r.Note)
 	}
@@ -110,11 +114,11 @@ func settleFailure(a *Action, next *store.Instance, r Result, pol Policy) store.
 		// A failed stop or remove is retried by the next pass; it says
 		// nothing about the container's health.
 		return store.Outcome{Instance: next, Events: []store.Event{{UID: a.UID, Kind: store.EventFailed,
-			Generation: gen, Reason: fmt.Sprintf("%s: %v", a.Kind, err)}}}
+			Generation: gen, Reason: failReason(a, r)}}}
 	}
 	next.Attempts++
 	next.ConsecutiveFailures++
-	events := []store.Event{{UID: a.UID, Kind: store.EventFailed, Generation: gen, Reason: fmt.Sprintf("%s: %v", a.Kind, err)}}
+	events := []store.Event{{UID: a.UID, Kind: store.EventFailed, Generation: gen, Reason: failReason(a, r)}}
 	if a.Spec != nil && a.Spec.Restart == store.RestartOnFailure && next.ConsecutiveFailures > pol.MaxAttempts {
 		next.State, next.NextAttemptAt = store.InstanceGaveUp, store.Millis{}
 		next.Generation, next.SpecHash = a.Spec.Generation, a.Spec.SpecHash
@@ -124,6 +128,11 @@ func settleFailure(a *Action, next *store.Instance, r Result, pol Policy) store.
 	}
 	next.NextAttemptAt = pol.retryAt(a.UID, next.ConsecutiveFailures, r.At)
 	return store.Outcome{Instance: next, Events: events}
+}
+
+// failReason is a failed event's reason: the cause, then action, step and uid.
+func failReason(a *Action, r Result) string {
+	return fmt.Sprintf("%v [%s: %s %s]", r.Err, a.Kind, r.Step, a.UID)
 }
 
 // Collided reports whether a launch found its name taken: adoption, not failure.

@@ -48,7 +48,7 @@ type Action struct {
 // callsRuntime reports whether executing the action calls the runtime.
 func (a Action) callsRuntime() bool {
 	switch a.Kind {
-	case ActLaunch, ActRelaunch, ActReplace, ActStop, ActRemoveOrphan, ActRemoveDuplicate:
+	case ActLaunch, ActRelaunch, ActReplace, ActRestart, ActStop, ActRemoveOrphan, ActRemoveDuplicate:
 		return true
 	}
 	return false
@@ -78,6 +78,8 @@ type PlanInput struct {
 	InFlight map[string]bool
 	// Invalid are the specs the store could not use: their uids are skipped.
 	Invalid []*store.InvalidSpec
+	// Restarts are operators' restart requests, by uid (see restart.go).
+	Restarts map[string]time.Time
 }
 
 // Plan is the output of Compute.
@@ -220,6 +222,7 @@ func (p *planner) plan(uid string, spec *store.Spec, rec *store.Instance, obs *r
 		p.stopped(spec, rec, obs)
 	case obs == nil:
 		p.missing(spec, rec)
+	case p.restartRequested(uid, spec, rec, obs):
 	case drifted(spec, rec, obs):
 		p.add(Action{Kind: ActReplace, UID: uid, Spec: spec, Observed: obs, Next: carry(rec, spec),
 			Reason: fmt.Sprintf("instance runs generation %d (hash %s), spec is at generation %d (hash %s)",

@@ -26,7 +26,10 @@ type Supervisor struct {
 	Policy  Policy
 	// Concurrency bounds the runtime calls a pass runs at once.
 	Concurrency int
-	Logger      *slog.Logger
+	// LogCapture bounds the output kept of an exited instance before it is
+	// relaunched or replaced (see crashlog.go).
+	LogCapture LogCapture
+	Logger     *slog.Logger
 	// Now returns the current time; it defaults to the store's clock so that
 	// tests move one clock for both.
 	Now func() time.Time
@@ -62,7 +65,8 @@ type Supervisor struct {
 
 // New returns a supervisor with the default policy.
 func New(db *store.DB, rt runtime.Runtime) *Supervisor {
-	return &Supervisor{DB: db, Runtime: rt, Policy: DefaultPolicy(), Concurrency: DefaultConcurrency, Logger: slog.Default()}
+	return &Supervisor{DB: db, Runtime: rt, Policy: DefaultPolicy(), Concurrency: DefaultConcurrency,
+		LogCapture: DefaultLogCapture(), Logger: slog.Default()}
 }
 
 func (s *Supervisor) now() time.Time {
@@ -303,7 +307,7 @@ func (s *Supervisor) plan(ctx context.Context, force bool, inFlight map[string]b
 		Adopted: st.Adopted, AdoptUnlabeled: s.AdoptUnlabeled,
 		Now: s.now(), Policy: s.Policy, BrakeSince: s.brakeSince, Force: force, FirstPass: s.AdoptOnStart && !s.observedOK,
 		InFlight: inFlight,
-		Invalid:  st.Invalid,
+		Invalid:  st.Invalid, Restarts: st.Restarts,
 	}
 	return Compute(in), in, nil
 }

@@ -192,6 +192,7 @@ func (s *Supervisor) dispatch(ctx context.Context, passID int64, actions []Actio
 // calls for one.
 func (s *Supervisor) work(ctx context.Context, passID int64, a *Action) error {
 	var wake time.Time // a retry the outcome schedules
+	s.keepCrashLog(ctx, passID, a)
 	r := s.call(ctx, a)
 	defer func() { s.finishWork(a.UID, wake, r.Err == nil) }()
 	out := Settle(a, r, s.Policy)
@@ -274,7 +275,7 @@ func (s *Supervisor) call(ctx context.Context, a *Action) Result {
 			return fail("remove", err)
 		}
 		return Result{At: s.now()}
-	case ActRelaunch, ActReplace:
+	case ActRelaunch, ActReplace, ActRestart:
 		var r Result
 		var done bool
 		if r, done, note = s.startInPlace(ctx, a); done {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -51,8 +52,11 @@ type Main struct {
 	// StopSignals restores default signal handling; serve calls it once the
 	// first SIGTERM or SIGINT arrived.
 	StopSignals func()
+	// Ticker, if set, replaces time.NewTicker for `status --watch` (tests).
+	Ticker func(time.Duration) (<-chan time.Time, func())
 
-	ownDB bool // DB was opened here, and is closed here
+	ownDB    bool // DB was opened here, and is closed here
+	passJSON bool // reconcile and restart print their pass as JSON
 }
 
 // NewMain returns a Main wired to the process's standard streams.
@@ -125,6 +129,7 @@ file, with or without a running daemon.`,
 		m.statusCommand(), m.eventsCommand(), m.planCommand(), m.reconcileCommand(), m.migrateCommand(),
 		m.versionCommand(), m.fakeCommand(), m.launchdCommand(), m.backupCommand(), m.fleetCommand())
 	root.AddCommand(m.adoptCommand())
+	root.AddCommand(m.logsCommand(), m.restartCommand(), m.describeCommand(), m.configCommand())
 	return root
 }
 

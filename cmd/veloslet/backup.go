@@ -25,6 +25,7 @@ func (m *Main) backupDir() string {
 
 func (m *Main) backupCommand() *cobra.Command {
 	var to string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "backup",
 		Short: "Write a consistent snapshot of the database (VACUUM INTO)",
@@ -48,10 +49,21 @@ See docs/ops.md for restoring one.`,
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				fi, err := os.Stat(path)
+				if err != nil {
+					return err
+				}
+				return writeJSON(cmd.OutOrStdout(), struct {
+					Path  string `json:"path"`
+					Bytes int64  `json:"bytes"`
+				}{path, fi.Size()})
+			}
 			fmt.Fprintln(cmd.OutOrStdout(), path)
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the snapshot's path and size as JSON")
 	cmd.Flags().StringVar(&to, "to", "", "write the snapshot to this file (must not exist)")
 	return cmd
 }

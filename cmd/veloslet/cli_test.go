@@ -68,7 +68,7 @@ func TestCLI_Errors(t *testing.T) {
 		{"InvalidTOML", "[[spec]\nuid = 1", []string{"apply", "-f", "-"}, []string{"toml", "line"}},
 		{"InvalidJSON", `{"uid": "web", "image": }`, []string{"apply", "-f", "-"}, []string{"json", "syntax"}},
 		{"UnknownJSONField", `{"uid": "web", "imag": "x"}`, []string{"apply", "-f", "-"}, []string{"unknown field", "imag"}},
-		{"UnknownTOMLKey", "[[spec]]\nuid = \"web\"\nimage = \"x\"\nrestrat = \"never\"", []string{"apply", "-f", "-"}, []string{"unknown key", "restrat"}},
+		{"UnknownTOMLKey", "[[spec]]\nuid = \"web\"\nimage = \"x\"\nrestrat = \"never\"", []string{"apply", "-f", "-"}, []string{"unknown key spec.restrat (did you mean restart?)"}},
 		{"BadUID", `{"uid": "Web!", "image": "x"}`, []string{"apply", "-f", "-"}, []string{"uid", "Web!"}},
 		{"BadImage", `[{"uid": "a", "image": "x"}, {"uid": "b", "image": "--privileged"}]`, []string{"apply", "-f", "-"}, []string{`spec "b"`, "image", "--privileged"}},
 		{"BadRestart", `{"uid": "a", "image": "x", "restart": "sometimes"}`, []string{"apply", "-f", "-"}, []string{"restart", "sometimes"}},

@@ -54,6 +54,21 @@ type Config struct {
 	HTTP      HTTPConfig      `toml:"http"`
 	Log       LogConfig       `toml:"log"`
 	Fleet     FleetConfig     `toml:"fleet"`
+	Logs      LogsConfig      `toml:"logs"`
+}
+
+// LogsConfig bounds the output kept of an exited instance (the logs table).
+type LogsConfig struct {
+	TailLines int      `toml:"tail_lines"` // 0: keep none
+	MaxBytes  int      `toml:"max_bytes"`
+	Timeout   Duration `toml:"timeout"`
+	Keep      int      `toml:"keep"` // per uid
+}
+
+// LogCapture returns the supervisor's bounds the config describes.
+func (c *Config) LogCapture() supervisor.LogCapture {
+	l := c.Logs
+	return supervisor.LogCapture{TailLines: l.TailLines, MaxBytes: l.MaxBytes, Timeout: time.Duration(l.Timeout), Keep: l.Keep}
 }
 
 // BackupConfig schedules VACUUM INTO snapshots of the database.
@@ -197,6 +212,8 @@ func DefaultConfig() Config {
 		Backup: BackupConfig{Keep: DefaultBackupKeep},
 		Log:    LogConfig{Level: "info", Format: "text"},
 		Fleet:  defaultFleetConfig(),
+		Logs: LogsConfig{TailLines: supervisor.DefaultLogTailLines, MaxBytes: supervisor.DefaultLogMaxBytes,
+			Timeout: Duration(supervisor.DefaultLogTimeout), Keep: supervisor.DefaultLogKeep},
 	}
 }
 
@@ -222,7 +239,7 @@ func ParseConfig(r io.Reader) (Config, error) {
 		return cfg, fmt.Errorf("%w: %v", ErrConfig, tomlError(err))
 	}
 	if keys := md.Undecoded(); len(keys) > 0 {
-		return cfg, fmt.Errorf("%w: unknown key %s", ErrConfig, keys[0])
+		return cfg, fmt.Errorf("%w: %s", ErrConfig, unknownKey(keys[0], reflect.TypeOf(cfg)))
 	}
 	if err := checkTOMLKeys(md, reflect.TypeOf(cfg)); err != nil {
 		return cfg, fmt.Errorf("%w: %v", ErrConfig, err)
@@ -296,6 +313,14 @@ func (c *Config) Validate() error {
 		return bad("log.level", c.Log.Level, "must be debug, info, warn or error")
 	case !slices.Contains([]string{"text", "json"}, c.Log.Format):
 		return bad("log.format", c.Log.Format, "must be text or json")
+	case c.Logs.TailLines < 0 || c.Logs.TailLines > 100_000:
+		return bad("logs.tail_lines", c.Logs.TailLines, "must be between 0 (keep none) and 100000")
+	case c.Logs.MaxBytes < 1024 || c.Logs.MaxBytes > 16<<20:
+		return bad("logs.max_bytes", c.Logs.MaxBytes, "must be between 1024 and 16777216")
+	case c.Logs.Timeout <= 0:
+		return bad("logs.timeout", c.Logs.Timeout, "must be positive")
+	case c.Logs.Keep < 1:
+		return bad("logs.keep", c.Logs.Keep, "must be at least 1")
 	}
 	if c.HTTP.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {

@@ -46,8 +46,10 @@ func TestParseConfig_Errors(t *testing.T) {
 		name, toml string
 		want       []string // substrings of the error
 	}{
-		{"UnknownKey", "[reconcile]\nschedul = \"@every 1s\"", []string{"unknown key", "reconcile.schedul"}},
-		{"UnknownSection", "[reconcil]\nschedule = \"@every 1s\"", []string{"unknown key", "reconcil"}},
+		{"UnknownKey", "[reconcile]\nschedul = \"@every 1s\"", []string{"unknown key reconcile.schedul (did you mean schedule?)"}},
+		{"UnknownSection", "[reconcil]\nschedule = \"@every 1s\"", []string{"unknown key reconcil (did you mean reconcile?)"}},
+		{"UnknownKeyNoSuggestion", "[runtime]\nbogus_setting = 1", []string{"unknown key runtime.bogus_setting"}},
+		{"MistypedPrefix", "[runtime]\nname_prefx = \"v-\"", []string{"unknown key runtime.name_prefx (did you mean name_prefix?)"}},
 		{"BadCron", "[reconcile]\nschedule = \"every ten seconds\"", []string{"reconcile.schedule", "every ten seconds"}},
 		{"NegativeEvery", "[reconcile]\nschedule = \"@every -5s\"", []string{"reconcile.schedule", "-5s"}},
 		{"BadDuration", "[runtime]\ncall_timeout = \"soon\"", []string{"soon", "duration"}},

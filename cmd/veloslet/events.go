@@ -100,6 +100,16 @@ func (p *eventPrinter) print(ctx context.Context, db *store.DB, f store.EventFil
 		}
 		return last, nil
 	}
+	if l := p.printEvents(evs); l != 0 {
+		last = l
+	}
+	return last, nil
+}
+
+// printEvents writes evs as a table (with its header the first time) and
+// returns the last id written.
+func (p *eventPrinter) printEvents(evs []*store.Event) int64 {
+	var last int64
 	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
 	if !p.header {
 		fmt.Fprintln(tw, "TIME\tUID\tKIND\tGEN\tEXIT\tREASON")
@@ -114,7 +124,8 @@ func (p *eventPrinter) print(ctx context.Context, db *store.DB, f store.EventFil
 			term(orDash(e.UID)), term(string(e.Kind)), gen, deref(e.ExitCode, "-"), term(e.Reason))
 		last = e.ID
 	}
-	return last, tw.Flush()
+	_ = tw.Flush()
+	return last
 }
 
 func orDash(s string) string {

@@ -78,7 +78,7 @@ func opsEnv(t *testing.T) (*testEnv, *daemon) {
 		Labels: map[string]string{runtime.LabelUID: "intruder", runtime.LabelStore: "otherstore"}}); err != nil {
 		t.Fatal(err)
 	}
-	e.mustRun(`[{"uid": "crashy", "image": "busybox"}, {"uid": "web", "image": "nginx"},
+	e.mustRun(`[{"uid": "crashy", "image": "busybox", "command": ["echo", "crashy starting"]}, {"uid": "web", "image": "nginx"},
 		{"uid": "gone", "image": "busybox"}, {"uid": "typo", "image": "missing.invalid/app"}]`, "apply", "-f", "-")
 	d := e.serve()
 	db := e.openDB()

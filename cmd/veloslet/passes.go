@@ -31,7 +31,7 @@ func (m *Main) newSupervisor(ctx context.Context, readOnly bool) (*supervisor.Su
 		return nil, err
 	}
 	sup := supervisor.New(db, rt)
-	sup.Policy, sup.Concurrency = m.Config.Policy(), m.Config.Reconcile.Concurrency
+	sup.Policy, sup.Concurrency, sup.LogCapture = m.Config.Policy(), m.Config.Reconcile.Concurrency, m.Config.LogCapture()
 	// A one-off pass prints its outcome; its log carries only warnings.
 	lc := m.Config.Log
 	if lc.Level == "debug" || lc.Level == "info" {
@@ -101,20 +101,24 @@ func (m *Main) reconcileCommand() *cobra.Command {
 finish, or, when no daemon holds the database, run one pass in this process.
 Prints the pass and the events it wrote. --force ignores the safety brake.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			held, err := lockHeld(m.Config.Store.Path)
-			if err != nil {
-				return err
-			}
-			if held {
-				return m.reconcileViaDaemon(cmd, force, timeout)
-			}
-			return m.reconcileHere(cmd, force)
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return m.reconcile(cmd, force, timeout) },
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "ignore the safety brake for this pass")
+	cmd.Flags().BoolVar(&m.passJSON, "json", false, "print the pass and its events as JSON")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "how long to wait for the daemon's pass")
 	return cmd
+}
+
+// reconcile runs a pass through the daemon if one holds the lock, else here.
+func (m *Main) reconcile(cmd *cobra.Command, force bool, timeout time.Duration) error {
+	held, err := lockHeld(m.Config.Store.Path)
+	if err != nil {
+		return err
+	}
+	if held {
+		return m.reconcileViaDaemon(cmd, force, timeout)
+	}
+	return m.reconcileHere(cmd, force)
 }
 
 func (m *Main) reconcileHere(cmd *cobra.Command, force bool) error {
@@ -170,15 +174,21 @@ func (m *Main) reconcileViaDaemon(cmd *cobra.Command, force bool, timeout time.D
 
 func (m *Main) printPass(cmd *cobra.Command, db *store.DB, p *store.Pass, where string) error {
 	w := cmd.OutOrStdout()
-	dur := p.FinishedAt.Time().Sub(p.StartedAt.Time())
-	fmt.Fprintf(w, "pass %d by %s: %d desired, %d observed, %s, %d failed, %s\n",
-		p.ID, where, p.Desired, p.Observed, plural(p.Actions, "action"), p.Failures, dur)
 	evs, err := db.FindEvents(cmd.Context(), store.EventFilter{PassID: p.ID})
 	if err != nil {
 		return err
 	}
-	for _, e := range evs {
-		fmt.Fprintf(w, "  %s %s: %s\n", term(orDash(e.UID)), term(string(e.Kind)), term(e.Reason))
+	if m.passJSON {
+		if err := writeJSON(w, newPassJSON(p, where, evs)); err != nil {
+			return err
+		}
+	} else {
+		dur := p.FinishedAt.Time().Sub(p.StartedAt.Time())
+		fmt.Fprintf(w, "pass %d by %s: %d desired, %d observed, %s, %d failed, %s\n",
+			p.ID, where, p.Desired, p.Observed, plural(p.Actions, "action"), p.Failures, dur)
+		for _, e := range evs {
+			fmt.Fprintf(w, "  %s %s: %s\n", term(orDash(e.UID)), term(string(e.Kind)), term(e.Reason))
+		}
 	}
 	if p.Error != "" {
 		return fmt.Errorf("pass %d: %s", p.ID, p.Error)

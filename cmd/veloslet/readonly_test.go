@@ -11,8 +11,8 @@ import (
 	"github.com/veloslet/veloslet/store/storetest"
 )
 
-// TestReadOnlyVerbs_AnswerWhileAWriterHoldsTheLock runs status, events and
-// plan while a sqlite3 session holds BEGIN IMMEDIATE: they read without
+// TestReadOnlyVerbs_AnswerWhileAWriterHoldsTheLock runs status, events,
+// plan, describe and logs --previous while a sqlite3 session holds BEGIN IMMEDIATE: they read without
 // asking for the write lock, so they answer (before, each failed with
 // SQLITE_BUSY after the 5 s busy timeout).
 func TestReadOnlyVerbs_AnswerWhileAWriterHoldsTheLock(t *testing.T) {
@@ -20,6 +20,8 @@ func TestReadOnlyVerbs_AnswerWhileAWriterHoldsTheLock(t *testing.T) {
 	e := newTestEnv(t, "")
 	e.mustRun(specsJSON(2), "apply", "-f", "-")
 	e.mustRun("", "reconcile")
+	e.mustRun("", "fake", "exit", "s000", "--code", "3")
+	e.mustRun("", "reconcile") // keeps the exit's output
 
 	cmd := exec.Command(sqlite3, e.db)
 	stdin, err := cmd.StdinPipe()
@@ -42,13 +44,14 @@ func TestReadOnlyVerbs_AnswerWhileAWriterHoldsTheLock(t *testing.T) {
 	if err != nil || strings.TrimSpace(line) != "holding" {
 		t.Fatalf("sqlite3 did not take the lock: %q, %v", line, err)
 	}
-	for _, args := range [][]string{{"status"}, {"status", "--json"}, {"events"}, {"plan"}} {
+	for _, args := range [][]string{{"status"}, {"status", "--json"}, {"events"}, {"plan"},
+		{"describe", "s000"}, {"logs", "s000", "--previous"}} {
 		out, errOut, code := e.run("", args...)
 		if code != 0 {
 			t.Errorf("%v while a writer holds the lock: exit %d: %s", args, code, errOut)
 			continue
 		}
-		if args[0] == "status" && !strings.Contains(out, "s000") {
+		if (args[0] == "status" || args[0] == "describe") && !strings.Contains(out, "s000") {
 			t.Errorf("%v printed no spec: %s", args, out)
 		}
 	}
@@ -68,10 +71,10 @@ func TestReadOnlyVerbs_DoNotMigrate(t *testing.T) {
 	if err := db.MigrateDownTo(context.Background(), older); err != nil {
 		t.Fatal(err)
 	}
-	for _, verb := range []string{"status", "events", "plan"} {
-		_, errOut, code := e.run("", verb)
+	for _, args := range [][]string{{"status"}, {"events"}, {"plan"}, {"describe", "s000"}, {"logs", "s000", "--previous"}} {
+		_, errOut, code := e.run("", args...)
 		if code == 0 || !strings.Contains(errOut, "older than this veloslet") {
-			t.Errorf("%s on an older file: exit %d, %q; want a refusal", verb, code, errOut)
+			t.Errorf("%v on an older file: exit %d, %q; want a refusal", args, code, errOut)
 		}
 	}
 	st, err = db.MigrationStatus(context.Background())

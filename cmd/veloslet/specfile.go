@@ -213,7 +213,7 @@ func decodeTOML(data []byte) ([]specInput, error) {
 		return nil, tomlError(err)
 	}
 	if keys := md.Undecoded(); len(keys) > 0 {
-		return nil, fmt.Errorf("unknown key %s", keys[0])
+		return nil, errors.New(unknownKey(keys[0], reflect.TypeOf(f)))
 	}
 	if err := checkTOMLKeys(md, reflect.TypeOf(f)); err != nil {
 		return nil, err

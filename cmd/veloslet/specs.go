@@ -13,6 +13,7 @@ import (
 
 func (m *Main) applyCommand() *cobra.Command {
 	var file, format string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "apply -f FILE|-",
 		Short: "Create or update specs from a TOML or JSON file",
@@ -40,9 +41,10 @@ a second. Prints one line per uid: created, updated (generation N) or unchanged.
 			if err != nil {
 				return fmt.Errorf("%s: %w", displayName(file), err)
 			}
-			return m.apply(cmd, specs)
+			return m.apply(cmd, specs, asJSON)
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of outcomes")
 	cmd.Flags().StringVarP(&file, "file", "f", "", "spec file, or - for standard input")
 	cmd.Flags().StringVar(&format, "format", "", "toml or json (default: guessed from the content)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"toml", "json"}, cobra.ShellCompDirectiveNoFileComp))
@@ -56,7 +58,7 @@ func displayName(file string) string {
 	return file
 }
 
-func (m *Main) apply(cmd *cobra.Command, specs []store.Spec) error {
+func (m *Main) apply(cmd *cobra.Command, specs []store.Spec, asJSON bool) error {
 	for i := range specs { // validate before opening, so bad input never creates a database
 		specs[i].Normalize()
 		if err := specs[i].Validate(); err != nil {
@@ -73,6 +75,13 @@ func (m *Main) apply(cmd *cobra.Command, specs []store.Spec) error {
 	results, err := db.UpsertSpecs(cmd.Context(), specs)
 	if err != nil {
 		return err
+	}
+	if asJSON {
+		out := []specResultJSON{}
+		for _, r := range results {
+			out = append(out, specResultJSON{UID: r.UID, Outcome: string(r.Outcome), Generation: r.Generation})
+		}
+		return writeJSON(cmd.OutOrStdout(), out)
 	}
 	printResults(cmd.OutOrStdout(), results)
 	return nil
@@ -115,7 +124,8 @@ func (m *Main) completeUIDs(cmd *cobra.Command, args []string, _ string) ([]stri
 }
 
 func (m *Main) deleteCommand() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:               "delete UID...",
 		Short:             "Delete specs; the daemon then removes their instances",
 		Example:           "  veloslet delete web worker-2",
@@ -129,12 +139,21 @@ func (m *Main) deleteCommand() *cobra.Command {
 			if err := db.DeleteSpecs(cmd.Context(), args...); err != nil {
 				return err
 			}
+			out := []specResultJSON{}
 			for _, uid := range args {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s deleted\n", uid)
+				out = append(out, specResultJSON{UID: uid, Outcome: "deleted"})
+				if !asJSON {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s deleted\n", uid)
+				}
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), out)
 			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of outcomes")
+	return cmd
 }
 
 func (m *Main) stopCommand() *cobra.Command  { return m.desiredCommand("stop", store.DesiredStopped) }
@@ -145,7 +164,8 @@ func (m *Main) desiredCommand(verb string, state store.DesiredState) *cobra.Comm
 	if state == store.DesiredRunning {
 		short = "Set specs' desired state to running; also clears a gave-up instance"
 	}
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:               verb + " UID...",
 		Short:             short,
 		Example:           "  veloslet " + verb + " web",
@@ -160,16 +180,25 @@ func (m *Main) desiredCommand(verb string, state store.DesiredState) *cobra.Comm
 			if err != nil {
 				return err
 			}
+			out := []specResultJSON{}
 			for _, r := range results {
+				out = append(out, specResultJSON{UID: r.UID, Outcome: string(r.Outcome), Generation: r.Generation, DesiredState: string(state)})
 				note := ""
 				if r.Outcome == store.Unchanged {
 					note = " (already)"
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s desired state %s%s\n", r.UID, state, note)
+				if !asJSON {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s desired state %s%s\n", r.UID, state, note)
+				}
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), out)
 			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of outcomes")
+	return cmd
 }
 
 // refuseOrphanedLock refuses to create a database where a daemon holds the

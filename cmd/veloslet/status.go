@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,41 +15,73 @@ import (
 )
 
 func (m *Main) statusCommand() *cobra.Command {
-	var asJSON bool
+	var asJSON, watchFlag bool
 	cmd := &cobra.Command{
 		Use:   "status [UID...]",
 		Short: "Show desired against observed state, one row per uid",
-		Long: `Show one row per uid: its desired state, what veloslet last saw of its
-instance, restarts, age, image and the last event. STATE is one of running,
-exited(CODE), backoff DURATION, crash-loop, gave-up, stopped, foreign, pending,
-orphan (an instance whose spec was deleted, awaiting removal) or invalid (a
-spec row veloslet cannot use, written by hand: skipped, its instance left
-alone; the reason follows the table). Env values are never shown.`,
-		Example:           "  veloslet status\n  veloslet status web --json",
+		Long: `Show whether a daemon runs (the pid holding the lock, or "no daemon") and how
+long ago the last successful pass started, with a warning when that is more
+than twice the schedule's interval; then one row per uid: its desired state,
+what veloslet last saw of its instance, restarts, age, image and the last
+event. STATE is one of running, exited(CODE), backoff DURATION, crash-loop,
+gave-up, stopped, foreign (another store's container holds the name: never
+touched), pending, orphan (an instance of ours whose spec was deleted,
+awaiting removal) or invalid (a spec row veloslet cannot use, written by
+hand: skipped, its instance left alone; the reason follows the table). AGE is
+how long the instance has been running when it runs, else how long ago the
+spec was created. The runtime's last error of a uid that is not running
+follows the table. Env values are never shown. --watch redraws every second
+until interrupted.`,
+		Example:           "  veloslet status\n  veloslet status --watch\n  veloslet status web --json",
 		ValidArgsFunction: m.completeUIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := m.openDBRead(cmd.Context())
 			if err != nil {
 				return err
 			}
-			rows, err := db.FindStatus(cmd.Context(), args...)
-			if err != nil {
-				return err
+			draw := func(w io.Writer) error { return m.printStatus(cmd.Context(), w, db, args, asJSON) }
+			if !watchFlag {
+				return draw(cmd.OutOrStdout())
 			}
-			if len(args) > 0 && len(rows) < len(args) {
-				return fmt.Errorf("%w: no spec or instance for some of %s", store.ErrNotFound, strings.Join(args, ", "))
-			}
-			now := db.Now()
-			if asJSON {
-				return writeStatusJSON(cmd.OutOrStdout(), rows, now)
-			}
-			writeStatusTable(cmd.OutOrStdout(), rows, now)
-			writeFleetState(cmd.Context(), cmd.OutOrStdout(), db)
-			return nil
+			tick, stop := m.ticker(time.Second)
+			defer stop()
+			return watch(cmd.Context(), cmd.OutOrStdout(), tick, draw)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	cmd.Flags().BoolVarP(&watchFlag, "watch", "w", false, "redraw every second until interrupted")
 	return cmd
+}
+
+// ticker is Main.Ticker, or a real one.
+func (m *Main) ticker(d time.Duration) (<-chan time.Time, func()) {
+	if m.Ticker != nil {
+		return m.Ticker(d)
+	}
+	t := time.NewTicker(d)
+	return t.C, t.Stop
+}
+
+func (m *Main) printStatus(ctx context.Context, w io.Writer, db *store.DB, uids []string, asJSON bool) error {
+	rows, err := db.FindStatus(ctx, uids...)
+	if err != nil {
+		return err
+	}
+	if len(uids) > 0 && len(rows) < len(uids) {
+		return fmt.Errorf("%w: no spec or instance for some of %s", store.ErrNotFound, strings.Join(uids, ", "))
+	}
+	now := db.Now()
+	if asJSON {
+		return writeStatusJSON(w, rows, now)
+	}
+	head, err := m.statusHeader(ctx, db, now)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, head)
+	writeStatusTable(w, rows, now)
+	writeFleetState(ctx, w, db)
+	return nil
 }
 
 // displayState condenses a status row into the STATE column.
@@ -57,10 +90,10 @@ func displayState(r *store.StatusRow, now time.Time) string {
 	switch {
 	case r.State == store.StateInvalid:
 		return "invalid"
+	case r.State == string(store.InstanceForeign):
+		return "foreign" // never "orphan": veloslet does not remove it
 	case r.DesiredState == "deleted":
 		return "orphan"
-	case r.State == string(store.InstanceForeign):
-		return "foreign"
 	case r.State == string(store.InstanceGaveUp):
 		return "gave-up"
 	case r.State == string(store.InstanceExited) && r.CrashLoop:
@@ -131,8 +164,12 @@ func writeStatusTable(w io.Writer, rows []*store.StatusRow, now time.Time) {
 	}
 	_ = tw.Flush()
 	for _, r := range rows {
-		if r.InvalidReason != nil {
+		switch {
+		case r.InvalidReason != nil:
 			fmt.Fprintf(w, "invalid %q: %s\n", r.UID, *r.InvalidReason)
+		case r.LastError != "" && r.State != string(store.InstanceRunning):
+			// The runtime's own words, which the STATE column has no room for.
+			fmt.Fprintf(w, "%s: %s\n", term(r.UID), term(r.LastError))
 		}
 		if r.State == string(store.InstanceForeign) {
 			fmt.Fprintf(w, "foreign %q: not launched by this store: run `veloslet adopt %s` to take it over (add --from-store ID for another store's; its foreign event names the store)\n", r.UID, term(r.UID))

@@ -153,8 +153,13 @@ func TestCommandError_RedactsEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := rt.Run(context.Background(), spec)
-	if !errors.Is(err, runtime.ErrExists) || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "--env TOKEN") {
-		t.Fatalf("err=%v, want ErrExists naming TOKEN without its value", err)
+	var ce *apple.CommandError
+	if !errors.Is(err, runtime.ErrExists) || strings.Contains(err.Error(), "s3cret") || !errors.As(err, &ce) ||
+		!strings.Contains(strings.Join(ce.Args, " "), "--env TOKEN") || strings.Contains(strings.Join(ce.Args, " "), "s3cret") {
+		t.Fatalf("err=%v, want ErrExists whose args name TOKEN without its value", err)
+	}
+	if !strings.HasPrefix(err.Error(), "container name already in use: Error: container with id velos-dup already exists (container run, exit 1)") {
+		t.Fatalf("err=%v, want the CLI's own Error: line first, then the verb", err)
 	}
 }
 

@@ -37,12 +37,14 @@ type Container struct {
 	State     runtime.State     `json:"state"`
 	ExitCode  *int              `json:"exit_code,omitempty"`
 	StartedAt time.Time         `json:"started_at"`
+	Output    []string          `json:"output,omitempty"` // lines printed (see Print)
 }
 
 func (c Container) clone() Container {
 	c.Command = slices.Clone(c.Command)
 	c.Env = maps.Clone(c.Env)
 	c.Labels = maps.Clone(c.Labels)
+	c.Output = slices.Clone(c.Output)
 	if c.ExitCode != nil {
 		code := *c.ExitCode
 		c.ExitCode = &code
@@ -184,7 +186,7 @@ func (r *Runtime) run(spec runtime.RunSpec) (runtime.InstanceID, error) {
 		st.put(Container{
 			ID: id, Name: name, Image: spec.Image, Command: slices.Clone(spec.Command),
 			Env: maps.Clone(spec.Env), Labels: spec.AllLabels(), State: runtime.StateRunning,
-			StartedAt: r.Now().UTC(),
+			StartedAt: r.Now().UTC(), Output: startOutput(spec.Command),
 		})
 		return nil
 	})

@@ -111,6 +111,10 @@ func (e *emu) run(args []string) int {
 	if err := e.save(c); err != nil {
 		return e.fail(err.Error())
 	}
+	_ = os.Remove(e.logPath(c.ID)) // a new container starts with no output
+	if c.Exec == "echo" {
+		_ = e.appendLog(c.ID, strings.Join(c.Args, " "))
+	}
 	fmt.Println(c.ID)
 	return 0
 }
@@ -197,6 +201,7 @@ func (e *emu) delete(args []string) int {
 		if err := os.Remove(e.path(id)); err != nil {
 			return e.fail(err.Error())
 		}
+		_ = os.Remove(e.logPath(id))
 		fmt.Println(id)
 	}
 	return 0

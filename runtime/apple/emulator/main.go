@@ -20,7 +20,8 @@
 //	CONTAINER_EMU_IMAGES   a JSON file of image configurations (see image.go)
 //
 // Verbs that are not Apple's: `emu-exit NAME CODE` makes a container's
-// process exit; `emu-faults SETTING|off` sets the faults of the state folder.
+// process exit; `emu-log NAME LINE…` makes it print lines (see logs.go);
+// `emu-faults SETTING|off` sets the faults of the state folder.
 // Each behaviour that changed between releases names the releases it
 // belongs to, as read from the Swift source of apple/container's tags.
 package main
@@ -134,8 +135,12 @@ func (e *emu) main(args []string) int {
 			fmt.Println("apiserver is running")
 			return 0
 		}
+	case "logs":
+		return e.logs(args[1:], unlock)
 	case "emu-exit":
 		return e.exit(args[1:])
+	case "emu-log":
+		return e.emuLog(args[1:])
 	case "emu-faults":
 		return e.setFaults(args[1:])
 	}

@@ -8,22 +8,54 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 )
 
 // Error is a CLI call that exited non-zero: its arguments (env values
-// redacted), exit code and trimmed stderr.
+// redacted), exit code, trimmed stderr and the CLI's own last word.
 type Error struct {
 	Binary   string
 	Args     []string
 	ExitCode int
 	Stderr   string
+	// Cause is the CLI's final "Error: …" line (podman and Apple's CLI
+	// both end with one), else its last line of output.
+	Cause string
 }
 
+// Error puts the CLI's own message first, then which CLI and verb failed
+// with what code. It never holds the whole argv: the cause is what an
+// operator needs, and progress lines, retry warnings and every flag before
+// it only bury it (the argv stays in Args for whoever wants it).
 func (e *Error) Error() string {
-	return fmt.Sprintf("%s %s: exit %d: %s", e.Binary, strings.Join(e.Args, " "), e.ExitCode, e.Stderr)
+	cause, verb := e.Cause, ""
+	if cause == "" {
+		cause = "no error message"
+	}
+	if len(e.Args) > 0 {
+		verb = " " + e.Args[0]
+	}
+	return fmt.Sprintf("%s (%s%s, exit %d)", cause, filepath.Base(e.Binary), verb, e.ExitCode)
+}
+
+// lastWord returns the final line of out that starts with "Error:" (in
+// either case), else its last non-empty line, bounded as Trim bounds.
+func lastWord(out []byte) string {
+	lines := strings.Split(string(out), "\n")
+	last := ""
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(lines[i])
+		if strings.HasPrefix(strings.ToLower(l), "error:") {
+			return Trim([]byte(l))
+		}
+		if last == "" {
+			last = l
+		}
+	}
+	return Trim([]byte(last))
 }
 
 // Runner runs binary with args and env added to the daemon's environment;
@@ -75,7 +107,7 @@ func Call(ctx context.Context, run Runner, timeout time.Duration, binary string,
 		return nil, fmt.Errorf("%s %s: %w", binary, args[0], err)
 	}
 	if code != 0 {
-		return nil, &Error{Binary: binary, Args: Redact(args, secret...), ExitCode: code, Stderr: Trim(stderr)}
+		return nil, &Error{Binary: binary, Args: Redact(args, secret...), ExitCode: code, Stderr: Trim(stderr), Cause: lastWord(stderr)}
 	}
 	return stdout, nil
 }

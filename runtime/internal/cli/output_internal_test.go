@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestHeadTail(t *testing.T) {
@@ -54,5 +55,24 @@ func TestPassEnv(t *testing.T) {
 	}
 	if got := strings.Join(p.child, ","); got != "TOKEN=s3cret" {
 		t.Fatalf("child env %q, want only TOKEN", got)
+	}
+}
+
+// TestError_CauseFirst: the CLI's final "Error:" line leads, with the CLI
+// and verb after it; progress and warnings before it, and the argv, do not
+// appear.
+func TestError_CauseFirst(t *testing.T) {
+	stderr := []byte("Resolving \"nosuch\" using unqualified-search registries\nWARN[0000] retrying\n" +
+		"Error: initializing source docker://nosuch:latest: no such host\n")
+	run := func(ctx context.Context, binary string, args, env []string) ([]byte, []byte, int, error) {
+		return nil, stderr, 125, nil
+	}
+	_, err := Call(context.Background(), run, time.Second, "/usr/bin/podman", []string{"run", "--detach", "--name", "velos-web", "nosuch"}, nil)
+	want := "Error: initializing source docker://nosuch:latest: no such host (podman run, exit 125)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+	if got := lastWord([]byte("line one\nlast words\n\n")); got != "last words" {
+		t.Fatalf("lastWord without an Error: line = %q, want the last line", got)
 	}
 }

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/veloslet/veloslet/store"
+)
+
+// describeLogLines is how much of the last kept log describe shows: the
+// rest of one screen after the spec, the record and ten events.
+const describeLogLines = 15
+
+func (m *Main) describeCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "describe UID",
+		Short: "Show one uid on one screen: spec, record, state, events, last exit's output",
+		Long: `Show everything veloslet knows of one uid, as systemctl status does for a unit:
+its spec (env names only, never values), the record of its instance, the
+state and why, the next attempt, the last 10 events, and the last lines
+kept of its latest exit (all of them: veloslet logs UID --previous).`,
+		Example:           "  veloslet describe web\n  veloslet describe web --json",
+		ValidArgsFunction: m.completeUIDs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("describe takes exactly one uid, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := m.describe(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(d)
+			}
+			d.write(cmd.OutOrStdout())
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	return cmd
+}
+
+// description is what describe shows; its JSON is `describe --json`.
+type description struct {
+	UID      string         `json:"uid"`
+	Spec     *describedSpec `json:"spec"` // null once deleted
+	Status   *statusJSON    `json:"status"`
+	Events   []eventJSON    `json:"events"`
+	LastLog  *crashLogJSON  `json:"last_log"`
+	now      time.Time
+	rawEvent []*store.Event
+}
+
+// describedSpec is a spec with its env values left out.
+type describedSpec struct {
+	*store.Spec
+	Env     any      `json:"env,omitempty"` // hides the embedded map
+	EnvKeys []string `json:"env_keys"`
+}
+
+func (m *Main) describe(cmd *cobra.Command, uid string) (*description, error) {
+	ctx := cmd.Context()
+	db, err := m.openDBRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d := &description{UID: uid, now: db.Now(), Events: []eventJSON{}}
+	spec, err := db.FindSpecByUID(ctx, uid)
+	switch {
+	case err == nil:
+		keys := slices.Sorted(maps.Keys(spec.Env))
+		d.Spec = &describedSpec{Spec: spec, EnvKeys: append([]string{}, keys...)}
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
+	rows, err := db.FindStatus(ctx, uid)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("%w: no spec or instance %q", store.ErrNotFound, uid)
+	}
+	r := rows[0]
+	d.Status = &statusJSON{StatusRow: r, Display: displayState(r, d.now), NextAttemptAt: timePtr(r.NextAttemptAt),
+		StartedAt: timePtr(r.StartedAt), ExitedAt: timePtr(r.ExitedAt), LastEventAt: timePtr(r.LastEventAt)}
+	if d.rawEvent, err = db.FindEvents(ctx, store.EventFilter{UID: uid, Limit: 10}); err != nil {
+		return nil, err
+	}
+	for _, e := range d.rawEvent {
+		d.Events = append(d.Events, eventJSON{e.ID, e.At.Time(), e.PassID, e.UID, string(e.Kind), e.Generation, e.ExitCode, e.Reason})
+	}
+	logs, err := db.FindCrashLogs(ctx, uid, 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(logs) == 1 {
+		l := logs[0]
+		d.LastLog = &crashLogJSON{CrashLog: l, ExitedAt: l.ExitedAt.Time().UTC(), KeptAt: l.At.Time().UTC()}
+	}
+	return d, nil
+}
+
+func (d *description) write(w io.Writer) {
+	r := d.Status.StatusRow
+	line := func(label, format string, args ...any) {
+		fmt.Fprintf(w, "%-10s %s\n", label+":", fmt.Sprintf(format, args...))
+	}
+	fmt.Fprintf(w, "%s — %s\n", term(d.UID), term(d.Status.Display))
+	if s := d.Spec; s != nil {
+		line("spec", "image %s, restart %s, desired %s, generation %d", term(s.Image), s.Restart, s.DesiredState, s.Generation)
+		if len(s.Command) > 0 {
+			b, _ := json.Marshal(s.Command)
+			line("command", "%s", term(string(b)))
+		}
+		if len(s.EnvKeys) > 0 {
+			line("env", "%s (values hidden)", term(strings.Join(s.EnvKeys, ", ")))
+		}
+		if len(s.Labels) > 0 {
+			var kv []string
+			for _, k := range slices.Sorted(maps.Keys(s.Labels)) {
+				kv = append(kv, k+"="+s.Labels[k])
+			}
+			line("labels", "%s", term(strings.Join(kv, ", ")))
+		}
+		if s.CPUs > 0 || s.Memory > 0 {
+			line("limits", "cpus %g, memory %d bytes", s.CPUs, s.Memory)
+		}
+	} else {
+		line("spec", "none (deleted; the instance awaits removal)")
+	}
+	inst := "none recorded"
+	if r.RuntimeID != nil && *r.RuntimeID != "" {
+		inst = fmt.Sprintf("%s, %s", term(*r.RuntimeID), r.State)
+		if t := r.StartedAt.Time(); !t.IsZero() {
+			inst += fmt.Sprintf(", started %s (%s ago)", t.Local().Format("2006-01-02 15:04:05"), shortDuration(d.now.Sub(t)))
+		}
+		if r.ExitCode != nil {
+			inst += fmt.Sprintf(", exit code %d", *r.ExitCode)
+		}
+	}
+	line("instance", "%s", inst)
+	line("restarts", "%d (%s in a row)", r.RestartCount, plural(r.ConsecutiveFailures, "failure"))
+	switch {
+	case r.InvalidReason != nil:
+		line("reason", "%s", term(*r.InvalidReason))
+	case r.LastError != "":
+		line("error", "%s", term(r.LastError))
+	}
+	if t := r.NextAttemptAt.Time(); !t.IsZero() {
+		line("next", "%s (in %s)", t.Local().Format("2006-01-02 15:04:05"), shortDuration(t.Sub(d.now)))
+	}
+	fmt.Fprintln(w, "events:")
+	p := eventPrinter{w: &indent{w: w}}
+	if len(d.rawEvent) == 0 {
+		fmt.Fprintln(w, "  none")
+	} else {
+		p.printEvents(d.rawEvent)
+	}
+	if l := d.LastLog; l != nil {
+		fmt.Fprintf(w, "last exit: instance %s, exit code %s, %s; %s kept (last %d below; all: veloslet logs %s --previous)\n",
+			term(l.RuntimeID), deref(l.ExitCode, "unknown"), l.ExitedAt.Local().Format("2006-01-02 15:04:05"),
+			plural(l.Lines, "line"), min(l.Lines, describeLogLines), term(d.UID))
+		tw := &termWriter{w: &indent{w: w}}
+		_, _ = io.WriteString(tw, lastLines(l.Text, describeLogLines))
+		_ = tw.Flush()
+	}
+}
+
+// indent writes every line it is given two spaces in.
+type indent struct {
+	w     io.Writer
+	begun bool
+}
+
+func (in *indent) Write(p []byte) (int, error) {
+	var b strings.Builder
+	for _, c := range string(p) {
+		if !in.begun {
+			b.WriteString("  ")
+			in.begun = true
+		}
+		b.WriteRune(c)
+		if c == '\n' {
+			in.begun = false
+		}
+	}
+	_, err := io.WriteString(in.w, b.String())
+	return len(p), err
+}

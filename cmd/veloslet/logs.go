@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/store"
+)
+
+func (m *Main) logsCommand() *cobra.Command {
+	var (
+		previous int
+		follow   bool
+		tail     int
+		asJSON   bool
+	)
+	cmd := &cobra.Command{
+		Use:   "logs UID [--previous [N]] [--follow] [--tail N]",
+		Short: "Print an instance's output, or what was kept of an earlier exit",
+		Long: `Print the output of uid's instance as the runtime keeps it (podman logs,
+container logs). With --previous, print instead what veloslet kept of the
+instance that exited last before being relaunched or replaced (--previous 2:
+the one before, and so on): the runtime's copy is gone with the instance, the
+database keeps the last [logs] tail_lines lines, env values replaced by
+"[env NAME]". Control characters are escaped; --json (with --previous) prints
+the kept log and its facts as one object.`,
+		Example: `  veloslet logs web --tail 50
+  veloslet logs web --follow
+  veloslet logs web --previous
+  veloslet logs web --previous 2 --json`,
+		ValidArgsFunction: m.completeUIDs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			// `--previous 2` reads as --previous with 2 as an argument.
+			if len(args) == 2 && cmd.Flags().Changed("previous") && previous == 1 {
+				n, err := strconv.Atoi(args[1])
+				if err != nil || n < 1 {
+					return usagef("logs takes one uid; --previous takes a count from 1, got %q", args[1])
+				}
+				previous = n
+				return nil
+			}
+			if len(args) != 1 {
+				return usagef("logs takes exactly one uid, got %d arguments", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case tail < 0:
+				return usagef("--tail %d: must not be negative", tail)
+			case previous < 0:
+				return usagef("--previous %d: must be 1 or more", previous)
+			case cmd.Flags().Changed("previous") && follow:
+				return usagef("--follow cannot go with --previous: that instance is gone")
+			case asJSON && !cmd.Flags().Changed("previous"):
+				return usagef("--json goes with --previous; live output is printed as it comes")
+			}
+			if cmd.Flags().Changed("previous") {
+				return m.previousLogs(cmd.Context(), cmd.OutOrStdout(), args[0], max(previous, 1), tail, asJSON)
+			}
+			return m.liveLogs(cmd.Context(), cmd.OutOrStdout(), args[0], runtime.LogOptions{Tail: tail, Follow: follow})
+		},
+	}
+	cmd.Flags().IntVarP(&previous, "previous", "p", 0, "print the kept output of the Nth-last exit (default 1)")
+	cmd.Flags().Lookup("previous").NoOptDefVal = "1"
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new output until interrupted")
+	cmd.Flags().IntVar(&tail, "tail", 0, "only the last N lines; 0 for all")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "with --previous: print one JSON object")
+	return cmd
+}
+
+// crashLogJSON is `logs --previous --json`: the kept log and its facts.
+type crashLogJSON struct {
+	*store.CrashLog
+	ExitedAt time.Time `json:"exited_at"`
+	KeptAt   time.Time `json:"kept_at"`
+}
+
+func (m *Main) previousLogs(ctx context.Context, w io.Writer, uid string, n, tail int, asJSON bool) error {
+	db, err := m.openDBRead(ctx)
+	if err != nil {
+		return err
+	}
+	logs, err := db.FindCrashLogs(ctx, uid, n)
+	if err != nil {
+		return err
+	}
+	if len(logs) < n {
+		return fmt.Errorf("%w: %s has %d kept logs of exited instances, asked for the %s", store.ErrNotFound, uid, len(logs), ordinal(n))
+	}
+	l := logs[n-1]
+	if tail > 0 {
+		l.Text = lastLines(l.Text, tail)
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(crashLogJSON{CrashLog: l, ExitedAt: l.ExitedAt.Time().UTC(), KeptAt: l.At.Time().UTC()})
+	}
+	tw := &termWriter{w: w}
+	if _, err := io.WriteString(tw, l.Text); err != nil {
+		return err
+	}
+	return tw.Flush()
+}
+
+func ordinal(n int) string {
+	if n == 1 {
+		return "last"
+	}
+	return fmt.Sprintf("%d. last", n)
+}
+
+// lastLines returns the last n lines of text.
+func lastLines(text string, n int) string {
+	lines := strings.SplitAfter(text, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return strings.Join(lines[max(0, len(lines)-n):], "")
+}
+
+// liveLogs prints the runtime's output of uid's instance: the one the
+// records name, else the one under uid's runtime name.
+func (m *Main) liveLogs(ctx context.Context, w io.Writer, uid string, opts runtime.LogOptions) error {
+	id, storeID := runtime.InstanceID(runtime.Name(m.Config.Runtime.NamePrefix, uid)), ""
+	if db, err := m.openDBRead(ctx); err == nil {
+		storeID = db.StoreID()
+		if rows, err := db.FindStatus(ctx, uid); err == nil && len(rows) == 1 && rows[0].RuntimeID != nil && *rows[0].RuntimeID != "" {
+			id = runtime.InstanceID(*rows[0].RuntimeID)
+		}
+	}
+	rt, _, err := m.openRuntime(storeID)
+	if err != nil {
+		return err
+	}
+	lg, ok := rt.(runtime.Logger)
+	if !ok {
+		return fmt.Errorf("the %T runtime keeps no output", rt)
+	}
+	tw := &termWriter{w: w}
+	err = lg.Logs(ctx, id, opts, tw)
+	if ferr := tw.Flush(); err == nil {
+		err = ferr
+	}
+	switch {
+	case errors.Is(err, runtime.ErrNotFound):
+		return fmt.Errorf("no instance of %s in the runtime (%v); `veloslet logs %s --previous` prints what was kept of the last exit", uid, err, uid)
+	case ctx.Err() != nil && opts.Follow:
+		return nil // interrupted: the normal end of --follow
+	}
+	return err
+}
+
+// termWriter escapes each line with term on its way to w, so output
+// carrying ESC sequences cannot repaint the operator's terminal. It is
+// safe for concurrent writes (a CLI's stdout and stderr).
+type termWriter struct {
+	mu      sync.Mutex
+	w       io.Writer
+	partial []byte
+}
+
+func (t *termWriter) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.partial = append(t.partial, p...)
+	for {
+		i := bytes.IndexByte(t.partial, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		if _, err := io.WriteString(t.w, term(string(t.partial[:i]))+"\n"); err != nil {
+			return 0, err
+		}
+		t.partial = t.partial[i+1:]
+	}
+}
+
+// Flush writes a last line that had no line break.
+func (t *termWriter) Flush() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.partial) == 0 {
+		return nil
+	}
+	_, err := io.WriteString(t.w, term(string(t.partial))+"\n")
+	t.partial = nil
+	return err
+}

@@ -1,0 +1,161 @@
+package supervisor
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/store"
+)
+
+// Defaults for LogCapture.
+const (
+	DefaultLogTailLines = 200
+	DefaultLogMaxBytes  = 64 << 10
+	DefaultLogTimeout   = 5 * time.Second
+	DefaultLogKeep      = 10
+)
+
+// LogCapture says what is kept of an exited instance's output before it is
+// relaunched or replaced, which destroys the runtime's copy: the last
+// TailLines lines and at most MaxBytes of them, read within Timeout, the
+// newest Keep per uid. TailLines 0 keeps nothing.
+type LogCapture struct {
+	TailLines int
+	MaxBytes  int
+	Timeout   time.Duration
+	Keep      int
+}
+
+// DefaultLogCapture returns the default bounds.
+func DefaultLogCapture() LogCapture {
+	return LogCapture{TailLines: DefaultLogTailLines, MaxBytes: DefaultLogMaxBytes, Timeout: DefaultLogTimeout, Keep: DefaultLogKeep}
+}
+
+// keepCrashLog reads and stores the output of the exited instance that
+// action a is about to remove, when the runtime keeps output. It never
+// fails the action: the removal goes ahead after at most Timeout, and a
+// failure to read or store is logged. An orphan's output is not kept: its
+// spec is gone, so its env values could not be redacted.
+func (s *Supervisor) keepCrashLog(ctx context.Context, passID int64, a *Action) {
+	c := s.LogCapture
+	lg, ok := s.Runtime.(runtime.Logger)
+	obs := a.Observed
+	switch {
+	case !ok || c.TailLines <= 0 || a.Spec == nil || obs == nil || obs.State != runtime.StateExited:
+		return
+	case a.Kind != ActRelaunch && a.Kind != ActReplace:
+		return
+	case a.Next != nil && a.Next.State == store.InstanceStopped:
+		return // stopped on purpose, not a crash
+	}
+	rctx, cancel := context.WithTimeout(ctx, cmp.Or(c.Timeout, DefaultLogTimeout))
+	defer cancel()
+	buf := newTailBuffer(cmp.Or(c.MaxBytes, DefaultLogMaxBytes))
+	if err := lg.Logs(rctx, obs.ID, runtime.LogOptions{Tail: c.TailLines}, buf); err != nil {
+		s.logger().Warn("read output of exited instance", LogKeyPass, passID, LogKeyUID, a.UID, "instance", obs.ID, LogKeyError, err)
+		return
+	}
+	text, lines, cut := buf.text(c.TailLines)
+	l := &store.CrashLog{UID: a.UID, RuntimeID: string(obs.ID), ExitCode: obs.ExitCode,
+		Lines: lines, Truncated: cut, Text: RedactEnv(text, a.Spec.Env)}
+	if err := s.DB.SaveCrashLog(context.WithoutCancel(ctx), l, passID, c.Keep); err != nil {
+		s.logger().Warn("store output of exited instance", LogKeyPass, passID, LogKeyUID, a.UID, "instance", obs.ID, LogKeyError, err)
+	}
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	max     int
+	b       []byte
+	dropped bool
+}
+
+func newTailBuffer(max int) *tailBuffer { return &tailBuffer{max: max} }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if over := len(t.b) - t.max; over > 0 {
+		t.b = append(t.b[:0], t.b[over:]...)
+		t.dropped = true
+	}
+	return len(p), nil
+}
+
+// text returns the kept output as whole lines, at most maxLines of them,
+// valid UTF-8, how many lines, and whether anything was cut.
+func (t *tailBuffer) text(maxLines int) (string, int, bool) {
+	b, cut := t.b, t.dropped
+	if cut {
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			b = b[i+1:] // the first line is a fragment
+		}
+	}
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	if n := len(lines); n > 0 && len(lines[n-1]) == 0 {
+		lines = lines[:n-1]
+	}
+	if len(lines) > maxLines {
+		lines, cut = lines[len(lines)-maxLines:], true
+	}
+	out := bytes.Join(lines, nil)
+	if !utf8.Valid(out) {
+		out = bytes.ToValidUTF8(out, []byte("\uFFFD"))
+	}
+	return string(out), len(lines), cut
+}
+
+// redactWhole: env values shorter than this are replaced only where they
+// stand as a whole word; replacing a value such as "1" or "on" everywhere
+// would leave nothing of the output readable.
+const redactWhole = 6
+
+// RedactEnv replaces every value of env in text by "[env NAME]": output
+// often echoes its configuration, and env values often hold secrets. Longer
+// values go first, so a value containing another is replaced whole.
+func RedactEnv(text string, env map[string]string) string {
+	keys := slices.Collect(maps.Keys(env))
+	slices.SortFunc(keys, func(a, b string) int {
+		return cmp.Or(cmp.Compare(len(env[b]), len(env[a])), strings.Compare(a, b))
+	})
+	for _, k := range keys {
+		v, mark := env[k], "[env "+k+"]"
+		switch {
+		case v == "":
+		case len(v) >= redactWhole:
+			text = strings.ReplaceAll(text, v, mark)
+		default:
+			text = replaceWord(text, v, mark)
+		}
+	}
+	return text
+}
+
+// replaceWord replaces v in text where neither neighbour is a letter or digit.
+func replaceWord(text, v, mark string) string {
+	var sb strings.Builder
+	for {
+		i := strings.Index(text, v)
+		if i < 0 {
+			sb.WriteString(text)
+			return sb.String()
+		}
+		before, _ := utf8.DecodeLastRuneInString(text[:i])
+		after, _ := utf8.DecodeRuneInString(text[i+len(v):])
+		word := func(r rune) bool { return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r)) }
+		sb.WriteString(text[:i])
+		if word(before) || word(after) {
+			sb.WriteString(v)
+		} else {
+			sb.WriteString(mark)
+		}
+		text = text[i+len(v):]
+	}
+}
