@@ -60,7 +60,7 @@ func Settle(a *Action, r Result, pol Policy) store.Outcome {
 	next.Generation, next.SpecHash = a.Spec.Generation, a.Spec.SpecHash
 	next.StartedAt, next.ExitedAt, next.NextAttemptAt = store.Millis(r.At), store.Millis{}, store.Millis{}
 	next.Attempts++
-	if a.Kind == ActRelaunch {
+	if a.Kind == ActRelaunch && !a.Resumed {
 		next.RestartCount++
 	}
 	return store.Outcome{Instance: next, Events: []store.Event{{UID: a.UID, Kind: launchEvents[a.Kind],

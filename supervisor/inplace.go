@@ -37,6 +37,8 @@ func (s *Supervisor) startInPlace(ctx context.Context, a *Action) (r Result, don
 // the action would run: its labels carry the same generation and hash.
 func unchanged(a *Action) bool {
 	o := a.Observed
-	return o != nil && a.Spec != nil && o.ID != "" && o.State == runtime.StateExited &&
+	// A renamed instance (an old prefix) is not started again where it
+	// stands: its relaunch is the one that moves it to its own name.
+	return o != nil && a.Spec != nil && o.ID != "" && o.State == runtime.StateExited && !o.Renamed &&
 		o.SpecHash() != "" && o.SpecHash() == a.Spec.SpecHash && o.Generation() == a.Spec.Generation
 }

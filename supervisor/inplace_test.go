@@ -136,3 +136,29 @@ func TestSupervisor_ChangedSpecIsNotStarted(t *testing.T) {
 		t.Fatalf("after the change: %s generation %s, want a new container of generation 2", in.ID, in.Labels[runtime.LabelGeneration])
 	}
 }
+
+// TestSupervisor_RenamedIsNotStartedInPlace: an exited instance of ours under
+// another name (an old prefix) is relaunched under its own name, not started
+// where it stands, which would keep the old name for good.
+func TestSupervisor_RenamedIsNotStartedInPlace(t *testing.T) {
+	ctx := context.Background()
+	e, id := exitOnce(t, "a")
+	e.rt.StoreID = e.s.DB.StoreID()
+	if err := e.rt.Rename(runtime.Name(e.rt.Prefix, "a"), "old-a"); err != nil {
+		t.Fatal(err)
+	}
+	e.rt.StartFunc = func(context.Context, runtime.InstanceID) error {
+		t.Error("a renamed instance was started in place")
+		return nil
+	}
+	if err := e.s.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.rt.Real().List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].ID == id || list[0].Name != runtime.Name(e.rt.Prefix, "a") || list[0].State != runtime.StateRunning {
+		t.Fatalf("after the relaunch: %+v, want one new instance running under its own name", list)
+	}
+}

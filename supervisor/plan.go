@@ -43,6 +43,9 @@ type Action struct {
 	Duplicates []runtime.Instance `json:"-"`
 	// Adopt records adoptions with the action (see store.Adoption).
 	Adopt []store.Adoption `json:"-"`
+	// Resumed marks the relaunch of an instance stopped on purpose and
+	// wanted again: an operator's start, not a restart after an exit.
+	Resumed bool `json:"-"`
 }
 
 // callsRuntime reports whether executing the action calls the runtime.

@@ -13,7 +13,7 @@ func (p *planner) exited(spec *store.Spec, rec *store.Instance, obs *runtime.Ins
 	uid, now, pol := spec.UID, p.in.Now, p.in.Policy
 	if rec != nil && rec.RuntimeID == string(obs.ID) && rec.State == store.InstanceStopped {
 		p.add(Action{Kind: ActRelaunch, UID: uid, Spec: spec, Observed: obs, Next: carry(rec, spec),
-			Reason: "desired state is running again"})
+			Reason: "desired state is running again", Resumed: true})
 		return
 	}
 	known := rec != nil && rec.RuntimeID == string(obs.ID) &&

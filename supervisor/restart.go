@@ -20,8 +20,8 @@ const ActRestart ActionKind = "restart"
 // request cannot be judged and is left.
 func (p *planner) restartWanted(uid string, rec *store.Instance, obs *runtime.Instance) (time.Time, bool) {
 	at, ok := p.in.Restarts[uid]
-	if !ok || obs == nil || obs.State != runtime.StateRunning {
-		return at, false
+	if !ok || obs == nil || obs.State != runtime.StateRunning || rec == nil || rec.RuntimeID != string(obs.ID) {
+		return at, false // only the recorded instance of ours: never one adopted or found since
 	}
 	started := obs.StartedAt
 	if rec != nil && rec.RuntimeID == string(obs.ID) && rec.StartedAt.Time().After(started) {

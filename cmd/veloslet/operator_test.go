@@ -84,6 +84,21 @@ func TestRestart(t *testing.T) {
 	if _, errOut, code := e.run("", "restart", "web", "nosuch"); code != ExitUsage || !strings.Contains(errOut, `no spec "nosuch"`) {
 		t.Fatalf("restart of an unknown uid: exit %d, %s", code, errOut)
 	}
+	// A request for an instance that does not run would wait for whatever
+	// runs later (an adopted one): refused, and nothing recorded.
+	e.mustRun("", "stop", "web")
+	e.mustRun("", "reconcile")
+	if _, errOut, code := e.run("", "restart", "web"); code != ExitUsage || !strings.Contains(errOut, "web is stopped, not a running instance of ours") {
+		t.Fatalf("restart of a stopped uid: exit %d, %s", code, errOut)
+	}
+	e.mustRun("", "start", "web")
+	if out := e.mustRun("", "reconcile"); strings.Contains(out, "replaced") || !strings.Contains(out, "desired state is running again") {
+		t.Fatalf("a refused request was answered later, or the start not made:\n%s", out)
+	}
+	// An operator's stop and start is no restart after an exit.
+	if st := e.mustRun("", "status", "web", "--json"); !strings.Contains(st, `"restart_count": 0`) {
+		t.Fatalf("status after stop and start:\n%s", st)
+	}
 }
 
 // TestConfigVerb: config prints the effective configuration as TOML that

@@ -37,8 +37,7 @@ func daemonPID(dbPath string) (string, bool) {
 
 // statusHeader is the line above the status table: whether a daemon runs
 // and how old the last successful pass is, with a warning when it is older
-// than twice the schedule's interval (the daemon is down, stuck or every
-// pass fails).
+// than /healthz allows (the daemon is down, stuck or every pass fails).
 func (m *Main) statusHeader(ctx context.Context, db *store.DB, now time.Time) (string, error) {
 	daemon := "no daemon"
 	if pid, held := daemonPID(m.Config.Store.Path); held {
@@ -55,8 +54,12 @@ func (m *Main) statusHeader(ctx context.Context, db *store.DB, now time.Time) (s
 	line := fmt.Sprintf("%s; last successful pass %s ago (pass %d)", daemon, shortDuration(age), p.ID)
 	if sched, err := supervisor.ParseSchedule(m.Config.Reconcile.Schedule); err == nil {
 		first := sched.Next(now)
-		if every := sched.Next(first).Sub(first); age > 2*every {
-			line += fmt.Sprintf(" — WARNING: older than twice the schedule (%s)", m.Config.Reconcile.Schedule)
+		// With an event stream a quiet daemon passes only every resync, as
+		// /healthz allows: three resyncs, or twice the schedule if longer.
+		every := sched.Next(first).Sub(first)
+		if limit := max(2*every, 3*time.Duration(m.Config.Reconcile.Resync)); age > limit {
+			line += fmt.Sprintf(" — WARNING: older than %s (twice the schedule %s, or three times reconcile.resync)",
+				shortDuration(limit), m.Config.Reconcile.Schedule)
 		}
 	}
 	return line, nil
