@@ -58,19 +58,21 @@ func (sc *Scheduler) streamState(up bool) {
 	}
 }
 
-// passEnded notes a pass that started at start and ended with err (or one
-// that could not start: err set), for the resync rule. A targeted pass did
-// not list the host: it counts only when it failed.
-func (sc *Scheduler) passEnded(start time.Time, targeted bool, err error) {
+// passEnded notes a pass that started at start and ended with res and err
+// (or one that could not start: res nil, err set), for the resync rule. A
+// targeted pass did not list the host: it counts only when it failed. A
+// pass that saw instances of ours the event stream does not report (see
+// PassResult.Unwatched) is not clean: their deaths are the cron tick's.
+func (sc *Scheduler) passEnded(start time.Time, res *PassResult, err error) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	if targeted && err == nil {
+	if res != nil && res.Targeted && err == nil {
 		return
 	}
 	if start.Before(sc.resync.newestStart) {
 		return // an older pass ending late says nothing about the newest
 	}
-	sc.resync.newestStart, sc.resync.newestClean = start, err == nil
+	sc.resync.newestStart, sc.resync.newestClean = start, err == nil && (res == nil || res.Unwatched == 0)
 }
 
 // mergeUIDs merges the uids of two pass requests: nil (a full pass) wins.

@@ -1,10 +1,12 @@
 package supervisor_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
@@ -82,4 +84,36 @@ func (l *passLog) last() store.Trigger {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.triggers[len(l.triggers)-1]
+}
+
+// TestScheduler_UnwatchedInstanceKeepsTicks: while an instance of ours lives
+// under another name, which an event stream filtered on the name prefix
+// does not report, every cron tick runs a pass whatever resync says.
+func TestScheduler_UnwatchedInstanceKeepsTicks(t *testing.T) {
+	s, rt, clock := MustNewSupervisor(t)
+	rt.StoreID = s.DB.StoreID()
+	storetest.MustApply(t, s.DB, specs(2)...)
+	if err := s.Reconcile(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Rename(runtime.Name(rt.Prefix, "s00000"), "old-s00000"); err != nil {
+		t.Fatal(err)
+	}
+	sc, log := startScheduler(t, s, func(sc *supervisor.Scheduler) { sc.Watcher, sc.Resync = rt, time.Hour })
+	poll(t, func() error { return log.saw(store.TriggerStartup) })
+	poll(t, func() error {
+		if !sc.StreamUp() {
+			return fmt.Errorf("event stream not up yet")
+		}
+		return nil
+	})
+	clock.Add(time.Second)
+	sc.CronTick()
+	poll(t, func() error { return log.saw(store.TriggerSchedule) })
+	ticks := log.count()
+	sc.CronTick()
+	poll(t, func() error { return wantPasses(log, ticks+1) })
+	if got := log.last(); got != store.TriggerSchedule {
+		t.Fatalf("pass after a tick with a renamed instance was %s, want schedule", got)
+	}
 }

@@ -265,7 +265,7 @@ func (sc *Scheduler) runner(ctx context.Context) {
 		start := sc.Supervisor.now()
 		d, err := sc.Supervisor.Dispatch(ctx, opts)
 		if err != nil {
-			sc.passEnded(start, false, err)
+			sc.passEnded(start, nil, err)
 			if sc.OnPass != nil {
 				sc.OnPass(nil, err)
 			}
@@ -275,7 +275,7 @@ func (sc *Scheduler) runner(ctx context.Context) {
 		go func() {
 			defer sc.passes.Done()
 			res, err := d.Wait()
-			sc.passEnded(start, res != nil && res.Targeted, err)
+			sc.passEnded(start, res, err)
 			if sc.OnPass != nil {
 				sc.OnPass(res, err)
 			}

@@ -107,6 +107,10 @@ type PassResult struct {
 	Foreign int
 	// Targeted: the pass looked at the uids it was asked about, not the host.
 	Targeted bool
+	// Unwatched counts the instances of ours that an event stream filtered
+	// on our store label and name prefix does not report: renamed ones, and
+	// adopted ones that carry another store's label or none.
+	Unwatched int
 }
 
 // Reconcile runs one pass with the manual trigger and waits for its actions.
@@ -222,6 +226,9 @@ func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResul
 	res.States = map[runtime.State]int{}
 	for _, o := range in.Observed {
 		res.States[o.State]++
+		if o.Renamed || (in.Adopted[string(o.ID)] && o.StoreID() != in.StoreID) {
+			res.Unwatched++
+		}
 	}
 	res.Foreign = plan.Foreign
 	if plan.BrakeHeld {
