@@ -95,7 +95,7 @@ func TestStatus_MissingImagePodman(t *testing.T) {
 	cmd := e.command("reconcile")
 	cmd.Env = append(cmd.Env, rt.Env...)
 	_ = cmd.Run() // fails: the launch failed
-	for _, args := range [][]string{{"status"}, {"events", "--uid", "noimg"}} {
+	for _, args := range [][]string{{"status"}, {"events", "--uid", "noimg"}, {"describe", "noimg"}} {
 		out := e.mustRun("", args...)
 		// podman tries to pull it, and its last line says why that failed.
 		if !strings.Contains(out, "noimg: Error: ") && !strings.Contains(out, "  Error: ") ||
