@@ -87,7 +87,7 @@ func TestLogs_Live(t *testing.T) {
 }
 
 // TestStatus_MissingImagePodman: a launch that fails for a missing image
-// shows podman's own Error: line in status and in events, not its argv.
+// shows podman's own Error: line in status, events and describe, not its argv.
 func TestStatus_MissingImagePodman(t *testing.T) {
 	t.Parallel()
 	e, rt := podmanEnv(t)
