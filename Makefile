@@ -91,7 +91,7 @@ bench:
 # prints medians and ratios with the load average. Needs podman; 16 minutes on
 # a loaded machine, most of it launching and removing 100 containers.
 bench-e2e:
-	VELOSLET_BENCH_E2E=1 $(GO) test -count=1 -v -run '^TestBenchE2E$$' -timeout 30m ./cmd/veloslet/
+	VELOSLET_BENCH_E2E=1 $(GO) test -count=1 -v -run '^TestBenchE2E$$' -timeout 60m ./cmd/veloslet/
 
 clean:
 	rm -rf bin

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/docker/dockertest"
 	"github.com/veloslet/veloslet/runtime/podman"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
 )
@@ -30,11 +31,13 @@ const (
 
 // TestBenchE2E is `make bench-e2e`: veloslet beside podman's own
 // --restart=always on real podman, interleaved so that the machine's noise
-// hits both. It measures kill -9 → running again one at a time and five at
-// once, then the CPU a plain serve spends over a minute with 100 converged
-// specs beside a bare `podman events` over the same minute, and prints
-// medians and ratios. It is a measurement, not a check: the figures depend
-// on the machine and its load, which it prints with them.
+// hits both, once with the podman backend (the CLI) and once with the docker
+// backend (podman's Engine API service, whose CPU is counted as serve's). It
+// measures kill -9 → running again one at a time and five at once, then the
+// CPU a plain serve spends over a minute with 100 converged specs beside a
+// bare `podman events` over the same minute, and prints medians and ratios.
+// It is a measurement, not a check: the figures depend on the machine and
+// its load, which it prints with them.
 func TestBenchE2E(t *testing.T) {
 	if os.Getenv("VELOSLET_BENCH_E2E") != "1" {
 		t.Skip("the end-to-end benchmark runs under make bench-e2e (VELOSLET_BENCH_E2E=1)")
@@ -42,9 +45,21 @@ func TestBenchE2E(t *testing.T) {
 	if goruntime.GOOS != "linux" {
 		t.Skip("reads CPU times and command lines from /proc, which only Linux has")
 	}
+	for _, backend := range []string{"podman", "docker"} {
+		t.Run(backend, func(t *testing.T) { benchE2E(t, backend) })
+	}
+}
+
+func benchE2E(t *testing.T, backend string) {
 	rt := podmantest.New(t)
-	b := newBench(t, rt)
-	b.report("load average at start: %s", loadAvg())
+	conf, service := "backend = \"podman\"\n", 0
+	if backend == "docker" {
+		s := dockertest.Start(t) // shares podmantest's storage: the natives run beside
+		conf, service = fmt.Sprintf("backend = \"docker\"\n[runtime.docker]\nhost = %q\n", s.Host), s.Pid
+	}
+	b := newBench(t, rt, conf)
+	b.service = service
+	b.report("backend %s; load average at start: %s", backend, loadAvg())
 	b.startKillTargets()
 	d := b.e.serveWith(b.bin, rt.Env...)
 	b.waitRunning(b.ours, b.natives)
@@ -91,9 +106,10 @@ type bench struct {
 	ours    []string // tokens: the sleep argument that names each process
 	natives []string
 	base    int
+	service int // the API service's pid (docker backend): its CPU is serve's work
 }
 
-func newBench(t *testing.T, rt *podman.Runtime) *bench {
+func newBench(t *testing.T, rt *podman.Runtime, backendConf string) *bench {
 	bin := filepath.Join(t.TempDir(), "veloslet")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
@@ -104,16 +120,15 @@ func newBench(t *testing.T, rt *podman.Runtime) *bench {
 	// resync are the defaults, so the idle cost is the default's.
 	cfg := fmt.Sprintf(`[store]
 path = %q
-[runtime]
-backend = "podman"
-name_prefix = %q
-stop_timeout = "1s"
 [reconcile]
 concurrency = 8
 [restart]
 backoff_initial = "0s"
 backoff_max = "0s"
-`, e.db, rt.Prefix)
+[runtime]
+name_prefix = %q
+stop_timeout = "1s"
+%s`, e.db, rt.Prefix, backendConf)
 	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -249,12 +264,22 @@ func (b *bench) idle(d *daemon) {
 		b.t.Fatal(err)
 	}
 	defer func() { _ = events.Process.Kill(); _ = events.Wait() }()
-	serve, bare := treeCPU(d.cmd.Process.Pid), treeCPU(events.Process.Pid)
+	cpu := func() time.Duration {
+		if b.service != 0 {
+			return treeCPU(d.cmd.Process.Pid) + treeCPU(b.service)
+		}
+		return treeCPU(d.cmd.Process.Pid)
+	}
+	serve, bare := cpu(), treeCPU(events.Process.Pid)
 	time.Sleep(benchIdle) // the measured interval itself
-	serve, bare = treeCPU(d.cmd.Process.Pid)-serve, treeCPU(events.Process.Pid)-bare
+	serve, bare = cpu()-serve, treeCPU(events.Process.Pid)-bare
 	b.report("idle CPU over %s, %d specs converged (cron %q, resync %s):", benchIdle, benchIdleSpecs, "@every 10s", "1m")
 	b.report("  podman events alone      %.2f s", bare.Seconds())
-	b.report("  veloslet serve           %.2f s  ratio %.2f", serve.Seconds(), ratio(serve, bare))
+	who := "veloslet serve          "
+	if b.service != 0 {
+		who = "serve + API service     "
+	}
+	b.report("  %s %.2f s  ratio %.2f", who, serve.Seconds(), ratio(serve, bare))
 }
 
 func ms(d time.Duration) time.Duration { return d.Round(time.Millisecond) }

@@ -47,6 +47,7 @@ const startTimeout = 60 * time.Second
 type Server struct {
 	Host string   // unix:///…
 	Env  []string // for the podman CLI beside it (empty for a dockerd)
+	Pid  int      // the podman API service's process (0 for HostEnv's server)
 	// Stop ends a service Start started (nil for HostEnv's server); cleanup
 	// calls it too.
 	Stop func()
@@ -83,7 +84,7 @@ func Start(tb testing.TB) *Server {
 	exited := &exit{done: make(chan struct{})}
 	go func() { exited.err = cmd.Wait(); close(exited.done) }()
 	var once sync.Once
-	s := &Server{Host: "unix://" + sock, Env: env, Stop: func() { once.Do(func() { stop(cmd, exited.done) }) }}
+	s := &Server{Host: "unix://" + sock, Env: env, Pid: cmd.Process.Pid, Stop: func() { once.Do(func() { stop(cmd, exited.done) }) }}
 	tb.Cleanup(func() {
 		s.Stop()
 		_ = log.Close()
