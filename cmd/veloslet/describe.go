@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/supervisor/fleet"
 )
 
 // describeLogLines is how much of the last kept log describe shows: the
@@ -61,6 +62,7 @@ type description struct {
 	Status   *statusJSON    `json:"status"`
 	Events   []eventJSON    `json:"events"`
 	LastLog  *crashLogJSON  `json:"last_log"`
+	Fleet    string         `json:"fleet,omitempty"` // the node's link to the fleet, when serve runs one
 	now      time.Time
 	rawEvent []*store.Event
 }
@@ -103,6 +105,9 @@ func (m *Main) describe(cmd *cobra.Command, uid string) (*description, error) {
 	for _, e := range d.rawEvent {
 		d.Events = append(d.Events, eventJSON{e.ID, e.At.Time(), e.PassID, e.UID, string(e.Kind), e.Generation, e.ExitCode, e.Reason})
 	}
+	if st, ok, err := fleet.ReadState(ctx, db); err == nil && ok {
+		d.Fleet = fleet.FormatState(st)
+	}
 	logs, err := db.FindCrashLogs(ctx, uid, 1)
 	if err != nil {
 		return nil, err
@@ -120,6 +125,9 @@ func (d *description) write(w io.Writer) {
 		fmt.Fprintf(w, "%-10s %s\n", label+":", fmt.Sprintf(format, args...))
 	}
 	fmt.Fprintf(w, "%s — %s\n", term(d.UID), term(d.Status.Display))
+	if d.Fleet != "" {
+		fmt.Fprintln(w, d.Fleet)
+	}
 	if s := d.Spec; s != nil {
 		line("spec", "image %s, restart %s, desired %s, generation %d", term(s.Image), s.Restart, s.DesiredState, s.Generation)
 		if len(s.Command) > 0 {

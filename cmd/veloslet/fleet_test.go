@@ -107,8 +107,10 @@ func TestFleet_ServeAndVerbs(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if !strings.Contains(out, "fleet: disconnected since") || !strings.Contains(body, "fleet: disconnected since") {
-			return fmt.Errorf("status printed %q, /healthz %q", out, body)
+		desc, _, _ := e.run("", "describe", "web")
+		if !strings.Contains(out, "fleet: disconnected since") || !strings.Contains(body, "fleet: disconnected since") ||
+			!strings.Contains(desc, "fleet: disconnected since") {
+			return fmt.Errorf("status printed %q, /healthz %q, describe %q", out, body, desc)
 		}
 		return nil
 	})
