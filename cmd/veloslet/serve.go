@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/apple"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/supervisor"
 )
@@ -81,6 +82,11 @@ func (m *Main) serve(ctx context.Context) error {
 	}
 	if w, ok := rt.(runtime.Watcher); ok {
 		sc.Watcher = w
+	}
+	if _, polled := rt.(*apple.Runtime); polled {
+		// Apple's watcher polls for deaths only: an orphan or a foreign
+		// container that appears is no event, so every tick stays a pass.
+		sc.Resync = 0
 	}
 	reg, metrics := newRegistry()
 	maxAge, err := supervisor.HealthMaxAge(sc.Schedule, time.Now())
