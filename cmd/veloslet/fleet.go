@@ -95,6 +95,17 @@ func (m *Main) fleetClient(ctx context.Context) (*fleet.Client, error) {
 	return fleet.Dial(ctx, cfg)
 }
 
+// fleetReader checks the optional --node filter of a reading verb, then
+// connects.
+func (m *Main) fleetReader(ctx context.Context, node string) (*fleet.Client, error) {
+	if node != "" {
+		if err := checkNode(node); err != nil {
+			return nil, err
+		}
+	}
+	return m.fleetClient(ctx)
+}
+
 func nodeFlag(cmd *cobra.Command, node *string, required bool) {
 	usage := "the node whose keys to use"
 	if !required {
@@ -196,12 +207,7 @@ func (m *Main) fleetStatusCommand() *cobra.Command {
 		Short: "Show every node's status rows and when each node last reported",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if node != "" {
-				if err := checkNode(node); err != nil {
-					return err
-				}
-			}
-			c, err := m.fleetClient(cmd.Context())
+			c, err := m.fleetReader(cmd.Context(), node)
 			if err != nil {
 				return err
 			}
@@ -261,12 +267,7 @@ func (m *Main) fleetEventsCommand() *cobra.Command {
 		Short: "Print the events stream, oldest first; --follow waits for new ones",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if node != "" {
-				if err := checkNode(node); err != nil {
-					return err
-				}
-			}
-			c, err := m.fleetClient(cmd.Context())
+			c, err := m.fleetReader(cmd.Context(), node)
 			if err != nil {
 				return err
 			}
