@@ -63,6 +63,8 @@ func (sc *Scheduler) streamState(up bool) {
 // targeted pass did not list the host: it counts only when it failed. A
 // pass that saw instances of ours the event stream does not report (see
 // PassResult.Unwatched) is not clean: their deaths are the cron tick's.
+// Nor is one the brake held: its picture of the runtime is in doubt, and
+// each tick of the hold looks again whether it has cleared or persisted.
 func (sc *Scheduler) passEnded(start time.Time, res *PassResult, err error) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
@@ -72,7 +74,7 @@ func (sc *Scheduler) passEnded(start time.Time, res *PassResult, err error) {
 	if start.Before(sc.resync.newestStart) {
 		return // an older pass ending late says nothing about the newest
 	}
-	sc.resync.newestStart, sc.resync.newestClean = start, err == nil && (res == nil || res.Unwatched == 0)
+	sc.resync.newestStart, sc.resync.newestClean = start, err == nil && (res == nil || res.Unwatched == 0 && !res.Plan.BrakeHeld)
 }
 
 // mergeUIDs merges the uids of two pass requests: nil (a full pass) wins.

@@ -3,6 +3,7 @@ package supervisor_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -115,5 +116,77 @@ func TestScheduler_UnwatchedInstanceKeepsTicks(t *testing.T) {
 	poll(t, func() error { return wantPasses(log, ticks+1) })
 	if got := log.last(); got != store.TriggerSchedule {
 		t.Fatalf("pass after a tick with a renamed instance was %s, want schedule", got)
+	}
+}
+
+// brakeHeld leaves s with six instances whose specs all changed: a pass
+// would replace all six, which the brake holds for s.Policy.BrakeHold.
+func brakeHeld(t *testing.T, s *supervisor.Supervisor) {
+	t.Helper()
+	storetest.MustApply(t, s.DB, specs(6)...)
+	if err := s.Reconcile(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	changed := specs(6)
+	for i := range changed {
+		changed[i].Image = "busybox:1.37"
+	}
+	storetest.MustApply(t, s.DB, changed...)
+}
+
+// TestScheduler_BrakeHeldKeepsTicks: a pass the brake held is not clean, so
+// the cron ticks of the hold run passes even with the event stream up;
+// otherwise nothing would look again until resync, long after the hold.
+func TestScheduler_BrakeHeldKeepsTicks(t *testing.T) {
+	s, rt, clock := MustNewSupervisor(t)
+	s.Policy.BrakeHold = time.Hour
+	brakeHeld(t, s)
+	sc, log := startScheduler(t, s, func(sc *supervisor.Scheduler) { sc.Watcher, sc.Resync = rt, time.Hour })
+	poll(t, func() error { return log.saw(store.TriggerStartup) })
+	poll(t, func() error {
+		if !sc.StreamUp() {
+			return fmt.Errorf("event stream not up yet")
+		}
+		return nil
+	})
+	clock.Add(time.Second)
+	sc.CronTick()
+	poll(t, func() error { return log.saw(store.TriggerSchedule) })
+	ticks := log.count()
+	sc.CronTick()
+	poll(t, func() error { return wantPasses(log, ticks+1) })
+	if got := log.last(); got != store.TriggerSchedule {
+		t.Fatalf("pass after a tick while the brake held was %s, want schedule", got)
+	}
+	if got := countKind(t, s.DB, store.EventReplaced); got != 0 {
+		t.Fatalf("%d replaced while the brake held", got)
+	}
+}
+
+// TestPass_BrakeHeldWakesAtHoldEnd: a held pass asks for a pass when the
+// hold ends, the moment the brake lets the replacements through.
+func TestPass_BrakeHeldWakesAtHoldEnd(t *testing.T) {
+	s, _, clock := MustNewSupervisor(t)
+	s.Policy.BrakeHold = 2 * time.Minute
+	brakeHeld(t, s)
+	var wakes []time.Time
+	s.OnWake = func(at time.Time) { wakes = append(wakes, at) }
+	start := clock.Now()
+	res, err := s.Pass(context.Background(), supervisor.PassOptions{Trigger: store.TriggerSchedule})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Plan.BrakeHeld {
+		t.Fatalf("the brake did not hold: %+v", res.Plan.Actions)
+	}
+	if want := start.Add(2 * time.Minute); !slices.Contains(wakes, want) {
+		t.Fatalf("wakes %v, want one at the hold's end %v", wakes, want)
+	}
+	clock.Add(2 * time.Minute)
+	if err := s.Reconcile(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := countKind(t, s.DB, store.EventReplaced); got != 6 {
+		t.Fatalf("%d replaced after the hold, want 6", got)
 	}
 }

@@ -235,6 +235,9 @@ func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResul
 		if s.brakeSince.IsZero() {
 			s.brakeSince = in.Now
 		}
+		// Nothing else may come to look again: with an event stream the
+		// cron ticks can be skipped, and no instance dies to raise an event.
+		s.wake(s.brakeSince.Add(s.Policy.BrakeHold))
 	} else {
 		s.brakeSince = time.Time{}
 	}

@@ -173,7 +173,8 @@ func runChaos(t *testing.T, e *testEnv, h chaosHost, seed uint64, rounds int) {
 		mark := chaosMark(t, db)
 		d := e.serve(h.env...)
 		if k > 0 {
-			waitChaosPoint(t, db, d, round, k, mark, h.killWait)
+			converged := func() error { return chaosConverged(db, h, want) }
+			waitChaosPoint(t, db, d, round, k, mark, converged, h.killWait)
 		}
 		if err := d.cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
@@ -252,13 +253,16 @@ func chaosMark(t *testing.T, db *store.DB) chaosPoint {
 
 // waitChaosPoint polls until the daemon has acted k times since mark (an
 // event of a launch, exit, relaunch, replace, stop, removal or failure;
-// adoptions and reports do not count), or finished a pass that had nothing
-// to do (nothing is left to interrupt). It fails once timeout has passed,
-// or if the daemon ended on its own.
-func waitChaosPoint(t *testing.T, db *store.DB, d *daemon, round, k int, mark chaosPoint, timeout time.Duration) {
+// adoptions and reports do not count), or nothing is left to interrupt: it
+// finished a pass that had nothing to do, or its newest pass has finished
+// and the host has converged. (With an event stream up, a converged daemon
+// may run no pass until reconcile.resync, so an empty pass may not come.)
+// It fails once timeout has passed, or if the daemon ended on its own.
+func waitChaosPoint(t *testing.T, db *store.DB, d *daemon, round, k int, mark chaosPoint, converged func() error, timeout time.Duration) {
 	t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(timeout)
+	var checked time.Time // listing the host is dearer than reading the database
 	for {
 		evs, err := db.FindEvents(ctx, store.EventFilter{AfterID: mark.event})
 		if err != nil {
@@ -276,8 +280,15 @@ func waitChaosPoint(t *testing.T, db *store.DB, d *daemon, round, k int, mark ch
 			return
 		}
 		p, err := db.LastPass(ctx)
-		if err == nil && p.ID > mark.pass && !p.FinishedAt.Time().IsZero() && p.Actions == 0 {
-			return
+		if err == nil && p.ID > mark.pass && !p.FinishedAt.Time().IsZero() {
+			if p.Actions == 0 {
+				return
+			}
+			if time.Since(checked) > 250*time.Millisecond {
+				if checked = time.Now(); converged() == nil {
+					return
+				}
+			}
 		}
 		select {
 		case err := <-d.done:
