@@ -214,10 +214,11 @@ func TestScheduler_StopWaitsForPassAndCoalesces(t *testing.T) {
 	if len(evs) != 1 {
 		t.Fatalf("%d launched events after Stop, want the in-flight pass's 1", len(evs))
 	}
-	// The ten triggers coalesce into at most one more pass, which plans
-	// around the uid in flight instead of waiting for it.
-	if n := log.count(); n < 1 || n > 2 {
-		t.Fatalf("%d passes ran, want the first and at most one coalesced pass", n)
+	// The ten triggers coalesce into passes that plan around the uid in
+	// flight instead of waiting for it: at most two, as the runner may take
+	// the first trigger before the other nine arrive.
+	if n := log.count(); n < 1 || n > 3 {
+		t.Fatalf("%d passes ran, want the first and at most two coalesced passes", n)
 	}
 	p, _ := s.DB.LastPass(context.Background())
 	if p.FinishedAt.Time().IsZero() {

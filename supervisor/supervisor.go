@@ -254,8 +254,8 @@ func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResul
 
 // finish counts what the pass's actions came to and closes its row.
 func (s *Supervisor) finish(ctx context.Context, opts PassOptions, res *PassResult, err error) error {
-	notStarted, cut := 0, 0
-	for _, e := range res.Errors {
+	notStarted, cut, first := 0, 0, -1
+	for i, e := range res.Errors {
 		switch {
 		case errors.Is(e, ErrNotStarted):
 			notStarted++
@@ -263,10 +263,17 @@ func (s *Supervisor) finish(ctx context.Context, opts PassOptions, res *PassResu
 			cut++
 		case e != nil:
 			res.Failures++
+			if first < 0 {
+				first = i
+			}
 		}
 	}
 	if err == nil && res.Failures > 0 {
-		err = fmt.Errorf("%d of %d actions failed", res.Failures, len(res.Plan.Actions))
+		// The pass row is where an operator looks first: it names a cause,
+		// the events hold the rest.
+		a := res.Plan.Actions[first]
+		err = fmt.Errorf("%d of %d actions failed, first %s of %s: %w",
+			res.Failures, len(res.Plan.Actions), a.Kind, a.UID, res.Errors[first])
 	}
 	if notStarted > 0 {
 		err = errors.Join(err, fmt.Errorf("%d actions %w", notStarted, ErrNotStarted))
