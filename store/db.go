@@ -32,6 +32,7 @@ type DB struct {
 	storeID string
 	hashKey []byte
 	specs   specCache
+	state   stateCache
 	noted   notedInvalid
 	stmts   stmts
 	file    os.FileInfo // the file opened, to notice it replaced under us

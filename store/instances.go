@@ -124,31 +124,3 @@ type State struct {
 	ReadAt   time.Time
 }
 
-// ReadState reads every spec and instance record (in no particular order)
-// in one read transaction,
-// so a pass plans against a consistent snapshot. The specs are shared with
-// later reads (decoded once per change): callers must not modify them.
-func (db *DB) ReadState(ctx context.Context) (*State, error) {
-	tx, err := db.beginRead(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	specs, invalid, err := db.readSpecs(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	instances, err := readInstances(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	adopted, err := readAdopted(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	restarts, err := readRestarts(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	return &State{Specs: specs, Instances: instances, Invalid: invalid, Adopted: adopted, Restarts: restarts, ReadAt: tx.now}, nil
-}

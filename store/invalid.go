@@ -79,7 +79,7 @@ func (db *DB) NoteInvalid(ctx context.Context, passID int64, invalid []*InvalidS
 		n.known, n.uids = true, want
 		return nil
 	}
-	tx, err := db.BeginTx(ctx)
+	tx, err := db.beginLog(ctx)
 	if err != nil {
 		return err
 	}

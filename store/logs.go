@@ -28,7 +28,7 @@ type CrashLog struct {
 // (0: none). Only the newest keep logs of the uid stay (keep <= 0 keeps all).
 // It sets l.EventID and l.At.
 func (db *DB) SaveCrashLog(ctx context.Context, l *CrashLog, passID int64, keep int) error {
-	tx, err := db.BeginTx(ctx)
+	tx, err := db.beginLog(ctx)
 	if err != nil {
 		return err
 	}

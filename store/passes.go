@@ -48,7 +48,7 @@ func (db *DB) CloseAbandonedPasses(ctx context.Context) error {
 // CreatePass records the start of a pass and returns its id. requestID is
 // the operator request it serves, or 0.
 func (db *DB) CreatePass(ctx context.Context, trigger Trigger, requestID int64) (int64, error) {
-	tx, err := db.BeginTx(ctx)
+	tx, err := db.beginLog(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -68,7 +68,7 @@ func (db *DB) CreatePass(ctx context.Context, trigger Trigger, requestID int64) 
 
 // FinishPass records the end of a pass: its counts and error, if any.
 func (db *DB) FinishPass(ctx context.Context, p *Pass) error {
-	tx, err := db.BeginTx(ctx)
+	tx, err := db.beginLog(ctx)
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (db *DB) FindPassByRequest(ctx context.Context, requestID int64) (*Pass, er
 // create; otherwise it closes the row the pass could not finish. p carries
 // the trigger, start time, counts and error.
 func (db *DB) RecordFailedPass(ctx context.Context, p *Pass) error {
-	tx, err := db.BeginTx(ctx)
+	tx, err := db.beginLog(ctx)
 	if err != nil {
 		return err
 	}

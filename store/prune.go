@@ -25,7 +25,7 @@ func (db *DB) PruneEvents(ctx context.Context, r Retention) (int, error) {
 	if err != nil {
 		return n, err
 	}
-	tx, err := db.BeginTx(ctx)
+	tx, err := db.beginLog(ctx)
 	if err != nil {
 		return n, err
 	}
@@ -88,7 +88,7 @@ func (db *DB) prune(ctx context.Context, table, timeCol string, r Retention) (in
 }
 
 func (db *DB) deleteBatch(ctx context.Context, table string, cutoffID int64, batch int) (int, error) {
-	tx, err := db.BeginTx(ctx)
+	tx, err := db.beginLog(ctx)
 	if err != nil {
 		return 0, err
 	}

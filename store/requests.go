@@ -19,7 +19,7 @@ type PassRequest struct {
 
 // RequestPass records a request for a pass and returns it.
 func (db *DB) RequestPass(ctx context.Context, force bool) (*PassRequest, error) {
-	tx, err := db.BeginTx(ctx)
+	tx, err := db.beginLog(ctx)
 	if err != nil {
 		return nil, err
 	}

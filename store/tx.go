@@ -15,11 +15,30 @@ type Tx struct {
 	*sqlx.Tx
 	db  *DB
 	now time.Time
+	// write: BeginTx started it. keepsState: its writes touch no table
+	// ReadState reads, so its commit leaves the state cache valid.
+	write, keepsState bool
 }
 
 // BeginTx starts a write transaction (BEGIN IMMEDIATE, from the DSN).
 func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
-	return db.begin(ctx, nil)
+	tx, err := db.begin(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	tx.write = true
+	return tx, nil
+}
+
+// beginLog starts a write transaction that writes only pass rows, events or
+// logs: tables no pass plans from (see stateCache).
+func (db *DB) beginLog(ctx context.Context) (*Tx, error) {
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tx.keepsState = true
+	return tx, nil
 }
 
 // beginRead starts a deferred, read-only transaction: one consistent snapshot
@@ -36,8 +55,17 @@ func (db *DB) begin(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
 	return &Tx{Tx: tx, db: db, now: db.Now().UTC()}, nil
 }
 
-// Commit commits the transaction.
-func (tx *Tx) Commit() error { return translate(tx.Tx.Commit()) }
+// Commit commits the transaction. A write that may change the state is
+// counted before it commits, while the connection is still this
+// transaction's: ReadState, on the same single connection, cannot see the
+// new rows and the old count together. A commit that then fails costs one
+// full read.
+func (tx *Tx) Commit() error {
+	if tx.write && !tx.keepsState {
+		tx.db.state.gen.Add(1)
+	}
+	return translate(tx.Tx.Commit())
+}
 
 // Rollback aborts the transaction; after Commit it does nothing. It is
 // deferred by every method, and a failed rollback has no remedy: SQLite

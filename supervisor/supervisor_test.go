@@ -202,3 +202,32 @@ func TestSupervisor_GiveUpAndOperatorStart(t *testing.T) {
 		t.Fatalf("state=%v after an operator's start, want running", list[0].State)
 	}
 }
+
+// TestPass_NoChangeReadsNoRows: once converged, a pass that finds nothing
+// to do leaves the state cache valid, so the next one reads no spec or
+// record row; a spec applied in between is seen at once.
+func TestPass_NoChangeReadsNoRows(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := MustNewSupervisor(t)
+	storetest.MustApply(t, s.DB, specs(5)...)
+	for range 2 {
+		if err := s.Reconcile(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, full := s.DB.StateReads()
+	for range 3 {
+		res, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerSchedule})
+		if err != nil || len(res.Plan.Actions) != 0 {
+			t.Fatalf("pass: %v, %d actions", err, len(res.Plan.Actions))
+		}
+	}
+	if _, f := s.DB.StateReads(); f != full {
+		t.Fatalf("%d full reads of the state in three passes with nothing to do, want none", f-full)
+	}
+	storetest.MustApply(t, s.DB, store.Spec{UID: "late", Image: "busybox"})
+	res, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerSchedule})
+	if err != nil || len(res.Plan.Actions) != 1 || res.Plan.Actions[0].Kind != supervisor.ActLaunch {
+		t.Fatalf("pass after an apply: %v, actions %+v; want one launch", err, res.Plan.Actions)
+	}
+}

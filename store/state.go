@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// stateCache keeps the last State a read returned, so that a pass after
+// which nothing changed reads no rows. It is valid while two numbers stand
+// where they stood at that read:
+//
+//   - PRAGMA data_version on the store's one connection, which SQLite
+//     changes when another connection commits (an apply, a sqlite3 session,
+//     a fleet mirror in another process);
+//   - gen, which this process bumps with every write transaction it
+//     commits, but for those marked as leaving the state alone (pass rows,
+//     events, logs): a pass that did nothing writes only those.
+//
+// A write of ours that forgets its mark costs a full read, never a stale
+// plan.
+type stateCache struct {
+	gen atomic.Uint64
+
+	mu          sync.Mutex
+	st          *State
+	dataVersion int64
+	atGen       uint64
+	hits, reads atomic.Int64
+}
+
+// ReadState returns every spec and instance record (in no particular order),
+// the invalid specs, adoptions and restart requests, from one read
+// transaction, so a pass plans against a consistent snapshot. When nothing
+// has been written since the last call (see stateCache) it returns what
+// that call read without reading the tables again. The slices and maps are
+// the caller's; the specs and records they point to are shared with later
+// reads, and callers must not modify them.
+func (db *DB) ReadState(ctx context.Context) (*State, error) {
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	// The connection is ours until Rollback: no write of this process can
+	// commit between these two reads and the table reads below.
+	gen := db.state.gen.Load()
+	var dv int64
+	if err := tx.GetContext(ctx, &dv, `PRAGMA data_version`); err != nil {
+		return nil, translate(err)
+	}
+	c := &db.state
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.st == nil || c.dataVersion != dv || c.atGen != gen {
+		st, err := db.readState(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		c.st, c.dataVersion, c.atGen = st, dv, gen
+		c.reads.Add(1)
+	} else {
+		c.hits.Add(1)
+	}
+	return &State{
+		Specs: slices.Clone(c.st.Specs), Instances: slices.Clone(c.st.Instances),
+		Invalid: slices.Clone(c.st.Invalid), Adopted: maps.Clone(c.st.Adopted),
+		Restarts: maps.Clone(c.st.Restarts), ReadAt: tx.now,
+	}, nil
+}
+
+// StateReads counts the calls of ReadState that read the tables (full) and
+// those that found nothing written since and returned the last read (cached).
+func (db *DB) StateReads() (cached, full int64) {
+	return db.state.hits.Load(), db.state.reads.Load()
+}
+
+func (db *DB) readState(ctx context.Context, tx *Tx) (*State, error) {
+	specs, invalid, err := db.readSpecs(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	instances, err := readInstances(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	adopted, err := readAdopted(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	restarts, err := readRestarts(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return &State{Specs: specs, Instances: instances, Invalid: invalid, Adopted: adopted, Restarts: restarts}, nil
+}
