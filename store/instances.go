@@ -123,4 +123,3 @@ type State struct {
 	Restarts map[string]time.Time
 	ReadAt   time.Time
 }
-
