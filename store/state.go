@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -31,7 +32,7 @@ type stateCache struct {
 	hits, reads atomic.Int64
 }
 
-// ReadState returns every spec and instance record (in no particular order),
+// ReadState returns every spec and instance record (each list sorted by uid),
 // the invalid specs, adoptions and restart requests, from one read
 // transaction, so a pass plans against a consistent snapshot. When nothing
 // has been written since the last call (see stateCache) it returns what
@@ -94,5 +95,10 @@ func (db *DB) readState(ctx context.Context, tx *Tx) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Sorted once per change, so that the passes reading it from the cache
+	// find it sorted (the planner walks the lists in uid order).
+	slices.SortFunc(specs, func(a, b *Spec) int { return strings.Compare(a.UID, b.UID) })
+	slices.SortFunc(instances, func(a, b *Instance) int { return strings.Compare(a.UID, b.UID) })
+	slices.SortFunc(invalid, func(a, b *InvalidSpec) int { return strings.Compare(a.UID, b.UID) })
 	return &State{Specs: specs, Instances: instances, Invalid: invalid, Adopted: adopted, Restarts: restarts}, nil
 }

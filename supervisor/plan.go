@@ -141,10 +141,13 @@ func Compute(in PlanInput) Plan {
 }
 
 // sortByUID sorts a list by uid. Uids are unique in each list (a primary
-// key; a runtime's names), and pdqsort is near linear on the nearly sorted
-// lists a pass reads.
+// key; a runtime's names). The store's lists come sorted and most runtimes'
+// nearly so: a sorted list costs one look.
 func sortByUID[T any](list []*T, key func(*T) string) []*T {
-	slices.SortFunc(list, func(a, b *T) int { return strings.Compare(key(a), key(b)) })
+	byUID := func(a, b *T) int { return strings.Compare(key(a), key(b)) }
+	if !slices.IsSortedFunc(list, byUID) {
+		slices.SortFunc(list, byUID)
+	}
 	return list
 }
 
