@@ -31,6 +31,10 @@ type StatusRow struct {
 	InstanceState string `db:"instance_state" json:"-"`
 	// InvalidReason is why the spec cannot be used (State is "invalid"); nil otherwise.
 	InvalidReason *string `db:"invalid_reason" json:"invalid_reason,omitempty"`
+	// PullImage is the image the uid's launch in flight is pulling, since
+	// PullingSince; nil when it is not pulling (see StartPull).
+	PullImage    *string `db:"pull_image" json:"pull_image,omitempty"`
+	PullingSince Millis  `db:"pulling_since" json:"-"`
 }
 
 // StateInvalid is the status state of a uid whose spec cannot be used.
@@ -45,8 +49,10 @@ func (db *DB) FindStatus(ctx context.Context, uids ...string) ([]*StatusRow, err
 		return nil, err
 	}
 	defer tx.Rollback()
-	q := `SELECT st.*, s.created_at AS spec_created_at, coalesce(i.state, 'pending') AS instance_state
-		FROM status st LEFT JOIN specs s ON s.uid = st.uid LEFT JOIN instances i ON i.uid = st.uid`
+	q := `SELECT st.*, s.created_at AS spec_created_at, coalesce(i.state, 'pending') AS instance_state,
+		p.image AS pull_image, p.started_at AS pulling_since
+		FROM status st LEFT JOIN specs s ON s.uid = st.uid LEFT JOIN instances i ON i.uid = st.uid
+		LEFT JOIN pulls p ON p.uid = st.uid`
 	var args []any
 	if len(uids) > 0 {
 		q += ` WHERE st.uid IN (?` + strings.Repeat(", ?", len(uids)-1) + `)`

@@ -175,6 +175,11 @@ func (s *Supervisor) Dispatch(ctx context.Context, opts PassOptions) (*Dispatche
 			s.log(res, opts, err)
 			return nil, err
 		}
+		if err := s.DB.ClearPulls(ctx); err != nil {
+			err = fmt.Errorf("clear pulls an earlier process left: %w", err)
+			s.log(res, opts, err)
+			return nil, err
+		}
 		s.closedAbandoned = true
 	}
 	id, err := s.DB.CreatePass(ctx, opts.Trigger, opts.RequestID)

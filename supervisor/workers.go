@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/veloslet/veloslet/runtime"
@@ -193,8 +194,15 @@ func (s *Supervisor) dispatch(ctx context.Context, passID int64, actions []Actio
 func (s *Supervisor) work(ctx context.Context, passID int64, a *Action) error {
 	var wake time.Time // a retry the outcome schedules
 	s.keepCrashLog(ctx, passID, a)
-	r := s.call(ctx, a)
+	var pulled atomic.Bool
+	r := s.call(runtime.WithPullStarted(ctx, func(image string) {
+		pulled.Store(true)
+		s.notePull(ctx, passID, a.UID, image)
+	}), a)
 	defer func() { s.finishWork(a.UID, wake, r.Err == nil) }()
+	if pulled.Load() {
+		defer s.endPull(a.UID) // after the outcome: status never shows neither
+	}
 	out := Settle(a, r, s.Policy)
 	if out.Instance != nil && (a.Next == nil || !out.Instance.NextAttemptAt.Time().Equal(a.Next.NextAttemptAt.Time())) {
 		wake = retryWake(r, out.Instance)
@@ -353,5 +361,20 @@ func runSpec(s *store.Spec, storeID string) runtime.RunSpec {
 	return runtime.RunSpec{
 		UID: s.UID, Image: s.Image, Command: s.Command, Env: s.Env, CPUs: s.CPUs, Memory: s.Memory,
 		Labels: s.Labels, Generation: s.Generation, SpecHash: s.SpecHash, StoreID: storeID,
+	}
+}
+
+// notePull records that uid's launch is pulling image, for status. A
+// failure to record costs only that display.
+func (s *Supervisor) notePull(ctx context.Context, passID int64, uid, image string) {
+	s.logger().Info("pulling image", LogKeyPass, passID, LogKeyUID, uid, "image", image)
+	if err := s.DB.StartPull(context.WithoutCancel(ctx), uid, image, passID); err != nil {
+		s.logger().Warn("record pull", LogKeyUID, uid, LogKeyError, err)
+	}
+}
+
+func (s *Supervisor) endPull(uid string) {
+	if err := s.DB.EndPull(context.Background(), uid); err != nil {
+		s.logger().Warn("record pull end", LogKeyUID, uid, LogKeyError, err)
 	}
 }

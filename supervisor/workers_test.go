@@ -507,3 +507,47 @@ func TestScheduler_FailingActionsDoNotFeedEachOther(t *testing.T) {
 	}
 	t.Logf("%d stops, %d runs in 1.5 s", stops.Load(), runs.Load())
 }
+
+// TestWork_PullShownWhileInFlight: a launch whose runtime reports a pull
+// shows in status as pulling until its outcome is recorded; a pull that
+// fails leaves no pull behind either.
+func TestWork_PullShownWhileInFlight(t *testing.T) {
+	ctx := context.Background()
+	s, rt, _ := MustNewSupervisor(t)
+	storetest.MustApply(t, s.DB, store.Spec{UID: "big", Image: "registry.example/big:1"},
+		store.Spec{UID: "typo", Image: fake.MissingRegistry + "nope:1"})
+	entered, release := make(chan struct{}), make(chan struct{})
+	rt.RunFunc = func(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error) {
+		if spec.UID == "big" {
+			runtime.PullStarted(ctx, spec.Image)
+			close(entered)
+			<-release
+		}
+		return rt.Real().Run(ctx, spec)
+	}
+	d, err := s.Dispatch(ctx, supervisor.PassOptions{Trigger: store.TriggerManual})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	rows, err := s.DB.FindStatus(ctx, "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rows[0]; r.PullImage == nil || *r.PullImage != "registry.example/big:1" || r.PullingSince.Time().IsZero() {
+		t.Fatalf("status while pulling: image %v since %v, want the spec's image", r.PullImage, r.PullingSince.Time())
+	}
+	close(release)
+	if _, err := d.Wait(); err == nil {
+		t.Fatal("the pass with a missing image succeeded")
+	}
+	rows, err = s.DB.FindStatus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.PullImage != nil {
+			t.Errorf("%s still shown pulling %s after its launch ended", r.UID, *r.PullImage)
+		}
+	}
+}

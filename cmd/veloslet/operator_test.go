@@ -241,3 +241,15 @@ func TestDisplayState_ForeignIsNotOrphan(t *testing.T) {
 		}
 	}
 }
+
+// TestDisplayState_Pulling: a launch in flight that is pulling its image
+// shows as pulling, with how long it has been.
+func TestDisplayState_Pulling(t *testing.T) {
+	now := time.Now()
+	img := "registry.example/app:1"
+	r := &store.StatusRow{UID: "x", DesiredState: "running", State: "pending",
+		PullImage: &img, PullingSince: store.Millis(now.Add(-42 * time.Second))}
+	if got := displayState(r, now); got != "pulling 42s" {
+		t.Fatalf("shown %q, want %q", got, "pulling 42s")
+	}
+}

@@ -94,6 +94,8 @@ func displayState(r *store.StatusRow, now time.Time) string {
 		return "foreign" // never "orphan": veloslet does not remove it
 	case r.DesiredState == "deleted":
 		return "orphan"
+	case r.PullImage != nil:
+		return "pulling " + shortDuration(now.Sub(r.PullingSince.Time()))
 	case r.State == string(store.InstanceGaveUp):
 		return "gave-up"
 	case r.State == string(store.InstanceExited) && r.CrashLoop:
@@ -185,6 +187,7 @@ type statusJSON struct {
 	StartedAt     *time.Time `json:"started_at"`
 	ExitedAt      *time.Time `json:"exited_at"`
 	LastEventAt   *time.Time `json:"last_event_at"`
+	PullingSince  *time.Time `json:"pulling_since,omitempty"`
 }
 
 func timePtr(m store.Millis) *time.Time {
@@ -200,7 +203,7 @@ func writeStatusJSON(w io.Writer, rows []*store.StatusRow, now time.Time) error 
 	for _, r := range rows {
 		out = append(out, statusJSON{StatusRow: r, Display: displayState(r, now),
 			NextAttemptAt: timePtr(r.NextAttemptAt), StartedAt: timePtr(r.StartedAt),
-			ExitedAt: timePtr(r.ExitedAt), LastEventAt: timePtr(r.LastEventAt)})
+			ExitedAt: timePtr(r.ExitedAt), LastEventAt: timePtr(r.LastEventAt), PullingSince: timePtr(r.PullingSince)})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -100,9 +100,14 @@ func TestRunCarriesSpec(t *testing.T) {
 func TestRunPullFailure(t *testing.T) {
 	rt, _ := dockertest.New(t)
 	spec := runtime.RunSpec{UID: "p", Image: "127.0.0.1:1/veloslet/none:1", StoreID: "s1"}
-	_, err := rt.Run(ctxT(t), spec)
+	var pulling []string
+	ctx := runtime.WithPullStarted(ctxT(t), func(image string) { pulling = append(pulling, image) })
+	_, err := rt.Run(ctx, spec)
 	if err == nil {
 		t.Fatal("run of an image nobody serves succeeded")
+	}
+	if len(pulling) != 1 || pulling[0] != spec.Image {
+		t.Fatalf("pulls reported %q, want the one of %s", pulling, spec.Image)
 	}
 	if !strings.Contains(err.Error(), "127.0.0.1:1") {
 		t.Fatalf("error %q does not carry the registry's message", err)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/moby/moby/client"
+
+	"github.com/veloslet/veloslet/runtime"
 )
 
 // pullLogEvery spaces the progress lines of one pull.
@@ -16,6 +18,7 @@ const pullLogEvery = 5 * time.Second
 func (r *Runtime) pull(ctx context.Context, image string) error {
 	log := r.logger().With("image", image, "host", r.host)
 	log.Info("pulling image")
+	runtime.PullStarted(ctx, image)
 	started := time.Now()
 	resp, err := r.c.ImagePull(ctx, image, client.ImagePullOptions{})
 	if err != nil {

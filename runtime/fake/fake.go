@@ -162,6 +162,9 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 	}
 	var id runtime.InstanceID
 	err := r.call(ctx, "run", func() (err error) {
+		if strings.HasPrefix(spec.Image, MissingRegistry) && spec.Check() == nil {
+			runtime.PullStarted(ctx, spec.Image) // the host lacks it: a pull is tried
+		}
 		id, err = r.run(spec)
 		return err
 	})
