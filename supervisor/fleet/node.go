@@ -127,17 +127,17 @@ func (n *Node) Run(ctx context.Context) error {
 	if nc.IsConnected() {
 		n.setConnected(true)
 	}
-	n.saveState(ctx)
 	for ctx.Err() == nil {
+		// Every round records the state: the kick of a change may have been
+		// taken by a session's catch-up, which then ended without saving.
+		n.saveState(ctx)
 		if !nc.IsConnected() {
 			select {
 			case <-n.kick:
-				n.saveState(ctx)
 			case <-ctx.Done():
 			}
 			continue
 		}
-		n.saveState(ctx)
 		if err := n.session(ctx, nc); err != nil && ctx.Err() == nil {
 			n.log().Warn("fleet session ended; retrying", "error", err)
 			select {
@@ -229,8 +229,8 @@ func (n *Node) session(ctx context.Context, nc *nats.Conn) error {
 		case <-ctx.Done():
 			return nil
 		case <-n.kick:
+			n.saveState(ctx) // even with the epoch unchanged: it may have moved before this session read it
 			if n.currentEpoch() != epoch {
-				n.saveState(ctx)
 				return nil
 			}
 		case e, ok := <-m.updates():
