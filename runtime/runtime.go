@@ -177,10 +177,6 @@ type Runtime interface {
 type LogOptions struct {
 	Tail   int  // the last Tail lines; 0: all the runtime kept
 	Follow bool // keep writing until ctx ends or the container stops
-	// Since and Until, when set, keep to what was written between them:
-	// with an OutputKeeper, one run of a container started again. Only
-	// OutputKeepers honour them. A runtime may apply Tail before them.
-	Since, Until time.Time
 }
 
 // Logger is implemented by runtimes that keep a container's output.
@@ -195,15 +191,6 @@ type Logger interface {
 type Starter interface {
 	// Start starts the exited container id. Returns ErrNotFound if it is gone.
 	Start(ctx context.Context, id InstanceID) error
-}
-
-// OutputKeeper is implemented by Starters whose Start appends the new run's
-// output to what the container kept, and whose Logs honours
-// LogOptions.Until: the output of a run that crashed can be read after the
-// container was started again, so reading it need not delay the start.
-type OutputKeeper interface {
-	Starter
-	KeepsOutputOnStart() bool
 }
 
 // EventKind names a runtime event.

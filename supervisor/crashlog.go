@@ -44,10 +44,7 @@ func DefaultLogCapture() LogCapture {
 // fails the action: the removal goes ahead after at most Timeout, and a
 // failure to read or store is logged. An orphan's output is not kept: its
 // spec is gone, so its env values could not be redacted.
-//
-// until, when set, keeps to the output written before it: the instance was
-// started again in place at until (see crashLogAfterStart).
-func (s *Supervisor) keepCrashLog(ctx context.Context, passID int64, a *Action, until time.Time) {
+func (s *Supervisor) keepCrashLog(ctx context.Context, passID int64, a *Action) {
 	c := s.LogCapture
 	lg, ok := s.Runtime.(runtime.Logger)
 	obs := a.Observed
@@ -56,22 +53,13 @@ func (s *Supervisor) keepCrashLog(ctx context.Context, passID int64, a *Action, 
 		return
 	case a.Kind != ActRelaunch && a.Kind != ActReplace:
 		return
-	case until.IsZero() && s.crashLogAfterStart(a):
-		return // read once the start is done
 	case a.Next != nil && a.Next.State == store.InstanceStopped:
 		return // stopped on purpose, not a crash
 	}
 	rctx, cancel := context.WithTimeout(ctx, cmp.Or(c.Timeout, DefaultLogTimeout))
 	defer cancel()
 	buf := newTailBuffer(cmp.Or(c.MaxBytes, DefaultLogMaxBytes))
-	opts := runtime.LogOptions{Tail: c.TailLines}
-	if !until.IsZero() {
-		// The crashed run alone, tailed here: podman takes its --tail
-		// before --until, which would keep only the new run's lines. A run
-		// that printed more than Timeout allows to read keeps nothing.
-		opts = runtime.LogOptions{Since: obs.StartedAt, Until: until}
-	}
-	if err := lg.Logs(rctx, obs.ID, opts, buf); err != nil {
+	if err := lg.Logs(rctx, obs.ID, runtime.LogOptions{Tail: c.TailLines}, buf); err != nil {
 		s.logger().Warn("read output of exited instance", LogKeyPass, passID, LogKeyUID, a.UID, "instance", obs.ID, LogKeyError, err)
 		return
 	}
@@ -81,15 +69,6 @@ func (s *Supervisor) keepCrashLog(ctx context.Context, passID int64, a *Action, 
 	if err := s.DB.SaveCrashLog(context.WithoutCancel(ctx), l, passID, c.Keep); err != nil {
 		s.logger().Warn("store output of exited instance", LogKeyPass, passID, LogKeyUID, a.UID, "instance", obs.ID, LogKeyError, err)
 	}
-}
-
-// crashLogAfterStart reports whether a's crash log is read after the
-// instance is started again in place rather than before: the runtime keeps
-// the crashed run's output through a start and can cut it at a time, so the
-// read need not stand between a crash and the relaunch.
-func (s *Supervisor) crashLogAfterStart(a *Action) bool {
-	k, ok := s.Runtime.(runtime.OutputKeeper)
-	return ok && k.KeepsOutputOnStart() && a.Kind == ActRelaunch && unchanged(a)
 }
 
 // tailBuffer keeps the last max bytes written to it.

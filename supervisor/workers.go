@@ -193,12 +193,12 @@ func (s *Supervisor) dispatch(ctx context.Context, passID int64, actions []Actio
 // calls for one.
 func (s *Supervisor) work(ctx context.Context, passID int64, a *Action) error {
 	var wake time.Time // a retry the outcome schedules
-	s.keepCrashLog(ctx, passID, a, time.Time{})
+	s.keepCrashLog(ctx, passID, a)
 	var pulled atomic.Bool
 	r := s.call(runtime.WithPullStarted(ctx, func(image string) {
 		pulled.Store(true)
 		s.notePull(ctx, passID, a.UID, image)
-	}), passID, a)
+	}), a)
 	defer func() { s.finishWork(a.UID, wake, r.Err == nil) }()
 	if pulled.Load() {
 		defer s.endPull(a.UID) // after the outcome: status never shows neither
@@ -258,7 +258,7 @@ func retryWake(r Result, next *store.Instance) time.Time {
 // starts it in place where the runtime can; otherwise, and for a replace,
 // the old instance is removed before the new one runs. A crash between the
 // two leaves no instance; the next pass launches.
-func (s *Supervisor) call(ctx context.Context, passID int64, a *Action) Result {
+func (s *Supervisor) call(ctx context.Context, a *Action) Result {
 	var note string // why a relaunch did not start in place
 	fail := func(step string, err error) Result {
 		return Result{Step: step, Err: err, Interrupted: interrupted(ctx, err), At: s.now(), Note: note}
@@ -286,13 +286,7 @@ func (s *Supervisor) call(ctx context.Context, passID int64, a *Action) Result {
 	case ActRelaunch, ActReplace, ActRestart:
 		var r Result
 		var done bool
-		started := time.Now() // the runtime's clock, which its log times are in
-		r, done, note = s.startInPlace(ctx, a)
-		if s.crashLogAfterStart(a) && (r.InPlace || !done) {
-			// Started again, or about to be removed: either way, now.
-			s.keepCrashLog(ctx, passID, a, started)
-		}
-		if done {
+		if r, done, note = s.startInPlace(ctx, a); done {
 			return r
 		}
 		if err := s.remove(ctx, a); err != nil {

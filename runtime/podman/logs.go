@@ -6,36 +6,21 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"time"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/internal/cli"
 )
 
-var (
-	_ runtime.Logger       = (*Runtime)(nil)
-	_ runtime.OutputKeeper = (*Runtime)(nil)
-)
+var _ runtime.Logger = (*Runtime)(nil)
 
-// KeepsOutputOnStart: podman's log file outlives `podman start`, which
-// appends to it, and `podman logs --until` cuts at a time (podman 4.3 and
-// later read here).
-func (r *Runtime) KeepsOutputOnStart() bool { return true }
-
-// Logs writes container id's output with `podman logs [--tail N] [--since T]
-// [--until T] [--follow] ID`, which reads it after the container exited too, until it is removed.
+// Logs writes container id's output with `podman logs [--tail N] [--follow]
+// ID`, which reads it after the container exited too, until it is removed.
 // A container that is not there is told by `podman container exists`'s exit
 // code, not by the wording of the failure: ErrNotFound.
 func (r *Runtime) Logs(ctx context.Context, id runtime.InstanceID, opts runtime.LogOptions, w io.Writer) error {
 	args := []string{"logs"}
 	if opts.Tail > 0 {
 		args = append(args, "--tail", strconv.Itoa(opts.Tail))
-	}
-	if !opts.Since.IsZero() {
-		args = append(args, "--since", opts.Since.UTC().Format(time.RFC3339Nano))
-	}
-	if !opts.Until.IsZero() {
-		args = append(args, "--until", opts.Until.UTC().Format(time.RFC3339Nano))
 	}
 	timeout := r.CallTimeout
 	if opts.Follow {
