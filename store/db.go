@@ -179,6 +179,7 @@ func (db *DB) provider() (*goose.Provider, error) {
 }
 
 func (db *DB) migrate(ctx context.Context) error {
+	defer db.state.gen.Add(1) // goose commits on its own
 	p, err := db.provider()
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
@@ -245,6 +246,7 @@ func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
 	if err != nil {
 		return err
 	}
+	defer db.state.gen.Add(1) // goose commits on its own
 	_, err = p.DownTo(ctx, version)
 	return translate(err)
 }
@@ -300,7 +302,7 @@ func (db *DB) StoreID() string { return db.storeID }
 // SetMeta writes a meta key, for facts the daemon publishes to operators
 // (such as the crash-loop threshold the status view reads).
 func (db *DB) SetMeta(ctx context.Context, key, value string) error {
-	tx, err := db.BeginTx(ctx)
+	tx, err := db.beginLog(ctx)
 	if err != nil {
 		return err
 	}

@@ -7,21 +7,27 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"modernc.org/sqlite"
 )
 
 // stateCache keeps the last State a read returned, so that a pass after
-// which nothing changed reads no rows. It is valid while two numbers stand
+// which nothing changed reads no rows. It is valid while three numbers stand
 // where they stood at that read:
 //
 //   - PRAGMA data_version on the store's one connection, which SQLite
 //     changes when another connection commits (an apply, a sqlite3 session,
 //     a fleet mirror in another process);
+//   - connOpens, the connections this process has opened: data_version
+//     compares only readings of one connection, and database/sql replaces
+//     a connection the driver marked bad (after an interrupted query);
 //   - gen, which this process bumps with every write transaction it
-//     commits, but for those marked as leaving the state alone (pass rows,
-//     events, logs): a pass that did nothing writes only those.
+//     commits through Tx.Commit, and with every migration, but for the
+//     transactions begun with beginLog (pass rows, events, logs, meta,
+//     invalid_specs, pulls: no table ReadState reads).
 //
-// A write of ours that forgets its mark costs a full read, never a stale
-// plan.
+// A transaction that should have used beginLog and did not costs a full
+// read, never a stale plan.
 type stateCache struct {
 	gen atomic.Uint64
 
@@ -29,7 +35,18 @@ type stateCache struct {
 	st          *State
 	dataVersion int64
 	atGen       uint64
+	atConns     uint64
 	hits, reads atomic.Int64
+}
+
+// connOpens counts the SQLite connections this process opened.
+var connOpens atomic.Uint64
+
+func init() {
+	sqlite.RegisterConnectionHook(func(sqlite.ExecQuerierContext, string) error {
+		connOpens.Add(1)
+		return nil
+	})
 }
 
 // ReadState returns every spec and instance record (each list sorted by uid),
@@ -47,7 +64,7 @@ func (db *DB) ReadState(ctx context.Context) (*State, error) {
 	defer tx.Rollback()
 	// The connection is ours until Rollback: no write of this process can
 	// commit between these two reads and the table reads below.
-	gen := db.state.gen.Load()
+	gen, conns := db.state.gen.Load(), connOpens.Load()
 	var dv int64
 	if err := tx.GetContext(ctx, &dv, `PRAGMA data_version`); err != nil {
 		return nil, translate(err)
@@ -55,12 +72,12 @@ func (db *DB) ReadState(ctx context.Context) (*State, error) {
 	c := &db.state
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.st == nil || c.dataVersion != dv || c.atGen != gen {
+	if c.st == nil || c.dataVersion != dv || c.atGen != gen || c.atConns != conns {
 		st, err := db.readState(ctx, tx)
 		if err != nil {
 			return nil, err
 		}
-		c.st, c.dataVersion, c.atGen = st, dv, gen
+		c.st, c.dataVersion, c.atGen, c.atConns = st, dv, gen, conns
 		c.reads.Add(1)
 	} else {
 		c.hits.Add(1)

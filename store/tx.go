@@ -30,8 +30,8 @@ func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
 	return tx, nil
 }
 
-// beginLog starts a write transaction that writes only pass rows, events or
-// logs: tables no pass plans from (see stateCache).
+// beginLog starts a write transaction that writes only tables no pass plans
+// from: passes, events, logs, meta, invalid_specs, pulls (see stateCache).
 func (db *DB) beginLog(ctx context.Context) (*Tx, error) {
 	tx, err := db.BeginTx(ctx)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -169,8 +170,13 @@ func TestPass_BrakeHeldWakesAtHoldEnd(t *testing.T) {
 	s, _, clock := MustNewSupervisor(t)
 	s.Policy.BrakeHold = 2 * time.Minute
 	brakeHeld(t, s)
+	var mu sync.Mutex // workers call OnWake too
 	var wakes []time.Time
-	s.OnWake = func(at time.Time) { wakes = append(wakes, at) }
+	s.OnWake = func(at time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		wakes = append(wakes, at)
+	}
 	start := clock.Now()
 	res, err := s.Pass(context.Background(), supervisor.PassOptions{Trigger: store.TriggerSchedule})
 	if err != nil {
@@ -179,7 +185,10 @@ func TestPass_BrakeHeldWakesAtHoldEnd(t *testing.T) {
 	if !res.Plan.BrakeHeld {
 		t.Fatalf("the brake did not hold: %+v", res.Plan.Actions)
 	}
-	if want := start.Add(2 * time.Minute); !slices.Contains(wakes, want) {
+	mu.Lock()
+	held := slices.Contains(wakes, start.Add(2*time.Minute))
+	mu.Unlock()
+	if want := start.Add(2 * time.Minute); !held {
 		t.Fatalf("wakes %v, want one at the hold's end %v", wakes, want)
 	}
 	clock.Add(2 * time.Minute)

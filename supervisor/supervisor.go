@@ -60,7 +60,10 @@ type Supervisor struct {
 	unrecorded []*store.Pass
 	// closedAbandoned: the passes an earlier process left open are closed.
 	closedAbandoned bool
-	workers         workers
+	// stalePulls are uids whose pull row could not be deleted when their
+	// launch ended; each pass tries again (see endPull).
+	stalePulls pullSet
+	workers    workers
 }
 
 // New returns a supervisor with the default policy.
@@ -169,6 +172,7 @@ func (s *Supervisor) Dispatch(ctx context.Context, opts PassOptions) (*Dispatche
 		s.log(res, opts, err)
 		return nil, err
 	}
+	s.retryEndPulls(ctx)
 	if !s.closedAbandoned {
 		if err := s.DB.CloseAbandonedPasses(ctx); err != nil {
 			err = fmt.Errorf("close passes an earlier process left open: %w", err)
@@ -240,8 +244,8 @@ func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResul
 		if s.brakeSince.IsZero() {
 			s.brakeSince = in.Now
 		}
-		// Nothing else may come to look again: with an event stream the
-		// cron ticks can be skipped, and no instance dies to raise an event.
+		// Look again the moment the hold ends: the next cron tick may be
+		// a schedule's interval later, and no event need come.
 		s.wake(s.brakeSince.Add(s.Policy.BrakeHold))
 	} else {
 		s.brakeSince = time.Time{}
@@ -276,9 +280,14 @@ func (s *Supervisor) finish(ctx context.Context, opts PassOptions, res *PassResu
 	if err == nil && res.Failures > 0 {
 		// The pass row is where an operator looks first: it names a cause,
 		// the events hold the rest.
-		a := res.Plan.Actions[first]
-		err = fmt.Errorf("%d of %d actions failed, first %s of %s: %w",
-			res.Failures, len(res.Plan.Actions), a.Kind, a.UID, res.Errors[first])
+		// %v: the pass's error is not the action's (a caller's errors.Is
+		// must not take an action's invalid row for a bad request).
+		a, what := res.Plan.Actions[first], ""
+		if a.UID != "" {
+			what = " of " + a.UID
+		}
+		err = fmt.Errorf("%d of %d actions failed, first %s%s: %v",
+			res.Failures, len(res.Plan.Actions), a.Kind, what, res.Errors[first])
 	}
 	if notStarted > 0 {
 		err = errors.Join(err, fmt.Errorf("%d actions %w", notStarted, ErrNotStarted))

@@ -124,6 +124,12 @@ func (w *workers) markSkipped(uids []string) (ended bool) {
 	return ended
 }
 
+func (w *workers) isBusy(uid string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.busy[uid]
+}
+
 func (w *workers) claim(uid string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -361,20 +367,5 @@ func runSpec(s *store.Spec, storeID string) runtime.RunSpec {
 	return runtime.RunSpec{
 		UID: s.UID, Image: s.Image, Command: s.Command, Env: s.Env, CPUs: s.CPUs, Memory: s.Memory,
 		Labels: s.Labels, Generation: s.Generation, SpecHash: s.SpecHash, StoreID: storeID,
-	}
-}
-
-// notePull records that uid's launch is pulling image, for status. A
-// failure to record costs only that display.
-func (s *Supervisor) notePull(ctx context.Context, passID int64, uid, image string) {
-	s.logger().Info("pulling image", LogKeyPass, passID, LogKeyUID, uid, "image", image)
-	if err := s.DB.StartPull(context.WithoutCancel(ctx), uid, image, passID); err != nil {
-		s.logger().Warn("record pull", LogKeyUID, uid, LogKeyError, err)
-	}
-}
-
-func (s *Supervisor) endPull(uid string) {
-	if err := s.DB.EndPull(context.Background(), uid); err != nil {
-		s.logger().Warn("record pull end", LogKeyUID, uid, LogKeyError, err)
 	}
 }

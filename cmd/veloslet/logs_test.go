@@ -56,6 +56,51 @@ func TestLogs_PreviousPodman(t *testing.T) {
 	}
 }
 
+// TestLogs_PreviousRunOnlyPodman: a crashed instance started again in
+// place keeps writing to the same log; what is kept as its crash log is
+// the crashed run's output alone, not the new run's. (It is read before the
+// start: after it, podman applies --tail before --until, and reading the
+// whole log of a long crash loop would not be bounded.)
+func TestLogs_PreviousRunOnlyPodman(t *testing.T) {
+	t.Parallel()
+	e, rt := podmanEnv(t)
+	// Each run counts the runs before it in the container's own /tmp,
+	// which a start in place keeps.
+	e.mustRun(fmt.Sprintf(`{"uid": "count", "image": %q,
+		"command": ["sh", "-c", "n=$(ls /tmp | grep -c mark); touch /tmp/mark$n; echo \"run $n\"; exit 3"]}`,
+		podmantest.Image), "apply", "-f", "-")
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := e.command(args...)
+		cmd.Env = append(cmd.Env, rt.Env...)
+		out, err := cmd.Output()
+		if err != nil && args[0] != "reconcile" {
+			t.Fatalf("veloslet %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	exited := func() error {
+		list, err := rt.List(context.Background())
+		if err != nil {
+			return err
+		}
+		if in, ok := byUID(list)["count"]; !ok || in.State != runtime.StateExited {
+			return fmt.Errorf("count is %+v, want exited", in)
+		}
+		return nil
+	}
+	run("reconcile")
+	pollFor(t, podmanTimeout, exited)
+	run("reconcile") // keeps run 0's output, then starts it again in place
+	pollFor(t, podmanTimeout, exited)
+	if out := run("logs", "count", "--previous"); out != "run 0\n" {
+		t.Fatalf("logs --previous = %q, want run 0's output alone", out)
+	}
+	if out := run("logs", "count"); !strings.Contains(out, "run 1") {
+		t.Fatalf("logs = %q, want the second run's output kept by podman", out)
+	}
+}
+
 // crashLogQuery returns the query of docs/ops.md that reads kept logs.
 func crashLogQuery(t *testing.T) string {
 	for _, q := range readOpsQueries(t) {
