@@ -47,19 +47,8 @@ func TestResyncDue(t *testing.T) {
 func TestScheduler_ResyncSkipsCoveredTicks(t *testing.T) {
 	s, rt, clock := MustNewSupervisor(t)
 	storetest.MustApply(t, s.DB, specs(2)...)
-	sc, log := startScheduler(t, s, func(sc *supervisor.Scheduler) { sc.Watcher, sc.Resync = rt, time.Hour })
-	poll(t, func() error { return log.saw(store.TriggerStartup) })
-	poll(t, func() error {
-		if !sc.StreamUp() {
-			return fmt.Errorf("event stream not up yet")
-		}
-		return nil
-	})
-	clock.Add(time.Second)
-	// The start-up pass ran before the stream was up: the tick is not covered.
-	sc.CronTick()
-	poll(t, func() error { return log.saw(store.TriggerSchedule) })
-	// Now it is: a tick asks for nothing, so the manual request names the next pass.
+	sc, log := startResyncScheduler(t, s, rt, clock)
+	// Now the tick is covered: a tick asks for nothing, so the manual request names the next pass.
 	ticks := log.count()
 	sc.CronTick()
 	sc.Trigger(store.TriggerManual)
@@ -72,6 +61,37 @@ func TestScheduler_ResyncSkipsCoveredTicks(t *testing.T) {
 	poll(t, func() error { return wantPasses(log, ticks+2) })
 	if got := log.last(); got != store.TriggerSchedule {
 		t.Fatalf("pass after resync elapsed was %s, want schedule", got)
+	}
+}
+
+// startResyncScheduler starts a scheduler on rt's event stream with resync
+// an hour, waits for its start-up pass and the stream, and runs the first
+// tick (not covered: the start-up pass ran before the stream was up).
+func startResyncScheduler(t *testing.T, s *supervisor.Supervisor, rt runtime.Watcher, clock *storetest.Clock) (*supervisor.Scheduler, *passLog) {
+	t.Helper()
+	sc, log := startScheduler(t, s, func(sc *supervisor.Scheduler) { sc.Watcher, sc.Resync = rt, time.Hour })
+	poll(t, func() error { return log.saw(store.TriggerStartup) })
+	poll(t, func() error {
+		if !sc.StreamUp() {
+			return fmt.Errorf("event stream not up yet")
+		}
+		return nil
+	})
+	clock.Add(time.Second)
+	sc.CronTick()
+	poll(t, func() error { return log.saw(store.TriggerSchedule) })
+	return sc, log
+}
+
+// wantTickPass fails unless the next cron tick runs a pass: the newest
+// pass, after what, did not let resync cover it.
+func wantTickPass(t *testing.T, sc *supervisor.Scheduler, log *passLog, after string) {
+	t.Helper()
+	ticks := log.count()
+	sc.CronTick()
+	poll(t, func() error { return wantPasses(log, ticks+1) })
+	if got := log.last(); got != store.TriggerSchedule {
+		t.Fatalf("pass after %s was %s, want schedule", after, got)
 	}
 }
 
@@ -101,23 +121,8 @@ func TestScheduler_UnwatchedInstanceKeepsTicks(t *testing.T) {
 	if err := rt.Rename(runtime.Name(rt.Prefix, "s00000"), "old-s00000"); err != nil {
 		t.Fatal(err)
 	}
-	sc, log := startScheduler(t, s, func(sc *supervisor.Scheduler) { sc.Watcher, sc.Resync = rt, time.Hour })
-	poll(t, func() error { return log.saw(store.TriggerStartup) })
-	poll(t, func() error {
-		if !sc.StreamUp() {
-			return fmt.Errorf("event stream not up yet")
-		}
-		return nil
-	})
-	clock.Add(time.Second)
-	sc.CronTick()
-	poll(t, func() error { return log.saw(store.TriggerSchedule) })
-	ticks := log.count()
-	sc.CronTick()
-	poll(t, func() error { return wantPasses(log, ticks+1) })
-	if got := log.last(); got != store.TriggerSchedule {
-		t.Fatalf("pass after a tick with a renamed instance was %s, want schedule", got)
-	}
+	sc, log := startResyncScheduler(t, s, rt, clock)
+	wantTickPass(t, sc, log, "a tick with a renamed instance")
 }
 
 // brakeHeld leaves s with six instances whose specs all changed: a pass
@@ -142,23 +147,8 @@ func TestScheduler_BrakeHeldKeepsTicks(t *testing.T) {
 	s, rt, clock := MustNewSupervisor(t)
 	s.Policy.BrakeHold = time.Hour
 	brakeHeld(t, s)
-	sc, log := startScheduler(t, s, func(sc *supervisor.Scheduler) { sc.Watcher, sc.Resync = rt, time.Hour })
-	poll(t, func() error { return log.saw(store.TriggerStartup) })
-	poll(t, func() error {
-		if !sc.StreamUp() {
-			return fmt.Errorf("event stream not up yet")
-		}
-		return nil
-	})
-	clock.Add(time.Second)
-	sc.CronTick()
-	poll(t, func() error { return log.saw(store.TriggerSchedule) })
-	ticks := log.count()
-	sc.CronTick()
-	poll(t, func() error { return wantPasses(log, ticks+1) })
-	if got := log.last(); got != store.TriggerSchedule {
-		t.Fatalf("pass after a tick while the brake held was %s, want schedule", got)
-	}
+	sc, log := startResyncScheduler(t, s, rt, clock)
+	wantTickPass(t, sc, log, "a tick while the brake held")
 	if got := countKind(t, s.DB, store.EventReplaced); got != 0 {
 		t.Fatalf("%d replaced while the brake held", got)
 	}

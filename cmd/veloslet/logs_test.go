@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/podman"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
 )
 
@@ -19,27 +20,9 @@ func TestLogs_PreviousPodman(t *testing.T) {
 	e.mustRun(fmt.Sprintf(`{"uid": "loud", "image": %q, "env": {"TOKEN": "s3cret-token"},
 		"command": ["sh", "-c", "for i in $(seq 1 500); do echo \"line $i\"; done; echo \"token $TOKEN\" >&2; exit 3"]}`,
 		podmantest.Image), "apply", "-f", "-")
-	run := func(args ...string) string { // the binary, with podman's test environment
-		t.Helper()
-		cmd := e.command(args...)
-		cmd.Env = append(cmd.Env, rt.Env...)
-		out, err := cmd.Output()
-		if err != nil && args[0] != "reconcile" {
-			t.Fatalf("veloslet %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
+	run := podmanRunner(t, e, rt)
 	run("reconcile")
-	pollFor(t, podmanTimeout, func() error {
-		list, err := rt.List(context.Background())
-		if err != nil {
-			return err
-		}
-		if in, ok := byUID(list)["loud"]; !ok || in.State != runtime.StateExited {
-			return fmt.Errorf("loud is %+v, want exited", in)
-		}
-		return nil
-	})
+	pollFor(t, podmanTimeout, podmanExited(rt, "loud"))
 	run("reconcile") // relaunches it
 	out := run("logs", "loud", "--previous")
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
@@ -69,26 +52,8 @@ func TestLogs_PreviousRunOnlyPodman(t *testing.T) {
 	e.mustRun(fmt.Sprintf(`{"uid": "count", "image": %q,
 		"command": ["sh", "-c", "n=$(ls /tmp | grep -c mark); touch /tmp/mark$n; echo \"run $n\"; exit 3"]}`,
 		podmantest.Image), "apply", "-f", "-")
-	run := func(args ...string) string {
-		t.Helper()
-		cmd := e.command(args...)
-		cmd.Env = append(cmd.Env, rt.Env...)
-		out, err := cmd.Output()
-		if err != nil && args[0] != "reconcile" {
-			t.Fatalf("veloslet %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
-	exited := func() error {
-		list, err := rt.List(context.Background())
-		if err != nil {
-			return err
-		}
-		if in, ok := byUID(list)["count"]; !ok || in.State != runtime.StateExited {
-			return fmt.Errorf("count is %+v, want exited", in)
-		}
-		return nil
-	}
+	run := podmanRunner(t, e, rt)
+	exited := podmanExited(rt, "count")
 	run("reconcile")
 	pollFor(t, podmanTimeout, exited)
 	run("reconcile") // keeps run 0's output, then starts it again in place
@@ -98,6 +63,34 @@ func TestLogs_PreviousRunOnlyPodman(t *testing.T) {
 	}
 	if out := run("logs", "count"); !strings.Contains(out, "run 1") {
 		t.Fatalf("logs = %q, want the second run's output kept by podman", out)
+	}
+}
+
+// podmanRunner runs the binary with podman's test environment and returns
+// its output; it fails the test on an error, but for reconcile (whose exit
+// reports failed actions).
+func podmanRunner(t *testing.T, e *testEnv, rt *podman.Runtime) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		if args[0] == "reconcile" {
+			out, _, _ := podmanCLI(t, e, rt, "", args...)
+			return out
+		}
+		return mustPodmanCLI(t, e, rt, "", args...)
+	}
+}
+
+// podmanExited returns a poll condition: uid's instance is listed exited.
+func podmanExited(rt *podman.Runtime, uid string) func() error {
+	return func() error {
+		list, err := rt.List(context.Background())
+		if err != nil {
+			return err
+		}
+		if in, ok := byUID(list)[uid]; !ok || in.State != runtime.StateExited {
+			return fmt.Errorf("%s is %+v, want exited", uid, in)
+		}
+		return nil
 	}
 }
 
