@@ -154,9 +154,17 @@ func (b *bench) startKillTargets() {
 			i, podmantest.Image, tok))
 	}
 	b.e.mustRun("["+strings.Join(specs, ",")+"]", "apply", "-f", "-")
+	// The natives get the network ours get: the CLI's default (containers.conf
+	// says none here) beside the podman backend, and the Engine API's default,
+	// a bridge, beside the docker backend. A bridge's teardown and set-up are
+	// most of a restart's cost, so unequal networks would compare unequal work.
+	run := []string{"run", "-d", "--restart=always"}
+	if b.service != 0 {
+		run = append(run, "--network=bridge")
+	}
 	for i, tok := range b.natives {
 		name := fmt.Sprintf("native%d-%s", i, strings.TrimSuffix(b.rt.Prefix, "-"))
-		b.podman("run", "-d", "--restart=always", "--name", name, podmantest.Image, "sleep", tok)
+		b.podman(slices.Concat(run, []string{"--name", name, podmantest.Image, "sleep", tok})...)
 	}
 }
 
@@ -175,7 +183,7 @@ func (b *bench) podman(args ...string) {
 	}
 	if args[0] == "run" {
 		b.t.Cleanup(func() {
-			rm := exec.Command(b.rt.Binary, "rm", "--force", "--ignore", "-t", "0", args[4])
+			rm := exec.Command(b.rt.Binary, "rm", "--force", "--ignore", "-t", "0", args[slices.Index(args, "--name")+1])
 			rm.Env = cmd.Env
 			_ = rm.Run()
 		})

@@ -17,34 +17,26 @@ const inspectConcurrency = 8
 
 // List returns the containers whose name has our prefix and, with StoreID
 // set, those carrying this store's velos.store label whatever their name
-// (their uid from the velos.uid label). The list endpoint gives no exit code
-// or start time, so a stopped container is inspected for them; running ones
-// are not, so an idle list costs one or two requests.
+// (their uid from the velos.uid label). The API joins filters of different
+// kinds with "and", so with StoreID set one unfiltered list is asked for and
+// picked here: one request, and each container serialised once. The list
+// endpoint gives no exit code or start time, so a stopped container is
+// inspected for them; running ones are not, so an idle list is one request.
 func (r *Runtime) List(ctx context.Context) ([]runtime.Instance, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.CallTimeout)
 	defer cancel()
-	byName, err := r.list(ctx, make(client.Filters).Add("name", "^/?"+regexp.QuoteMeta(r.Prefix)))
+	f := make(client.Filters)
+	if r.StoreID == "" {
+		f = f.Add("name", "^/?"+regexp.QuoteMeta(r.Prefix))
+	}
+	all, err := r.list(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
 	var out []runtime.Instance
-	for _, s := range byName {
-		if in, ok := r.instance(s); ok && !seen[s.ID] {
-			seen[s.ID] = true
+	for _, s := range all {
+		if in, ok := r.instance(s); ok {
 			out = append(out, in)
-		}
-	}
-	if r.StoreID != "" {
-		byLabel, err := r.list(ctx, make(client.Filters).Add("label", runtime.LabelStore+"="+r.StoreID))
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range byLabel {
-			if in, ok := r.instance(s); ok && !seen[s.ID] {
-				seen[s.ID] = true
-				out = append(out, in)
-			}
 		}
 	}
 	if err := r.fillStopped(ctx, out); err != nil {
