@@ -30,9 +30,11 @@ func TestWatch(t *testing.T) {
 	rt.StoreID = rt.Prefix + "s1" // of this test alone: a shared server sees other tests' containers
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ch, errc := make(chan runtime.Event, 16), make(chan error, 1)
-	go func() { errc <- rt.Watch(ctx, ch) }()
-	time.Sleep(500 * time.Millisecond) // not a wait for an effect: the stream needs to be open before the first death
+	ch, errc, entered := make(chan runtime.Event, 16), make(chan error, 1), make(chan struct{})
+	go func() { close(entered); errc <- rt.Watch(ctx, ch) }()
+	// Watch asks for events since a second before it was called, so a death
+	// after this point is sent even if it comes before the stream is open.
+	<-entered
 	other := s.Runtime(t)
 	spec := func(uid, store string) runtime.RunSpec {
 		return runtime.RunSpec{UID: uid, Image: dockertest.Image, Command: dockertest.ExitCommand, StoreID: store}
@@ -71,9 +73,18 @@ func TestWatchStreamBreaks(t *testing.T) {
 		t.Skip("the server is " + dockertest.HostEnv + "'s, which this test cannot stop")
 	}
 	rt := s.Runtime(t)
-	errc := make(chan error, 1)
-	go func() { errc <- rt.Watch(context.Background(), make(chan runtime.Event)) }()
-	time.Sleep(500 * time.Millisecond) // let the stream open, so the break is the stream's and not the dial's
+	ch, errc := make(chan runtime.Event, 16), make(chan error, 1)
+	go func() { errc <- rt.Watch(context.Background(), ch) }()
+	// A death's event shows the stream open, so the break is the stream's
+	// and not the dial's.
+	if _, err := rt.Run(ctxT(t), runtime.RunSpec{UID: "a", Image: dockertest.Image, Command: dockertest.ExitCommand}); err != nil {
+		t.Fatal(err)
+	}
+	dockertest.Exit(t, rt, "a", 1)
+	nextEvent(t, ch, errc)
+	if err := rt.Remove(ctxT(t), "a"); err != nil { // while the server is there to remove it
+		t.Fatal(err)
+	}
 	s.Stop()
 	select {
 	case err := <-errc:
