@@ -33,9 +33,12 @@ const (
 // --restart=always on real podman, interleaved so that the machine's noise
 // hits both, once with the podman backend (the CLI) and once with the docker
 // backend (podman's Engine API service, whose CPU is counted as serve's). It
-// measures kill -9 → running again one at a time and five at once, then the
-// CPU a plain serve spends over a minute with 100 converged specs beside a
-// bare `podman events` over the same minute, and prints medians and ratios.
+// measures kill -9 → running again one at a time (beside a bare event →
+// start loop on the same backend, the floor of any supervisor outside the
+// runtime) and five at once, then the CPU a plain serve spends over a
+// minute with 100 converged specs beside a bare `podman events` over the
+// same minute (and, for the docker backend, the service's CPU with no
+// client over the next minute), and prints medians and ratios.
 // It is a measurement, not a check: the figures depend on the machine and
 // its load, which it prints with them.
 func TestBenchE2E(t *testing.T) {
@@ -52,35 +55,40 @@ func TestBenchE2E(t *testing.T) {
 
 func benchE2E(t *testing.T, backend string) {
 	rt := podmantest.New(t)
-	conf, service := "backend = \"podman\"\n", 0
+	conf, service, host := "backend = \"podman\"\n", 0, ""
 	if backend == "docker" {
 		s := dockertest.Start(t) // shares podmantest's storage: the natives run beside
-		conf, service = fmt.Sprintf("backend = \"docker\"\n[runtime.docker]\nhost = %q\n", s.Host), s.Pid
+		conf, service, host = fmt.Sprintf("backend = \"docker\"\n[runtime.docker]\nhost = %q\n", s.Host), s.Pid, s.Host
 	}
 	b := newBench(t, rt, conf)
 	b.service = service
 	b.report("backend %s; load average at start: %s", backend, loadAvg())
 	b.startKillTargets()
+	stopBare := b.startBare(host, b.bare)
 	d := b.e.serveWith(b.bin, rt.Env...)
-	b.waitRunning(b.ours, b.natives)
+	b.waitRunning(b.ours, b.natives, []string{b.bare})
 
-	var ours, natives, ratios []time.Duration
+	var ours, natives, bare, ratios, bareRatios []time.Duration
 	for i := range benchKills {
-		// Alternate who goes first, so neither always follows the other's churn.
-		if i%2 == 0 {
-			ours = append(ours, b.killAndWait(b.ours[:1]))
-			natives = append(natives, b.killAndWait(b.natives[:1]))
-		} else {
-			natives = append(natives, b.killAndWait(b.natives[:1]))
-			ours = append(ours, b.killAndWait(b.ours[:1]))
+		// Rotate who goes first, so none always follows another's churn.
+		kills := []func(){
+			func() { ours = append(ours, b.killAndWait(b.ours[:1])) },
+			func() { natives = append(natives, b.killAndWait(b.natives[:1])) },
+			func() { bare = append(bare, b.killAndWait([]string{b.bare})) },
 		}
-		ratios = append(ratios, time.Duration(float64(time.Millisecond)*float64(ours[i])/float64(natives[i])))
+		for k := range kills {
+			kills[(i+k)%len(kills)]()
+		}
+		ratios = append(ratios, perMilli(ours[i], natives[i]))
+		bareRatios = append(bareRatios, perMilli(bare[i], natives[i]))
 	}
 	b.report("kill -9 → running, %d kills each, interleaved:", benchKills)
 	b.report("  podman --restart=always  median %s  (min %s, max %s)", ms(median(natives)), ms(slices.Min(natives)), ms(slices.Max(natives)))
+	b.report("  bare event → start      median %s  (min %s, max %s)  ratio %.2f", ms(median(bare)), ms(slices.Min(bare)), ms(slices.Max(bare)), milli(median(bareRatios)))
 	b.report("  veloslet                 median %s  (min %s, max %s)", ms(median(ours)), ms(slices.Min(ours)), ms(slices.Max(ours)))
 	b.report("  ratio veloslet / podman: median of per-kill ratios %.2f, ratio of medians %.2f",
-		float64(median(ratios))/float64(time.Millisecond), ratio(median(ours), median(natives)))
+		milli(median(ratios)), ratio(median(ours), median(natives)))
+	stopBare()
 
 	var oursAll, nativesAll []time.Duration
 	for range benchRounds {
@@ -105,6 +113,7 @@ type bench struct {
 	bin     string
 	ours    []string // tokens: the sleep argument that names each process
 	natives []string
+	bare    string // the bare supervisor's token (see startBare)
 	base    int
 	service int // the API service's pid (docker backend): its CPU is serve's work
 }
@@ -137,6 +146,7 @@ stop_timeout = "1s"
 		b.ours = append(b.ours, fmt.Sprint(b.base+i))
 		b.natives = append(b.natives, fmt.Sprint(b.base+benchTogether+i))
 	}
+	b.bare = fmt.Sprint(b.base + 2*benchTogether)
 	return b
 }
 
@@ -288,6 +298,25 @@ func (b *bench) idle(d *daemon) {
 		who = "serve + API service     "
 	}
 	b.report("  %s %.2f s  ratio %.2f", who, serve.Seconds(), ratio(serve, bare))
+	if b.service != 0 {
+		b.serviceAlone(d, serve, bare)
+	}
+}
+
+// serviceAlone stops serve and measures the API service with no client over
+// the same interval: an engine runs whether or not veloslet does, so what
+// veloslet costs on it is the service's CPU beyond that.
+func (b *bench) serviceAlone(d *daemon, serve, bare time.Duration) {
+	b.t.Helper()
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		b.t.Fatal(err)
+	}
+	d.wait(b.t)
+	alone := treeCPU(b.service)
+	time.Sleep(benchIdle) // the measured interval itself
+	alone = treeCPU(b.service) - alone
+	b.report("  API service alone, no client, next %s: %.2f s", benchIdle, alone.Seconds())
+	b.report("  serve + API service beyond that: %.2f s  ratio %.2f", (serve - alone).Seconds(), ratio(serve-alone, bare))
 }
 
 func ms(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
@@ -297,6 +326,14 @@ func median(ds []time.Duration) time.Duration {
 	slices.Sort(s)
 	return s[len(s)/2]
 }
+
+// perMilli keeps the ratio a/b as a Duration in milliseconds, so that
+// median can take the median of ratios; milli reads it back.
+func perMilli(a, b time.Duration) time.Duration {
+	return time.Duration(float64(time.Millisecond) * ratio(a, b))
+}
+
+func milli(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func ratio(a, b time.Duration) float64 {
 	if b == 0 {
