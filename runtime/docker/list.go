@@ -2,6 +2,7 @@ package docker
 
 import (
 	"context"
+	"maps"
 	"regexp"
 	"sync"
 	"time"
@@ -56,10 +57,7 @@ func (r *Runtime) list(ctx context.Context, f client.Filters) ([]container.Summa
 // instance converts one list entry; ok is false for one that is neither
 // named with our prefix nor labelled with this store and a uid.
 func (r *Runtime) instance(s container.Summary) (runtime.Instance, bool) {
-	in := runtime.Instance{ID: runtime.InstanceID(s.ID), Labels: make(map[string]string, len(s.Labels))}
-	for k, v := range s.Labels {
-		in.Labels[k] = v
-	}
+	in := runtime.Instance{ID: runtime.InstanceID(s.ID)}
 	for _, n := range s.Names {
 		if uid, ok := runtime.UIDFromName(r.Prefix, n); ok {
 			in.UID, in.Name = uid, n[len(n)-len(r.Prefix)-len(uid):]
@@ -72,6 +70,10 @@ func (r *Runtime) instance(s container.Summary) (runtime.Instance, bool) {
 			return runtime.Instance{}, false
 		}
 		in.UID, in.Name = uid, trimSlash(s.Names[0])
+	}
+	in.Labels = maps.Clone(s.Labels) // only for ours: the list holds every container
+	if in.Labels == nil {
+		in.Labels = map[string]string{}
 	}
 	in.State = state(s.State)
 	return in, true
