@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -ldflags "-X main.Version=$(VERSION)"
 GO ?= go
 
-.PHONY: all build demo run test test-dockerd soak integration check bigfiles cross bench bench-e2e fuzz clean
+.PHONY: all build demo run test test-dockerd soak integration check bigfiles cross bench bench-e2e bench-e2e-dockerd fuzz clean
 
 all: check test
 
@@ -95,6 +95,11 @@ bench:
 # a loaded machine, most of it launching and removing 100 containers.
 bench-e2e:
 	VELOSLET_BENCH_E2E=1 $(GO) test -count=1 -v -run '^TestBenchE2E$$' -timeout 60m ./cmd/veloslet/
+
+# The docker part of bench-e2e against Debian's Docker Engine (docker.io)
+# and its own restart policy, in a dockerd the script starts and stops.
+bench-e2e-dockerd:
+	GO=$(GO) bash .ci/dockerd-test bench
 
 clean:
 	rm -rf bin

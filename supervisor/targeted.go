@@ -10,7 +10,9 @@ import (
 )
 
 // uidLister is implemented by runtimes that can list one uid's container
-// without listing the host (podman, the simulation).
+// without listing the host (podman, docker, the simulation). They look it up
+// by its name, so an instance of ours under another name is not in their
+// answer: see planUIDs.
 type uidLister interface {
 	ListUID(ctx context.Context, uid string) ([]runtime.Instance, error)
 }
@@ -51,6 +53,15 @@ func (s *Supervisor) planUIDs(ctx context.Context, lister uidLister, uids []stri
 		observed = append(observed, list...)
 	}
 	want := func(uid string) bool { return slices.Contains(uids, uid) }
+	// The look finds a container by its name. One the record names but the
+	// look did not show (renamed, or removed) is the full list's to find:
+	// taken as gone, the plan would launch beside it, whatever the restart
+	// policy says of its exit.
+	for _, r := range st.Instances {
+		if want(r.UID) && r.RuntimeID != "" && !slices.ContainsFunc(observed, func(o runtime.Instance) bool { return string(o.ID) == r.RuntimeID }) {
+			return Plan{}, PlanInput{}, fmt.Errorf("%s: instance %s not where its name says", r.UID, r.RuntimeID)
+		}
+	}
 	in := PlanInput{
 		Specs:    filterUIDs(st.Specs, func(s *store.Spec) bool { return want(s.UID) }),
 		Records:  filterUIDs(st.Instances, func(r *store.Instance) bool { return want(r.UID) }),

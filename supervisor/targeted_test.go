@@ -72,6 +72,45 @@ func TestSupervisor_TargetedPassFallsBackToFull(t *testing.T) {
 	}
 }
 
+// TestSupervisor_TargetedPassRenamed: a death reported for an instance of
+// ours under another name (the docker backend's events match our store's
+// label whatever the name) is not where a look by name finds it: the pass
+// lists the host, and the restart policy decides, rather than a launch
+// beside the renamed instance.
+func TestSupervisor_TargetedPassRenamed(t *testing.T) {
+	ctx := context.Background()
+	s, rt, _ := MustNewSupervisor(t)
+	rt.StoreID = s.DB.StoreID() // lists ours under any name, as serve's runtimes do
+	sp := specs(1)
+	sp[0].Restart = store.RestartNever
+	storetest.MustApply(t, s.DB, sp...)
+	if err := s.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.SetExited("s00000", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Rename(runtime.Name(rt.Prefix, "s00000"), "renamed-s00000"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerEvent, UIDs: []string{"s00000"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Targeted {
+		t.Fatal("targeted pass, want a full one: the look by name cannot see the renamed instance")
+	}
+	for _, a := range res.Plan.Actions {
+		if a.Kind == supervisor.ActLaunch || a.Kind == supervisor.ActRelaunch {
+			t.Fatalf("actions %v: an exit 0 under restart never launches nothing", res.Plan.Actions)
+		}
+	}
+	list, err := rt.List(ctx)
+	if err != nil || len(list) != 1 || list[0].State != runtime.StateExited {
+		t.Fatalf("list %+v, %v: want the one renamed instance, exited", list, err)
+	}
+}
+
 func TestMergeUIDs(t *testing.T) {
 	for _, c := range []struct {
 		a, b, want []string

@@ -34,11 +34,18 @@ func (b *bench) startBare(host, token string) (stop func()) {
 	b.t.Helper()
 	rt := b.bareRuntime(host)
 	ctx, cancel := context.WithCancel(context.Background())
-	var once sync.Once
+	var (
+		once sync.Once
+		wg   sync.WaitGroup
+	)
 	stop = func() {
 		once.Do(func() {
 			cancel()
+			wg.Wait()
 			_ = rt.Remove(context.Background(), bareUID)
+			if c, ok := rt.(interface{ Close() error }); ok {
+				_ = c.Close()
+			}
 		})
 	}
 	b.t.Cleanup(stop)
@@ -47,7 +54,9 @@ func (b *bench) startBare(host, token string) (stop func()) {
 		b.t.Fatalf("bare supervisor: run: %v", err)
 	}
 	ch := make(chan runtime.Event, 16)
+	wg.Add(2)
 	go func() {
+		defer wg.Done()
 		for ctx.Err() == nil {
 			_ = rt.Watch(ctx, ch)
 			select { // a stream that ends is opened again, as serve's is
@@ -57,13 +66,14 @@ func (b *bench) startBare(host, token string) (stop func()) {
 		}
 	}()
 	go func() {
+		defer wg.Done()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case ev := <-ch:
 				if ev.UID == bareUID {
-					_ = rt.Start(ctx, id) // one already running is no error
+					startRetrying(ctx, rt, id)
 				}
 			}
 		}
@@ -71,9 +81,24 @@ func (b *bench) startBare(host, token string) (stop func()) {
 	return stop
 }
 
+// startRetrying starts id, again every 100 ms while the runtime refuses
+// (podman may still be cleaning the container up), until ctx ends. One
+// already running is no error.
+func startRetrying(ctx context.Context, rt bareRuntime, id runtime.InstanceID) {
+	for rt.Start(ctx, id) != nil {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func bareRuntimePrefix(prefix string) string { return "bare-" + prefix }
+
 // bareRuntime is a backend like serve's, with a prefix of its own.
 func (b *bench) bareRuntime(host string) bareRuntime {
-	prefix := "bare-" + b.rt.Prefix
+	prefix := bareRuntimePrefix(b.rt.Prefix)
 	if host == "" {
 		rt := podman.New(b.rt.Binary)
 		rt.Env, rt.Prefix = b.rt.Env, prefix
