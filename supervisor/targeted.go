@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/store"
@@ -73,6 +74,17 @@ func (s *Supervisor) planUIDs(ctx context.Context, lister uidLister, uids []stri
 	return Compute(in), in, nil
 }
 
+// shownRunning reports whether a uid the pass was asked about is listed
+// running with nothing to do: its death's event came before the list shows it.
+func shownRunning(plan Plan, in PlanInput) bool {
+	for _, o := range in.Observed {
+		if o.State == runtime.StateRunning && !slices.ContainsFunc(plan.Actions, func(a Action) bool { return a.UID == o.UID }) {
+			return true
+		}
+	}
+	return false
+}
+
 func filterUIDs[T any](list []*T, keep func(*T) bool) []*T {
 	var out []*T
 	for _, x := range list {
@@ -83,9 +95,20 @@ func filterUIDs[T any](list []*T, keep func(*T) bool) []*T {
 	return out
 }
 
+// eventRecheck is how long after a death's pass found the instance still
+// running a full pass looks again: a runtime can send the event before its
+// list shows the death (dockerd's list lags its "die" now and then), and
+// such a death must not wait for the next cron tick or resync. Only then:
+// a second look after every death would stand in the way of the next
+// death's pass.
+const eventRecheck = time.Second
+
 // dispatchTargeted does for a targeted plan what start does for a full one,
 // minus what only a look at the whole host may decide.
 func (s *Supervisor) dispatchTargeted(plan Plan, in PlanInput) {
+	if shownRunning(plan, in) {
+		s.wake(in.Now.Add(eventRecheck))
+	}
 	if s.workers.markSkipped(plan.InFlight) {
 		s.wake(in.Now)
 	}

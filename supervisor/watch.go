@@ -53,9 +53,6 @@ func (sc *Scheduler) changeRequest(ctx context.Context) PassOptions {
 	return PassOptions{Trigger: store.TriggerManual, Force: req.Force, RequestID: req.ID}
 }
 
-// eventRecheck is how long after a death's event its pass is asked for again.
-const eventRecheck = time.Second
-
 // watchRuntime feeds "died" events into the runner, restarting the stream
 // with a growing wait whenever it ends.
 func (sc *Scheduler) watchRuntime(ctx context.Context) {
@@ -75,16 +72,7 @@ func (sc *Scheduler) watchRuntime(ctx context.Context) {
 					if ev.UID != "" {
 						opts.UIDs = []string{ev.UID}
 					}
-					sc.Request(opts)
-					// A runtime can send the event before its list shows the
-					// death (dockerd's list lags its "die" now and then): the
-					// same pass once more a moment later, so that such a
-					// death does not wait for the next cron tick or resync.
-					time.AfterFunc(eventRecheck, func() {
-						if ctx.Err() == nil {
-							sc.Request(opts)
-						}
-					})
+					sc.Request(opts) // see eventRecheck for a death the runtime does not show yet
 				}
 			}
 		}
