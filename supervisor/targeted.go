@@ -54,15 +54,6 @@ func (s *Supervisor) planUIDs(ctx context.Context, lister uidLister, uids []stri
 		observed = append(observed, list...)
 	}
 	want := func(uid string) bool { return slices.Contains(uids, uid) }
-	// The look finds a container by its name. One the record names but the
-	// look did not show (renamed, or removed) is the full list's to find:
-	// taken as gone, the plan would launch beside it, whatever the restart
-	// policy says of its exit.
-	for _, r := range st.Instances {
-		if want(r.UID) && r.RuntimeID != "" && !slices.ContainsFunc(observed, func(o runtime.Instance) bool { return string(o.ID) == r.RuntimeID }) {
-			return Plan{}, PlanInput{}, fmt.Errorf("%s: instance %s not where its name says", r.UID, r.RuntimeID)
-		}
-	}
 	in := PlanInput{
 		Specs:    filterUIDs(st.Specs, func(s *store.Spec) bool { return want(s.UID) }),
 		Records:  filterUIDs(st.Instances, func(r *store.Instance) bool { return want(r.UID) }),
@@ -70,6 +61,15 @@ func (s *Supervisor) planUIDs(ctx context.Context, lister uidLister, uids []stri
 		Observed: observed, StoreID: s.DB.StoreID(), Adopted: st.Adopted, AdoptUnlabeled: s.AdoptUnlabeled,
 		Now: s.now(), Policy: s.Policy,
 		BrakeSince: s.brakeSince, InFlight: inFlight,
+	}
+	// The look finds a container by its name. One the record names but the
+	// look did not show (renamed, or removed) is the full list's to find:
+	// taken as gone, the plan would launch beside it, whatever the restart
+	// policy says of its exit.
+	for _, r := range in.Records {
+		if r.RuntimeID != "" && !slices.ContainsFunc(observed, func(o runtime.Instance) bool { return string(o.ID) == r.RuntimeID }) {
+			return Plan{}, PlanInput{}, fmt.Errorf("%s: instance %s not where its name says", r.UID, r.RuntimeID)
+		}
 	}
 	return Compute(in), in, nil
 }

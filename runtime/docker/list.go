@@ -71,12 +71,17 @@ func (r *Runtime) instance(s container.Summary) (runtime.Instance, bool) {
 		}
 		in.UID, in.Name = uid, trimSlash(s.Names[0])
 	}
-	in.Labels = maps.Clone(s.Labels) // only for ours: the list holds every container
-	if in.Labels == nil {
-		in.Labels = map[string]string{}
-	}
+	in.Labels = copyLabels(s.Labels) // only for ours: the list holds every container
 	in.State = state(s.State)
 	return in, true
+}
+
+// copyLabels copies a container's labels, never nil (the API may send none).
+func copyLabels(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return maps.Clone(m)
 }
 
 func trimSlash(n string) string {

@@ -3,7 +3,6 @@ package docker
 import (
 	"context"
 	"fmt"
-	"maps"
 
 	"github.com/moby/moby/client"
 
@@ -37,7 +36,7 @@ func (r *Runtime) ListUID(ctx context.Context, uid string) ([]runtime.Instance, 
 	}
 	in := runtime.Instance{UID: uid, ID: runtime.InstanceID(c.ID), Name: name, Labels: map[string]string{}}
 	if c.Config != nil {
-		maps.Copy(in.Labels, c.Config.Labels)
+		in.Labels = copyLabels(c.Config.Labels)
 	}
 	fill(&in, c.State)
 	return []runtime.Instance{in}, nil
