@@ -177,6 +177,9 @@ type Runtime interface {
 type LogOptions struct {
 	Tail   int  // the last Tail lines; 0: all the runtime kept
 	Follow bool // keep writing until ctx ends or the container stops
+	// Until, when set, leaves out what was written at or after it. Only an
+	// UntilLogger honours it; other Loggers ignore it.
+	Until time.Time
 }
 
 // Logger is implemented by runtimes that keep a container's output.
@@ -184,6 +187,17 @@ type Logger interface {
 	// Logs writes the output of container id (stdout and stderr, interleaved
 	// as the runtime keeps them) to w. Returns ErrNotFound if it is gone.
 	Logs(ctx context.Context, id InstanceID, opts LogOptions, w io.Writer) error
+}
+
+// UntilLogger is implemented by runtimes on the supervisor's own host whose
+// Logs honours LogOptions.Until by that host's clock and whose start in
+// place keeps what the container wrote before: an exited instance's output
+// can then be read while it is started again, instead of before.
+type UntilLogger interface {
+	Logger
+	Starter
+	// LogsUntil does nothing; it marks the guarantee.
+	LogsUntil()
 }
 
 // Starter is implemented by runtimes that can start an exited container
@@ -204,6 +218,15 @@ type Event struct {
 	Kind     EventKind
 	UID      string
 	ExitCode *int
+	// At is when the runtime wrote the event, by the host's clock; zero
+	// when the event does not say.
+	At time.Time
+	// Instance, when set, is the dead instance as the event shows it: its
+	// id, name, labels and exit code, in state exited. A death's pass may
+	// plan from it instead of looking at the container again, when nothing
+	// newer than the event is known of the instance (see the supervisor's
+	// deathSeen).
+	Instance *Instance
 }
 
 // Watcher is implemented by runtimes that stream container events.

@@ -39,12 +39,36 @@ func DefaultLogCapture() LogCapture {
 	return LogCapture{TailLines: DefaultLogTailLines, MaxBytes: DefaultLogMaxBytes, Timeout: DefaultLogTimeout, Keep: DefaultLogKeep}
 }
 
+// crashLogFor keeps the output of the exited instance action a relaunches
+// or replaces, and returns a channel closed once it has been read. Before
+// the action's calls, as a rule: a removal destroys the runtime's copy. An
+// instance started in place on a runtime that keeps its output and can
+// leave out what the new run writes (runtime.UntilLogger) is read beside
+// the start, up to the moment before it, so the start does not wait for the
+// read (a podman process, some 80 ms). The host's clock, not the
+// supervisor's: the runtime stamps the output by it.
+func (s *Supervisor) crashLogFor(ctx context.Context, passID int64, a *Action) <-chan struct{} {
+	done := make(chan struct{})
+	if _, ok := s.Runtime.(runtime.UntilLogger); !ok || !inPlace(s.Runtime, a) {
+		s.keepCrashLog(ctx, passID, a, time.Time{})
+		close(done)
+		return done
+	}
+	until := time.Now()
+	go func() {
+		defer close(done)
+		s.keepCrashLog(ctx, passID, a, until)
+	}()
+	return done
+}
+
 // keepCrashLog reads and stores the output of the exited instance that
-// action a is about to remove, when the runtime keeps output. It never
-// fails the action: the removal goes ahead after at most Timeout, and a
-// failure to read or store is logged. An orphan's output is not kept: its
-// spec is gone, so its env values could not be redacted.
-func (s *Supervisor) keepCrashLog(ctx context.Context, passID int64, a *Action) {
+// action a is about to remove or start again, when the runtime keeps
+// output: what was written before until, if set. It never fails the action:
+// the removal goes ahead after at most Timeout, and a failure to read or
+// store is logged. An orphan's output is not kept: its spec is gone, so its
+// env values could not be redacted.
+func (s *Supervisor) keepCrashLog(ctx context.Context, passID int64, a *Action, until time.Time) {
 	c := s.LogCapture
 	lg, ok := s.Runtime.(runtime.Logger)
 	obs := a.Observed
@@ -59,7 +83,11 @@ func (s *Supervisor) keepCrashLog(ctx context.Context, passID int64, a *Action) 
 	rctx, cancel := context.WithTimeout(ctx, cmp.Or(c.Timeout, DefaultLogTimeout))
 	defer cancel()
 	buf := newTailBuffer(cmp.Or(c.MaxBytes, DefaultLogMaxBytes))
-	if err := lg.Logs(rctx, obs.ID, runtime.LogOptions{Tail: c.TailLines}, buf); err != nil {
+	opts := runtime.LogOptions{Tail: c.TailLines, Until: until}
+	if !until.IsZero() {
+		opts.Tail *= 2 // room for what the new run writes before the read: podman tails before it cuts at Until
+	}
+	if err := lg.Logs(rctx, obs.ID, opts, buf); err != nil {
 		s.logger().Warn("read output of exited instance", LogKeyPass, passID, LogKeyUID, a.UID, "instance", obs.ID, LogKeyError, err)
 		return
 	}

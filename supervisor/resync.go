@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/store"
 )
 
@@ -89,4 +90,13 @@ func mergeUIDs(a, b []string) []string {
 		}
 	}
 	return a
+}
+
+// mergeDeaths merges the death events of two pass requests: none for a full
+// pass (uids nil), which looks at everything anyway.
+func mergeDeaths(uids []string, a, b []runtime.Event) []runtime.Event {
+	if uids == nil {
+		return nil
+	}
+	return append(slices.Clip(a), b...)
 }

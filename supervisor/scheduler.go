@@ -155,6 +155,7 @@ func (sc *Scheduler) Request(opts PassOptions) {
 		sc.pending.Force = sc.pending.Force || opts.Force
 		sc.pending.RequestID = max(sc.pending.RequestID, opts.RequestID)
 		sc.pending.UIDs = mergeUIDs(sc.pending.UIDs, opts.UIDs)
+		sc.pending.Deaths = mergeDeaths(sc.pending.UIDs, sc.pending.Deaths, opts.Deaths)
 	}
 	sc.mu.Unlock()
 	select {

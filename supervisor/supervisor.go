@@ -90,6 +90,9 @@ type PassOptions struct {
 	// event stream reported); the pass lists the whole host when it cannot
 	// decide them alone. Nil: a full pass.
 	UIDs []string
+	// Deaths are the events behind UIDs, when the runtime's events show the
+	// dead instance: a pass may plan from one instead of looking (deathSeen).
+	Deaths []runtime.Event
 }
 
 // PassResult is what one pass did.

@@ -28,7 +28,7 @@ var targetedKinds = []ActionKind{ActRecord, ActRelaunch, ActLaunch, ActStop}
 // container), from a full list otherwise. targeted reports which.
 func (s *Supervisor) planPass(ctx context.Context, opts PassOptions, inFlight map[string]bool) (p Plan, in PlanInput, targeted bool, err error) {
 	if lister, ok := s.Runtime.(uidLister); ok && len(opts.UIDs) > 0 && s.observedOK && !opts.Force {
-		p, in, err = s.planUIDs(ctx, lister, opts.UIDs, inFlight)
+		p, in, err = s.planUIDs(ctx, lister, opts, inFlight)
 		if err == nil && !slices.ContainsFunc(p.Actions, func(a Action) bool { return !slices.Contains(targetedKinds, a.Kind) }) {
 			return p, in, true, nil
 		}
@@ -38,15 +38,21 @@ func (s *Supervisor) planPass(ctx context.Context, opts PassOptions, inFlight ma
 	return p, in, false, err
 }
 
-// planUIDs plans over uids alone. The store is read as a full pass reads it
-// (its decoded specs are cached); the runtime is asked about each uid only.
-func (s *Supervisor) planUIDs(ctx context.Context, lister uidLister, uids []string, inFlight map[string]bool) (Plan, PlanInput, error) {
+// planUIDs plans over opts.UIDs alone. The store is read as a full pass
+// reads it (its decoded specs are cached); the runtime is asked about each
+// uid only, and not at all about a death its event showed (deathSeen).
+func (s *Supervisor) planUIDs(ctx context.Context, lister uidLister, opts PassOptions, inFlight map[string]bool) (Plan, PlanInput, error) {
+	uids := opts.UIDs
 	st, err := s.DB.ReadState(ctx)
 	if err != nil {
 		return Plan{}, PlanInput{}, fmt.Errorf("read state: %w", err)
 	}
 	var observed []runtime.Instance
 	for _, uid := range uids {
+		if seen, ok := s.deathSeen(uid, opts.Deaths, st.Instances); ok {
+			observed = append(observed, seen)
+			continue
+		}
 		list, err := lister.ListUID(ctx, uid)
 		if err != nil {
 			return Plan{}, PlanInput{}, fmt.Errorf("list %s: %w", uid, err)
@@ -72,6 +78,34 @@ func (s *Supervisor) planUIDs(ctx context.Context, lister uidLister, uids []stri
 		}
 	}
 	return Compute(in), in, nil
+}
+
+// deathSeen returns what the newest death event of uid showed of its
+// instance, when it says all a look would: the event names the instance the
+// record holds as running, under its own name (a backend's events name it
+// by its name) and with this store's label,
+// and came after the record's start. A start in place keeps the id, so an
+// event from before it (replayed when the stream restarts) is an older run's
+// death: both clocks are the host's, and the record's start is taken after
+// the runtime's start returned, so that event is older than it. A death the
+// record cannot place (a run that died before its start was recorded, an
+// adopted or renamed instance) is looked at.
+func (s *Supervisor) deathSeen(uid string, deaths []runtime.Event, records []*store.Instance) (runtime.Instance, bool) {
+	var ev *runtime.Event
+	for i := range deaths {
+		if d := &deaths[i]; d.UID == uid && d.Instance != nil && (ev == nil || d.At.After(ev.At)) {
+			ev = d
+		}
+	}
+	i := slices.IndexFunc(records, func(r *store.Instance) bool { return r.UID == uid })
+	if ev == nil || i < 0 || ev.At.IsZero() {
+		return runtime.Instance{}, false
+	}
+	rec, in := records[i], *ev.Instance
+	ok := rec.State == store.InstanceRunning && rec.RuntimeID == string(in.ID) &&
+		ev.At.After(rec.StartedAt.Time()) && in.UID == uid && !in.Renamed && in.State == runtime.StateExited &&
+		in.StoreID() == s.DB.StoreID()
+	return in, ok
 }
 
 // shownRunning reports whether a uid the pass was asked about is listed

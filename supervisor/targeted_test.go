@@ -3,7 +3,9 @@ package supervisor_test
 import (
 	"context"
 	"slices"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/store"
@@ -122,5 +124,57 @@ func TestMergeUIDs(t *testing.T) {
 		if got := supervisor.MergeUIDs(c.a, c.b); !slices.Equal(got, c.want) || (got == nil) != (c.want == nil) {
 			t.Errorf("merge %v %v = %v, want %v", c.a, c.b, got, c.want)
 		}
+	}
+}
+
+// TestSupervisor_TargetedPassFromEvent: a death whose event shows the
+// instance the record holds, after its recorded start, is planned from the
+// event with no look at the runtime; the same event again (a stream that
+// restarted replays it) is older than the start in place that followed, so
+// that pass looks and finds the instance running.
+func TestSupervisor_TargetedPassFromEvent(t *testing.T) {
+	ctx := context.Background()
+	s, rt, clock := MustNewSupervisor(t)
+	storetest.MustApply(t, s.DB, specs(2)...)
+	if err := s.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var lists atomic.Int32
+	rt.ListFunc = func(ctx context.Context) ([]runtime.Instance, error) {
+		lists.Add(1)
+		return rt.Real().List(ctx)
+	}
+	clock.Add(time.Minute)
+	if err := rt.SetExited("s00001", 137); err != nil {
+		t.Fatal(err)
+	}
+	dead := findInstance(t, rt, "s00001")
+	ev := runtime.Event{Kind: runtime.EventDied, UID: "s00001", ExitCode: dead.ExitCode, At: clock.Now(), Instance: &dead}
+	opts := supervisor.PassOptions{Trigger: store.TriggerEvent, UIDs: []string{"s00001"}, Deaths: []runtime.Event{ev}}
+	clock.Add(time.Second)
+	res, err := s.Pass(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Targeted || lists.Load() != 0 {
+		t.Fatalf("targeted=%v with %d looks at the runtime, want a targeted pass planned from the event alone", res.Targeted, lists.Load())
+	}
+	if len(res.Plan.Actions) != 1 || res.Plan.Actions[0].Kind != supervisor.ActRelaunch {
+		t.Fatalf("actions %v, want one relaunch", res.Plan.Actions)
+	}
+	if in := findInstance(t, rt, "s00001"); in.State != runtime.StateRunning || in.ID != dead.ID {
+		t.Fatalf("s00001 %s as %s, want %s running again in place", in.State, in.ID, dead.ID)
+	}
+
+	clock.Add(time.Second)
+	res, err = s.Pass(ctx, opts) // the same event, replayed
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lists.Load() != 1 || len(res.Plan.Actions) != 0 {
+		t.Fatalf("replayed event: %d looks, actions %v; want one look and nothing to do", lists.Load(), res.Plan.Actions)
+	}
+	if rec := recordOf(t, s.DB, "s00001"); rec.RestartCount != 1 {
+		t.Fatalf("record restart count %d after a replayed event, want 1", rec.RestartCount)
 	}
 }

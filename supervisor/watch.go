@@ -71,6 +71,9 @@ func (sc *Scheduler) watchRuntime(ctx context.Context) {
 					opts := PassOptions{Trigger: store.TriggerEvent}
 					if ev.UID != "" {
 						opts.UIDs = []string{ev.UID}
+						if ev.Instance != nil {
+							opts.Deaths = []runtime.Event{ev}
+						}
 					}
 					sc.Request(opts) // see eventRecheck for a death the runtime does not show yet
 				}

@@ -11,17 +11,41 @@ import (
 	"github.com/veloslet/veloslet/runtime"
 )
 
-// eventLine is one line of `podman events --format json`.
+// eventLine is one line of `podman events --format json`. Its time is
+// "Time", an RFC 3339 string, up to podman 4.5 or so, and "time" (unix
+// seconds) with "timeNano" after; json matches "time" to the Time field
+// too, so Time is kept raw and read by at.
 type eventLine struct {
 	ContainerExitCode *int              `json:"ContainerExitCode"`
 	ID                string            `json:"ID"`
 	Name              string            `json:"Name"`
 	Status            string            `json:"Status"`
 	Attributes        map[string]string `json:"Attributes"`
+	Time              json.RawMessage   `json:"Time"`
+	TimeNano          int64             `json:"timeNano"`
+}
+
+// at is when podman wrote the event; zero when the line does not say.
+func (e eventLine) at() time.Time {
+	if e.TimeNano > 0 {
+		return time.Unix(0, e.TimeNano).UTC()
+	}
+	var text string
+	if json.Unmarshal(e.Time, &text) == nil {
+		t, _ := time.Parse(time.RFC3339Nano, text)
+		return t.UTC()
+	}
+	var secs int64
+	if json.Unmarshal(e.Time, &secs) == nil && secs > 0 {
+		return time.Unix(secs, 0).UTC()
+	}
+	return time.Time{}
 }
 
 // ParseEvent reads one event line; ok is false for lines that are not a
-// death of one of our containers.
+// death of one of our containers. The event carries the container's labels
+// (its Attributes) and exit code, so it also says what a look at the dead
+// container would: ev.Instance.
 func ParseEvent(line []byte, prefix string) (ev runtime.Event, ok bool, err error) {
 	var e eventLine
 	if err := json.Unmarshal(line, &e); err != nil {
@@ -31,7 +55,12 @@ func ParseEvent(line []byte, prefix string) (ev runtime.Event, ok bool, err erro
 	if e.Status != "died" || !ours {
 		return runtime.Event{}, false, nil
 	}
-	return runtime.Event{Kind: runtime.EventDied, UID: uid, ExitCode: e.ContainerExitCode}, true, nil
+	ev = runtime.Event{Kind: runtime.EventDied, UID: uid, ExitCode: e.ContainerExitCode, At: e.at()}
+	if e.ID != "" && runtime.InstanceID(e.ID).Check() == nil {
+		ev.Instance = &runtime.Instance{UID: uid, ID: runtime.InstanceID(e.ID), Name: e.Name,
+			State: runtime.StateExited, ExitCode: e.ContainerExitCode, Labels: e.Attributes}
+	}
+	return ev, true, nil
 }
 
 // MaxEventLine is the longest event line Watch reads; a died event is a few

@@ -46,3 +46,50 @@ func TestRuntime_Logs(t *testing.T) {
 		t.Fatalf("logs of a missing container: %v, want ErrNotFound with podman's Error: line", err)
 	}
 }
+
+// TestRuntime_LogsUntil: after a start in place, `podman logs --until T`
+// with T taken before the start reads the first run's output alone; the
+// log file keeps both runs.
+func TestRuntime_LogsUntil(t *testing.T) {
+	ctx := context.Background()
+	rt := podmantest.New(t)
+	id, err := rt.Run(ctx, runtime.RunSpec{UID: "lu", Image: podmantest.Image, StoreID: "s",
+		Command: []string{"cat", "/proc/sys/kernel/random/uuid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitExited := func() {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			list, err := rt.ListUID(ctx, "lu")
+			if err == nil && len(list) == 1 && list[0].State == runtime.StateExited {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("container did not exit: %+v, %v", list, err)
+			}
+			time.Sleep(100 * time.Millisecond) // polling the runtime with a deadline
+		}
+	}
+	waitExited()
+	until := time.Now()
+	if err := rt.Start(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	waitExited()
+	var all, first bytes.Buffer
+	if err := rt.Logs(ctx, id, runtime.LogOptions{}, &all); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Logs(ctx, id, runtime.LogOptions{Tail: 4, Until: until}, &first); err != nil {
+		t.Fatal(err)
+	}
+	runs := strings.Split(strings.TrimSpace(all.String()), "\n")
+	if len(runs) != 2 || runs[0] == runs[1] {
+		t.Fatalf("log of two runs %q, want two different lines", all.String())
+	}
+	if first.String() != runs[0]+"\n" {
+		t.Fatalf("logs --until before the second start = %q, want the first run's %q", first.String(), runs[0])
+	}
+}

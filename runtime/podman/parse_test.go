@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/podman"
@@ -46,6 +47,36 @@ func TestParseEvent_Fixture(t *testing.T) {
 	}
 	if ev.UID != "ev1" || ev.Kind != runtime.EventDied || ev.ExitCode == nil || *ev.ExitCode != 7 {
 		t.Fatalf("event parsed as %+v", ev)
+	}
+	want := time.Date(2026, 11, 29, 7, 8, 59, 821379672, time.UTC)
+	in := ev.Instance
+	if !ev.At.Equal(want) || in == nil || in.UID != "ev1" || in.Name != "velos-ev1" || in.State != runtime.StateExited ||
+		in.ID != "48be09d6511f427d706817a33a0a4747b3ae18237bf4d0330b87697d8dccfb1e" || in.ExitCode == nil || *in.ExitCode != 7 ||
+		in.StoreID() != "st1" || in.SpecHash() != "h1" || in.Generation() != 2 {
+		t.Fatalf("event at %v shows %+v, want the dead instance at %v", ev.At, in, want)
+	}
+}
+
+// TestParseEvent_Times: podman wrote the time as an RFC 3339 "Time" string
+// and later as unix "time" and "timeNano"; a line with neither, or a bad
+// one, has no time (and so is never planned from without a look).
+func TestParseEvent_Times(t *testing.T) {
+	nano := time.Date(2026, 11, 29, 7, 6, 4, 449840742, time.UTC)
+	for _, c := range []struct {
+		field string
+		want  time.Time
+	}{
+		{`"time":1795935964,"timeNano":1795935964449840742`, nano},
+		{`"time":1795935964`, nano.Truncate(time.Second)},
+		{`"Time":"2026-11-29T07:06:04.449840742Z"`, nano},
+		{`"Time":"yesterday"`, time.Time{}},
+		{`"Type":"container"`, time.Time{}},
+	} {
+		line := `{"ContainerExitCode":1,"ID":"abc","Name":"velos-t1","Status":"died",` + c.field + `,"Attributes":{}}`
+		ev, ok, err := podman.ParseEvent([]byte(line), "velos-")
+		if err != nil || !ok || !ev.At.Equal(c.want) {
+			t.Errorf("%s: at %v ok=%v err=%v, want %v", c.field, ev.At, ok, err, c.want)
+		}
 	}
 }
 
