@@ -189,15 +189,16 @@ type Logger interface {
 	Logs(ctx context.Context, id InstanceID, opts LogOptions, w io.Writer) error
 }
 
-// UntilLogger is implemented by runtimes on the supervisor's own host whose
-// Logs honours LogOptions.Until by that host's clock and whose start in
-// place keeps what the container wrote before: an exited instance's output
-// can then be read while it is started again, instead of before.
+// UntilLogger is implemented by runtimes whose start in place keeps what
+// the container wrote before and whose Logs may honour LogOptions.Until:
+// an exited instance's output can then be read while it is started again,
+// instead of before.
 type UntilLogger interface {
 	Logger
 	Starter
-	// LogsUntil does nothing; it marks the guarantee.
-	LogsUntil()
+	// LogsUntil reports whether Logs honours Until by the supervisor's
+	// clock: the runtime runs its containers on the supervisor's host.
+	LogsUntil(ctx context.Context) bool
 }
 
 // Starter is implemented by runtimes that can start an exited container

@@ -49,7 +49,7 @@ func DefaultLogCapture() LogCapture {
 // supervisor's: the runtime stamps the output by it.
 func (s *Supervisor) crashLogFor(ctx context.Context, passID int64, a *Action) <-chan struct{} {
 	done := make(chan struct{})
-	if _, ok := s.Runtime.(runtime.UntilLogger); !ok || !inPlace(s.Runtime, a) {
+	if ul, ok := s.Runtime.(runtime.UntilLogger); !ok || !inPlace(s.Runtime, a) || !ul.LogsUntil(ctx) {
 		s.keepCrashLog(ctx, passID, a, time.Time{})
 		close(done)
 		return done
@@ -57,7 +57,9 @@ func (s *Supervisor) crashLogFor(ctx context.Context, passID int64, a *Action) <
 	until := time.Now()
 	go func() {
 		defer close(done)
-		s.keepCrashLog(ctx, passID, a, until)
+		// Not cut short by a stop: the start it runs beside may finish,
+		// and the output would then be the runtime's alone.
+		s.keepCrashLog(context.WithoutCancel(ctx), passID, a, until)
 	}()
 	return done
 }

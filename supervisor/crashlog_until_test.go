@@ -6,6 +6,7 @@ import (
 	"io"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
@@ -22,10 +23,11 @@ type untilFake struct {
 	answered chan struct{} // closed when Start has answered
 	mu       sync.Mutex
 	opts     []runtime.LogOptions
-	read     bool // a Logs call has returned
+	read     bool      // a Logs call has returned
+	startAt  time.Time // when Start was called
 }
 
-func (u *untilFake) LogsUntil() {}
+func (u *untilFake) LogsUntil(context.Context) bool { return true }
 
 func (u *untilFake) Logs(ctx context.Context, id runtime.InstanceID, opts runtime.LogOptions, w io.Writer) error {
 	u.mu.Lock()
@@ -45,7 +47,11 @@ func newUntilFake(t *testing.T, startErr error) (*supervisor.Supervisor, *untilF
 	u := &untilFake{Runtime: rt, answered: make(chan struct{})}
 	s.Runtime = u
 	s.Policy.BackoffInitial = 0
+	s.LogCapture.TailLines = 1
 	rt.StartFunc = func(ctx context.Context, id runtime.InstanceID) error {
+		u.mu.Lock()
+		u.startAt = time.Now()
+		u.mu.Unlock()
 		defer close(u.answered)
 		if startErr != nil {
 			return startErr
@@ -76,8 +82,9 @@ func newUntilFake(t *testing.T, startErr error) (*supervisor.Supervisor, *untilF
 // TestSupervisor_CrashLogBesideStart: on a runtime that keeps output across
 // a start in place and can cut it at a time, the relaunch does not wait for
 // the crash log's read, which stops at the moment before the start and asks
-// for twice the tail (the new run's lines take places in podman's tail);
-// when the start fails, the removal that follows waits for the read.
+// for twice the tail (the new run's lines take places in podman's tail),
+// then keeps tail_lines; when the start fails, the removal that follows
+// waits for the read.
 func TestSupervisor_CrashLogBesideStart(t *testing.T) {
 	for _, c := range []struct {
 		name     string
@@ -90,11 +97,11 @@ func TestSupervisor_CrashLogBesideStart(t *testing.T) {
 				t.Fatal(err)
 			}
 			logs, err := s.DB.FindCrashLogs(ctx, "web", 0)
-			if err != nil || len(logs) != 1 || logs[0].Text != "first run\nfatal: boom\n" {
-				t.Fatalf("crash logs %+v (%v), want the first run's two lines", logs, err)
+			if err != nil || len(logs) != 1 || logs[0].Text != "fatal: boom\n" {
+				t.Fatalf("crash logs %+v (%v), want the first run's last line", logs, err)
 			}
-			if len(u.opts) != 1 || u.opts[0].Until.IsZero() || u.opts[0].Tail != 2*supervisor.DefaultLogTailLines {
-				t.Fatalf("logs read with %+v, want one read up to the start with twice the tail", u.opts)
+			if len(u.opts) != 1 || u.opts[0].Until.IsZero() || u.opts[0].Until.After(u.startAt) || u.opts[0].Tail != 2 {
+				t.Fatalf("logs read with %+v (start at %v), want one read up to the start with twice the tail", u.opts, u.startAt)
 			}
 			if in := findInstance(t, u.Runtime, "web"); in.State != runtime.StateRunning {
 				t.Fatalf("web %s, want running again", in.State)

@@ -23,3 +23,6 @@ func ResyncDue(streamUp, newestStart time.Time, newestClean bool, now time.Time,
 
 // MergeUIDs exposes how pass requests' uids merge.
 var MergeUIDs = mergeUIDs
+
+// MergeDeaths exposes how pass requests' death events merge.
+var MergeDeaths = mergeDeaths

@@ -273,3 +273,48 @@ func TestParseSchedule(t *testing.T) {
 		}
 	}
 }
+
+// TestScheduler_EventInstancePlansWithoutLook: a death event that shows the
+// dead instance reaches the pass it asks for, which plans from it and
+// looks at nothing.
+func TestScheduler_EventInstancePlansWithoutLook(t *testing.T) {
+	s, rt, clock := MustNewSupervisor(t)
+	storetest.MustApply(t, s.DB, specs(1)...)
+	w := &chanWatcher{events: make(chan runtime.Event)}
+	var lists, atEventPass atomic.Int32
+	atEventPass.Store(-1)
+	rt.ListFunc = func(ctx context.Context) ([]runtime.Instance, error) {
+		lists.Add(1)
+		return rt.Real().List(ctx)
+	}
+	passes := &passLog{}
+	startScheduler(t, s, func(sc *supervisor.Scheduler) {
+		sc.Watcher = w
+		sc.OnPass = func(res *supervisor.PassResult, err error) {
+			if res != nil && res.Trigger == store.TriggerEvent {
+				atEventPass.CompareAndSwap(-1, lists.Load())
+			}
+			passes.add(res, err)
+		}
+	})
+	poll(t, func() error { return passes.saw(store.TriggerStartup) })
+	uid := specs(1)[0].UID
+	clock.Add(time.Minute)
+	if err := rt.SetExited(uid, 137); err != nil {
+		t.Fatal(err)
+	}
+	dead := findInstance(t, rt, uid)
+	before := lists.Load() // no pass runs meanwhile: cron is an hour away
+	w.events <- runtime.Event{Kind: runtime.EventDied, UID: uid, At: clock.Now(), Instance: &dead}
+	poll(t, func() error {
+		evs, _ := s.DB.FindEvents(context.Background(), store.EventFilter{UID: uid, Kind: store.EventRelaunched})
+		if len(evs) != 1 {
+			return errors.New("not relaunched yet")
+		}
+		return nil
+	})
+	poll(t, func() error { return passes.saw(store.TriggerEvent) })
+	if n := atEventPass.Load() - before; n != 0 {
+		t.Fatalf("the event's pass looked at the runtime %d times, want none", n)
+	}
+}

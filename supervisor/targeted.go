@@ -81,15 +81,15 @@ func (s *Supervisor) planUIDs(ctx context.Context, lister uidLister, opts PassOp
 }
 
 // deathSeen returns what the newest death event of uid showed of its
-// instance, when it says all a look would: the event names the instance the
-// record holds as running, under its own name (a backend's events name it
-// by its name) and with this store's label,
+// instance, when that says all a look would: the event names the instance
+// the record holds as running, with its exit code and this store's label,
 // and came after the record's start. A start in place keeps the id, so an
-// event from before it (replayed when the stream restarts) is an older run's
-// death: both clocks are the host's, and the record's start is taken after
-// the runtime's start returned, so that event is older than it. A death the
-// record cannot place (a run that died before its start was recorded, an
-// adopted or renamed instance) is looked at.
+// older run's death (an event that waited behind a pass that started the
+// instance again) must not pass for this run's: the backend vouches that
+// the event's time is by this host's clock (podman.Vouch), and the record's
+// start is taken after the runtime's start returned, so that event is older
+// than it. Anything else (a death before its start was recorded, an
+// adopted instance, one without our label) is looked at.
 func (s *Supervisor) deathSeen(uid string, deaths []runtime.Event, records []*store.Instance) (runtime.Instance, bool) {
 	var ev *runtime.Event
 	for i := range deaths {
@@ -102,9 +102,9 @@ func (s *Supervisor) deathSeen(uid string, deaths []runtime.Event, records []*st
 		return runtime.Instance{}, false
 	}
 	rec, in := records[i], *ev.Instance
-	ok := rec.State == store.InstanceRunning && rec.RuntimeID == string(in.ID) &&
-		ev.At.After(rec.StartedAt.Time()) && in.UID == uid && !in.Renamed && in.State == runtime.StateExited &&
-		in.StoreID() == s.DB.StoreID()
+	ok := rec.State == store.InstanceRunning && rec.RuntimeID == string(in.ID) && ev.At.After(rec.StartedAt.Time()) &&
+		in.UID == uid && !in.Renamed && in.State == runtime.StateExited && in.ExitCode != nil &&
+		s.DB.StoreID() != "" && in.StoreID() == s.DB.StoreID()
 	return in, ok
 }
 

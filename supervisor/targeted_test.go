@@ -178,3 +178,58 @@ func TestSupervisor_TargetedPassFromEvent(t *testing.T) {
 		t.Fatalf("record restart count %d after a replayed event, want 1", rec.RestartCount)
 	}
 }
+
+// TestSupervisor_TargetedPassLooksUnlessSure: a death event that does not
+// say all a look would (no time, older than the record's start, another
+// store's label, another instance, no exit code) is looked at, and the
+// look decides.
+func TestSupervisor_TargetedPassLooksUnlessSure(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		change func(ev *runtime.Event, in *runtime.Instance)
+	}{
+		{"no time", func(ev *runtime.Event, _ *runtime.Instance) { ev.At = time.Time{} }},
+		{"before the start", func(ev *runtime.Event, _ *runtime.Instance) { ev.At = ev.At.Add(-2 * time.Minute) }},
+		{"another store", func(_ *runtime.Event, in *runtime.Instance) { in.Labels[runtime.LabelStore] = "other" }},
+		{"another instance", func(_ *runtime.Event, in *runtime.Instance) { in.ID = "not-the-recorded-one" }},
+		{"no exit code", func(_ *runtime.Event, in *runtime.Instance) { in.ExitCode = nil }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			s, rt, clock := MustNewSupervisor(t)
+			storetest.MustApply(t, s.DB, specs(1)...)
+			if err := s.Reconcile(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var lists atomic.Int32
+			rt.ListFunc = func(ctx context.Context) ([]runtime.Instance, error) {
+				lists.Add(1)
+				return rt.Real().List(ctx)
+			}
+			clock.Add(time.Minute)
+			if err := rt.SetExited("s00000", 1); err != nil {
+				t.Fatal(err)
+			}
+			dead := findInstance(t, rt, "s00000")
+			ev := runtime.Event{Kind: runtime.EventDied, UID: "s00000", At: clock.Now(), Instance: &dead}
+			c.change(&ev, &dead)
+			res, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerEvent, UIDs: []string{"s00000"}, Deaths: []runtime.Event{ev}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if lists.Load() != 1 || len(res.Plan.Actions) != 1 || res.Plan.Actions[0].Kind != supervisor.ActRelaunch {
+				t.Fatalf("%d looks, actions %v; want one look and the relaunch it shows", lists.Load(), res.Plan.Actions)
+			}
+		})
+	}
+}
+
+func TestMergeDeaths(t *testing.T) {
+	a, b := []runtime.Event{{UID: "a"}}, []runtime.Event{{UID: "b"}}
+	if got := supervisor.MergeDeaths([]string{"a", "b"}, a, b); len(got) != 2 || got[0].UID != "a" || got[1].UID != "b" || len(a) != 1 {
+		t.Errorf("merge = %v (first %v), want both, the first request's own list untouched", got, a)
+	}
+	if got := supervisor.MergeDeaths(nil, a, b); got != nil {
+		t.Errorf("merge into a full pass = %v, want none: it looks at everything", got)
+	}
+}

@@ -63,6 +63,17 @@ func ParseEvent(line []byte, prefix string) (ev runtime.Event, ok bool, err erro
 	return ev, true, nil
 }
 
+// Vouch keeps ev.Instance only for an event a pass may plan from without a
+// look: one written after the stream started (--since replays up to two
+// seconds before it, deaths a pass may have handled already) by a podman on
+// this host (its time is then by the clock of the records it is held
+// against).
+func Vouch(ev *runtime.Event, local bool, started time.Time) {
+	if !local || ev.At.Before(started) {
+		ev.Instance = nil
+	}
+}
+
 // MaxEventLine is the longest event line Watch reads; a died event is a few
 // hundred bytes plus the container's labels.
 const MaxEventLine = 1 << 20
@@ -82,7 +93,8 @@ func (r *Runtime) Watch(parent context.Context, ch chan<- runtime.Event) error {
 	if r.StoreID != "" {
 		args = append(args, "--filter", "label="+runtime.LabelStore+"="+r.StoreID)
 	}
-	args = append(args, "--since", time.Now().Add(-time.Second).Format(time.RFC3339))
+	started, local := time.Now(), r.Local(ctx)
+	args = append(args, "--since", started.Add(-time.Second).Format(time.RFC3339))
 	cmd := exec.CommandContext(ctx, r.Binary, args...)
 	if len(r.Env) > 0 {
 		cmd.Env = append(cmd.Environ(), r.Env...)
@@ -102,6 +114,7 @@ func (r *Runtime) Watch(parent context.Context, ch chan<- runtime.Event) error {
 		if err != nil || !ok {
 			continue
 		}
+		Vouch(&ev, local, started)
 		select {
 		case ch <- ev:
 		case <-ctx.Done():

@@ -14,10 +14,10 @@ import (
 
 var _ runtime.UntilLogger = (*Runtime)(nil)
 
-// LogsUntil marks that Logs honours LogOptions.Until: podman runs on this
-// host and stamps each line by its clock, and `podman start` keeps a
-// container's log file.
-func (r *Runtime) LogsUntil() {}
+// LogsUntil reports whether Logs honours LogOptions.Until by this host's
+// clock: podman stamps each line by the clock of the host it runs on (this
+// one, if Local), and `podman start` keeps a container's log file.
+func (r *Runtime) LogsUntil(ctx context.Context) bool { return r.Local(ctx) }
 
 // Logs writes container id's output with `podman logs [--tail N] [--until
 // T] [--follow] ID`, which reads it after the container exited too, until it

@@ -47,12 +47,16 @@ func TestRuntime_Logs(t *testing.T) {
 	}
 }
 
-// TestRuntime_LogsUntil: after a start in place, `podman logs --until T`
-// with T taken before the start reads the first run's output alone; the
-// log file keeps both runs.
+// TestRuntime_LogsUntil: the podman here runs on this host, so it says Logs
+// honours Until; after a start in place, `podman logs --until T` with T
+// taken before the start reads the first run's output alone; the log file
+// keeps both runs.
 func TestRuntime_LogsUntil(t *testing.T) {
 	ctx := context.Background()
 	rt := podmantest.New(t)
+	if !rt.LogsUntil(ctx) {
+		t.Fatal("LogsUntil false for podman on this host")
+	}
 	id, err := rt.Run(ctx, runtime.RunSpec{UID: "lu", Image: podmantest.Image, StoreID: "s",
 		Command: []string{"cat", "/proc/sys/kernel/random/uuid"}})
 	if err != nil {

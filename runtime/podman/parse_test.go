@@ -123,3 +123,26 @@ func FuzzParseEvent(f *testing.F) {
 		}
 	})
 }
+
+// TestVouch: a pass plans from an event's instance only when podman runs on
+// this host and the event came after the stream started (not one --since
+// replayed).
+func TestVouch(t *testing.T) {
+	started := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		at    time.Time
+		local bool
+		keep  bool
+	}{
+		{started.Add(time.Millisecond), true, true},
+		{started.Add(-time.Millisecond), true, false},
+		{started.Add(time.Millisecond), false, false},
+		{time.Time{}, true, false},
+	} {
+		ev := runtime.Event{At: c.at, Instance: &runtime.Instance{ID: "x"}}
+		podman.Vouch(&ev, c.local, started)
+		if (ev.Instance != nil) != c.keep {
+			t.Errorf("at %v local %v: instance kept %v, want %v", c.at, c.local, ev.Instance != nil, c.keep)
+		}
+	}
+}

@@ -42,6 +42,8 @@ type Runtime struct {
 	// StoreID set, List also returns our labelled containers under any name
 	// and Watch follows only containers labelled with this store.
 	cli.Backend
+
+	host host // see Local
 }
 
 // New returns a backend for the binary (DefaultBinary if empty).
