@@ -40,28 +40,27 @@ func DefaultLogCapture() LogCapture {
 }
 
 // crashLogFor keeps the output of the exited instance action a relaunches
-// or replaces, and returns a channel closed once it has been read. Before
-// the action's calls, as a rule: a removal destroys the runtime's copy. An
-// instance started in place on a runtime that keeps its output and can
-// leave out what the new run writes (runtime.UntilLogger) is read beside
-// the start, up to the moment before it, so the start does not wait for the
-// read (a podman process, some 80 ms). The host's clock, not the
+// or replaces, before the action's calls as a rule: a removal destroys the
+// runtime's copy. It returns what the calls run before a removal and the
+// worker runs after them: the read of an instance started in place on a
+// runtime that keeps its output and can leave out what the new run writes
+// (runtime.UntilLogger), up to the moment before the start. The start then
+// waits for no read (a podman process, some 80 ms of a 2-core machine's
+// time), and the read waits for the start. The host's clock, not the
 // supervisor's: the runtime stamps the output by it.
-func (s *Supervisor) crashLogFor(ctx context.Context, passID int64, a *Action) <-chan struct{} {
-	done := make(chan struct{})
+func (s *Supervisor) crashLogFor(ctx context.Context, passID int64, a *Action) (after func()) {
 	if ul, ok := s.Runtime.(runtime.UntilLogger); !ok || !inPlace(s.Runtime, a) || !ul.LogsUntil(ctx) {
 		s.keepCrashLog(ctx, passID, a, time.Time{})
-		close(done)
-		return done
+		return func() {}
 	}
-	until := time.Now()
-	go func() {
-		defer close(done)
-		// Not cut short by a stop: the start it runs beside may finish,
-		// and the output would then be the runtime's alone.
-		s.keepCrashLog(context.WithoutCancel(ctx), passID, a, until)
-	}()
-	return done
+	until, done := time.Now(), false
+	return func() {
+		if !done {
+			done = true
+			// Not cut short by a stop: the start before it may have run.
+			s.keepCrashLog(context.WithoutCancel(ctx), passID, a, until)
+		}
+	}
 }
 
 // keepCrashLog reads and stores the output of the exited instance that

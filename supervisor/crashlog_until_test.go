@@ -79,13 +79,13 @@ func newUntilFake(t *testing.T, startErr error) (*supervisor.Supervisor, *untilF
 	return s, u
 }
 
-// TestSupervisor_CrashLogBesideStart: on a runtime that keeps output across
+// TestSupervisor_CrashLogAfterStart: on a runtime that keeps output across
 // a start in place and can cut it at a time, the relaunch does not wait for
-// the crash log's read, which stops at the moment before the start and asks
-// for twice the tail (the new run's lines take places in podman's tail),
-// then keeps tail_lines; when the start fails, the removal that follows
-// waits for the read.
-func TestSupervisor_CrashLogBesideStart(t *testing.T) {
+// the crash log's read: it follows the start, stops at the moment before
+// it, asks for twice the tail (the new run's lines take places in podman's
+// tail) and keeps tail_lines. When the start fails, the read comes before
+// the removal that follows.
+func TestSupervisor_CrashLogAfterStart(t *testing.T) {
 	for _, c := range []struct {
 		name     string
 		startErr error

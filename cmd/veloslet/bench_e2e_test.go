@@ -26,7 +26,7 @@ import (
 
 // Sizes of the end-to-end benchmark.
 const (
-	benchKills     = 15  // single kills of each side
+	benchKills     = 25  // single kills of each side
 	benchRounds    = 5   // rounds of simultaneous kills of each side
 	benchTogether  = 5   // instances killed at once in a round
 	benchIdleSpecs = 100 // specs serve supervises while idle CPU is measured
