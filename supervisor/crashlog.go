@@ -39,37 +39,12 @@ func DefaultLogCapture() LogCapture {
 	return LogCapture{TailLines: DefaultLogTailLines, MaxBytes: DefaultLogMaxBytes, Timeout: DefaultLogTimeout, Keep: DefaultLogKeep}
 }
 
-// crashLogFor keeps the output of the exited instance action a relaunches
-// or replaces, before the action's calls as a rule: a removal destroys the
-// runtime's copy. It returns what the calls run before a removal and the
-// worker runs after them: the read of an instance started in place on a
-// runtime that keeps its output and can leave out what the new run writes
-// (runtime.UntilLogger), up to the moment before the start. The start then
-// waits for no read (a podman process, some 80 ms of a 2-core machine's
-// time), and the read waits for the start. The host's clock, not the
-// supervisor's: the runtime stamps the output by it.
-func (s *Supervisor) crashLogFor(ctx context.Context, passID int64, a *Action) (after func()) {
-	if ul, ok := s.Runtime.(runtime.UntilLogger); !ok || !inPlace(s.Runtime, a) || !ul.LogsUntil(ctx) {
-		s.keepCrashLog(ctx, passID, a, time.Time{})
-		return func() {}
-	}
-	until, done := time.Now(), false
-	return func() {
-		if !done {
-			done = true
-			// Not cut short by a stop: the start before it may have run.
-			s.keepCrashLog(context.WithoutCancel(ctx), passID, a, until)
-		}
-	}
-}
-
 // keepCrashLog reads and stores the output of the exited instance that
-// action a is about to remove or start again, when the runtime keeps
-// output: what was written before until, if set. It never fails the action:
-// the removal goes ahead after at most Timeout, and a failure to read or
-// store is logged. An orphan's output is not kept: its spec is gone, so its
-// env values could not be redacted.
-func (s *Supervisor) keepCrashLog(ctx context.Context, passID int64, a *Action, until time.Time) {
+// action a is about to remove, when the runtime keeps output. It never
+// fails the action: the removal goes ahead after at most Timeout, and a
+// failure to read or store is logged. An orphan's output is not kept: its
+// spec is gone, so its env values could not be redacted.
+func (s *Supervisor) keepCrashLog(ctx context.Context, passID int64, a *Action) {
 	c := s.LogCapture
 	lg, ok := s.Runtime.(runtime.Logger)
 	obs := a.Observed
@@ -84,11 +59,7 @@ func (s *Supervisor) keepCrashLog(ctx context.Context, passID int64, a *Action, 
 	rctx, cancel := context.WithTimeout(ctx, cmp.Or(c.Timeout, DefaultLogTimeout))
 	defer cancel()
 	buf := newTailBuffer(cmp.Or(c.MaxBytes, DefaultLogMaxBytes))
-	opts := runtime.LogOptions{Tail: c.TailLines, Until: until}
-	if !until.IsZero() {
-		opts.Tail *= 2 // room for what the new run writes before the read: podman tails before it cuts at Until
-	}
-	if err := lg.Logs(rctx, obs.ID, opts, buf); err != nil {
+	if err := lg.Logs(rctx, obs.ID, runtime.LogOptions{Tail: c.TailLines}, buf); err != nil {
 		s.logger().Warn("read output of exited instance", LogKeyPass, passID, LogKeyUID, a.UID, "instance", obs.ID, LogKeyError, err)
 		return
 	}
