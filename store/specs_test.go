@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -190,5 +191,20 @@ func TestDB_ReadStateSeesChanges(t *testing.T) {
 	}
 	if len(st.Specs) != 1 || st.Specs[0].Env["V"] != "2" || st.Specs[0].Generation != 2 {
 		t.Fatalf("specs after a change: %+v", st.Specs)
+	}
+	// One gone and others new between two reads: the cache keeps no entry of a row gone.
+	if err := db.DeleteSpecs(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	storetest.MustApply(t, db, store.Spec{UID: "c", Image: "x"}, store.Spec{UID: "b", Image: "y"})
+	if st, err = db.ReadState(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var uids []string
+	for _, sp := range st.Specs {
+		uids = append(uids, sp.UID+"="+sp.Image)
+	}
+	if slices.Sort(uids); !slices.Equal(uids, []string{"b=y", "c=x"}) {
+		t.Fatalf("specs after a delete and two applies: %v, want b=y and c=x", uids)
 	}
 }
