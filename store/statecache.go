@@ -16,7 +16,6 @@ import (
 type specCache struct {
 	mu      sync.Mutex
 	entries map[string]*cachedSpec
-	reads   uint64 // counts reads; an entry's seen is the last read that met its row
 }
 
 type cachedSpec struct {
@@ -24,7 +23,6 @@ type cachedSpec struct {
 	row     specRow   // the other columns (JSON fields left empty)
 	spec    *Spec
 	invalid *InvalidSpec // set instead of spec for a row the code cannot use
-	seen    uint64
 }
 
 // readSpecs reads every spec, in storage order (the planner sorts; an
@@ -45,33 +43,24 @@ func (db *DB) readSpecs(ctx context.Context, tx *Tx) ([]*Spec, []*InvalidSpec, e
 	c := &db.specs
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	// The cache is updated in place and swept of rows that are gone, not
-	// rebuilt: a new map of every uid on each read cost more per row at
-	// 100,000 specs than at 10,000.
-	if c.entries == nil {
-		c.entries = map[string]*cachedSpec{}
-	}
-	c.reads++
-	out := make([]*Spec, 0, len(c.entries))
+	next := make(map[string]*cachedSpec, len(c.entries))
+	var out []*Spec
 	var invalid []*InvalidSpec
 	var r specRow
 	var command, env, labels sql.RawBytes
-	n := 0
 	for rows.Next() {
 		if err := rows.Scan(&r.UID, &r.Image, &command, &env, &r.Restart, &r.DesiredState, &r.CPUs,
 			&r.Memory, &labels, &r.Generation, &r.SpecHash, &r.CreatedAt, &r.UpdatedAt); err != nil {
 			return nil, nil, translate(err)
 		}
-		n++
 		e := c.entries[r.UID]
 		if e == nil || e.row != r || !bytes.Equal(e.raw[0], command) || !bytes.Equal(e.raw[1], env) || !bytes.Equal(e.raw[2], labels) {
 			e = &cachedSpec{raw: [3][]byte{bytes.Clone(command), bytes.Clone(env), bytes.Clone(labels)}, row: r}
 			if e.spec, err = decodeValidSpec(r, e.raw); err != nil {
 				e.spec, e.invalid = nil, &InvalidSpec{UID: r.UID, Reason: err.Error(), UpdatedAt: r.UpdatedAt, SpecHash: r.SpecHash}
 			}
-			c.entries[r.UID] = e
 		}
-		e.seen = c.reads
+		next[r.UID] = e
 		if e.invalid != nil {
 			invalid = append(invalid, e.invalid)
 			continue
@@ -79,18 +68,10 @@ func (db *DB) readSpecs(ctx context.Context, tx *Tx) ([]*Spec, []*InvalidSpec, e
 		out = append(out, e.spec)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, translate(err) // entries of rows gone stay until a read completes
+		return nil, nil, translate(err)
 	}
-	// Every row read has its entry (uid is the key), so more entries than
-	// rows are entries of rows gone.
-	if len(c.entries) != n {
-		for uid, e := range c.entries {
-			if e.seen != c.reads {
-				delete(c.entries, uid)
-			}
-		}
-	}
-	rejected, err := readRejected(ctx, tx, c.entries)
+	c.entries = next
+	rejected, err := readRejected(ctx, tx, next)
 	if err != nil {
 		return nil, nil, err
 	}
