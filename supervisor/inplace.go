@@ -16,7 +16,7 @@ import (
 // if set, says why the start was not used, for the event.
 func (s *Supervisor) startInPlace(ctx context.Context, a *Action) (r Result, done bool, note string) {
 	st, ok := s.Runtime.(runtime.Starter)
-	if !ok || !inPlace(s.Runtime, a) {
+	if !ok || a.Kind != ActRelaunch || !unchanged(a) {
 		return Result{}, false, ""
 	}
 	s.at(CrashBeforeStart, a)
@@ -31,12 +31,6 @@ func (s *Supervisor) startInPlace(ctx context.Context, a *Action) (r Result, don
 	// Whatever failed (the container went, the runtime refused), removing
 	// and running again is the relaunch that always works.
 	return Result{}, false, fmt.Sprintf("start in place of %s failed (%v), so removed and run again", a.Observed.ID, err)
-}
-
-// inPlace reports whether a is a relaunch that rt can start in place.
-func inPlace(rt runtime.Runtime, a *Action) bool {
-	_, ok := rt.(runtime.Starter)
-	return ok && a.Kind == ActRelaunch && unchanged(a)
 }
 
 // unchanged reports whether the exited instance was launched from the spec
