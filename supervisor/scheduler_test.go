@@ -281,12 +281,9 @@ func TestScheduler_EventInstancePlansWithoutLook(t *testing.T) {
 	s, rt, clock := MustNewSupervisor(t)
 	storetest.MustApply(t, s.DB, specs(1)...)
 	w := &chanWatcher{events: make(chan runtime.Event)}
-	var lists, atEventPass atomic.Int32
+	var atEventPass atomic.Int32
 	atEventPass.Store(-1)
-	rt.ListFunc = func(ctx context.Context) ([]runtime.Instance, error) {
-		lists.Add(1)
-		return rt.Real().List(ctx)
-	}
+	lists := countLists(rt)
 	passes := &passLog{}
 	startScheduler(t, s, func(sc *supervisor.Scheduler) {
 		sc.Watcher = w
@@ -299,13 +296,9 @@ func TestScheduler_EventInstancePlansWithoutLook(t *testing.T) {
 	})
 	poll(t, func() error { return passes.saw(store.TriggerStartup) })
 	uid := specs(1)[0].UID
-	clock.Add(time.Minute)
-	if err := rt.SetExited(uid, 137); err != nil {
-		t.Fatal(err)
-	}
-	dead := findInstance(t, rt, uid)
+	ev := exitWithEvent(t, rt, clock, uid, 137)
 	before := lists.Load() // no pass runs meanwhile: cron is an hour away
-	w.events <- runtime.Event{Kind: runtime.EventDied, UID: uid, At: clock.Now(), Instance: &dead}
+	w.events <- ev
 	poll(t, func() error {
 		evs, _ := s.DB.FindEvents(context.Background(), store.EventFilter{UID: uid, Kind: store.EventRelaunched})
 		if len(evs) != 1 {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
@@ -139,17 +140,9 @@ func TestSupervisor_TargetedPassFromEvent(t *testing.T) {
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var lists atomic.Int32
-	rt.ListFunc = func(ctx context.Context) ([]runtime.Instance, error) {
-		lists.Add(1)
-		return rt.Real().List(ctx)
-	}
-	clock.Add(time.Minute)
-	if err := rt.SetExited("s00001", 137); err != nil {
-		t.Fatal(err)
-	}
-	dead := findInstance(t, rt, "s00001")
-	ev := runtime.Event{Kind: runtime.EventDied, UID: "s00001", ExitCode: dead.ExitCode, At: clock.Now(), Instance: &dead}
+	lists := countLists(rt)
+	ev := exitWithEvent(t, rt, clock, "s00001", 137)
+	dead := *ev.Instance
 	opts := supervisor.PassOptions{Trigger: store.TriggerEvent, UIDs: []string{"s00001"}, Deaths: []runtime.Event{ev}}
 	clock.Add(time.Second)
 	res, err := s.Pass(ctx, opts)
@@ -201,18 +194,9 @@ func TestSupervisor_TargetedPassLooksUnlessSure(t *testing.T) {
 			if err := s.Reconcile(ctx); err != nil {
 				t.Fatal(err)
 			}
-			var lists atomic.Int32
-			rt.ListFunc = func(ctx context.Context) ([]runtime.Instance, error) {
-				lists.Add(1)
-				return rt.Real().List(ctx)
-			}
-			clock.Add(time.Minute)
-			if err := rt.SetExited("s00000", 1); err != nil {
-				t.Fatal(err)
-			}
-			dead := findInstance(t, rt, "s00000")
-			ev := runtime.Event{Kind: runtime.EventDied, UID: "s00000", At: clock.Now(), Instance: &dead}
-			c.change(&ev, &dead)
+			lists := countLists(rt)
+			ev := exitWithEvent(t, rt, clock, "s00000", 1)
+			c.change(&ev, ev.Instance)
 			res, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerEvent, UIDs: []string{"s00000"}, Deaths: []runtime.Event{ev}})
 			if err != nil {
 				t.Fatal(err)
@@ -232,4 +216,26 @@ func TestMergeDeaths(t *testing.T) {
 	if got := supervisor.MergeDeaths(nil, a, b); got != nil {
 		t.Errorf("merge into a full pass = %v, want none: it looks at everything", got)
 	}
+}
+
+// countLists makes rt count its lists (each ListUID is one) and returns the count.
+func countLists(rt *fake.Runtime) *atomic.Int32 {
+	var n atomic.Int32
+	rt.ListFunc = func(ctx context.Context) ([]runtime.Instance, error) {
+		n.Add(1)
+		return rt.Real().List(ctx)
+	}
+	return &n
+}
+
+// exitWithEvent makes uid's instance exit with code a minute on and returns
+// the death event a podman on this host sends for it, showing the instance.
+func exitWithEvent(t *testing.T, rt *fake.Runtime, clock *storetest.Clock, uid string, code int) runtime.Event {
+	t.Helper()
+	clock.Add(time.Minute)
+	if err := rt.SetExited(uid, code); err != nil {
+		t.Fatal(err)
+	}
+	dead := findInstance(t, rt, uid)
+	return runtime.Event{Kind: runtime.EventDied, UID: uid, ExitCode: dead.ExitCode, At: clock.Now(), Instance: &dead}
 }
