@@ -177,6 +177,9 @@ type Runtime interface {
 type LogOptions struct {
 	Tail   int  // the last Tail lines; 0: all the runtime kept
 	Follow bool // keep writing until ctx ends or the container stops
+	// Until, when set, leaves out what was written at or after it. Only an
+	// UntilLogger honours it; other Loggers ignore it.
+	Until time.Time
 }
 
 // Logger is implemented by runtimes that keep a container's output.
@@ -184,6 +187,18 @@ type Logger interface {
 	// Logs writes the output of container id (stdout and stderr, interleaved
 	// as the runtime keeps them) to w. Returns ErrNotFound if it is gone.
 	Logs(ctx context.Context, id InstanceID, opts LogOptions, w io.Writer) error
+}
+
+// UntilLogger is implemented by runtimes whose start in place keeps what
+// the container wrote before and whose Logs may honour LogOptions.Until:
+// an exited instance's output can then be read after it is started again,
+// instead of before.
+type UntilLogger interface {
+	Logger
+	Starter
+	// LogsUntil reports whether Logs honours Until by the supervisor's
+	// clock: the runtime runs its containers on the supervisor's host.
+	LogsUntil(ctx context.Context) bool
 }
 
 // Starter is implemented by runtimes that can start an exited container

@@ -15,10 +15,10 @@ import (
 // r is the action's result; otherwise the caller removes and runs, and note,
 // if set, says why the start was not used, for the event.
 func (s *Supervisor) startInPlace(ctx context.Context, a *Action) (r Result, done bool, note string) {
-	st, ok := s.Runtime.(runtime.Starter)
-	if !ok || a.Kind != ActRelaunch || !unchanged(a) {
+	if !inPlace(s.Runtime, a) {
 		return Result{}, false, ""
 	}
+	st := s.Runtime.(runtime.Starter)
 	s.at(CrashBeforeStart, a)
 	err := st.Start(ctx, a.Observed.ID)
 	if err == nil {
@@ -31,6 +31,12 @@ func (s *Supervisor) startInPlace(ctx context.Context, a *Action) (r Result, don
 	// Whatever failed (the container went, the runtime refused), removing
 	// and running again is the relaunch that always works.
 	return Result{}, false, fmt.Sprintf("start in place of %s failed (%v), so removed and run again", a.Observed.ID, err)
+}
+
+// inPlace reports whether a is a relaunch that rt can start in place.
+func inPlace(rt runtime.Runtime, a *Action) bool {
+	_, ok := rt.(runtime.Starter)
+	return ok && a.Kind == ActRelaunch && unchanged(a)
 }
 
 // unchanged reports whether the exited instance was launched from the spec

@@ -199,12 +199,13 @@ func (s *Supervisor) dispatch(ctx context.Context, passID int64, actions []Actio
 // calls for one.
 func (s *Supervisor) work(ctx context.Context, passID int64, a *Action) error {
 	var wake time.Time // a retry the outcome schedules
-	s.keepCrashLog(ctx, passID, a)
+	keepLog := s.crashLogFor(ctx, passID, a)
 	var pulled atomic.Bool
 	r := s.call(runtime.WithPullStarted(ctx, func(image string) {
 		pulled.Store(true)
 		s.notePull(ctx, passID, a.UID, image)
-	}), a)
+	}), a, keepLog)
+	keepLog()
 	defer func() { s.finishWork(a.UID, wake, r.Err == nil) }()
 	if pulled.Load() {
 		defer s.endPull(a.UID) // after the outcome: status never shows neither
@@ -262,9 +263,10 @@ func retryWake(r Result, next *store.Instance) time.Time {
 
 // call makes an action's runtime calls: a relaunch of an unchanged instance
 // starts it in place where the runtime can; otherwise, and for a replace,
-// the old instance is removed before the new one runs. A crash between the
-// two leaves no instance; the next pass launches.
-func (s *Supervisor) call(ctx context.Context, a *Action) Result {
+// the old instance is removed before the new one runs, after keepLog (its
+// output is read first). A crash between the two leaves no instance; the
+// next pass launches.
+func (s *Supervisor) call(ctx context.Context, a *Action, keepLog func()) Result {
 	var note string // why a relaunch did not start in place
 	fail := func(step string, err error) Result {
 		return Result{Step: step, Err: err, Interrupted: interrupted(ctx, err), At: s.now(), Note: note}
@@ -295,6 +297,7 @@ func (s *Supervisor) call(ctx context.Context, a *Action) Result {
 		if r, done, note = s.startInPlace(ctx, a); done {
 			return r
 		}
+		keepLog()
 		if err := s.remove(ctx, a); err != nil {
 			return fail("remove", err)
 		}

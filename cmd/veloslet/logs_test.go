@@ -41,9 +41,9 @@ func TestLogs_PreviousPodman(t *testing.T) {
 
 // TestLogs_PreviousRunOnlyPodman: a crashed instance started again in
 // place keeps writing to the same log; what is kept as its crash log is
-// the crashed run's output alone, not the new run's. (It is read before the
-// start: after it, podman applies --tail before --until, and reading the
-// whole log of a long crash loop would not be bounded.)
+// the crashed run's output alone, not the new run's. (It is read just after
+// the start, up to the moment before it: podman applies --tail before
+// --until, so the read asks for twice the tail first.)
 func TestLogs_PreviousRunOnlyPodman(t *testing.T) {
 	t.Parallel()
 	e, rt := podmanEnv(t)

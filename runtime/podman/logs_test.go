@@ -46,3 +46,62 @@ func TestRuntime_Logs(t *testing.T) {
 		t.Fatalf("logs of a missing container: %v, want ErrNotFound with podman's Error: line", err)
 	}
 }
+
+// TestRuntime_LogsUntil: the podman here runs on this host, so it says Logs
+// honours Until; after a start in place, `podman logs --until T` with T
+// taken before the start reads the first run's output alone; the log file
+// keeps both runs. Podman 4.3 takes a tail before it cuts at Until, so a
+// tail of one line cut at T is empty there (the supervisor reads again).
+func TestRuntime_LogsUntil(t *testing.T) {
+	ctx := context.Background()
+	rt := podmantest.New(t)
+	if !rt.LogsUntil(ctx) {
+		t.Fatal("LogsUntil false for podman on this host")
+	}
+	id, err := rt.Run(ctx, runtime.RunSpec{UID: "lu", Image: podmantest.Image, StoreID: "s",
+		Command: []string{"cat", "/proc/sys/kernel/random/uuid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitExited := func() {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			list, err := rt.ListUID(ctx, "lu")
+			if err == nil && len(list) == 1 && list[0].State == runtime.StateExited {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("container did not exit: %+v, %v", list, err)
+			}
+			time.Sleep(100 * time.Millisecond) // polling the runtime with a deadline
+		}
+	}
+	waitExited()
+	until := time.Now()
+	if err := rt.Start(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	waitExited()
+	var all, first bytes.Buffer
+	if err := rt.Logs(ctx, id, runtime.LogOptions{}, &all); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Logs(ctx, id, runtime.LogOptions{Tail: 4, Until: until}, &first); err != nil {
+		t.Fatal(err)
+	}
+	runs := strings.Split(strings.TrimSpace(all.String()), "\n")
+	if len(runs) != 2 || runs[0] == runs[1] {
+		t.Fatalf("log of two runs %q, want two different lines", all.String())
+	}
+	if first.String() != runs[0]+"\n" {
+		t.Fatalf("logs --until before the second start = %q, want the first run's %q", first.String(), runs[0])
+	}
+	var one bytes.Buffer
+	if err := rt.Logs(ctx, id, runtime.LogOptions{Tail: 1, Until: until}, &one); err != nil {
+		t.Fatal(err)
+	}
+	if one.Len() > 0 && one.String() != runs[0]+"\n" {
+		t.Fatalf("logs --tail 1 --until before the second start = %q, want nothing or the first run's %q", one.String(), runs[0])
+	}
+}
