@@ -5,7 +5,6 @@ package podman
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -224,20 +223,4 @@ func (r *Runtime) List(ctx context.Context) ([]runtime.Instance, error) {
 		return nil, err
 	}
 	return ParsePSStore(out, r.Prefix, r.StoreID)
-}
-
-// Version returns podman's version.
-func (r *Runtime) Version(ctx context.Context) (string, error) {
-	out, err := r.call(ctx, r.CallTimeout, "version", "--format", "json")
-	if err != nil {
-		return "", err
-	}
-	var v struct {
-		Client struct{ Version string }
-		Server *struct{ Version string }
-	}
-	if err := json.Unmarshal(out, &v); err != nil || v.Client.Version == "" {
-		return "", fmt.Errorf("parse podman version: %q", head(out))
-	}
-	return v.Client.Version, nil
 }
