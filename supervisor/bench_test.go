@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"sync"
 	"testing"
 	"time"
@@ -64,6 +65,7 @@ func shared(b *testing.B, n int) (*supervisor.Supervisor, *fake.Runtime) {
 	s := supervisor.New(db, fake.New())
 	s.Logger = quiet
 	converge(b, s, n)
+	goruntime.GC() // the setup's garbage is not the first measured run's
 	fixtures.by[n] = &fixture{s: s, rt: s.Runtime.(*fake.Runtime)}
 	return s, fixtures.by[n].rt
 }
