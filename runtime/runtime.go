@@ -177,8 +177,9 @@ type Runtime interface {
 type LogOptions struct {
 	Tail   int  // the last Tail lines; 0: all the runtime kept
 	Follow bool // keep writing until ctx ends or the container stops
-	// Until, when set, leaves out what was written at or after it. Only an
-	// UntilLogger honours it; other Loggers ignore it.
+	// Until, when set, leaves out what was written at or after it, before
+	// the tail is taken: Tail counts the lines written before Until. Only an
+	// UntilLogger honours it, and not with Follow; other Loggers ignore it.
 	Until time.Time
 }
 

@@ -42,24 +42,32 @@ func DefaultLogCapture() LogCapture {
 // crashLogFor keeps the output of the exited instance action a relaunches
 // or replaces, before the action's calls as a rule: a removal destroys the
 // runtime's copy. It returns what the calls run before a removal and the
-// worker runs after them: the read of an instance started in place on a
-// runtime that keeps its output and can leave out what the new run writes
-// (runtime.UntilLogger), up to the moment before the start. The start then
-// waits for no read (a podman process, some 100 ms of a 2-core machine's
-// time), and the read waits for the start. The host's clock, not the
-// supervisor's: the runtime stamps the output by it.
-func (s *Supervisor) crashLogFor(ctx context.Context, passID int64, a *Action) (after func()) {
+// worker runs after them (started: the start in place succeeded): the read
+// of an instance started in place on a runtime that keeps its output and
+// can leave out what the new run writes (runtime.UntilLogger), up to the
+// moment before the start. The start then waits for no read (a podman
+// process, some 100 ms of a 2-core machine's time), and the read waits for
+// the start. The host's clock, not the supervisor's: the runtime stamps the
+// output by it.
+func (s *Supervisor) crashLogFor(ctx context.Context, passID int64, a *Action) (after func(started bool)) {
 	if ul, ok := s.Runtime.(runtime.UntilLogger); !ok || !inPlace(s.Runtime, a) || !ul.LogsUntil(ctx) {
 		s.keepCrashLog(ctx, passID, a, time.Time{})
-		return func() {}
+		return func(bool) {}
 	}
 	until, done := time.Now(), false
-	return func() {
-		if !done {
-			done = true
-			// Not cut short by a stop: the start before it may have run.
-			s.keepCrashLog(context.WithoutCancel(ctx), passID, a, until)
+	return func(started bool) {
+		switch {
+		case done:
+			return
+		case started:
+			// Not cut short by a stop: this read is the crashed run's
+			// output's last chance.
+			ctx = context.WithoutCancel(ctx)
+		case ctx.Err() != nil:
+			return // not started: the next pass reads it
 		}
+		done = true
+		s.keepCrashLog(ctx, passID, a, until)
 	}
 }
 
@@ -83,12 +91,10 @@ func (s *Supervisor) keepCrashLog(ctx context.Context, passID int64, a *Action, 
 	}
 	rctx, cancel := context.WithTimeout(ctx, cmp.Or(c.Timeout, DefaultLogTimeout))
 	defer cancel()
-	buf, err := readCrashLog(rctx, lg, obs.ID, c, until)
-	if err != nil {
+	buf := newTailBuffer(cmp.Or(c.MaxBytes, DefaultLogMaxBytes))
+	if err := lg.Logs(rctx, obs.ID, runtime.LogOptions{Tail: c.TailLines, Until: until}, buf); err != nil {
 		s.logger().Warn("read output of exited instance", LogKeyPass, passID, LogKeyUID, a.UID, "instance", obs.ID, LogKeyError, err)
-		if buf == nil {
-			return
-		}
+		return
 	}
 	text, lines, cut := buf.text(c.TailLines)
 	l := &store.CrashLog{UID: a.UID, RuntimeID: string(obs.ID), ExitCode: obs.ExitCode,
@@ -96,39 +102,6 @@ func (s *Supervisor) keepCrashLog(ctx context.Context, passID int64, a *Action, 
 	if err := s.DB.SaveCrashLog(context.WithoutCancel(ctx), l, passID, c.Keep); err != nil {
 		s.logger().Warn("store output of exited instance", LogKeyPass, passID, LogKeyUID, a.UID, "instance", obs.ID, LogKeyError, err)
 	}
-}
-
-// readCrashLog reads the last c.TailLines lines of id's output written
-// before until (all of it, if until is zero). Podman takes its tail before
-// it cuts at until, so what the new run wrote since takes places in the
-// tail: twice the tail leaves room for a little of it, and when even that
-// kept fewer lines than asked (a new run that printed much at once, or an
-// output shorter than the tail), the whole output up to until is read, as
-// the tail alone cannot tell the two apart. If that second read fails, the
-// first one's lines are still the newest before until: they are returned
-// with the error.
-func readCrashLog(ctx context.Context, lg runtime.Logger, id runtime.InstanceID, c LogCapture, until time.Time) (*tailBuffer, error) {
-	limit := cmp.Or(c.MaxBytes, DefaultLogMaxBytes)
-	read := func(tail int) (*tailBuffer, error) {
-		buf := newTailBuffer(limit)
-		return buf, lg.Logs(ctx, id, runtime.LogOptions{Tail: tail, Until: until}, buf)
-	}
-	tail := c.TailLines
-	if !until.IsZero() {
-		tail *= 2
-	}
-	first, err := read(tail)
-	if err != nil {
-		return nil, err
-	}
-	if _, lines, cut := first.text(c.TailLines); until.IsZero() || cut || lines >= c.TailLines {
-		return first, nil
-	}
-	whole, err := read(0)
-	if err != nil {
-		return first, err
-	}
-	return whole, nil
 }
 
 // tailBuffer keeps the last max bytes written to it.

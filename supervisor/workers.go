@@ -205,7 +205,7 @@ func (s *Supervisor) work(ctx context.Context, passID int64, a *Action) error {
 		pulled.Store(true)
 		s.notePull(ctx, passID, a.UID, image)
 	}), a, keepLog)
-	keepLog()
+	keepLog(r.InPlace)
 	defer func() { s.finishWork(a.UID, wake, r.Err == nil) }()
 	if pulled.Load() {
 		defer s.endPull(a.UID) // after the outcome: status never shows neither
@@ -266,7 +266,7 @@ func retryWake(r Result, next *store.Instance) time.Time {
 // the old instance is removed before the new one runs, after keepLog (its
 // output is read first). A crash between the two leaves no instance; the
 // next pass launches.
-func (s *Supervisor) call(ctx context.Context, a *Action, keepLog func()) Result {
+func (s *Supervisor) call(ctx context.Context, a *Action, keepLog func(started bool)) Result {
 	var note string // why a relaunch did not start in place
 	fail := func(step string, err error) Result {
 		return Result{Step: step, Err: err, Interrupted: interrupted(ctx, err), At: s.now(), Note: note}
@@ -297,7 +297,7 @@ func (s *Supervisor) call(ctx context.Context, a *Action, keepLog func()) Result
 		if r, done, note = s.startInPlace(ctx, a); done {
 			return r
 		}
-		keepLog()
+		keepLog(false)
 		if err := s.remove(ctx, a); err != nil {
 			return fail("remove", err)
 		}

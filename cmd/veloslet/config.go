@@ -318,7 +318,8 @@ func (c *Config) Validate() error {
 	case c.Logs.MaxBytes < 1024 || c.Logs.MaxBytes > 16<<20:
 		return bad("logs.max_bytes", c.Logs.MaxBytes, "must be between 1024 and 16777216")
 	case c.Logs.Timeout <= 0 || time.Duration(c.Logs.Timeout) > time.Minute:
-		// Every relaunch of an exited instance waits for this read.
+		// A relaunch of an exited instance waits for this read (a start in
+		// place on podman does not, but its record does).
 		return bad("logs.timeout", c.Logs.Timeout, "must be positive and at most 1m (a relaunch waits for it)")
 	case c.Logs.Keep < 1:
 		return bad("logs.keep", c.Logs.Keep, "must be at least 1")

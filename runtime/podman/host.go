@@ -10,9 +10,10 @@ import (
 // host is what a Runtime learnt of where podman runs its containers, from
 // the last `podman version` that answered.
 type host struct {
-	mu    sync.Mutex
-	known bool
-	local bool
+	asking sync.Mutex // one Local asks at a time: workers relaunching at once ask once
+	mu     sync.Mutex
+	known  bool
+	local  bool
 }
 
 func (h *host) set(local bool) {
@@ -35,6 +36,11 @@ func (h *host) get() (known, local bool) {
 // start-up); while that fails, the answer is false (the caller then looks
 // rather than trusts a time).
 func (r *Runtime) Local(ctx context.Context) bool {
+	if known, local := r.host.get(); known {
+		return local
+	}
+	r.host.asking.Lock()
+	defer r.host.asking.Unlock()
 	if known, local := r.host.get(); known {
 		return local
 	}

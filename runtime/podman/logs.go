@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"time"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/internal/cli"
@@ -19,25 +18,18 @@ var _ runtime.UntilLogger = (*Runtime)(nil)
 // one, if Local), and `podman start` keeps a container's log file.
 func (r *Runtime) LogsUntil(ctx context.Context) bool { return r.Local(ctx) }
 
-// Logs writes container id's output with `podman logs [--tail N] [--until
-// T] [--follow] ID`, which reads it after the container exited too, until it
-// is removed. Podman takes the tail before it leaves out what came after
-// Until, so output written after Until takes its place in the tail.
-// A container that is not there is told by `podman container exists`'s exit
-// code, not by the wording of the failure: ErrNotFound.
+// Logs writes container id's output with `podman logs [--tail N] [--follow]
+// ID`, which reads it after the container exited too, until it is removed;
+// with Until, through logsUntil. A container that is not there is told by
+// `podman container exists`'s exit code, not by the wording of the failure:
+// ErrNotFound.
 func (r *Runtime) Logs(ctx context.Context, id runtime.InstanceID, opts runtime.LogOptions, w io.Writer) error {
-	args := []string{"logs"}
-	if opts.Tail > 0 {
-		args = append(args, "--tail", strconv.Itoa(opts.Tail))
+	var err error
+	if opts.Until.IsZero() || opts.Follow {
+		err = r.logs(ctx, id, opts, w)
+	} else {
+		err = r.logsUntil(ctx, id, opts, w)
 	}
-	if !opts.Until.IsZero() {
-		args = append(args, "--until", opts.Until.UTC().Format(time.RFC3339Nano))
-	}
-	timeout := r.CallTimeout
-	if opts.Follow {
-		args, timeout = append(args, "--follow"), 0
-	}
-	err := r.Stream(ctx, timeout, translate, w, append(args, "--", string(id))...)
 	var ce *cli.Error
 	if errors.As(err, &ce) {
 		if there, xerr := r.exists(context.WithoutCancel(ctx), string(id)); xerr == nil && !there {
@@ -45,4 +37,47 @@ func (r *Runtime) Logs(ctx context.Context, id runtime.InstanceID, opts runtime.
 		}
 	}
 	return err
+}
+
+func (r *Runtime) logs(ctx context.Context, id runtime.InstanceID, opts runtime.LogOptions, w io.Writer) error {
+	args := []string{"logs"}
+	if opts.Tail > 0 {
+		args = append(args, "--tail", strconv.Itoa(opts.Tail))
+	}
+	timeout := r.CallTimeout
+	if opts.Follow {
+		args, timeout = append(args, "--follow"), 0
+	}
+	return r.Stream(ctx, timeout, translate, w, append(args, "--", string(id))...)
+}
+
+// untilWindows bounds how far back logsUntil looks: a tail of 2, 4, 8 and
+// at most 16 times the lines asked for.
+const untilWindows = 4
+
+// logsUntil writes the last opts.Tail lines (all, if 0) of id's output
+// written before opts.Until. Podman's --until cannot do it: podman takes the
+// tail before it cuts at --until, so what the container wrote since (a
+// crash loop started again prints its output again at once) takes places
+// in the tail. So each line's time is asked for (--timestamps) and the cut
+// made here, over a tail twice as long as asked; when the lines before
+// Until are too few and the tail came back full, over one twice as long
+// again, up to untilWindows reads. The lines kept are always the newest
+// before Until; past the last window they may be fewer than asked.
+func (r *Runtime) logsUntil(ctx context.Context, id runtime.InstanceID, opts runtime.LogOptions, w io.Writer) error {
+	window := 2 * opts.Tail
+	for n := 1; ; n, window = n+1, window*2 {
+		args := []string{"logs", "--timestamps"}
+		if opts.Tail > 0 {
+			args = append(args, "--tail", strconv.Itoa(window))
+		}
+		cut := newUntilCut(opts.Until, opts.Tail)
+		if err := r.Stream(ctx, r.CallTimeout, translate, cut, append(args, "--", string(id))...); err != nil {
+			return err
+		}
+		cut.end()
+		if opts.Tail == 0 || cut.before >= opts.Tail || cut.total < window || n == untilWindows {
+			return cut.writeTo(w)
+		}
+	}
 }
