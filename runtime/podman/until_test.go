@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -119,29 +118,5 @@ func TestLogsUntil_LinesWithoutTime(t *testing.T) {
 	want := "no time at the start\nold\nmore of old\n\nlast, stamped before\n"
 	if out.String() != want {
 		t.Fatalf("logs = %q, want %q", out.String(), want)
-	}
-}
-
-// TestLocal_AsksOnce: relaunches that ask at once where podman runs make
-// one `podman version` between them.
-func TestLocal_AsksOnce(t *testing.T) {
-	dir := t.TempDir()
-	script := "#!/bin/sh\necho \"$@\" >> \"$(dirname \"$0\")/calls\"\nsleep 0.2\necho '{\"Client\":{\"Version\":\"4.3.1\"}}'\n"
-	if err := os.WriteFile(filepath.Join(dir, "podman"), []byte(script), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	rt := podman.New(filepath.Join(dir, "podman"))
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			if !rt.Local(context.Background()) {
-				t.Error("Local false for a podman with no server")
-			}
-		})
-	}
-	wg.Wait()
-	b, err := os.ReadFile(filepath.Join(dir, "calls"))
-	if err != nil || strings.Count(string(b), "version") != 1 {
-		t.Fatalf("calls %q (%v), want one podman version", b, err)
 	}
 }
