@@ -39,7 +39,7 @@ test-dockerd:
 # 100 supervisors: it runs without the race detector, which slows it past use.
 soak:
 	$(GO) test -race -count=1 -timeout 45m -run 'Soak' -skip 'TestSoak_FleetScale' ./...
-	$(GO) test -count=1 -timeout 30m -run 'TestSoak_FleetScale' ./supervisor/fleet/
+	$(GO) test -count=1 -timeout 30m -run 'TestSoak_FleetScale' ./fleet/
 
 check: cross bigfiles
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

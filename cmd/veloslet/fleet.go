@@ -17,7 +17,7 @@ import (
 
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/supervisor"
-	"github.com/veloslet/veloslet/supervisor/fleet"
+	"github.com/veloslet/veloslet/fleet"
 )
 
 // decodeFleetValue reads a bucket value with apply's decoder for a JSON

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/veloslet/veloslet/supervisor/fleet"
+	"github.com/veloslet/veloslet/fleet"
 )
 
 // FleetConfig is the [fleet] section: off while url is empty.

@@ -17,7 +17,7 @@ import (
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
-	"github.com/veloslet/veloslet/supervisor/fleet"
+	"github.com/veloslet/veloslet/fleet"
 )
 
 // scaleNode is one simulated host run as serve runs it: a scheduler whose

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/veloslet/veloslet/store"
-	"github.com/veloslet/veloslet/supervisor/fleet"
+	"github.com/veloslet/veloslet/fleet"
 )
 
 func waitState(t *testing.T, tn *testNode, connected bool) {

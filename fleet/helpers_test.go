@@ -20,7 +20,7 @@ import (
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
-	"github.com/veloslet/veloslet/supervisor/fleet"
+	"github.com/veloslet/veloslet/fleet"
 )
 
 // freePort returns a port nothing listens on now.
