@@ -15,9 +15,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/veloslet/veloslet/fleet"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/supervisor"
-	"github.com/veloslet/veloslet/fleet"
 )
 
 // decodeFleetValue reads a bucket value with apply's decoder for a JSON
