@@ -12,8 +12,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/fleet"
+	"github.com/veloslet/veloslet/store"
 )
 
 const waitLong = 30 * time.Second
