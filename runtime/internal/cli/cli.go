@@ -9,9 +9,10 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
+
+	"github.com/veloslet/veloslet/internal/redact"
 )
 
 // Error is a CLI call that exited non-zero: its arguments (env values
@@ -107,7 +108,7 @@ func Call(ctx context.Context, run Runner, timeout time.Duration, binary string,
 		return nil, fmt.Errorf("%s %s: %w", binary, args[0], err)
 	}
 	if code != 0 {
-		return nil, &Error{Binary: binary, Args: Redact(args, secret...), ExitCode: code, Stderr: Trim(stderr), Cause: lastWord(stderr)}
+		return nil, &Error{Binary: binary, Args: redact.Args(args, secret...), ExitCode: code, Stderr: Trim(stderr), Cause: lastWord(stderr)}
 	}
 	return stdout, nil
 }
@@ -119,18 +120,4 @@ func Trim(b []byte) string {
 		s = s[:500] + "…"
 	}
 	return s
-}
-
-// Redact replaces the value after each of the flags (such as --env) with
-// "KEY=…": env values often hold secrets.
-func Redact(args []string, flags ...string) []string {
-	out := slices.Clone(args)
-	for i := 1; i < len(out); i++ {
-		if slices.Contains(flags, out[i-1]) {
-			if k, _, ok := strings.Cut(out[i], "="); ok {
-				out[i] = k + "=…"
-			}
-		}
-	}
-	return out
 }
