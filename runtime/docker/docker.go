@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"slices"
 	"time"
 
@@ -61,8 +62,9 @@ type Runtime struct {
 	// Logger receives pull progress; nil: slog.Default().
 	Logger *slog.Logger
 
-	host string
-	c    *client.Client
+	host      string
+	c         *client.Client
+	transport *http.Transport // under c's, whose idle connections Close lets go
 }
 
 // New returns a backend for the API server at host ("unix:///…" or
@@ -74,11 +76,20 @@ func New(host string) (*Runtime, error) {
 	if host != "" {
 		opts = append(opts, client.WithHost(host))
 	}
-	c, err := client.New(opts...)
+	// A first client is built only for its dialer, which knows the host's
+	// scheme, address and TLS settings (from the environment too); the one
+	// used goes through an HTTP client that bounds every answer (limits.go)
+	// and checks a socket's owner at each dial (socket.go).
+	d, err := client.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("docker host %q: %w", host, err)
 	}
-	r := &Runtime{host: c.DaemonHost(), c: c}
+	hc, tr := newHTTPClient(checkedDial(d.DaemonHost(), d.Dialer()))
+	c, err := client.New(append(opts, client.WithHTTPClient(hc))...)
+	if err != nil {
+		return nil, fmt.Errorf("docker host %q: %w", host, err)
+	}
+	r := &Runtime{host: c.DaemonHost(), c: c, transport: tr}
 	r.Configure(runtime.DefaultNamePrefix, DefaultCallTimeout, DefaultRunTimeout, DefaultStopTimeout)
 	return r, nil
 }
@@ -96,7 +107,10 @@ func (r *Runtime) Host() string { return r.host }
 func (r *Runtime) Client() *client.Client { return r.c }
 
 // Close releases the client's idle connections.
-func (r *Runtime) Close() error { return r.c.Close() }
+func (r *Runtime) Close() error {
+	r.transport.CloseIdleConnections()
+	return r.c.Close()
+}
 
 func (r *Runtime) logger() *slog.Logger {
 	if r.Logger != nil {
