@@ -26,6 +26,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -61,6 +62,14 @@ type Runtime struct {
 	StoreID string
 	// Logger receives pull progress; nil: slog.Default().
 	Logger *slog.Logger
+	// LogMaxSize bounds each container's log file, in bytes, where the
+	// server's log driver keeps one (logsize.go); 0: the server's default,
+	// which for Docker's json-file is no bound at all.
+	LogMaxSize int64
+
+	driverMu    sync.Mutex
+	driver      string // the server's default log driver
+	driverKnown bool
 
 	host      string
 	c         *client.Client
@@ -138,6 +147,7 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 	defer cancel()
 	name := runtime.Name(r.Prefix, spec.UID)
 	opts := createOptions(name, spec)
+	opts.HostConfig.LogConfig = r.logConfig(ctx)
 	res, err := r.c.ContainerCreate(ctx, opts)
 	if isMissingImage(err) {
 		if err = r.pull(ctx, spec.Image); err != nil {

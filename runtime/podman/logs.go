@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/internal/cli"
@@ -44,11 +45,21 @@ func (r *Runtime) logs(ctx context.Context, id runtime.InstanceID, opts runtime.
 	if opts.Tail > 0 {
 		args = append(args, "--tail", strconv.Itoa(opts.Tail))
 	}
-	timeout := r.CallTimeout
+	timeout := r.readTimeout(ctx)
 	if opts.Follow {
 		args, timeout = append(args, "--follow"), 0
 	}
 	return r.Stream(ctx, timeout, translate, w, append(args, "--", string(id))...)
+}
+
+// readTimeout is the own deadline of a logs read: none when the caller set
+// one (the crash log's [logs] timeout, longer or shorter than ours), else
+// CallTimeout.
+func (r *Runtime) readTimeout(ctx context.Context) time.Duration {
+	if _, ok := ctx.Deadline(); ok {
+		return 0
+	}
+	return r.CallTimeout
 }
 
 // untilWindows bounds how far back logsUntil looks: a tail of 2, 4, 8 and
@@ -72,7 +83,7 @@ func (r *Runtime) logsUntil(ctx context.Context, id runtime.InstanceID, opts run
 			args = append(args, "--tail", strconv.Itoa(window))
 		}
 		cut := newUntilCut(opts.Until, opts.Tail)
-		if err := r.Stream(ctx, r.CallTimeout, translate, cut, append(args, "--", string(id))...); err != nil {
+		if err := r.Stream(ctx, r.readTimeout(ctx), translate, cut, append(args, "--", string(id))...); err != nil {
 			return err
 		}
 		cut.end()

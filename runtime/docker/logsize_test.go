@@ -1,0 +1,48 @@
+package docker_test
+
+import (
+	"os"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/client"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/docker/dockertest"
+)
+
+// TestRun_LogMaxSize: with LogMaxSize set, a container that prints far
+// more than it keeps a log file of about that size, not of all it printed.
+func TestRun_LogMaxSize(t *testing.T) {
+	rt, _ := dockertest.New(t)
+	rt.LogMaxSize = 10_000
+	ctx := ctxT(t)
+	id, err := rt.Run(ctx, runtime.RunSpec{UID: "loud", Image: dockertest.Image, Command: []string{"sh", "-c",
+		`i=0; while [ $i -lt 3000 ]; do echo "line $i of 3000, some fifty bytes of text to fill"; i=$((i+1)); done`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var path string
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		res, err := rt.Client().ContainerInspect(ctx, string(id), client.ContainerInspectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Container.State != nil && !res.Container.State.Running && res.Container.State.Status != "created" {
+			path = res.Container.LogPath
+			t.Logf("log config %+v, path %s", res.Container.HostConfig.LogConfig, path)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the container did not exit")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatalf("log file: %v", err)
+	}
+	if fi.Size() > 2*rt.LogMaxSize {
+		t.Fatalf("log file %s holds %d bytes, want at most about %d (the container printed some 170 KB)", path, fi.Size(), rt.LogMaxSize)
+	}
+}
