@@ -89,7 +89,7 @@ func (s *Supervisor) keepCrashLog(ctx context.Context, passID int64, a *Action, 
 	rctx, cancel := context.WithTimeout(ctx, cmp.Or(c.Timeout, DefaultLogTimeout))
 	defer cancel()
 	buf := newTailBuffer(cmp.Or(c.MaxBytes, DefaultLogMaxBytes))
-	if err := lg.Logs(rctx, obs.ID, runtime.LogOptions{Tail: c.TailLines, Until: until}, buf); err != nil {
+	if err := lg.Logs(rctx, obs.ID, runtime.LogOptions{Tail: c.TailLines, Until: until, Since: obs.StartedAt}, buf); err != nil {
 		// The error may quote the container's output (podman's last line).
 		s.logger().Warn("read output of exited instance", LogKeyPass, passID, LogKeyUID, a.UID, "instance", obs.ID, LogKeyError, redact.Error(err, a.Spec.Env))
 		return

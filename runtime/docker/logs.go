@@ -35,6 +35,9 @@ func (r *Runtime) Logs(ctx context.Context, id runtime.InstanceID, opts runtime.
 	if opts.Tail > 0 {
 		lo.Tail = strconv.Itoa(opts.Tail)
 	}
+	if !opts.Since.IsZero() { // the API takes seconds with a fraction
+		lo.Since = fmt.Sprintf("%d.%09d", opts.Since.Unix(), opts.Since.Nanosecond())
+	}
 	rc, err := r.c.ContainerLogs(ctx, string(id), lo)
 	if err == nil {
 		defer func() { _ = rc.Close() }()

@@ -172,3 +172,50 @@ func TestRun_LogMaxSize(t *testing.T) {
 		t.Fatalf("log file holds %d bytes, want at most about %d (the container printed some 170 KB)", fi.Size(), rt.LogMaxSize)
 	}
 }
+
+// TestRuntime_LogsSince: a container started again in place keeps the
+// output of every run in its log; Since set to the last run's start (as
+// List gives it, to the second) reads that run's alone, with Until too.
+func TestRuntime_LogsSince(t *testing.T) {
+	ctx := context.Background()
+	rt := podmantest.New(t)
+	// Each run prints its number at once, then lives a second, so the next
+	// run starts in a later second than this one's output.
+	id, err := rt.Run(ctx, runtime.RunSpec{UID: "runs", Image: podmantest.Image, StoreID: "s", Command: []string{"sh", "-c",
+		`n=$(cat /n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /n; echo "run $n"; sleep 1; exit 3`}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exited := func() runtime.Instance {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); ; {
+			list, err := rt.List(ctx)
+			if err == nil && len(list) == 1 && list[0].State == runtime.StateExited {
+				return list[0]
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("container did not exit: %+v, %v", list, err)
+			}
+			time.Sleep(100 * time.Millisecond) // polling the runtime with a deadline
+		}
+	}
+	exited()
+	if err := rt.Start(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	second := exited()
+	if second.StartedAt.IsZero() {
+		t.Fatal("List gave no start time")
+	}
+	var all, last, until bytes.Buffer
+	if err := rt.Logs(ctx, id, runtime.LogOptions{Tail: 10}, &all); err != nil || all.String() != "run 1\nrun 2\n" {
+		t.Fatalf("all runs: %q, %v", all.String(), err)
+	}
+	if err := rt.Logs(ctx, id, runtime.LogOptions{Tail: 10, Since: second.StartedAt}, &last); err != nil || last.String() != "run 2\n" {
+		t.Fatalf("since the last start: %q, %v; want the last run's alone", last.String(), err)
+	}
+	opts := runtime.LogOptions{Tail: 10, Since: second.StartedAt, Until: time.Now()}
+	if err := rt.Logs(ctx, id, opts, &until); err != nil || until.String() != "run 2\n" {
+		t.Fatalf("since the last start, until now: %q, %v; want the last run's alone", until.String(), err)
+	}
+}

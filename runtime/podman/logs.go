@@ -41,7 +41,7 @@ func (r *Runtime) Logs(ctx context.Context, id runtime.InstanceID, opts runtime.
 }
 
 func (r *Runtime) logs(ctx context.Context, id runtime.InstanceID, opts runtime.LogOptions, w io.Writer) error {
-	args := []string{"logs"}
+	args := sinceArgs([]string{"logs"}, opts)
 	if opts.Tail > 0 {
 		args = append(args, "--tail", strconv.Itoa(opts.Tail))
 	}
@@ -50,6 +50,15 @@ func (r *Runtime) logs(ctx context.Context, id runtime.InstanceID, opts runtime.
 		args, timeout = append(args, "--follow"), 0
 	}
 	return r.Stream(ctx, timeout, translate, w, append(args, "--", string(id))...)
+}
+
+// sinceArgs adds --since for opts.Since: podman then leaves out the output
+// of the container's earlier runs before it takes the tail.
+func sinceArgs(args []string, opts runtime.LogOptions) []string {
+	if opts.Since.IsZero() {
+		return args
+	}
+	return append(args, "--since", opts.Since.UTC().Format(time.RFC3339Nano))
 }
 
 // readTimeout is the own deadline of a logs read: none when the caller set
@@ -78,7 +87,7 @@ const untilWindows = 4
 func (r *Runtime) logsUntil(ctx context.Context, id runtime.InstanceID, opts runtime.LogOptions, w io.Writer) error {
 	window := 2 * opts.Tail
 	for n := 1; ; n, window = n+1, window*2 {
-		args := []string{"logs", "--timestamps"}
+		args := sinceArgs([]string{"logs", "--timestamps"}, opts)
 		if opts.Tail > 0 {
 			args = append(args, "--tail", strconv.Itoa(window))
 		}
