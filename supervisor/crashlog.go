@@ -143,6 +143,15 @@ func (t *tailBuffer) text(maxLines int) (string, int, bool) {
 	return string(out), len(lines), cut
 }
 
+// envOf returns the env of a's spec, whose values a runtime's error about a
+// may quote (the container's output): nil without a spec.
+func envOf(a *Action) map[string]string {
+	if a.Spec == nil {
+		return nil
+	}
+	return a.Spec.Env
+}
+
 // RedactEnv replaces every value of env in text by "[env NAME]"; it is
 // redact.Env, whose comment says what it promises.
 func RedactEnv(text string, env map[string]string) string { return redact.Env(text, env) }

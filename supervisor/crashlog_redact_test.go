@@ -52,3 +52,33 @@ func TestSupervisor_CrashLogReadErrorRedacted(t *testing.T) {
 		t.Fatalf("the env value reached the log:\n%s", out)
 	}
 }
+
+// TestSupervisor_RunErrorRedacted: a launch whose runtime error quotes an
+// env value (a CLI's last line may be the container's output) is recorded
+// (last error, failed event) and logged with the value redacted.
+func TestSupervisor_RunErrorRedacted(t *testing.T) {
+	ctx := context.Background()
+	s, rt, _ := MustNewSupervisor(t)
+	var logs bytes.Buffer
+	s.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	rt.RunFunc = func(context.Context, runtime.RunSpec) (runtime.InstanceID, error) {
+		return "", errors.New("Error: starting: token=czNjcmV0LXZhbHVl (s3cret-value) (podman run, exit 126)")
+	}
+	storetest.MustApply(t, s.DB, store.Spec{UID: "web", Image: "busybox", Command: []string{"true"},
+		Env: map[string]string{"TOKEN": "s3cret-value"}})
+	_ = s.Reconcile(ctx)
+	ins, err := s.DB.FindInstances(ctx)
+	if err != nil || len(ins) != 1 {
+		t.Fatalf("instances %+v, %v; want one", ins, err)
+	}
+	in := ins[0]
+	ev, err := s.DB.FindEvents(ctx, store.EventFilter{UID: "web", Kind: store.EventFailed})
+	if err != nil || len(ev) != 1 {
+		t.Fatalf("failed events %+v, %v; want one", ev, err)
+	}
+	for what, text := range map[string]string{"last error": in.LastError, "event": ev[0].Reason, "log": logs.String()} {
+		if strings.Contains(text, "s3cret") || strings.Contains(text, "czNjcmV0LXZhbHVl") || !strings.Contains(text, "[env TOKEN]") {
+			t.Errorf("%s not redacted: %s", what, text)
+		}
+	}
+}
