@@ -33,6 +33,10 @@ const (
 // ErrTooLarge is returned by a call whose answer passes a read limit.
 var ErrTooLarge = errors.New("answer too large")
 
+// maxResponse is MaxResponse; a test lowers it (export_test.go) to keep an
+// endless answer's test short under -race.
+var maxResponse int64 = MaxResponse
+
 // newHTTPClient returns the HTTP client the API client is built on: it
 // dials through dial (which knows the host's scheme, address and TLS) and
 // bounds every answer's body by the limits above.
@@ -62,7 +66,7 @@ func (t limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case strings.HasSuffix(p, "/events") || strings.HasSuffix(p, "/images/create"):
 		resp.Body = &lineLimit{rc: resp.Body, max: MaxStreamLine, what: what}
 	default:
-		resp.Body = &totalLimit{rc: resp.Body, left: MaxResponse, what: what}
+		resp.Body = &totalLimit{rc: resp.Body, max: maxResponse, left: maxResponse, what: what}
 	}
 	return resp, nil
 }
@@ -70,6 +74,7 @@ func (t limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // totalLimit fails a read once more than MaxResponse bytes came.
 type totalLimit struct {
 	rc   io.ReadCloser
+	max  int64
 	left int64
 	what string
 }
@@ -81,7 +86,7 @@ func (l *totalLimit) Read(p []byte) (int, error) {
 		if n, err := l.rc.Read(one[:]); n == 0 {
 			return 0, err
 		}
-		return 0, fmt.Errorf("%w: the answer to %s exceeds %d bytes", ErrTooLarge, l.what, MaxResponse)
+		return 0, fmt.Errorf("%w: the answer to %s exceeds %d bytes", ErrTooLarge, l.what, l.max)
 	}
 	if int64(len(p)) > l.left {
 		p = p[:l.left]
