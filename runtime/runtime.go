@@ -181,6 +181,10 @@ type LogOptions struct {
 	// the tail is taken: Tail counts the lines written before Until. Only an
 	// UntilLogger honours it, and not with Follow; other Loggers ignore it.
 	Until time.Time
+	// Since, when set, leaves out what was written before it: the output of
+	// earlier runs of a container started again in place. Podman and Docker
+	// honour it; Loggers that cannot tell ignore it.
+	Since time.Time
 }
 
 // Logger is implemented by runtimes that keep a container's output.

@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"maps"
-	"slices"
-	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/veloslet/veloslet/internal/redact"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/store"
 )
@@ -92,8 +89,9 @@ func (s *Supervisor) keepCrashLog(ctx context.Context, passID int64, a *Action, 
 	rctx, cancel := context.WithTimeout(ctx, cmp.Or(c.Timeout, DefaultLogTimeout))
 	defer cancel()
 	buf := newTailBuffer(cmp.Or(c.MaxBytes, DefaultLogMaxBytes))
-	if err := lg.Logs(rctx, obs.ID, runtime.LogOptions{Tail: c.TailLines, Until: until}, buf); err != nil {
-		s.logger().Warn("read output of exited instance", LogKeyPass, passID, LogKeyUID, a.UID, "instance", obs.ID, LogKeyError, err)
+	if err := lg.Logs(rctx, obs.ID, runtime.LogOptions{Tail: c.TailLines, Until: until, Since: obs.StartedAt}, buf); err != nil {
+		// The error may quote the container's output (podman's last line).
+		s.logger().Warn("read output of exited instance", LogKeyPass, passID, LogKeyUID, a.UID, "instance", obs.ID, LogKeyError, redact.Error(err, a.Spec.Env))
 		return
 	}
 	text, lines, cut := buf.text(c.TailLines)
@@ -145,50 +143,15 @@ func (t *tailBuffer) text(maxLines int) (string, int, bool) {
 	return string(out), len(lines), cut
 }
 
-// redactWhole: env values shorter than this are replaced only where they
-// stand as a whole word; replacing a value such as "1" or "on" everywhere
-// would leave nothing of the output readable.
-const redactWhole = 6
-
-// RedactEnv replaces every value of env in text by "[env NAME]": output
-// often echoes its configuration, and env values often hold secrets. Longer
-// values go first, so a value containing another is replaced whole.
-func RedactEnv(text string, env map[string]string) string {
-	keys := slices.Collect(maps.Keys(env))
-	slices.SortFunc(keys, func(a, b string) int {
-		return cmp.Or(cmp.Compare(len(env[b]), len(env[a])), strings.Compare(a, b))
-	})
-	for _, k := range keys {
-		v, mark := env[k], "[env "+k+"]"
-		switch {
-		case v == "":
-		case len(v) >= redactWhole:
-			text = strings.ReplaceAll(text, v, mark)
-		default:
-			text = replaceWord(text, v, mark)
-		}
+// envOf returns the env of a's spec, whose values a runtime's error about a
+// may quote (the container's output): nil without a spec.
+func envOf(a *Action) map[string]string {
+	if a.Spec == nil {
+		return nil
 	}
-	return text
+	return a.Spec.Env
 }
 
-// replaceWord replaces v in text where neither neighbour is a letter or digit.
-func replaceWord(text, v, mark string) string {
-	var sb strings.Builder
-	for {
-		i := strings.Index(text, v)
-		if i < 0 {
-			sb.WriteString(text)
-			return sb.String()
-		}
-		before, _ := utf8.DecodeLastRuneInString(text[:i])
-		after, _ := utf8.DecodeRuneInString(text[i+len(v):])
-		word := func(r rune) bool { return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r)) }
-		sb.WriteString(text[:i])
-		if word(before) || word(after) {
-			sb.WriteString(v)
-		} else {
-			sb.WriteString(mark)
-		}
-		text = text[i+len(v):]
-	}
-}
+// RedactEnv replaces every value of env in text by "[env NAME]"; it is
+// redact.Env, whose comment says what it promises.
+func RedactEnv(text string, env map[string]string) string { return redact.Env(text, env) }

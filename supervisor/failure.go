@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/veloslet/veloslet/internal/redact"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/store"
 )
@@ -87,7 +88,7 @@ func settleFailure(a *Action, next *store.Instance, r Result, pol Policy) store.
 	if r.Note != "" {
 		err = fmt.Errorf("%w (%s)", err, r.Note)
 	}
-	next.LastError = err.Error()
+	next.LastError = redact.Error(err, envOf(a))
 	gen := int64(0)
 	if a.Spec != nil {
 		gen = a.Spec.Generation
@@ -132,7 +133,7 @@ func settleFailure(a *Action, next *store.Instance, r Result, pol Policy) store.
 
 // failReason is a failed event's reason: the cause, then action, step and uid.
 func failReason(a *Action, r Result) string {
-	return fmt.Sprintf("%v [%s: %s %s]", r.Err, a.Kind, r.Step, a.UID)
+	return redact.Env(fmt.Sprintf("%v [%s: %s %s]", r.Err, a.Kind, r.Step, a.UID), envOf(a))
 }
 
 // Collided reports whether a launch found its name taken: adoption, not failure.

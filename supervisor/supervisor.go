@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/veloslet/veloslet/internal/redact"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/store"
 )
@@ -290,7 +291,7 @@ func (s *Supervisor) finish(ctx context.Context, opts PassOptions, res *PassResu
 			what = " of " + a.UID
 		}
 		err = fmt.Errorf("%d of %d actions failed, first %s%s: %v",
-			res.Failures, len(res.Plan.Actions), a.Kind, what, res.Errors[first])
+			res.Failures, len(res.Plan.Actions), a.Kind, what, redact.Error(res.Errors[first], envOf(&a)))
 	}
 	if notStarted > 0 {
 		err = errors.Join(err, fmt.Errorf("%d actions %w", notStarted, ErrNotStarted))

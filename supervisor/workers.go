@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/veloslet/veloslet/internal/redact"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/store"
 )
@@ -359,7 +360,7 @@ func (s *Supervisor) record(ctx context.Context, passID int64, a *Action, out st
 func (s *Supervisor) logAction(passID int64, a *Action, err error) {
 	switch {
 	case err != nil:
-		s.logger().Warn("action failed", LogKeyPass, passID, LogKeyUID, a.UID, LogKeyAction, a.Kind, LogKeyError, err)
+		s.logger().Warn("action failed", LogKeyPass, passID, LogKeyUID, a.UID, LogKeyAction, a.Kind, LogKeyError, redact.Error(err, envOf(a)))
 	case a.Kind != ActRecord || len(a.Events) > 0:
 		s.logger().Info("action done", LogKeyPass, passID, LogKeyUID, a.UID, LogKeyAction, a.Kind, LogKeyReason, a.Reason)
 	}

@@ -111,7 +111,7 @@ func (m *Main) openRuntime(storeID string) (runtime.Runtime, string, error) {
 			return nil, "", fmt.Errorf("%w: runtime.docker.host = %q: %v", ErrConfig, host, err)
 		}
 		rt.Configure(c.NamePrefix, time.Duration(c.CallTimeout), time.Duration(c.RunTimeout), time.Duration(c.StopTimeout))
-		rt.StoreID = storeID
+		rt.StoreID, rt.LogMaxSize = storeID, m.Config.Logs.MaxSize
 		rt.Logger, m.Runtime = m.Logger, rt
 		return rt, backend, nil
 	case "apple", "podman":
@@ -122,7 +122,12 @@ func (m *Main) openRuntime(storeID string) (runtime.Runtime, string, error) {
 		}
 		open, key, bin := openApple, "runtime.apple.binary", c.Apple.Binary
 		if backend == "podman" {
-			open, key, bin = func(b string) cliRuntime { return podman.New(b) }, "runtime.podman.binary", c.Podman.Binary
+			openPodman := func(b string) cliRuntime {
+				r := podman.New(b)
+				r.LogMaxSize = m.Config.Logs.MaxSize
+				return r
+			}
+			open, key, bin = openPodman, "runtime.podman.binary", c.Podman.Binary
 		}
 		rt, err := m.cliRuntime(key, bin, open)
 		if err != nil {

@@ -39,6 +39,9 @@ const (
 	DefaultPassesMaxAge    = 7 * 24 * time.Hour
 	DefaultPassesMaxRows   = 50_000
 	DefaultBackupKeep      = 7
+	// DefaultLogMaxSize bounds each container's log file on podman and
+	// Docker ([logs] max_size): a crash loop must not fill the disk.
+	DefaultLogMaxSize = 10 << 20
 )
 
 // Config is veloslet's configuration file.
@@ -63,6 +66,9 @@ type LogsConfig struct {
 	MaxBytes  int      `toml:"max_bytes"`
 	Timeout   Duration `toml:"timeout"`
 	Keep      int      `toml:"keep"` // per uid
+	// MaxSize bounds each container's log file, in bytes, on podman and
+	// Docker; 0: the runtime's own default (unbounded on both).
+	MaxSize int64 `toml:"max_size"`
 }
 
 // LogCapture returns the supervisor's bounds the config describes.
@@ -213,7 +219,7 @@ func DefaultConfig() Config {
 		Log:    LogConfig{Level: "info", Format: "text"},
 		Fleet:  defaultFleetConfig(),
 		Logs: LogsConfig{TailLines: supervisor.DefaultLogTailLines, MaxBytes: supervisor.DefaultLogMaxBytes,
-			Timeout: Duration(supervisor.DefaultLogTimeout), Keep: supervisor.DefaultLogKeep},
+			Timeout: Duration(supervisor.DefaultLogTimeout), Keep: supervisor.DefaultLogKeep, MaxSize: DefaultLogMaxSize},
 	}
 }
 
@@ -323,6 +329,8 @@ func (c *Config) Validate() error {
 		return bad("logs.timeout", c.Logs.Timeout, "must be positive and at most 1m (a relaunch waits for it)")
 	case c.Logs.Keep < 1:
 		return bad("logs.keep", c.Logs.Keep, "must be at least 1")
+	case c.Logs.MaxSize != 0 && c.Logs.MaxSize < 64<<10:
+		return bad("logs.max_size", c.Logs.MaxSize, "must be 0 (the runtime's default, no limit) or at least 65536")
 	}
 	if c.HTTP.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {

@@ -58,6 +58,7 @@ func TestParseConfig_Errors(t *testing.T) {
 		{"ZeroApplePoll", "[runtime.apple]\npoll = \"0s\"", []string{"runtime.apple.poll", "0s"}},
 		{"ApplePollMaxBelowPoll", "[runtime.apple]\npoll = \"5s\"\npoll_max = \"1s\"", []string{"runtime.apple.poll_max", "1s", "5s"}},
 		{"LongLogsTimeout", "[logs]\ntimeout = \"10h\"", []string{"logs.timeout", "10h", "at most 1m"}},
+		{"SmallLogMaxSize", "[logs]\nmax_size = 1000", []string{"logs.max_size", "1000", "at least 65536"}},
 		{"BadDockerHost", "[runtime.docker]\nhost = \"ssh://me@box\"", []string{"runtime.docker.host", "ssh://me@box", "unix://"}},
 		{"UnknownDockerKey", "[runtime.docker]\nsocket = \"/x\"", []string{"runtime.docker.socket"}},
 		{"BadPrefix", "[runtime]\nname_prefix = \"-x\"", []string{"runtime.name_prefix", "-x"}},

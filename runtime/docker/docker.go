@@ -24,7 +24,9 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -60,9 +62,18 @@ type Runtime struct {
 	StoreID string
 	// Logger receives pull progress; nil: slog.Default().
 	Logger *slog.Logger
+	// LogMaxSize bounds each container's log file, in bytes, where the
+	// server's log driver keeps one (logsize.go); 0: the server's default,
+	// which for Docker's json-file is no bound at all.
+	LogMaxSize int64
 
-	host string
-	c    *client.Client
+	driverMu    sync.Mutex
+	driver      string // the server's default log driver
+	driverKnown bool
+
+	host      string
+	c         *client.Client
+	transport *http.Transport // under c's, whose idle connections Close lets go
 }
 
 // New returns a backend for the API server at host ("unix:///…" or
@@ -74,11 +85,20 @@ func New(host string) (*Runtime, error) {
 	if host != "" {
 		opts = append(opts, client.WithHost(host))
 	}
-	c, err := client.New(opts...)
+	// A first client is built only for its dialer, which knows the host's
+	// scheme, address and TLS settings (from the environment too); the one
+	// used goes through an HTTP client that bounds every answer (limits.go)
+	// and checks a socket's owner at each dial (socket.go).
+	d, err := client.New(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("docker host %q: %w", host, err)
 	}
-	r := &Runtime{host: c.DaemonHost(), c: c}
+	hc, tr := newHTTPClient(checkedDial(d.DaemonHost(), d.Dialer()))
+	c, err := client.New(append(opts, client.WithHTTPClient(hc))...)
+	if err != nil {
+		return nil, fmt.Errorf("docker host %q: %w", host, err)
+	}
+	r := &Runtime{host: c.DaemonHost(), c: c, transport: tr}
 	r.Configure(runtime.DefaultNamePrefix, DefaultCallTimeout, DefaultRunTimeout, DefaultStopTimeout)
 	return r, nil
 }
@@ -96,7 +116,10 @@ func (r *Runtime) Host() string { return r.host }
 func (r *Runtime) Client() *client.Client { return r.c }
 
 // Close releases the client's idle connections.
-func (r *Runtime) Close() error { return r.c.Close() }
+func (r *Runtime) Close() error {
+	r.transport.CloseIdleConnections()
+	return r.c.Close()
+}
 
 func (r *Runtime) logger() *slog.Logger {
 	if r.Logger != nil {
@@ -124,6 +147,7 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 	defer cancel()
 	name := runtime.Name(r.Prefix, spec.UID)
 	opts := createOptions(name, spec)
+	opts.HostConfig.LogConfig = r.logConfig(ctx)
 	res, err := r.c.ContainerCreate(ctx, opts)
 	if isMissingImage(err) {
 		if err = r.pull(ctx, spec.Image); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os/exec"
 	"time"
@@ -125,6 +126,9 @@ func (r *Runtime) Watch(parent context.Context, ch chan<- runtime.Event) error {
 	werr := cmd.Wait()
 	if parent.Err() != nil {
 		return parent.Err()
+	}
+	if errors.Is(scanErr, bufio.ErrTooLong) {
+		return fmt.Errorf("podman events: a line exceeds %d bytes: %w (podman stopped)", MaxEventLine, scanErr)
 	}
 	if scanErr != nil {
 		return fmt.Errorf("podman events: read: %w (podman stopped)", scanErr)

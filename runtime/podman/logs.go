@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/internal/cli"
@@ -40,15 +41,34 @@ func (r *Runtime) Logs(ctx context.Context, id runtime.InstanceID, opts runtime.
 }
 
 func (r *Runtime) logs(ctx context.Context, id runtime.InstanceID, opts runtime.LogOptions, w io.Writer) error {
-	args := []string{"logs"}
+	args := sinceArgs([]string{"logs"}, opts)
 	if opts.Tail > 0 {
 		args = append(args, "--tail", strconv.Itoa(opts.Tail))
 	}
-	timeout := r.CallTimeout
+	timeout := r.readTimeout(ctx)
 	if opts.Follow {
 		args, timeout = append(args, "--follow"), 0
 	}
 	return r.Stream(ctx, timeout, translate, w, append(args, "--", string(id))...)
+}
+
+// sinceArgs adds --since for opts.Since: podman then leaves out the output
+// of the container's earlier runs before it takes the tail.
+func sinceArgs(args []string, opts runtime.LogOptions) []string {
+	if opts.Since.IsZero() {
+		return args
+	}
+	return append(args, "--since", opts.Since.UTC().Format(time.RFC3339Nano))
+}
+
+// readTimeout is the own deadline of a logs read: none when the caller set
+// one (the crash log's [logs] timeout, longer or shorter than ours), else
+// CallTimeout.
+func (r *Runtime) readTimeout(ctx context.Context) time.Duration {
+	if _, ok := ctx.Deadline(); ok {
+		return 0
+	}
+	return r.CallTimeout
 }
 
 // untilWindows bounds how far back logsUntil looks: a tail of 2, 4, 8 and
@@ -67,12 +87,12 @@ const untilWindows = 4
 func (r *Runtime) logsUntil(ctx context.Context, id runtime.InstanceID, opts runtime.LogOptions, w io.Writer) error {
 	window := 2 * opts.Tail
 	for n := 1; ; n, window = n+1, window*2 {
-		args := []string{"logs", "--timestamps"}
+		args := sinceArgs([]string{"logs", "--timestamps"}, opts)
 		if opts.Tail > 0 {
 			args = append(args, "--tail", strconv.Itoa(window))
 		}
 		cut := newUntilCut(opts.Until, opts.Tail)
-		if err := r.Stream(ctx, r.CallTimeout, translate, cut, append(args, "--", string(id))...); err != nil {
+		if err := r.Stream(ctx, r.readTimeout(ctx), translate, cut, append(args, "--", string(id))...); err != nil {
 			return err
 		}
 		cut.end()

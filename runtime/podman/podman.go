@@ -41,6 +41,10 @@ type Runtime struct {
 	// StoreID set, List also returns our labelled containers under any name
 	// and Watch follows only containers labelled with this store.
 	cli.Backend
+	// LogMaxSize bounds each container's log file, in bytes (`--log-opt
+	// max-size`: podman cuts the k8s-file log when it reaches it; journald
+	// ignores it); 0: podman's default, no bound.
+	LogMaxSize int64
 
 	host host // see Local
 }
@@ -112,7 +116,7 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 		return "", fmt.Errorf("%w: podman: container name %q is already in use", runtime.ErrExists, name)
 	}
 	out, err := r.CallEnv(ctx, r.RunTimeout, translate, spec.Env, func(envFlags []string) []string {
-		return runArgs(name, spec, envFlags)
+		return runArgs(name, spec, envFlags, r.LogMaxSize)
 	})
 	if err != nil {
 		return "", r.afterFailedRun(context.WithoutCancel(ctx), name, spec, err)
@@ -165,13 +169,17 @@ func labelsInclude(got, want map[string]string) bool {
 // runArgs builds `podman run`: options first; everything after the image
 // (after "--" too, so nothing there is read as podman's flag) goes to the
 // container. envFlags name the env keys; their values never reach argv.
-func runArgs(name string, spec runtime.RunSpec, envFlags []string) []string {
+// logMax > 0 bounds the log file.
+func runArgs(name string, spec runtime.RunSpec, envFlags []string, logMax int64) []string {
 	args := []string{"run", "--detach", "--name", name}
 	labels := spec.AllLabels()
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		args = append(args, "--label", k+"="+labels[k])
 	}
 	args = append(args, envFlags...)
+	if logMax > 0 {
+		args = append(args, "--log-opt", "max-size="+strconv.FormatInt(logMax, 10))
+	}
 	if spec.CPUs > 0 {
 		args = append(args, "--cpus", strconv.FormatFloat(spec.CPUs, 'f', -1, 64))
 	}

@@ -9,9 +9,10 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
+
+	"github.com/veloslet/veloslet/internal/redact"
 )
 
 // Error is a CLI call that exited non-zero: its arguments (env values
@@ -68,8 +69,10 @@ type Runner func(ctx context.Context, binary string, args, env []string) (stdout
 var ErrOutputTooLarge = errors.New("output too large")
 
 // ExecRunner returns a Runner that execs the binary with env added to ours.
-// It keeps at most MaxStdout of stdout (failing beyond it) and the first and
-// last StderrKeep bytes of stderr.
+// It keeps at most MaxStdout of stdout and the first and last StderrKeep
+// bytes of stderr. Once stdout passes MaxStdout the read stops (the CLI then
+// meets a closed pipe) and the call fails with ErrOutputTooLarge: a CLI
+// that prints without end is stopped at the bound, not at the deadline.
 func ExecRunner() Runner {
 	return func(ctx context.Context, binary string, args, env []string) ([]byte, []byte, int, error) {
 		cmd := exec.CommandContext(ctx, binary, args...)
@@ -77,11 +80,12 @@ func ExecRunner() Runner {
 			cmd.Env = append(cmd.Environ(), env...)
 		}
 		stdout, stderr := newHeadTail(MaxStdout, 0), newHeadTail(StderrKeep, StderrKeep)
+		stdout.fail = true
 		cmd.Stdout, cmd.Stderr = stdout, stderr
 		cmd.WaitDelay = time.Second // children holding the pipes cannot hang us
 		err := cmd.Run()
-		if err == nil && stdout.Truncated() {
-			err = fmt.Errorf("%w: stdout exceeds %d bytes", ErrOutputTooLarge, MaxStdout)
+		if stdout.Truncated() {
+			return nil, stderr.Bytes(), -1, fmt.Errorf("%w: stdout exceeds %d bytes", ErrOutputTooLarge, MaxStdout)
 		}
 		if err == nil {
 			return stdout.Bytes(), stderr.Bytes(), 0, nil
@@ -94,20 +98,33 @@ func ExecRunner() Runner {
 	}
 }
 
+// Within returns how long a call made now under ctx and timeout (0: none of
+// its own) may take: the sooner of the two. Errors name it, so a call cut
+// by its caller's 5 s says 5 s, not the backend's own 30 s.
+func Within(ctx context.Context, timeout time.Duration) time.Duration {
+	if d, ok := ctx.Deadline(); ok {
+		if u := time.Until(d); timeout <= 0 || u < timeout {
+			return max(u.Round(100*time.Millisecond), 100*time.Millisecond)
+		}
+	}
+	return timeout
+}
+
 // Call runs one command under timeout. It returns stdout, or an error: the
 // deadline, a failure to run, or an *Error for a non-zero exit.
 func Call(ctx context.Context, run Runner, timeout time.Duration, binary string, args, env []string, secret ...string) ([]byte, error) {
+	limit := Within(ctx, timeout)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	stdout, stderr, code, err := run(ctx, binary, args, env)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%s %s: no answer within %s: %w", binary, args[0], timeout, ctx.Err())
+			return nil, fmt.Errorf("%s %s: no answer within %s: %w", binary, args[0], limit, ctx.Err())
 		}
 		return nil, fmt.Errorf("%s %s: %w", binary, args[0], err)
 	}
 	if code != 0 {
-		return nil, &Error{Binary: binary, Args: Redact(args, secret...), ExitCode: code, Stderr: Trim(stderr), Cause: lastWord(stderr)}
+		return nil, &Error{Binary: binary, Args: redact.Args(args, secret...), ExitCode: code, Stderr: Trim(stderr), Cause: lastWord(stderr)}
 	}
 	return stdout, nil
 }
@@ -119,18 +136,4 @@ func Trim(b []byte) string {
 		s = s[:500] + "…"
 	}
 	return s
-}
-
-// Redact replaces the value after each of the flags (such as --env) with
-// "KEY=…": env values often hold secrets.
-func Redact(args []string, flags ...string) []string {
-	out := slices.Clone(args)
-	for i := 1; i < len(out); i++ {
-		if slices.Contains(flags, out[i-1]) {
-			if k, _, ok := strings.Cut(out[i], "="); ok {
-				out[i] = k + "=…"
-			}
-		}
-	}
-	return out
 }

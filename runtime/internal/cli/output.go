@@ -3,9 +3,9 @@ package cli
 // Output limits of one CLI call. A CLI that prints without end (a runaway
 // progress bar, a broken build) must not grow the daemon without bound.
 const (
-	// MaxStdout bounds what a call keeps of stdout. stdout is parsed (the
+	// MaxStdout bounds what a call reads of stdout. stdout is parsed (the
 	// list of every container), so it is never cut: a call whose stdout
-	// exceeds it fails with an error naming the limit.
+	// exceeds it is stopped there and fails with an error naming the limit.
 	MaxStdout = 32 << 20
 	// StderrKeep is how much of stderr's start and of its end a call
 	// keeps; the middle is dropped and counted.
@@ -20,6 +20,7 @@ type headTail struct {
 	ring       []byte // the last tail bytes once first is full; start at pos
 	pos        int
 	total      int64
+	fail       bool // fail a write once head is full (tail must be 0)
 }
 
 func newHeadTail(head, tail int) *headTail { return &headTail{head: head, tail: tail} }
@@ -33,6 +34,9 @@ func (w *headTail) Write(p []byte) (int, error) {
 		p = p[k:]
 	}
 	if w.tail == 0 {
+		if w.fail && len(p) > 0 {
+			return n - len(p), ErrOutputTooLarge
+		}
 		return n, nil
 	}
 	for len(p) > 0 {

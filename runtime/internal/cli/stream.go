@@ -14,10 +14,13 @@ import (
 // Stream runs one command whose output is the answer, such as `logs`:
 // stdout and stderr go to w through one pipe, so lines keep the order the
 // CLI wrote them in (a container's stderr lines come on the CLI's stderr).
-// timeout 0 leaves only ctx to end it (`logs --follow`). A non-zero exit
-// goes through translate; the error carries the last output, which held
-// the CLI's own message.
+// timeout 0 leaves only ctx to end it (`logs --follow`, or a read under
+// its caller's deadline). A deadline's error names the one that cut it
+// (Within). A non-zero exit goes through translate; the error carries the
+// last output, which held the CLI's own message, and may be a line the
+// container wrote: whoever logs it redacts it (internal/redact).
 func (b *Backend) Stream(ctx context.Context, timeout time.Duration, translate func(*Error) error, w io.Writer, args ...string) error {
+	limit := Within(ctx, timeout)
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -36,8 +39,8 @@ func (b *Backend) Stream(ctx context.Context, timeout time.Duration, translate f
 	case err == nil:
 		return nil
 	case ctx.Err() != nil:
-		if timeout > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return fmt.Errorf("%s %s: no answer within %s: %w", b.Binary, args[0], timeout, ctx.Err())
+		if limit > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("%s %s: not done within %s: %w", b.Binary, args[0], limit, ctx.Err())
 		}
 		return ctx.Err()
 	case errors.As(err, &ee):
