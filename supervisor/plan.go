@@ -10,53 +10,6 @@ import (
 	"github.com/veloslet/veloslet/store"
 )
 
-// ActionKind names what an action does.
-type ActionKind string
-
-// Action kinds. Launch, Relaunch, Replace, Stop and RemoveOrphan call the
-// runtime; the others only write records and events.
-const (
-	ActLaunch       ActionKind = "launch"
-	ActRelaunch     ActionKind = "relaunch"      // remove the exited instance, run again
-	ActReplace      ActionKind = "replace"       // remove the drifted instance, run the new spec
-	ActStop         ActionKind = "stop"          // desired state is stopped
-	ActRemoveOrphan ActionKind = "remove-orphan" // ours, no longer desired
-	ActRecord       ActionKind = "record"        // adopt, exit, back-off, give-up, reset, foreign
-	ActForget       ActionKind = "forget"        // drop the record of a deleted spec's vanished instance
-	ActBrake        ActionKind = "brake"         // the safety brake held removals back
-)
-
-// Action is one step of a plan, with a reason an operator can read.
-type Action struct {
-	Kind   ActionKind `json:"kind"`
-	UID    string     `json:"uid,omitempty"`
-	Reason string     `json:"reason"`
-
-	Spec     *store.Spec       `json:"-"` // the spec to run, for launch, relaunch, replace
-	Observed *runtime.Instance `json:"-"`
-	// Next is the record to write once the action succeeds; the executor adds
-	// what only the runtime knows (runtime id, start time).
-	Next *store.Instance `json:"-"`
-	// Events are written with the outcome (before the executor's own event).
-	Events []store.Event `json:"-"`
-	// Duplicates are the instances a remove-duplicate action removes.
-	Duplicates []runtime.Instance `json:"-"`
-	// Adopt records adoptions with the action (see store.Adoption).
-	Adopt []store.Adoption `json:"-"`
-	// Resumed marks the relaunch of an instance stopped on purpose and
-	// wanted again: an operator's start, not a restart after an exit.
-	Resumed bool `json:"-"`
-}
-
-// callsRuntime reports whether executing the action calls the runtime.
-func (a Action) callsRuntime() bool {
-	switch a.Kind {
-	case ActLaunch, ActRelaunch, ActReplace, ActRestart, ActStop, ActRemoveOrphan, ActRemoveDuplicate:
-		return true
-	}
-	return false
-}
-
 // PlanInput is everything a plan depends on.
 type PlanInput struct {
 	Specs    []*store.Spec

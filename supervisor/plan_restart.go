@@ -11,8 +11,7 @@ import (
 // ActRestart replaces a running instance because an operator asked
 // (`veloslet restart`): an operator's action, not a crash, so it counts no
 // failure and no restart, and the safety brake, which guards against a
-// suspect picture of the runtime, does not hold it.
-const ActRestart ActionKind = "restart"
+// suspect picture of the runtime, does not hold it (see its row in actions.go).
 
 // restartWanted reports whether an operator asked for uid's running
 // instance to be replaced after it started. A start time the runtime does

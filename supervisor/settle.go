@@ -10,33 +10,17 @@ import (
 	"github.com/veloslet/veloslet/store"
 )
 
-// Result is what executing an action's runtime calls came to.
-type Result struct {
-	// Step names the runtime call that failed (remove, run, stop); empty on success.
-	Step string
-	Err  error
-	// Interrupted: the call was cut short by this process shutting down,
-	// which says nothing about the container.
-	Interrupted bool
-	// RuntimeID is the instance a successful launch started.
-	RuntimeID runtime.InstanceID
-	// InPlace: the exited instance was started again, not removed and run.
-	InPlace bool
-	// Note says why a relaunch fell back from starting in place, if it did.
-	Note string
-	At   time.Time
-}
-
-var launchEvents = map[ActionKind]store.EventKind{
-	ActLaunch: store.EventLaunched, ActRelaunch: store.EventRelaunched, ActReplace: store.EventReplaced,
-	ActRestart: store.EventReplaced,
-}
-
 // Settle is the failure policy, and the one place that decides it: the
 // record and events to write once action a ran with result r. The executor
-// only calls it; the planner applies the same back-off to exits it observes
-// through Policy.retryAt.
+// only calls it; the planner's exit handling (settleExit), the reset of a
+// running instance's count (settleRun), the fresh start of a new generation
+// (freshGeneration) and the worker's retry time (retryWake) are beside it in
+// this file. A record-only action settles as the planner wrote it.
 func Settle(a *Action, r Result, pol Policy) store.Outcome {
+	row := a.row()
+	if row.call == nil {
+		return row.settle(a, r, a.Next)
+	}
 	next := a.Next
 	if next == nil {
 		next = &store.Instance{UID: a.UID, State: store.InstanceUnknown}
@@ -46,25 +30,49 @@ func Settle(a *Action, r Result, pol Policy) store.Outcome {
 	if r.Err != nil {
 		return settleFailure(a, next, r, pol)
 	}
-	switch a.Kind {
-	case ActStop:
-		next.State, next.NextAttemptAt = store.InstanceStopped, store.Millis{}
-		return store.Outcome{Instance: next, Events: []store.Event{{UID: a.UID, Kind: store.EventStopped, Reason: a.Reason}}}
-	case ActRemoveDuplicate:
-		return store.Outcome{Events: duplicateEvents(a)}
-	case ActRemoveOrphan:
-		return store.Outcome{Delete: a.UID, Events: []store.Event{{UID: a.UID, Kind: store.EventRemovedOrphan,
-			Generation: a.Observed.Generation(), Reason: a.Reason}}}
-	}
+	return row.settle(a, r, next)
+}
+
+// settleRunning: a launch, relaunch, replace or restart that succeeded.
+func settleRunning(a *Action, r Result, next *store.Instance) store.Outcome {
 	next.RuntimeID, next.State, next.ExitCode, next.LastError = string(r.RuntimeID), store.InstanceRunning, nil, ""
 	next.Generation, next.SpecHash = a.Spec.Generation, a.Spec.SpecHash
 	next.StartedAt, next.ExitedAt, next.NextAttemptAt = store.Millis(r.At), store.Millis{}, store.Millis{}
 	next.Attempts++
-	if a.Kind == ActRelaunch && !a.Resumed {
+	if a.row().countsRestart && !a.Resumed {
 		next.RestartCount++
 	}
-	return store.Outcome{Instance: next, Events: []store.Event{{UID: a.UID, Kind: launchEvents[a.Kind],
+	return store.Outcome{Instance: next, Events: []store.Event{{UID: a.UID, Kind: a.row().event,
 		Generation: a.Spec.Generation, Reason: launchReason(a, r)}}}
+}
+
+// settleStopped: a stop that succeeded.
+func settleStopped(a *Action, _ Result, next *store.Instance) store.Outcome {
+	next.State, next.NextAttemptAt = store.InstanceStopped, store.Millis{}
+	return store.Outcome{Instance: next, Events: []store.Event{{UID: a.UID, Kind: a.row().event, Reason: a.Reason}}}
+}
+
+// settleRemoved: an orphan removed; its record goes with it.
+func settleRemoved(a *Action, _ Result, _ *store.Instance) store.Outcome {
+	return store.Outcome{Delete: a.UID, Events: []store.Event{{UID: a.UID, Kind: a.row().event,
+		Generation: a.Observed.Generation(), Reason: a.Reason}}}
+}
+
+// settleDuplicates: duplicates removed; the uid's record is the kept one's.
+func settleDuplicates(a *Action, _ Result, _ *store.Instance) store.Outcome {
+	return store.Outcome{Events: duplicateEvents(a)}
+}
+
+// settleRecord: a record-only action writes what the planner decided.
+func settleRecord(a *Action, _ Result, _ *store.Instance) store.Outcome {
+	return store.Outcome{Instance: a.Next, Events: a.Events, Adopt: a.Adopt}
+}
+
+// settleForget: the record of a deleted spec's vanished instance goes.
+func settleForget(a *Action, r Result, next *store.Instance) store.Outcome {
+	out := settleRecord(a, r, next)
+	out.Delete = a.UID
+	return out
 }
 
 // launchReason says what launched the instance: started in place, or run
@@ -101,7 +109,7 @@ func settleFailure(a *Action, next *store.Instance, r Result, pol Policy) store.
 		next.NextAttemptAt = store.Millis(r.At.Add(pol.BackoffInitial))
 		return store.Outcome{Instance: next}
 	}
-	if r.Step == "run" {
+	if r.Step == StepRun {
 		// Whether the run took effect is for the next list to say.
 		next.RuntimeID, next.State, next.ExitCode = "", store.InstancePending, nil
 	}
@@ -110,7 +118,7 @@ func settleFailure(a *Action, next *store.Instance, r Result, pol Policy) store.
 		// Cut short by shutdown: no failure counted, the next start retries at once.
 		next.LastError = "interrupted by shutdown: " + next.LastError
 		return store.Outcome{Instance: next}
-	case r.Step != "run":
+	case r.Step != StepRun:
 		// A failed stop or remove is retried by the next pass; it says
 		// nothing about the container's health.
 		return store.Outcome{Instance: next, Events: []store.Event{{UID: a.UID, Kind: store.EventFailed,
@@ -137,7 +145,7 @@ func failReason(a *Action, r Result) string {
 
 // Collided reports whether a launch found its name taken: adoption, not failure.
 func Collided(r Result) bool {
-	return r.Step == "run" && errors.Is(r.Err, runtime.ErrExists)
+	return r.Step == StepRun && errors.Is(r.Err, runtime.ErrExists)
 }
 
 // retryAt is when a uid with the given failures in a row may be launched
@@ -149,4 +157,23 @@ func (p Policy) retryAt(uid string, failures int, now time.Time) store.Millis {
 // interrupted reports whether err comes from ctx ending, not from the runtime.
 func interrupted(ctx context.Context, err error) bool {
 	return ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+}
+
+// minRetryWake bounds how soon a worker asks for a pass again for a uid
+// whose run keeps failing (or whose name is taken by an instance the list
+// does not show), whatever the back-off says: with backoff_initial = 0 a
+// missing image would otherwise be retried as fast as the runtime answers.
+const minRetryWake = time.Second
+
+// retryWake is when the worker asks for a pass to retry: the record's next
+// attempt, at once only for the first failure in a row.
+func retryWake(r Result, next *store.Instance) time.Time {
+	at := next.NextAttemptAt.Time()
+	if at.IsZero() {
+		return at
+	}
+	if (Collided(r) || next.ConsecutiveFailures > 1) && at.Before(r.At.Add(minRetryWake)) {
+		return r.At.Add(minRetryWake)
+	}
+	return at
 }

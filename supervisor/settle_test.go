@@ -18,7 +18,7 @@ import (
 func TestSettle(t *testing.T) {
 	pol := supervisor.DefaultPolicy()
 	pol.Jitter = 0
-	failedRun := func(err error) supervisor.Result { return supervisor.Result{Step: "run", Err: err, At: t0} }
+	failedRun := func(err error) supervisor.Result { return supervisor.Result{Step: supervisor.StepRun, Err: err, At: t0} }
 	boom := errors.New("exit status 125: Error: image not known")
 	type want struct {
 		state      store.InstanceState
@@ -69,11 +69,11 @@ func TestSettle(t *testing.T) {
 			want: want{state: store.InstanceRunning, runtimeID: "id-a", nextAt: t0.Add(pol.BackoffInitial), lastError: "already in use"}},
 		{name: "InterruptedIsNotAFailure",
 			a:    supervisor.Action{Kind: supervisor.ActLaunch, UID: "a", Spec: spec("a"), Next: rec("a", store.InstancePending, failures(1))},
-			r:    supervisor.Result{Step: "run", Err: context.Canceled, Interrupted: true, At: t0},
+			r:    supervisor.Result{Step: supervisor.StepRun, Err: context.Canceled, Interrupted: true, At: t0},
 			want: want{state: store.InstancePending, failures: 1, lastError: "interrupted by shutdown"}},
 		{name: "FailedRemoveCountsNothing",
 			a:    supervisor.Action{Kind: supervisor.ActRelaunch, UID: "a", Spec: spec("a"), Next: rec("a", store.InstanceExited, failures(1))},
-			r:    supervisor.Result{Step: "remove", Err: boom, At: t0},
+			r:    supervisor.Result{Step: supervisor.StepRemove, Err: boom, At: t0},
 			want: want{state: store.InstanceExited, failures: 1, runtimeID: "id-a", events: "failed", lastError: "remove a"}},
 		{name: "StopOK",
 			a:    supervisor.Action{Kind: supervisor.ActStop, UID: "a", Spec: spec("a", stopped), Next: rec("a", store.InstanceRunning, nextAt(t0))},
