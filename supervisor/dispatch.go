@@ -71,12 +71,7 @@ func (s *Supervisor) work(ctx context.Context, passID int64, a *Action) error {
 		defer s.endPull(a.UID) // after the outcome: status never shows neither
 	}
 	out := Settle(a, r, s.Policy)
-	if out.Instance != nil && (a.Next == nil || !out.Instance.NextAttemptAt.Time().Equal(a.Next.NextAttemptAt.Time())) {
-		wake = retryWake(r, out.Instance)
-	}
-	if a.row().wakes && r.Err == nil {
-		wake = r.At // the uid's own plan waited for the duplicates to go
-	}
+	wake = settleWake(a, r, out)
 	err := s.record(context.WithoutCancel(ctx), passID, a, out)
 	switch {
 	case r.Interrupted:

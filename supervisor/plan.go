@@ -297,21 +297,7 @@ func (p *planner) running(spec *store.Spec, rec *store.Instance, obs *runtime.In
 			Events: []store.Event{{UID: spec.UID, Kind: store.EventAdopted, Generation: rec.Generation, Reason: reason}}})
 		return
 	}
-	if rec.ConsecutiveFailures > 0 && !rec.StartedAt.Time().IsZero() {
-		resetAt := rec.StartedAt.Time().Add(p.in.Policy.BackoffReset)
-		if !resetAt.After(p.in.Now) {
-			next := carry(rec, spec)
-			next.ConsecutiveFailures, next.NextAttemptAt = 0, store.Millis{}
-			p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next,
-				Reason: fmt.Sprintf("ran for %s: failure count reset", p.in.Policy.BackoffReset)})
-		}
-		return
-	}
-	if rec.ConsecutiveFailures == 0 && !rec.NextAttemptAt.Time().IsZero() {
-		// A launch that found its name taken left a retry time; the
-		// instance runs, so status must not show a pending retry.
-		next := carry(rec, spec)
-		next.NextAttemptAt = store.Millis{}
-		p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next, Reason: "running: no retry pending"})
+	if next, reason := settleRun(rec, spec, p.in.Now, p.in.Policy); next != nil {
+		p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next, Reason: reason})
 	}
 }

@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/store"
@@ -14,6 +15,11 @@ import (
 // call makes an action's runtime calls, as its row says.
 func (s *Supervisor) call(ctx context.Context, a *Action, keepLog func(started bool)) Result {
 	return a.row().call(s, ctx, a, keepLog)
+}
+
+// interrupted reports whether err comes from ctx ending, not from the runtime.
+func interrupted(ctx context.Context, err error) bool {
+	return ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }
 
 // failed is the result of a call that failed at step.

@@ -1,7 +1,6 @@
 package supervisor
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -127,11 +126,11 @@ func settleFailure(a *Action, next *store.Instance, r Result, pol Policy) store.
 	next.Attempts++
 	next.ConsecutiveFailures++
 	events := []store.Event{{UID: a.UID, Kind: store.EventFailed, Generation: gen, Reason: failReason(a, r)}}
-	if a.Spec != nil && a.Spec.Restart == store.RestartOnFailure && next.ConsecutiveFailures > pol.MaxAttempts {
+	if a.Spec != nil && givesUp(a.Spec.Restart, next.ConsecutiveFailures, pol) {
 		next.State, next.NextAttemptAt = store.InstanceGaveUp, store.Millis{}
 		next.Generation, next.SpecHash = a.Spec.Generation, a.Spec.SpecHash
 		events = append(events, store.Event{UID: a.UID, Kind: store.EventGaveUp, Generation: gen,
-			Reason: fmt.Sprintf("failed %d times in a row (max_attempts %d): giving up", next.ConsecutiveFailures, pol.MaxAttempts)})
+			Reason: giveUpReason(next.ConsecutiveFailures, pol)})
 		return store.Outcome{Instance: next, Events: events}
 	}
 	next.NextAttemptAt = pol.retryAt(a.UID, next.ConsecutiveFailures, r.At)
@@ -154,16 +153,26 @@ func (p Policy) retryAt(uid string, failures int, now time.Time) store.Millis {
 	return store.Millis(now.Add(p.Delay(uid, failures)))
 }
 
-// interrupted reports whether err comes from ctx ending, not from the runtime.
-func interrupted(ctx context.Context, err error) bool {
-	return ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
-}
-
 // minRetryWake bounds how soon a worker asks for a pass again for a uid
 // whose run keeps failing (or whose name is taken by an instance the list
 // does not show), whatever the back-off says: with backoff_initial = 0 a
 // missing image would otherwise be retried as fast as the runtime answers.
 const minRetryWake = time.Second
+
+// settleWake is when the worker asks for a pass once action a's outcome out
+// is written: at once after a success whose row wakes (the uid's own plan
+// waited for it); at the retry the outcome set, if it set a new one; never
+// otherwise (zero).
+func settleWake(a *Action, r Result, out store.Outcome) time.Time {
+	var wake time.Time
+	if out.Instance != nil && (a.Next == nil || !out.Instance.NextAttemptAt.Time().Equal(a.Next.NextAttemptAt.Time())) {
+		wake = retryWake(r, out.Instance)
+	}
+	if a.row().wakes && r.Err == nil {
+		wake = r.At
+	}
+	return wake
+}
 
 // retryWake is when the worker asks for a pass to retry: the record's next
 // attempt, at once only for the first failure in a row.
@@ -176,4 +185,119 @@ func retryWake(r Result, next *store.Instance) time.Time {
 		return r.At.Add(minRetryWake)
 	}
 	return at
+}
+
+// givesUp reports whether on-failure gives up after failures in a row.
+func givesUp(policy store.RestartPolicy, failures int, pol Policy) bool {
+	return policy == store.RestartOnFailure && failures > pol.MaxAttempts
+}
+
+func giveUpReason(failures int, pol Policy) string {
+	return fmt.Sprintf("failed %d times in a row (max_attempts %d): giving up", failures, pol.MaxAttempts)
+}
+
+// failed reports whether an exit counts as a failure. An exit code the
+// runtime cannot report counts as one: Apple's CLI never reports any.
+func failed(policy store.RestartPolicy, code *int) bool {
+	return policy == store.RestartAlways || code == nil || *code != 0
+}
+
+// relaunches reports whether the restart policy relaunches an exit with
+// code; an exit it does not relaunch is accepted, and stays accepted when
+// its instance is removed by hand (see missing).
+func relaunches(policy store.RestartPolicy, code *int) bool {
+	return policy == store.RestartAlways || policy == store.RestartOnFailure && failed(policy, code)
+}
+
+// exitVerdict is what the failure policy makes of an observed exit.
+type exitVerdict int
+
+const (
+	exitAccepted exitVerdict = iota // the restart policy leaves it
+	exitGiveUp                      // on-failure ran out of attempts
+	exitBackoff                     // relaunch at next.NextAttemptAt
+	exitRelaunch                    // relaunch now
+)
+
+// settleExit is the failure policy for an exit the planner observed: the
+// record to write and the verdict. known: the record already holds this
+// exit (its counters are not moved again). An instance that ran for
+// BackoffReset starts a fresh count; a failure counts one more and sets
+// the back-off; an accepted exit has no retry time.
+func settleExit(spec *store.Spec, rec *store.Instance, obs *runtime.Instance, known bool, now time.Time, pol Policy) (*store.Instance, exitVerdict) {
+	next := carry(rec, spec)
+	if !known {
+		next.RuntimeID, next.State, next.ExitCode = string(obs.ID), store.InstanceExited, obs.ExitCode
+		next.ExitedAt = store.Millis(now)
+		started := obs.StartedAt
+		if started.IsZero() && rec != nil && rec.RuntimeID == string(obs.ID) {
+			started = rec.StartedAt.Time()
+		}
+		if !started.IsZero() && now.Sub(started) >= pol.BackoffReset {
+			next.ConsecutiveFailures = 0
+		}
+		if failed(spec.Restart, obs.ExitCode) {
+			next.ConsecutiveFailures++
+		}
+		next.NextAttemptAt = pol.retryAt(spec.UID, next.ConsecutiveFailures, now)
+	}
+	switch {
+	case !relaunches(spec.Restart, next.ExitCode):
+		next.NextAttemptAt = store.Millis{} // no relaunch, so no back-off to wait out
+		return next, exitAccepted
+	case givesUp(spec.Restart, next.ConsecutiveFailures, pol):
+		next.State, next.NextAttemptAt = store.InstanceGaveUp, store.Millis{}
+		return next, exitGiveUp
+	case next.NextAttemptAt.Time().After(now):
+		return next, exitBackoff
+	}
+	return next, exitRelaunch
+}
+
+// settleRun is the failure policy for an instance seen running as
+// recorded: the record to write, and why, or nil. One that has run for
+// BackoffReset since its start has its failure count reset; a retry time
+// left by a launch that found its name taken is cleared, so status does not
+// show a pending retry.
+func settleRun(rec *store.Instance, spec *store.Spec, now time.Time, pol Policy) (*store.Instance, string) {
+	switch {
+	case rec.ConsecutiveFailures > 0 && !rec.StartedAt.Time().IsZero():
+		if rec.StartedAt.Time().Add(pol.BackoffReset).After(now) {
+			return nil, ""
+		}
+		next := carry(rec, spec)
+		next.ConsecutiveFailures, next.NextAttemptAt = 0, store.Millis{}
+		return next, fmt.Sprintf("ran for %s: failure count reset", pol.BackoffReset)
+	case rec.ConsecutiveFailures == 0 && !rec.NextAttemptAt.Time().IsZero():
+		next := carry(rec, spec)
+		next.NextAttemptAt = store.Millis{}
+		return next, "running: no retry pending"
+	}
+	return nil, ""
+}
+
+// carry copies the record's counters into a new record for uid, so that
+// restart counts and back-off survive every action. A record that gave up
+// on another generation than spec's starts afresh: a new generation gets a
+// new set of attempts. (An operator's start clears a gave_up record in the
+// store, by SQL: store.DB.SetDesiredState.)
+func carry(rec *store.Instance, spec *store.Spec) *store.Instance {
+	var next store.Instance
+	if rec != nil {
+		next = *rec
+		if rec.ExitCode != nil {
+			code := *rec.ExitCode
+			next.ExitCode = &code
+		}
+	}
+	if spec != nil {
+		next.UID = spec.UID
+		if next.State == store.InstanceGaveUp && next.Generation != spec.Generation {
+			next.ConsecutiveFailures, next.NextAttemptAt = 0, store.Millis{}
+		}
+	}
+	if next.State == "" {
+		next.State = store.InstancePending
+	}
+	return &next
 }

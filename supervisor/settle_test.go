@@ -18,7 +18,9 @@ import (
 func TestSettle(t *testing.T) {
 	pol := supervisor.DefaultPolicy()
 	pol.Jitter = 0
-	failedRun := func(err error) supervisor.Result { return supervisor.Result{Step: supervisor.StepRun, Err: err, At: t0} }
+	failedRun := func(err error) supervisor.Result {
+		return supervisor.Result{Step: supervisor.StepRun, Err: err, At: t0}
+	}
 	boom := errors.New("exit status 125: Error: image not known")
 	type want struct {
 		state      store.InstanceState
