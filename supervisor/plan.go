@@ -181,7 +181,7 @@ func (p *planner) plan(uid string, spec *store.Spec, rec *store.Instance, obs *r
 		p.stopped(spec, rec, obs)
 	case obs == nil:
 		p.missing(spec, rec)
-	case p.restartRequested(uid, spec, rec, obs):
+	case p.restartRequested(spec, rec, obs):
 	case drifted(spec, rec, obs):
 		p.add(Action{Kind: ActReplace, UID: uid, Spec: spec, Observed: obs, Next: carry(rec, spec),
 			Reason: fmt.Sprintf("instance runs generation %d (hash %s), spec is at generation %d (hash %s)",
@@ -252,6 +252,10 @@ func (p *planner) stopped(spec *store.Spec, rec *store.Instance, obs *runtime.In
 func (p *planner) missing(spec *store.Spec, rec *store.Instance) {
 	if rec != nil && rec.State == store.InstanceGaveUp && rec.Generation == spec.Generation {
 		return // gave up: waits for an operator's start or a new generation
+	}
+	if exitAccepted(spec, rec) {
+		p.completed(spec, rec)
+		return
 	}
 	if rec != nil && rec.NextAttemptAt.Time().After(p.in.Now) {
 		p.wake(rec.NextAttemptAt.Time())

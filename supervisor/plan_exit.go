@@ -31,16 +31,16 @@ func (p *planner) exited(spec *store.Spec, rec *store.Instance, obs *runtime.Ins
 			ExitCode: obs.ExitCode, Reason: "exit code " + codeText(obs.ExitCode)})
 	}
 	switch verdict {
-	case exitAccepted:
+	case verdictAccept:
 		if !known {
 			reason := fmt.Sprintf("exited with code %s; restart policy %s leaves it", codeText(obs.ExitCode), spec.Restart)
 			p.add(Action{Kind: ActRecord, UID: uid, Observed: obs, Next: next, Events: events, Reason: reason})
 		}
-	case exitGiveUp:
+	case verdictGiveUp:
 		reason := giveUpReason(next.ConsecutiveFailures, pol)
 		events = append(events, store.Event{UID: uid, Kind: store.EventGaveUp, Generation: spec.Generation, Reason: reason})
 		p.add(Action{Kind: ActRecord, UID: uid, Observed: obs, Next: next, Events: events, Reason: reason})
-	case exitBackoff:
+	case verdictBackoff:
 		p.wake(next.NextAttemptAt.Time())
 		if !known {
 			wait := next.NextAttemptAt.Time().Sub(now).Round(time.Millisecond)

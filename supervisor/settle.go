@@ -209,14 +209,22 @@ func relaunches(policy store.RestartPolicy, code *int) bool {
 	return policy == store.RestartAlways || policy == store.RestartOnFailure && failed(policy, code)
 }
 
+// exitAccepted reports whether rec holds an exit of spec's generation that
+// the restart policy accepted: it is not relaunched, and its instance's
+// removal by hand does not make it run again.
+func exitAccepted(spec *store.Spec, rec *store.Instance) bool {
+	return rec != nil && rec.State == store.InstanceExited && rec.Generation == spec.Generation &&
+		!relaunches(spec.Restart, rec.ExitCode)
+}
+
 // exitVerdict is what the failure policy makes of an observed exit.
 type exitVerdict int
 
 const (
-	exitAccepted exitVerdict = iota // the restart policy leaves it
-	exitGiveUp                      // on-failure ran out of attempts
-	exitBackoff                     // relaunch at next.NextAttemptAt
-	exitRelaunch                    // relaunch now
+	verdictAccept   exitVerdict = iota // the restart policy leaves it
+	verdictGiveUp                      // on-failure ran out of attempts
+	verdictBackoff                     // relaunch at next.NextAttemptAt
+	verdictRelaunch                    // relaunch now
 )
 
 // settleExit is the failure policy for an exit the planner observed: the
@@ -244,14 +252,14 @@ func settleExit(spec *store.Spec, rec *store.Instance, obs *runtime.Instance, kn
 	switch {
 	case !relaunches(spec.Restart, next.ExitCode):
 		next.NextAttemptAt = store.Millis{} // no relaunch, so no back-off to wait out
-		return next, exitAccepted
+		return next, verdictAccept
 	case givesUp(spec.Restart, next.ConsecutiveFailures, pol):
 		next.State, next.NextAttemptAt = store.InstanceGaveUp, store.Millis{}
-		return next, exitGiveUp
+		return next, verdictGiveUp
 	case next.NextAttemptAt.Time().After(now):
-		return next, exitBackoff
+		return next, verdictBackoff
 	}
-	return next, exitRelaunch
+	return next, verdictRelaunch
 }
 
 // settleRun is the failure policy for an instance seen running as
