@@ -34,7 +34,7 @@ type PlanInput struct {
 	InFlight map[string]bool
 	// Invalid are the specs the store could not use: their uids are skipped.
 	Invalid []*store.InvalidSpec
-	// Restarts are operators' restart requests, by uid (see restart.go).
+	// Restarts are operators' restart requests, by uid (see plan_restart.go).
 	Restarts map[string]time.Time
 }
 

@@ -2,7 +2,9 @@
 // runtime lists. A pass reads the store, lists the runtime and computes a
 // plan with the pure Compute function under one lock, then hands each uid's
 // runtime actions to that uid's worker and returns; Settle, as pure as the
-// planner, turns each outcome into the record to write. The Scheduler decides
+// planner, turns each outcome into the record to write. What each kind of
+// action does (its runtime calls, the brake, its events, how it settles) is
+// one row of the table in actions.go. The Scheduler decides
 // when passes run; tests call Reconcile directly. It never holds a database
 // transaction across a runtime call.
 package supervisor
