@@ -46,8 +46,12 @@ func (p *planner) restartRequested(spec *store.Spec, rec *store.Instance, obs *r
 	if !ok {
 		return false
 	}
+	what := "instance"
+	if obs.State != runtime.StateRunning {
+		what = "finished instance"
+	}
 	p.add(Action{Kind: ActRestart, UID: spec.UID, Spec: spec, Observed: obs, Next: carry(rec, spec),
-		Reason: fmt.Sprintf("restart of %s instance %s requested by an operator at %s", obs.State, obs.ID, at.UTC().Format(time.RFC3339))})
+		Reason: fmt.Sprintf("restart of %s %s requested by an operator at %s", what, obs.ID, at.UTC().Format(time.RFC3339))})
 	return true
 }
 
