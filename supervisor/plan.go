@@ -86,7 +86,7 @@ func Compute(in PlanInput) Plan {
 			continue
 		}
 		if obs, wait := p.choose(uid, spec, rec, listed); !wait {
-			p.plan(uid, spec, rec, obs)
+			p.decide(uid, spec, rec, obs)
 		}
 	}
 	p.brake(seen)
@@ -168,7 +168,8 @@ func (p *planner) wake(t time.Time) {
 	}
 }
 
-func (p *planner) plan(uid string, spec *store.Spec, rec *store.Instance, obs *runtime.Instance) {
+// decide plans one uid from its spec, record and kept instance.
+func (p *planner) decide(uid string, spec *store.Spec, rec *store.Instance, obs *runtime.Instance) {
 	switch {
 	case obs != nil && !p.ours(obs) && !p.adoptUnlabeled(spec, obs):
 		p.foreign(uid, rec, obs)

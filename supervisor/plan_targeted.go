@@ -31,7 +31,7 @@ func (s *Supervisor) planPass(ctx context.Context, opts PassOptions, inFlight ma
 		}
 		// A look that failed, or a plan that needs the whole host: the full pass decides.
 	}
-	p, in, err = s.plan(ctx, opts.Force, inFlight)
+	p, in, err = s.planFull(ctx, opts.Force, inFlight)
 	return p, in, false, err
 }
 

@@ -327,9 +327,9 @@ func (s *Supervisor) wake(t time.Time) {
 	}
 }
 
-// plan reads the store (one read transaction), lists the runtime (outside
+// planFull reads the store (one read transaction), lists the runtime (outside
 // any transaction) and computes the plan.
-func (s *Supervisor) plan(ctx context.Context, force bool, inFlight map[string]bool) (Plan, PlanInput, error) {
+func (s *Supervisor) planFull(ctx context.Context, force bool, inFlight map[string]bool) (Plan, PlanInput, error) {
 	st, err := s.DB.ReadState(ctx)
 	if err != nil {
 		return Plan{}, PlanInput{}, fmt.Errorf("read state: %w", err)
@@ -365,7 +365,7 @@ func (s *Supervisor) recordUnrecorded(ctx context.Context) error {
 func (s *Supervisor) Plan(ctx context.Context) (Plan, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, _, err := s.plan(ctx, false, s.workers.snapshot())
+	p, _, err := s.planFull(ctx, false, s.workers.snapshot())
 	return p, err
 }
 
