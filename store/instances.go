@@ -14,7 +14,7 @@ type InstanceState string
 const (
 	InstancePending InstanceState = "pending" // launch attempted, outcome not yet seen
 	InstanceRunning InstanceState = "running"
-	InstanceExited  InstanceState = "exited"
+	InstanceExited  InstanceState = "exited"  // runtime_id empty: an accepted exit whose instance was removed (status: completed)
 	InstanceStopped InstanceState = "stopped" // stopped on purpose (desired state stopped)
 	InstanceGaveUp  InstanceState = "gave_up" // on-failure ran out of attempts
 	InstanceForeign InstanceState = "foreign" // the runtime holds a container of another store under this uid

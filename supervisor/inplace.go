@@ -26,7 +26,7 @@ func (s *Supervisor) startInPlace(ctx context.Context, a *Action) (r Result, don
 		return Result{RuntimeID: a.Observed.ID, InPlace: true, At: s.now()}, true, ""
 	}
 	if interrupted(ctx, err) {
-		return Result{Step: "start", Err: err, Interrupted: true, At: s.now()}, true, ""
+		return Result{Step: StepStart, Err: err, Interrupted: true, At: s.now()}, true, ""
 	}
 	// Whatever failed (the container went, the runtime refused), removing
 	// and running again is the relaunch that always works.
@@ -36,7 +36,7 @@ func (s *Supervisor) startInPlace(ctx context.Context, a *Action) (r Result, don
 // inPlace reports whether a is a relaunch that rt can start in place.
 func inPlace(rt runtime.Runtime, a *Action) bool {
 	_, ok := rt.(runtime.Starter)
-	return ok && a.Kind == ActRelaunch && unchanged(a)
+	return ok && a.row().startsInPlace && unchanged(a)
 }
 
 // unchanged reports whether the exited instance was launched from the spec

@@ -85,7 +85,7 @@ func (m *Metrics) ObservePass(res *PassResult, err error) {
 			r = actionResult(res.Errors[i])
 		}
 		m.actions.WithLabelValues(string(a.Kind), r).Inc()
-		if a.Kind == ActRelaunch && r == "ok" {
+		if a.row().countsRestart && r == "ok" {
 			m.restarts.Inc()
 		}
 		if a.Kind == ActBrake {

@@ -10,53 +10,6 @@ import (
 	"github.com/veloslet/veloslet/store"
 )
 
-// ActionKind names what an action does.
-type ActionKind string
-
-// Action kinds. Launch, Relaunch, Replace, Stop and RemoveOrphan call the
-// runtime; the others only write records and events.
-const (
-	ActLaunch       ActionKind = "launch"
-	ActRelaunch     ActionKind = "relaunch"      // remove the exited instance, run again
-	ActReplace      ActionKind = "replace"       // remove the drifted instance, run the new spec
-	ActStop         ActionKind = "stop"          // desired state is stopped
-	ActRemoveOrphan ActionKind = "remove-orphan" // ours, no longer desired
-	ActRecord       ActionKind = "record"        // adopt, exit, back-off, give-up, reset, foreign
-	ActForget       ActionKind = "forget"        // drop the record of a deleted spec's vanished instance
-	ActBrake        ActionKind = "brake"         // the safety brake held removals back
-)
-
-// Action is one step of a plan, with a reason an operator can read.
-type Action struct {
-	Kind   ActionKind `json:"kind"`
-	UID    string     `json:"uid,omitempty"`
-	Reason string     `json:"reason"`
-
-	Spec     *store.Spec       `json:"-"` // the spec to run, for launch, relaunch, replace
-	Observed *runtime.Instance `json:"-"`
-	// Next is the record to write once the action succeeds; the executor adds
-	// what only the runtime knows (runtime id, start time).
-	Next *store.Instance `json:"-"`
-	// Events are written with the outcome (before the executor's own event).
-	Events []store.Event `json:"-"`
-	// Duplicates are the instances a remove-duplicate action removes.
-	Duplicates []runtime.Instance `json:"-"`
-	// Adopt records adoptions with the action (see store.Adoption).
-	Adopt []store.Adoption `json:"-"`
-	// Resumed marks the relaunch of an instance stopped on purpose and
-	// wanted again: an operator's start, not a restart after an exit.
-	Resumed bool `json:"-"`
-}
-
-// callsRuntime reports whether executing the action calls the runtime.
-func (a Action) callsRuntime() bool {
-	switch a.Kind {
-	case ActLaunch, ActRelaunch, ActReplace, ActRestart, ActStop, ActRemoveOrphan, ActRemoveDuplicate:
-		return true
-	}
-	return false
-}
-
 // PlanInput is everything a plan depends on.
 type PlanInput struct {
 	Specs    []*store.Spec
@@ -81,7 +34,7 @@ type PlanInput struct {
 	InFlight map[string]bool
 	// Invalid are the specs the store could not use: their uids are skipped.
 	Invalid []*store.InvalidSpec
-	// Restarts are operators' restart requests, by uid (see restart.go).
+	// Restarts are operators' restart requests, by uid (see plan_restart.go).
 	Restarts map[string]time.Time
 }
 
@@ -133,7 +86,7 @@ func Compute(in PlanInput) Plan {
 			continue
 		}
 		if obs, wait := p.choose(uid, spec, rec, listed); !wait {
-			p.plan(uid, spec, rec, obs)
+			p.decide(uid, spec, rec, obs)
 		}
 	}
 	p.brake(seen)
@@ -215,7 +168,8 @@ func (p *planner) wake(t time.Time) {
 	}
 }
 
-func (p *planner) plan(uid string, spec *store.Spec, rec *store.Instance, obs *runtime.Instance) {
+// decide plans one uid from its spec, record and kept instance.
+func (p *planner) decide(uid string, spec *store.Spec, rec *store.Instance, obs *runtime.Instance) {
 	switch {
 	case obs != nil && !p.ours(obs) && !p.adoptUnlabeled(spec, obs):
 		p.foreign(uid, rec, obs)
@@ -228,7 +182,7 @@ func (p *planner) plan(uid string, spec *store.Spec, rec *store.Instance, obs *r
 		p.stopped(spec, rec, obs)
 	case obs == nil:
 		p.missing(spec, rec)
-	case p.restartRequested(uid, spec, rec, obs):
+	case p.restartRequested(spec, rec, obs):
 	case drifted(spec, rec, obs):
 		p.add(Action{Kind: ActReplace, UID: uid, Spec: spec, Observed: obs, Next: carry(rec, spec),
 			Reason: fmt.Sprintf("instance runs generation %d (hash %s), spec is at generation %d (hash %s)",
@@ -300,6 +254,10 @@ func (p *planner) missing(spec *store.Spec, rec *store.Instance) {
 	if rec != nil && rec.State == store.InstanceGaveUp && rec.Generation == spec.Generation {
 		return // gave up: waits for an operator's start or a new generation
 	}
+	if exitAccepted(spec, rec) {
+		p.completed(spec, rec)
+		return
+	}
 	if rec != nil && rec.NextAttemptAt.Time().After(p.in.Now) {
 		p.wake(rec.NextAttemptAt.Time())
 		return
@@ -344,21 +302,7 @@ func (p *planner) running(spec *store.Spec, rec *store.Instance, obs *runtime.In
 			Events: []store.Event{{UID: spec.UID, Kind: store.EventAdopted, Generation: rec.Generation, Reason: reason}}})
 		return
 	}
-	if rec.ConsecutiveFailures > 0 && !rec.StartedAt.Time().IsZero() {
-		resetAt := rec.StartedAt.Time().Add(p.in.Policy.BackoffReset)
-		if !resetAt.After(p.in.Now) {
-			next := carry(rec, spec)
-			next.ConsecutiveFailures, next.NextAttemptAt = 0, store.Millis{}
-			p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next,
-				Reason: fmt.Sprintf("ran for %s: failure count reset", p.in.Policy.BackoffReset)})
-		}
-		return
-	}
-	if rec.ConsecutiveFailures == 0 && !rec.NextAttemptAt.Time().IsZero() {
-		// A launch that found its name taken left a retry time; the
-		// instance runs, so status must not show a pending retry.
-		next := carry(rec, spec)
-		next.NextAttemptAt = store.Millis{}
-		p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next, Reason: "running: no retry pending"})
+	if next, reason := settleRun(rec, spec, p.in.Now, p.in.Policy); next != nil {
+		p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next, Reason: reason})
 	}
 }

@@ -8,7 +8,10 @@ import (
 	"github.com/veloslet/veloslet/store"
 )
 
-// exited applies the restart policy and back-off to an exited instance.
+// exited plans for an exited instance what the failure policy (settleExit)
+// makes of its exit: nothing, a give-up, a back-off or a relaunch, with the
+// events that say so. A relaunch of an instance stopped on purpose and now
+// wanted again is an operator's start, outside that policy.
 func (p *planner) exited(spec *store.Spec, rec *store.Instance, obs *runtime.Instance) {
 	uid, now, pol := spec.UID, p.in.Now, p.in.Policy
 	if rec != nil && rec.RuntimeID == string(obs.ID) && rec.State == store.InstanceStopped {
@@ -21,40 +24,23 @@ func (p *planner) exited(spec *store.Spec, rec *store.Instance, obs *runtime.Ins
 	if known && rec.State == store.InstanceGaveUp {
 		return
 	}
-	next := carry(rec, spec)
+	next, verdict := settleExit(spec, rec, obs, known, now, pol)
 	var events []store.Event
 	if !known {
-		next.RuntimeID, next.State, next.ExitCode = string(obs.ID), store.InstanceExited, obs.ExitCode
-		next.ExitedAt = store.Millis(now)
-		started := obs.StartedAt
-		if started.IsZero() && rec != nil && rec.RuntimeID == string(obs.ID) {
-			started = rec.StartedAt.Time()
-		}
-		if !started.IsZero() && now.Sub(started) >= pol.BackoffReset {
-			next.ConsecutiveFailures = 0
-		}
-		if failed(spec.Restart, obs.ExitCode) {
-			next.ConsecutiveFailures++
-		}
-		next.NextAttemptAt = pol.retryAt(uid, next.ConsecutiveFailures, now)
 		events = append(events, store.Event{UID: uid, Kind: store.EventExited, Generation: genOf(obs, rec),
 			ExitCode: obs.ExitCode, Reason: "exit code " + codeText(obs.ExitCode)})
 	}
-	relaunch := spec.Restart == store.RestartAlways ||
-		(spec.Restart == store.RestartOnFailure && failed(spec.Restart, next.ExitCode))
-	switch {
-	case !relaunch:
-		next.NextAttemptAt = store.Millis{} // no relaunch, so no back-off to wait out
+	switch verdict {
+	case verdictAccept:
 		if !known {
 			reason := fmt.Sprintf("exited with code %s; restart policy %s leaves it", codeText(obs.ExitCode), spec.Restart)
 			p.add(Action{Kind: ActRecord, UID: uid, Observed: obs, Next: next, Events: events, Reason: reason})
 		}
-	case spec.Restart == store.RestartOnFailure && next.ConsecutiveFailures > pol.MaxAttempts:
-		next.State, next.NextAttemptAt = store.InstanceGaveUp, store.Millis{}
-		reason := fmt.Sprintf("failed %d times in a row (max_attempts %d): giving up", next.ConsecutiveFailures, pol.MaxAttempts)
+	case verdictGiveUp:
+		reason := giveUpReason(next.ConsecutiveFailures, pol)
 		events = append(events, store.Event{UID: uid, Kind: store.EventGaveUp, Generation: spec.Generation, Reason: reason})
 		p.add(Action{Kind: ActRecord, UID: uid, Observed: obs, Next: next, Events: events, Reason: reason})
-	case next.NextAttemptAt.Time().After(now):
+	case verdictBackoff:
 		p.wake(next.NextAttemptAt.Time())
 		if !known {
 			wait := next.NextAttemptAt.Time().Sub(now).Round(time.Millisecond)
@@ -69,12 +55,6 @@ func (p *planner) exited(spec *store.Spec, rec *store.Instance, obs *runtime.Ins
 		}
 		p.add(Action{Kind: ActRelaunch, UID: uid, Spec: spec, Observed: obs, Next: next, Events: events, Reason: reason})
 	}
-}
-
-// failed reports whether an exit counts as a failure. An exit code the
-// runtime cannot report counts as one: Apple's CLI never reports any.
-func failed(policy store.RestartPolicy, code *int) bool {
-	return policy == store.RestartAlways || code == nil || *code != 0
 }
 
 func codeText(code *int) string {
@@ -117,27 +97,4 @@ func genOf(obs *runtime.Instance, rec *store.Instance) int64 {
 		return rec.Generation
 	}
 	return 0
-}
-
-// carry copies the record's counters into a new record for uid, so that
-// restart counts and back-off survive every action.
-func carry(rec *store.Instance, spec *store.Spec) *store.Instance {
-	var next store.Instance
-	if rec != nil {
-		next = *rec
-		if rec.ExitCode != nil {
-			code := *rec.ExitCode
-			next.ExitCode = &code
-		}
-	}
-	if spec != nil {
-		next.UID = spec.UID
-		if next.State == store.InstanceGaveUp && next.Generation != spec.Generation {
-			next.ConsecutiveFailures, next.NextAttemptAt = 0, store.Millis{} // a new generation starts afresh
-		}
-	}
-	if next.State == "" {
-		next.State = store.InstancePending
-	}
-	return &next
 }

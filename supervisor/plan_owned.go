@@ -26,9 +26,6 @@ import (
 // A Renamed instance is stopped by removing it: the seam stops by name only,
 // and a later start launches it under the new name.
 
-// ActRemoveDuplicate removes instances of ours beyond the one a uid keeps.
-const ActRemoveDuplicate ActionKind = "remove-duplicate"
-
 // ours reports whether the store owns obs: by label or by a recorded adoption.
 func (p *planner) ours(obs *runtime.Instance) bool {
 	return obs.StoreID() == p.in.StoreID || p.in.Adopted[string(obs.ID)] || p.adopting[string(obs.ID)]
@@ -75,7 +72,7 @@ func (p *planner) choose(uid string, spec *store.Spec, rec *store.Instance, list
 func duplicateEvents(a *Action) []store.Event {
 	events := make([]store.Event, 0, len(a.Duplicates))
 	for _, d := range a.Duplicates {
-		events = append(events, store.Event{UID: a.UID, Kind: store.EventRemovedOrphan, Generation: d.Generation(),
+		events = append(events, store.Event{UID: a.UID, Kind: a.row().event, Generation: d.Generation(),
 			Reason: fmt.Sprintf("duplicate: instance %s (%s) was a second instance of %s; %s (%s) is kept",
 				d.ID, d.Name, a.UID, a.Observed.ID, a.Observed.Name)})
 	}

@@ -2,7 +2,9 @@
 // runtime lists. A pass reads the store, lists the runtime and computes a
 // plan with the pure Compute function under one lock, then hands each uid's
 // runtime actions to that uid's worker and returns; Settle, as pure as the
-// planner, turns each outcome into the record to write. The Scheduler decides
+// planner, turns each outcome into the record to write. What each kind of
+// action does (its runtime calls, the brake, its events, how it settles) is
+// one row of the table in actions.go. The Scheduler decides
 // when passes run; tests call Reconcile directly. It never holds a database
 // transaction across a runtime call.
 package supervisor
@@ -326,9 +328,9 @@ func (s *Supervisor) wake(t time.Time) {
 	}
 }
 
-// plan reads the store (one read transaction), lists the runtime (outside
+// planFull reads the store (one read transaction), lists the runtime (outside
 // any transaction) and computes the plan.
-func (s *Supervisor) plan(ctx context.Context, force bool, inFlight map[string]bool) (Plan, PlanInput, error) {
+func (s *Supervisor) planFull(ctx context.Context, force bool, inFlight map[string]bool) (Plan, PlanInput, error) {
 	st, err := s.DB.ReadState(ctx)
 	if err != nil {
 		return Plan{}, PlanInput{}, fmt.Errorf("read state: %w", err)
@@ -364,7 +366,7 @@ func (s *Supervisor) recordUnrecorded(ctx context.Context) error {
 func (s *Supervisor) Plan(ctx context.Context) (Plan, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, _, err := s.plan(ctx, false, s.workers.snapshot())
+	p, _, err := s.planFull(ctx, false, s.workers.snapshot())
 	return p, err
 }
 

@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/spf13/cobra"
 
-	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/supervisor"
 )
 
 // adoptCommand takes over foreign instances on purpose. A container's labels
@@ -59,7 +58,8 @@ func validStoreID(s string) bool {
 	return s != ""
 }
 
-// adopt adopts the foreign instances of uids (every one when uids is empty).
+// adopt adopts the foreign instances of uids (every one when uids is empty):
+// supervisor.Adoptions decides, this prints and records.
 func (m *Main) adopt(ctx context.Context, w io.Writer, uids []string, from string) error {
 	db, err := m.openDB(ctx, true)
 	if err != nil {
@@ -77,102 +77,24 @@ func (m *Main) adopt(ctx context.Context, w io.Writer, uids []string, from strin
 	if err != nil {
 		return fmt.Errorf("list instances: %w", err)
 	}
-	plan, err := adoptions(db.StoreID(), from, uids, st, listed)
+	plan, err := supervisor.Adoptions(db.StoreID(), from, uids, st, listed)
 	if err != nil {
-		return err
+		return usagef("adopt %v", err)
 	}
-	for _, line := range plan.notes {
+	for _, line := range plan.Notes {
 		fmt.Fprintln(w, line)
 	}
-	if len(plan.adopt) == 0 {
+	if len(plan.Adopt) == 0 {
 		if len(uids) == 0 {
 			fmt.Fprintln(w, "nothing to adopt")
 		}
 		return nil
 	}
-	if err := db.RecordOutcome(ctx, store.Outcome{Adopt: plan.adopt, Events: plan.events}); err != nil {
+	if err := db.RecordOutcome(ctx, store.Outcome{Adopt: plan.Adopt, Events: plan.Events}); err != nil {
 		return fmt.Errorf("record adoption: %w", err)
 	}
-	for _, ev := range plan.events {
+	for _, ev := range plan.Events {
 		fmt.Fprintf(w, "adopted %s: %s\n", term(ev.UID), term(ev.Reason))
 	}
 	return nil
-}
-
-type adoptPlan struct {
-	adopt  []store.Adoption
-	events []store.Event
-	notes  []string
-}
-
-// adoptions decides what to adopt: a pure function of the store's state and
-// the runtime's list. A uid named on the command line that cannot be adopted
-// is an error naming why; with --all such uids are noted and skipped.
-func adoptions(storeID, from string, uids []string, st *store.State, listed []runtime.Instance) (adoptPlan, error) {
-	var p adoptPlan
-	desired := map[string]bool{}
-	for _, s := range st.Specs {
-		desired[s.UID] = true
-	}
-	byUID := map[string][]runtime.Instance{}
-	for _, in := range listed {
-		byUID[in.UID] = append(byUID[in.UID], in)
-	}
-	explicit := len(uids) > 0
-	if !explicit {
-		for uid := range byUID {
-			uids = append(uids, uid)
-		}
-	}
-	slices.Sort(uids)
-	for _, uid := range slices.Compact(uids) {
-		in, why := adoptable(storeID, from, uid, byUID[uid], st.Adopted)
-		if why == "" && in != nil && !desired[uid] {
-			why = fmt.Sprintf("%s: no spec: apply one first (an adopted instance without a spec is an orphan, and the next pass removes it)", uid)
-		}
-		switch {
-		case why == "" && in != nil:
-			reason := fmt.Sprintf("instance %s (%s, store label %s) taken over by an operator", in.ID, in.Name, orNone(in.StoreID()))
-			p.adopt = append(p.adopt, store.Adoption{RuntimeID: string(in.ID), UID: uid, FromStore: in.StoreID()})
-			p.events = append(p.events, store.Event{UID: uid, Kind: store.EventAdopted, Reason: reason})
-		case why == "" && explicit:
-			p.notes = append(p.notes, uid+": already this store's")
-		case why == "":
-		case explicit:
-			return p, usagef("adopt %s", why)
-		case in != nil:
-			p.notes = append(p.notes, "skipped "+why)
-		}
-	}
-	return p, nil
-}
-
-// adoptable returns uid's foreign instance that may be adopted, or why not
-// ("" and a nil instance: nothing to do).
-func adoptable(storeID, from, uid string, listed []runtime.Instance, adopted map[string]bool) (*runtime.Instance, string) {
-	if len(listed) == 0 {
-		return nil, fmt.Sprintf("%s: no instance listed under this name prefix", uid)
-	}
-	var foreign *runtime.Instance
-	for i := range listed {
-		in := &listed[i]
-		if in.StoreID() != storeID && !adopted[string(in.ID)] {
-			foreign = in
-		}
-	}
-	switch {
-	case foreign == nil:
-		return nil, "" // ours already
-	case foreign.StoreID() == "" || foreign.StoreID() == from:
-		return foreign, ""
-	}
-	return foreign, fmt.Sprintf("%s: instance %s carries store label %s: pass --from-store %s to take it over",
-		uid, foreign.ID, foreign.StoreID(), foreign.StoreID())
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
 }

@@ -242,6 +242,34 @@ func TestDisplayState_ForeignIsNotOrphan(t *testing.T) {
 	}
 }
 
+// TestDisplayState_Completed: an accepted exit whose instance was removed
+// (no runtime id) is shown completed; one still listed, or one the policy
+// relaunches, as before.
+func TestDisplayState_Completed(t *testing.T) {
+	now := time.Now()
+	str := func(s string) *string { return &s }
+	code := func(c int) *int { return &c }
+	for _, c := range []struct {
+		restart, runtimeID string
+		code               *int
+		want               string
+	}{
+		{"never", "", code(0), "completed"},
+		{"never", "", code(3), "completed(3)"},
+		{"never", "", nil, "completed(?)"},
+		{"on-failure", "", code(0), "completed"},
+		{"never", "c0ffee", code(0), "exited(0)"},
+		{"on-failure", "", code(1), "exited(1)"},
+		{"always", "", code(0), "exited(0)"},
+	} {
+		r := &store.StatusRow{UID: "x", DesiredState: "running", State: "exited", Restart: str(c.restart),
+			RuntimeID: str(c.runtimeID), ExitCode: c.code}
+		if got := displayState(r, now); got != c.want {
+			t.Errorf("restart %s, runtime id %q, code %v: shown %q, want %q", c.restart, c.runtimeID, deref(c.code, "nil"), got, c.want)
+		}
+	}
+}
+
 // TestDisplayState_Pulling: a launch in flight that is pulling its image
 // shows as pulling, with how long it has been.
 func TestDisplayState_Pulling(t *testing.T) {

@@ -18,8 +18,13 @@ recorded as an operator's action (a replaced event saying so), not as a crash:
 no failure and no restart are counted, back-off is untouched, and the safety
 brake does not hold it back. The request is written to the database
 (restart_requests) and answered by the next pass: the daemon's, which this
-command asks for and waits for, or one run here when no daemon runs. An
-instance that is not running is left as it is.`,
+command asks for and waits for, or one run here when no daemon runs.
+
+A finished instance whose exit the restart policy accepted (restart = "never",
+or "on-failure" with exit code 0) is run again too, whether it is still listed
+or was removed by hand (status shows such a one "completed": the daemon does
+not launch it again by itself). Any other instance that is not running is left
+as it is, and the command fails naming it.`,
 		Example:           "  veloslet restart web\n  veloslet restart web worker-1",
 		Args:              uidArgs,
 		ValidArgsFunction: m.completeUIDs,

@@ -98,6 +98,12 @@ func displayState(r *store.StatusRow, now time.Time) string {
 		return "pulling " + shortDuration(now.Sub(r.PullingSince.Time()))
 	case r.State == string(store.InstanceGaveUp):
 		return "gave-up"
+	case r.State == string(store.InstanceExited) && deref(r.RuntimeID, "") == "" && !relaunches(r):
+		// An accepted exit whose instance was removed: not run again.
+		if r.ExitCode != nil && *r.ExitCode == 0 {
+			return "completed"
+		}
+		return "completed(" + deref(r.ExitCode, "?") + ")"
 	case r.State == string(store.InstanceExited) && r.CrashLoop:
 		return "crash-loop"
 	case (r.State == string(store.InstanceExited) && relaunches(r) || r.State == string(store.InstancePending)) && wait > 0:

@@ -6,13 +6,11 @@ import (
 	"github.com/veloslet/veloslet/store"
 )
 
-// braked reports whether the safety brake counts the action: it destroys a
-// live or drifted instance. Launches, relaunches of exited or vanished
-// instances, stops and starts destroy nothing and are never braked: after a
-// host reboot everything is listed exited and must come back at once.
-func (a Action) braked() bool {
-	return a.Kind == ActReplace || a.Kind == ActRemoveOrphan
-}
+// The brake counts the actions whose row says braked: those that destroy a
+// live or drifted instance (replace, remove-orphan). Launches, relaunches of
+// exited or vanished instances, stops and starts destroy nothing and are
+// never braked: after a host reboot everything is listed exited and must
+// come back at once.
 
 // brake drops every destructive action (orphan removals, replacements of
 // drifted instances) from the plan when there are more than BrakeMin of them

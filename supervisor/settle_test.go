@@ -18,7 +18,9 @@ import (
 func TestSettle(t *testing.T) {
 	pol := supervisor.DefaultPolicy()
 	pol.Jitter = 0
-	failedRun := func(err error) supervisor.Result { return supervisor.Result{Step: "run", Err: err, At: t0} }
+	failedRun := func(err error) supervisor.Result {
+		return supervisor.Result{Step: supervisor.StepRun, Err: err, At: t0}
+	}
 	boom := errors.New("exit status 125: Error: image not known")
 	type want struct {
 		state      store.InstanceState
@@ -69,11 +71,11 @@ func TestSettle(t *testing.T) {
 			want: want{state: store.InstanceRunning, runtimeID: "id-a", nextAt: t0.Add(pol.BackoffInitial), lastError: "already in use"}},
 		{name: "InterruptedIsNotAFailure",
 			a:    supervisor.Action{Kind: supervisor.ActLaunch, UID: "a", Spec: spec("a"), Next: rec("a", store.InstancePending, failures(1))},
-			r:    supervisor.Result{Step: "run", Err: context.Canceled, Interrupted: true, At: t0},
+			r:    supervisor.Result{Step: supervisor.StepRun, Err: context.Canceled, Interrupted: true, At: t0},
 			want: want{state: store.InstancePending, failures: 1, lastError: "interrupted by shutdown"}},
 		{name: "FailedRemoveCountsNothing",
 			a:    supervisor.Action{Kind: supervisor.ActRelaunch, UID: "a", Spec: spec("a"), Next: rec("a", store.InstanceExited, failures(1))},
-			r:    supervisor.Result{Step: "remove", Err: boom, At: t0},
+			r:    supervisor.Result{Step: supervisor.StepRemove, Err: boom, At: t0},
 			want: want{state: store.InstanceExited, failures: 1, runtimeID: "id-a", events: "failed", lastError: "remove a"}},
 		{name: "StopOK",
 			a:    supervisor.Action{Kind: supervisor.ActStop, UID: "a", Spec: spec("a", stopped), Next: rec("a", store.InstanceRunning, nextAt(t0))},
@@ -82,6 +84,36 @@ func TestSettle(t *testing.T) {
 		{name: "RemoveOrphanOK",
 			a: supervisor.Action{Kind: supervisor.ActRemoveOrphan, UID: "a", Observed: &runtime.Instance{UID: "a"}},
 			r: supervisor.Result{At: t0}, want: want{deleted: true, noInstance: true, events: "removed_orphan"}},
+		{name: "ResumedRelaunchCountsNoRestart",
+			a:    supervisor.Action{Kind: supervisor.ActRelaunch, UID: "a", Spec: spec("a"), Next: rec("a", store.InstanceStopped), Resumed: true},
+			r:    supervisor.Result{RuntimeID: "id-new", At: t0},
+			want: want{state: store.InstanceRunning, attempts: 1, runtimeID: "id-new", events: "relaunched"}},
+		{name: "ReplaceOK",
+			a:    supervisor.Action{Kind: supervisor.ActReplace, UID: "a", Spec: spec("a"), Next: rec("a", store.InstanceRunning, failures(2))},
+			r:    supervisor.Result{RuntimeID: "id-new", At: t0},
+			want: want{state: store.InstanceRunning, failures: 2, attempts: 1, runtimeID: "id-new", events: "replaced"}},
+		{name: "RestartOKCountsNoRestart",
+			a:    supervisor.Action{Kind: supervisor.ActRestart, UID: "a", Spec: spec("a"), Next: rec("a", store.InstanceRunning)},
+			r:    supervisor.Result{RuntimeID: "id-new", At: t0},
+			want: want{state: store.InstanceRunning, attempts: 1, runtimeID: "id-new", events: "replaced"}},
+		{name: "FailedRestartRunCountsAFailure",
+			a:    supervisor.Action{Kind: supervisor.ActRestart, UID: "a", Spec: spec("a"), Next: rec("a", store.InstanceRunning)},
+			r:    failedRun(boom),
+			want: want{state: store.InstancePending, failures: 1, attempts: 1, nextAt: t0, events: "failed", lastError: "run a"}},
+		{name: "RemoveDuplicateOK",
+			a: supervisor.Action{Kind: supervisor.ActRemoveDuplicate, UID: "a", Observed: &runtime.Instance{UID: "a", ID: "k"},
+				Duplicates: []runtime.Instance{{UID: "a", ID: "d1"}, {UID: "a", ID: "d2"}}, Next: rec("a", store.InstanceRunning)},
+			r: supervisor.Result{At: t0}, want: want{noInstance: true, events: "removed_orphan,removed_orphan"}},
+		{name: "RecordWritesThePlannersRecord",
+			a: supervisor.Action{Kind: supervisor.ActRecord, UID: "a", Next: rec("a", store.InstanceExited, failures(4)),
+				Events: []store.Event{{UID: "a", Kind: store.EventExited}}},
+			want: want{state: store.InstanceExited, failures: 4, runtimeID: "id-a", events: "exited"}},
+		{name: "ForgetDeletes",
+			a:    supervisor.Action{Kind: supervisor.ActForget, UID: "a"},
+			want: want{deleted: true, noInstance: true}},
+		{name: "BrakeWritesItsEvent",
+			a:    supervisor.Action{Kind: supervisor.ActBrake, Events: []store.Event{{Kind: store.EventBrakeHeld}}},
+			want: want{noInstance: true, events: "brake_held"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := tc.a.Next

@@ -18,23 +18,20 @@ type uidLister interface {
 	ListUID(ctx context.Context, uid string) ([]runtime.Instance, error)
 }
 
-// targetedKinds are the actions a pass over some uids may take on its own.
-// Anything else (a removal, a replacement, a brake) is judged against the
-// whole host, so such a plan is made again from a full list.
-var targetedKinds = []ActionKind{ActRecord, ActRelaunch, ActLaunch, ActStop}
-
 // planPass plans a pass: over opts.UIDs alone when it can (the deaths the
 // event stream reported: their records, their specs and one look at each
-// container), from a full list otherwise. targeted reports which.
+// container), from a full list otherwise. targeted reports which. A plan
+// with an action whose row is not targeted (a removal, a replacement, a
+// brake) is judged against the whole host: it is made again from a full list.
 func (s *Supervisor) planPass(ctx context.Context, opts PassOptions, inFlight map[string]bool) (p Plan, in PlanInput, targeted bool, err error) {
 	if lister, ok := s.Runtime.(uidLister); ok && len(opts.UIDs) > 0 && s.observedOK && !opts.Force {
 		p, in, err = s.planUIDs(ctx, lister, opts, inFlight)
-		if err == nil && !slices.ContainsFunc(p.Actions, func(a Action) bool { return !slices.Contains(targetedKinds, a.Kind) }) {
+		if err == nil && !slices.ContainsFunc(p.Actions, func(a Action) bool { return !a.row().targeted }) {
 			return p, in, true, nil
 		}
 		// A look that failed, or a plan that needs the whole host: the full pass decides.
 	}
-	p, in, err = s.plan(ctx, opts.Force, inFlight)
+	p, in, err = s.planFull(ctx, opts.Force, inFlight)
 	return p, in, false, err
 }
 
