@@ -46,6 +46,9 @@ type Runtime struct {
 
 	// Poll and PollMax pace Watch (see watch.go); zero means the defaults.
 	Poll, PollMax time.Duration
+	// StopSignal is the signal a stop sends first (`stop -s`), such as
+	// "SIGTERM" or "SIGINT"; empty: the CLI's default, SIGTERM.
+	StopSignal string
 
 	ver versionCache // the version launches use (see detect.go)
 }
@@ -191,33 +194,6 @@ func runArgs(name string, spec runtime.RunSpec, v *semver, envFlags []string) []
 	}
 	args = append(args, spec.Image)
 	return append(args, spec.Command...)
-}
-
-// Stop stops uid's container. A missing one is not an error, whatever the
-// version's wording (up to 0.10 it exits 0 silently; from 0.11 it fails).
-func (r *Runtime) Stop(ctx context.Context, uid string) error {
-	secs := strconv.Itoa(int(max(r.StopTimeout, time.Second) / time.Second))
-	name := runtime.Name(r.Prefix, uid)
-	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "stop", "-t", secs, name)
-	return r.settle(ctx, "stop", name, err)
-}
-
-// Remove deletes uid's container, forcing a running one. A missing one is not an error.
-func (r *Runtime) Remove(ctx context.Context, uid string) error {
-	name := runtime.Name(r.Prefix, uid)
-	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "delete", "--force", name)
-	return r.settle(ctx, "delete", name, err)
-}
-
-// RemoveInstance deletes the container with id (the CLI's id is its name),
-// forcing a running one. A missing one is not an error.
-func (r *Runtime) RemoveInstance(ctx context.Context, id runtime.InstanceID) error {
-	name := string(id)
-	if err := id.Check(); err != nil {
-		return err
-	}
-	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "delete", "--force", name)
-	return r.settle(ctx, "delete", name, err)
 }
 
 // List returns our containers, from `container list --all --format json`:

@@ -158,27 +158,6 @@ func notFound(verb, id string) string {
 	return fmt.Sprintf(`internalError: "failed to %s container" (cause: "notFound: "container with ID %s not found"")`, verb, id)
 }
 
-func (e *emu) stop(args []string) int {
-	_, names := ids(args, map[string]bool{"-t": true, "--time": true, "-s": true, "--signal": true})
-	for _, id := range names {
-		c, err := e.load(id)
-		if err != nil {
-			if !e.atLeast(0, 11) {
-				continue // up to 0.10: a missing container is silently fine
-			}
-			return e.fail(notFound("stop", id))
-		}
-		if c.State == "running" {
-			c.State, c.ExitCode = "stopped", 143
-			if err := e.save(c); err != nil {
-				return e.fail(err.Error())
-			}
-		}
-		fmt.Println(id)
-	}
-	return 0
-}
-
 func (e *emu) delete(args []string) int {
 	flags, names := ids(args, nil)
 	_, force := flags["--force"]

@@ -57,7 +57,7 @@ func (e *emu) call(args []string) int {
 		return e.fail(err.Error())
 	}
 	code := e.faulted(k, hang, args)
-	logCall(verb, k, code)
+	logCall(args, k, code)
 	return code
 }
 
@@ -143,6 +143,8 @@ func (e *emu) main(args []string) int {
 		return e.emuLog(args[1:])
 	case "emu-faults":
 		return e.setFaults(args[1:])
+	case "emu-trap":
+		return e.trap(args[1:])
 	}
 	return e.usage(fmt.Sprintf("Unexpected argument '%s'", strings.Join(args, " ")))
 }

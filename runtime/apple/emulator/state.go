@@ -15,18 +15,22 @@ import (
 
 // container is one emulated container as stored in the state folder.
 type container struct {
-	ID        string            `json:"id"`
-	Image     string            `json:"image"`
-	Exec      string            `json:"executable"`
-	Args      []string          `json:"arguments"`
-	Env       []string          `json:"environment"`
-	Labels    map[string]string `json:"labels"`
-	CPUs      int               `json:"cpus"`
-	Memory    int64             `json:"memory"`
-	State     string            `json:"state"` // running, stopped
-	Started   *time.Time        `json:"started,omitempty"`
-	ExitCode  int               `json:"exit_code"` // kept, never printed: the real CLI has none
-	CreatedAt time.Time         `json:"created_at"`
+	ID       string            `json:"id"`
+	Image    string            `json:"image"`
+	Exec     string            `json:"executable"`
+	Args     []string          `json:"arguments"`
+	Env      []string          `json:"environment"`
+	Labels   map[string]string `json:"labels"`
+	CPUs     int               `json:"cpus"`
+	Memory   int64             `json:"memory"`
+	State    string            `json:"state"` // running, stopped
+	Started  *time.Time        `json:"started,omitempty"`
+	ExitCode int               `json:"exit_code"` // kept, never printed: the real CLI has none
+	// StopSignal is the signal the last stop sent (0: none); Trap makes
+	// the process ignore all but SIGKILL (emu-trap). Never printed.
+	StopSignal int       `json:"stop_signal,omitempty"`
+	Trap       bool      `json:"trap,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 type emu struct {
