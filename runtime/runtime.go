@@ -203,7 +203,8 @@ type UntilLogger interface {
 }
 
 // Starter is implemented by runtimes that can start an exited container
-// again in place, keeping its id, labels and output.
+// again in place, keeping its id and labels; its output is kept only by
+// some (an UntilLogger's is; Apple's start erases it).
 type Starter interface {
 	// Start starts the exited container id. Returns ErrNotFound if it is gone.
 	Start(ctx context.Context, id InstanceID) error

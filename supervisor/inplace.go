@@ -8,8 +8,9 @@ import (
 )
 
 // startInPlace relaunches an exited instance with the runtime's start when
-// it can: same id, same labels, its logs kept, and no remove and run (the
-// two slowest calls of a relaunch). It can when the runtime is a
+// it can: same id, same labels, and no remove and run (the two slowest
+// calls of a relaunch); its logs are kept only where the runtime keeps them
+// (Apple's start erases them, so they are read first). It can when the runtime is a
 // runtime.Starter and the instance was launched from the very spec that is
 // desired now (same generation and hash, by its labels). done reports that
 // r is the action's result; otherwise the caller removes and runs, and note,
