@@ -143,3 +143,56 @@ func chaosApple(t *testing.T, specs, rounds int) {
 		list: func() []runtime.Instance { return appleList(t, rt) }, kill: kill,
 		specs: specs, killWait: 3 * time.Minute, settle: 5 * time.Minute}, 3, rounds)
 }
+
+// TestServe_AppleStartsService: the container service is down (a reboot:
+// nothing starts it) and refuses its first start. serve runs `container
+// system start --disable-kernel-install`, backing off between attempts;
+// status meanwhile says the service is down and being started; once it is
+// up the specs launch.
+func TestServe_AppleStartsService(t *testing.T) {
+	t.Parallel()
+	e, rt, env := appleEnv(t, "1.2.2", "@every 1s", "start_service = true")
+	calls := appletest.LogCalls(t, rt)
+	emuCmd := exec.Command(rt.Binary, "emu-service", "down", "1")
+	emuCmd.Env = append(os.Environ(), env...)
+	if out, err := emuCmd.CombinedOutput(); err != nil {
+		t.Fatalf("emu-service: %v: %s", err, out)
+	}
+	e.mustRun(specsJSON(2), "apply", "-f", "-")
+	e.serve(append(env, calls.Env())...)
+	poll(t, func() error {
+		if out := e.mustRun("", "status"); !strings.Contains(out, "container service down since") ||
+			!strings.Contains(out, "starting it") {
+			return fmt.Errorf("status says nothing of the service:\n%s", out)
+		}
+		return nil
+	})
+	poll(t, func() error {
+		running := 0
+		l, err := rt.List(context.Background())
+		if err != nil {
+			return fmt.Errorf("%w; calls %q", err, calls.Lines(t))
+		}
+		for _, in := range l {
+			if in.State == runtime.StateRunning {
+				running++
+			}
+		}
+		if running != 2 {
+			return fmt.Errorf("%d of 2 running", running)
+		}
+		return nil
+	})
+	starts := 0
+	for _, a := range calls.Argv(t) {
+		if a[0] == "system" {
+			if strings.Join(a, " ") != "system start --disable-kernel-install" {
+				t.Fatalf("call %q, want system start --disable-kernel-install", a)
+			}
+			starts++
+		}
+	}
+	if starts != 2 {
+		t.Fatalf("%d starts, want 2: one refused, then the one that worked", starts)
+	}
+}

@@ -40,6 +40,15 @@ and the next start adopts them. A second signal exits at once.`,
 	}
 }
 
+// serviceLine is /healthz's line about the runtime's own service, when the
+// runtime tracks it (Apple's: "container service down since …").
+func serviceLine(rt runtime.Runtime) func() string {
+	if s, ok := rt.(interface{ ServiceState() string }); ok {
+		return s.ServiceState
+	}
+	return nil
+}
+
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
 		return usagef("%s takes no arguments, got %q", cmd.Name(), args[0])
@@ -114,7 +123,7 @@ func (m *Main) serve(ctx context.Context) error {
 	fleetLine, stopFleet := m.startFleet(ctx, db, sc, log)
 	defer stopFleet()
 	if m.Config.HTTP.Listen != "" {
-		srv, err := startHTTP(m.Config.HTTP.Listen, reg, health, log, fleetLine)
+		srv, err := startHTTP(m.Config.HTTP.Listen, reg, health, log, fleetLine, serviceLine(rt))
 		if err != nil {
 			return err
 		}

@@ -49,6 +49,16 @@ type Runtime struct {
 	// StopSignal is the signal a stop sends first (`stop -s`), such as
 	// "SIGTERM" or "SIGINT"; empty: the CLI's default, SIGTERM.
 	StopSignal string
+	// StartService makes a call that finds the container service down run
+	// `container system start` (see service.go); KernelInstall is its
+	// kernel choice, KernelInstallDisable (the default) or
+	// KernelInstallEnable.
+	StartService  bool
+	KernelInstall string
+	// Now is the clock of the service's back-off; nil: time.Now.
+	Now func() time.Time
+
+	svc service // the container service's state (see service.go)
 
 	ver versionCache // the version launches use (see detect.go)
 }
@@ -66,7 +76,7 @@ func New(binary string) *Runtime {
 // call runs one CLI command under timeout and returns stdout, or an error
 // already translated into runtime's sentinels.
 func (r *Runtime) call(ctx context.Context, timeout time.Duration, args ...string) ([]byte, error) {
-	return r.Backend.Call(ctx, timeout, translate, args...)
+	return r.callService(ctx, func() ([]byte, error) { return r.Backend.Call(ctx, timeout, translate, args...) })
 }
 
 // translate maps CLI failures onto runtime's errors. The CLI exits 1 for

@@ -104,19 +104,21 @@ func (e *emu) main(args []string) int {
 		fmt.Printf("container CLI version %s (build: release, commit: %s)\n", e.versionText(), e.commit())
 		return 0
 	}
-	if e.down {
-		if len(args) >= 2 && args[0] == "system" && args[1] == "status" {
-			// Every tag prints this on stdout, exit 1; no other verb says it.
-			fmt.Println("apiserver is not running")
-			return 1
-		}
-		return e.fail(`internalError: "failed to connect" (cause: "XPC connection error: Connection invalid")`)
-	}
 	unlock, err := e.lock()
 	if err != nil {
 		return e.fail(err.Error())
 	}
 	defer unlock()
+	e.down = e.serviceDown()
+	if args[0] == "system" {
+		return e.system(args[1:])
+	}
+	if strings.HasPrefix(args[0], "emu-") {
+		return e.own(args)
+	}
+	if e.down {
+		return e.fail(`internalError: "failed to connect" (cause: "XPC connection error: Connection invalid")`)
+	}
 	switch args[0] {
 	case "run":
 		return e.run(args[1:])
@@ -130,13 +132,17 @@ func (e *emu) main(args []string) int {
 		return e.list(args[1:])
 	case "inspect":
 		return e.inspect(args[1:])
-	case "system":
-		if len(args) >= 2 && args[1] == "status" {
-			fmt.Println("apiserver is running")
-			return 0
-		}
 	case "logs":
 		return e.logs(args[1:], unlock)
+	}
+	return e.usage(fmt.Sprintf("Unexpected argument '%s'", strings.Join(args, " ")))
+}
+
+// own runs the emulator's own verbs, which work with the service down.
+func (e *emu) own(args []string) int {
+	switch args[0] {
+	case "emu-service":
+		return e.service(args[1:])
 	case "emu-exit":
 		return e.exit(args[1:])
 	case "emu-log":

@@ -48,7 +48,7 @@ func newEmu() (*emu, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	e := &emu{dir: dir, down: os.Getenv("CONTAINER_EMU_DOWN") == "1"}
+	e := &emu{dir: dir, down: os.Getenv("CONTAINER_EMU_DOWN") == "1"} // read again under the lock
 	v := os.Getenv("CONTAINER_EMU_VERSION")
 	switch v {
 	case "none":
