@@ -129,6 +129,11 @@ type Instance struct {
 	// listed by its store label (a changed prefix, a renamed container).
 	// Removing it must go by id.
 	Renamed bool
+	// ServiceRestarted is set on an exited instance that the runtime's own
+	// service stopped or lost (Apple's apiserver restarted): its exit is no
+	// failure, and it must be removed and run again, never started in place,
+	// which could run a second copy beside a VM still running.
+	ServiceRestarted bool
 }
 
 // StoreID returns the velos.store label: the store that launched it.

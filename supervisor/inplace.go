@@ -46,6 +46,8 @@ func unchanged(a *Action) bool {
 	o := a.Observed
 	// A renamed instance (an old prefix) is not started again where it
 	// stands: its relaunch is the one that moves it to its own name.
-	return o != nil && a.Spec != nil && o.ID != "" && o.State == runtime.StateExited && !o.Renamed &&
+	// One the runtime's service lost may still run (ServiceRestarted): its
+	// start could run a second copy, so it is removed and run.
+	return o != nil && a.Spec != nil && o.ID != "" && o.State == runtime.StateExited && !o.Renamed && !o.ServiceRestarted &&
 		o.SpecHash() != "" && o.SpecHash() == a.Spec.SpecHash && o.Generation() == a.Spec.Generation
 }

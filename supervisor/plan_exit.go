@@ -33,12 +33,15 @@ func (p *planner) exited(spec *store.Spec, rec *store.Instance, obs *runtime.Ins
 		if !started.IsZero() && now.Sub(started) >= pol.BackoffReset {
 			next.ConsecutiveFailures = 0
 		}
-		if failed(spec.Restart, obs.ExitCode) {
+		why := "exit code " + codeText(obs.ExitCode)
+		if obs.ServiceRestarted { // stopped by the runtime's service, as by a reboot: no failure
+			why += "; the runtime's service restarted and stopped it: relaunched by remove and run, not counted as a failure"
+		} else if failed(spec.Restart, obs.ExitCode) {
 			next.ConsecutiveFailures++
 		}
 		next.NextAttemptAt = pol.retryAt(uid, next.ConsecutiveFailures, now)
 		events = append(events, store.Event{UID: uid, Kind: store.EventExited, Generation: genOf(obs, rec),
-			ExitCode: obs.ExitCode, Reason: "exit code " + codeText(obs.ExitCode)})
+			ExitCode: obs.ExitCode, Reason: why})
 	}
 	relaunch := spec.Restart == store.RestartAlways ||
 		(spec.Restart == store.RestartOnFailure && failed(spec.Restart, next.ExitCode))
