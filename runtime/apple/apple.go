@@ -58,7 +58,8 @@ type Runtime struct {
 	// Now is the clock of the service's back-off; nil: time.Now.
 	Now func() time.Time
 
-	svc service // the container service's state (see service.go)
+	svc service  // the container service's state (see service.go)
+	rs  restarts // whether the service was seen down (see restart.go)
 
 	ver versionCache // the version launches use (see detect.go)
 }
@@ -210,10 +211,15 @@ func runArgs(name string, spec runtime.RunSpec, v *semver, envFlags []string) []
 // those under our prefix and, with StoreID set, those labelled with this
 // store under any name (the labels are in the same output). A pass begins
 // with List, so it also marks the CLI's version stale: the pass's first
-// launch asks it again (see detect.go).
+// launch asks it again (see detect.go). It marks the instances an apiserver
+// restart stopped (see restart.go).
 func (r *Runtime) List(ctx context.Context) ([]runtime.Instance, error) {
 	r.ver.newPass()
-	return r.list(ctx)
+	list, err := r.list(ctx)
+	if err == nil {
+		r.markRestarted(ctx, list)
+	}
+	return list, err
 }
 
 // list is List without starting a new pass: the second looks and Watch.

@@ -80,6 +80,7 @@ func (r *Runtime) callService(ctx context.Context, call func() ([]byte, error)) 
 		}
 		return out, err
 	}
+	r.rs.seenDown()
 	started, serr := r.startService(ctx)
 	if !started {
 		return nil, fmt.Errorf("%w (%s)", err, r.stateOr(serr))

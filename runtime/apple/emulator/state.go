@@ -28,9 +28,12 @@ type container struct {
 	ExitCode int               `json:"exit_code"` // kept, never printed: the real CLI has none
 	// StopSignal is the signal the last stop sent (0: none); Trap makes
 	// the process ignore all but SIGKILL (emu-trap). Never printed.
-	StopSignal int       `json:"stop_signal,omitempty"`
-	Trap       bool      `json:"trap,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
+	StopSignal int  `json:"stop_signal,omitempty"`
+	Trap       bool `json:"trap,omitempty"`
+	// Ghost: a VM of this container runs on although the apiserver lost it
+	// (see restartService); delete ends it. Never printed.
+	Ghost     bool      `json:"ghost,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 type emu struct {

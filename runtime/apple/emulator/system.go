@@ -167,14 +167,41 @@ func (e *emu) takeDown() int {
 	return 0
 }
 
-// service is the emulator's own verb `emu-service down|logout [N]`: the
+// restartService is an apiserver that restarts under running containers
+// (it crashed and launchd ran it again): it loads them all as stopped with
+// no startedDate (loadAtBoot), but their VMs run on: ghosts, which `stop`
+// leaves running and only `delete` ends (apple/container #2286). A start
+// of a ghost boots a second VM beside the first: the duplicate veloslet
+// must never make.
+func (e *emu) restartService() int {
+	cs, err := e.all()
+	if err != nil {
+		return e.fail(err.Error())
+	}
+	for _, c := range cs {
+		if c.ID == "buildkit" {
+			continue
+		}
+		c.Ghost = c.Ghost || c.State == "running"
+		c.State, c.Started = "stopped", nil
+		if err := e.save(c); err != nil {
+			return e.fail(err.Error())
+		}
+	}
+	return 0
+}
+
+// service is the emulator's own verb `emu-service down|logout [N] | restart`: the
 // service goes away without `system stop`, as after a reboot (down) or a
 // logout, which ends the gui domain's jobs: the apiserver and every
 // container VM at once (exit 137, no chance to stop cleanly). Either way
 // nothing starts it again until `container system start`.
 func (e *emu) service(args []string) int {
+	if len(args) == 1 && args[0] == "restart" {
+		return e.restartService()
+	}
 	if len(args) < 1 || len(args) > 2 || (args[0] != "down" && args[0] != "logout") {
-		return e.usage("emu-service down|logout [N]")
+		return e.usage("emu-service down|logout [N] | restart")
 	}
 	if len(args) == 2 { // the next N starts fail, as a service that will not come up
 		if _, err := strconv.Atoi(args[1]); err != nil {
