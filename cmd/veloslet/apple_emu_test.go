@@ -196,3 +196,23 @@ func TestServe_AppleStartsService(t *testing.T) {
 		t.Fatalf("%d starts, want 2: one refused, then the one that worked", starts)
 	}
 }
+
+// TestDescribe_AppleExitCodesUnreported: Apple's CLI reports no exit code
+// at any release, so describe says so, and that restart "on-failure" then
+// relaunches as "always" does.
+func TestDescribe_AppleExitCodesUnreported(t *testing.T) {
+	t.Parallel()
+	e, rt, env := appleEnv(t, "1.2.2", "@every 1s", "")
+	e.mustRun(`[{"uid": "job", "image": "alpine", "command": ["sleep", "infinity"], "restart": "on-failure"}]`, "apply", "-f", "-")
+	e.serve(env...)
+	poll(t, func() error {
+		if n := len(appleList(t, rt)); n != 1 {
+			return fmt.Errorf("%d of 1 listed", n)
+		}
+		return nil
+	})
+	out := e.mustRun("", "describe", "job")
+	if !strings.Contains(out, "exits:     exit codes are not reported by this runtime") || !strings.Contains(out, `restart "on-failure" relaunches as "always" does`) {
+		t.Fatalf("describe:\n%s", out)
+	}
+}

@@ -63,6 +63,8 @@ type description struct {
 	Events   []eventJSON    `json:"events"`
 	LastLog  *crashLogJSON  `json:"last_log"`
 	Fleet    string         `json:"fleet,omitempty"` // the node's link to the fleet, when serve runs one
+	// ExitCodes, when set, says the runtime reports no exit codes.
+	ExitCodes string `json:"exit_codes,omitempty"`
 	now      time.Time
 	rawEvent []*store.Event
 }
@@ -104,6 +106,12 @@ func (m *Main) describe(cmd *cobra.Command, uid string) (*description, error) {
 	}
 	for _, e := range d.rawEvent {
 		d.Events = append(d.Events, eventJSON{e.ID, e.At.Time(), e.PassID, e.UID, string(e.Kind), e.Generation, e.ExitCode, e.Reason})
+	}
+	if v, err := db.Meta(ctx, metaExitCodes); err == nil && v == "unreported" {
+		d.ExitCodes = "exit codes are not reported by this runtime: every exit counts as a failure"
+		if d.Spec != nil && d.Spec.Restart == store.RestartOnFailure {
+			d.ExitCodes += `, so restart "on-failure" relaunches as "always" does`
+		}
 	}
 	if st, ok, err := fleet.ReadState(ctx, db); err == nil && ok {
 		d.Fleet = fleet.FormatState(st)
@@ -162,6 +170,9 @@ func (d *description) write(w io.Writer) {
 	}
 	line("instance", "%s", inst)
 	line("restarts", "%d (%s in a row)", r.RestartCount, plural(r.ConsecutiveFailures, "failure"))
+	if d.ExitCodes != "" {
+		line("exits", "%s", d.ExitCodes)
+	}
 	switch {
 	case r.InvalidReason != nil:
 		line("reason", "%s", term(*r.InvalidReason))
