@@ -153,6 +153,15 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 	if id == "" {
 		id = name // the id equals the name
 	}
+	if v, verr := r.detectVersion(ctx); verr == nil && len(spec.Env) > 0 && v.less(envOverrideFixed) {
+		if err := r.checkEnv(ctx, name, spec.Env, v); err != nil {
+			// Nothing of it must run with a value the spec did not ask for.
+			if rerr := r.remove(context.WithoutCancel(ctx), name); rerr != nil {
+				return "", fmt.Errorf("%w (and its removal failed: %v)", err, rerr)
+			}
+			return "", err
+		}
+	}
 	return runtime.InstanceID(id), nil
 }
 
