@@ -25,7 +25,7 @@ type launchdJob struct {
 	Label                string            `plist:"Label"`
 	ProgramArguments     []string          `plist:"ProgramArguments"`
 	RunAtLoad            bool              `plist:"RunAtLoad"`
-	KeepAlive            bool              `plist:"KeepAlive"`
+	KeepAlive            launchdKeepAlive  `plist:"KeepAlive"`
 	ThrottleInterval     int               `plist:"ThrottleInterval"`
 	ExitTimeOut          int               `plist:"ExitTimeOut"`
 	ProcessType          string            `plist:"ProcessType"`
@@ -33,6 +33,15 @@ type launchdJob struct {
 	StandardOutPath      string            `plist:"StandardOutPath"`
 	StandardErrorPath    string            `plist:"StandardErrorPath"`
 	UserName             string            `plist:"UserName,omitempty"`
+}
+
+// launchdKeepAlive is KeepAlive's dictionary form. SuccessfulExit false:
+// launchd starts the job again when it exits non-zero (a crash, a failed
+// start: exit 1 or 2, at most once per ThrottleInterval) and leaves it
+// stopped after a clean exit 0 (serve stopped by SIGTERM on purpose). The
+// boolean form, true, restarted it after every exit.
+type launchdKeepAlive struct {
+	SuccessfulExit bool `plist:"SuccessfulExit"`
 }
 
 func (m *Main) launchdCommand() *cobra.Command {
@@ -106,7 +115,7 @@ func (m *Main) launchdJob(daemon bool, label, binary, user, logPath string) (*la
 	// SIGKILLs a daemon that is finishing its pass.
 	exitTimeout := int(m.Config.Reconcile.ShutdownTimeout.seconds()) + 10
 	return &launchdJob{
-		Label: label, ProgramArguments: args, RunAtLoad: true, KeepAlive: true,
+		Label: label, ProgramArguments: args, RunAtLoad: true, KeepAlive: launchdKeepAlive{SuccessfulExit: false},
 		ThrottleInterval: launchdThrottle, ExitTimeOut: exitTimeout, ProcessType: "Standard",
 		EnvironmentVariables: map[string]string{"PATH": launchdPath},
 		StandardOutPath:      logPath, StandardErrorPath: logPath, UserName: user,

@@ -25,11 +25,11 @@ func TestService_StartedWhenDown(t *testing.T) {
 	calls := appletest.LogCalls(t, rt)
 	rt.StartService = true
 	l, err := rt.List(ctx)
-	if err != nil || len(l) != 1 || l[0].State != runtime.StateExited {
-		t.Fatalf("list %+v, %v; want the container, stopped by the reboot", l, err)
+	if err != nil || len(l) != 1 || l[0].State != runtime.StateExited || !l[0].ServiceRestarted {
+		t.Fatalf("list %+v, %v; want the container, stopped by the reboot, marked ServiceRestarted", l, err)
 	}
 	want := [][]string{{"list", "--all", "--format", "json"}, {"system", "start", "--disable-kernel-install"}, {"list", "--all", "--format", "json"}}
-	if got := calls.Argv(t); !slices.EqualFunc(got, want, slices.Equal) {
+	if got := calls.Argv(t); len(got) < 3 || !slices.EqualFunc(got[:3], want, slices.Equal) {
 		t.Fatalf("calls %q, want %q", got, want)
 	}
 	if st := rt.ServiceState(); st != "" {

@@ -8,7 +8,8 @@
 //
 //	CONTAINER_EMU_STATE    state folder (required)
 //	CONTAINER_EMU_VERSION  version to emulate, e.g. 0.6.0, 0.9.0, 0.10.0, 0.12.0, 1.2.2; "none" prints empty fields
-//	CONTAINER_EMU_DOWN     when 1, the service is down: every call fails as with an XPC error
+//	CONTAINER_EMU_DOWN     when 1, the service is down for good: every call fails with the XPC
+//	                       error and `system start` cannot bring it up (a broken install)
 //	CONTAINER_EMU_HANG     a verb that sleeps forever instead of answering (for deadline tests)
 //	CONTAINER_EMU_REWORD   when 1, every error message is replaced by one that says nothing
 //	CONTAINER_EMU_ENV_ARGV when "refuse", `run --env K=V` fails with a usage error: env
@@ -16,14 +17,53 @@
 //	                       environment) or through --env-file, never on the command line
 //	CONTAINER_EMU_FAULTS   "rate=R[,hang=D][,seed=S]": calls fail, hang or print garbage at
 //	                       rate R (see faults.go)
-//	CONTAINER_EMU_LOG      a file to which every call appends "verb fault exit-code"
+//	CONTAINER_EMU_LOG      a file to which every call appends "verb fault exit-code time argv"
 //	CONTAINER_EMU_IMAGES   a JSON file of image configurations (see image.go)
 //
 // Verbs that are not Apple's: `emu-exit NAME CODE` makes a container's
 // process exit; `emu-log NAME LINE…` makes it print lines (see logs.go);
-// `emu-faults SETTING|off` sets the faults of the state folder.
-// Each behaviour that changed between releases names the releases it
-// belongs to, as read from the Swift source of apple/container's tags.
+// `emu-trap NAME` makes it ignore every signal but SIGKILL (see stop.go);
+// `emu-faults SETTING|off` sets the faults of the state folder;
+// `emu-service down [N]|logout|restart` takes the container service down as
+// a reboot does (the next N `system start`s failing), ends it and every VM
+// as a logout does, or restarts the apiserver under running VMs (see
+// system.go). Each behaviour that changed between releases names the
+// releases it belongs to, as read from the Swift source of
+// apple/container's tags.
+//
+// Where the emulator once was more forgiving than the real CLI, and since
+// when it is not (issue 31); each has a test in runtime/apple that names
+// the source:
+//
+//	behaviour                                                   real source (file@tag)                                  emulated since
+//	run without --detach waits for the process, prints its      ContainerRun.swift@0.1.0–1.2.2                          issue 31
+//	  output and exits with its code
+//	a pull of an image no registry has fails (wording ours)     containerization's registry client                     issue 31
+//	echo prints its arguments and exits 0                       (the process itself)                                    issue 31
+//	--label k=a=b refused: invalid label format                 Parser.labels@0.1.0–1.2.2                               issue 31
+//	an empty --label refused: label cannot be an empty string   Parser.labels@0.1.0–1.2.2                               issue 31
+//	--label "=v" is v with an empty value, "k=" is k            Parser.labels (split drops empty pieces)                issue 31
+//	stop -t waits, then kills a process that ignores -s         ContainerStop.swift@0.1.0–1.2.2                         issue 31
+//	stop -s sends that signal (exit 128+n); a bad one refused   ContainerStop.swift, Signals.parseSignal                issue 31
+//	logs without -n on an empty log returns, --follow or not    ContainerLogs.swift@0.1.0–1.2.2 (readToEnd gives nil)   issue 31
+//	logs without -n of output that is not UTF-8 fails           ContainerLogs.swift@0.1.0–1.2.2                         issue 31
+//	logs -n decodes 1024-byte chunks from the end: invalid      ContainerLogs.swift@0.1.0–1.2.2 (tail)                  issue 31
+//	  UTF-8 in the last chunk prints nothing
+//	start truncates the container's stdio.log                   SandboxService.swift@0.1.0, RuntimeService.swift@1.2.2  issue 31
+//	up to 0.9 a taken name: exists: "container with id N        ContainerRun.swift@0.9.0 (code printed up to 0.9)       issue 31
+//	  already exists"
+//	up to 0.9 start of a missing one: notFound: "get failed:    ClientContainer.get@0.9.0                               issue 31
+//	  container N not found"
+//	up to 0.9 env: image's and spec's entries both kept;        Parser.allEnv@0.9.0, @0.10.0                            issue 31
+//	  from 0.10 the later wins
+//	system start without a kernel flag and no terminal fails    SystemStart.swift@1.2.2 (readLine nil)                  issue 31
+//	  "failed to read user input", the apiserver up
+//	system start loads every container stopped, no startedDate  ContainersService.loadAtBoot@1.2.2                      issue 31
+//	system stop stops every container, then the apiserver       SystemStop.swift@1.2.2                                  issue 31
+//	an apiserver restart lists running containers stopped with  loadAtBoot@1.2.2; apple/container #2286                 issue 31
+//	  no startedDate; stop leaves their VMs running, delete ends them
+//	a logout ends the apiserver and every VM                    launchd gui domain                                      issue 31
+//	calls fail with the XPC error until system start            ClientHealthCheck, XPC                                  issue 31
 package main
 
 import (
@@ -121,7 +161,7 @@ func (e *emu) main(args []string) int {
 	}
 	switch args[0] {
 	case "run":
-		return e.run(args[1:])
+		return e.run(args[1:], unlock)
 	case "stop":
 		return e.stop(args[1:])
 	case "start":

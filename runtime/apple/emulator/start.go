@@ -30,7 +30,7 @@ func (e *emu) start(args []string) int {
 	id := names[0]
 	c, err := e.load(id)
 	if err != nil {
-		return e.fail(fmt.Sprintf("get failed: container %s not found", id))
+		return e.fail(e.coded("notFound", fmt.Sprintf("get failed: container %s not found", id)))
 	}
 	if c.State != "running" {
 		now := time.Now().UTC()
