@@ -50,9 +50,12 @@ func (m *Main) launchdCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "launchd",
 		Short: "Print a launchd plist that runs veloslet serve (see docs/launchd.md)",
-		Long: `Print a LaunchAgent (default: runs as you, in your login session, next to the
-container service you started) or, with --daemon, a LaunchDaemon plist that runs
-"veloslet serve". Paths are made absolute; the global --config is passed on.`,
+		Long: `Print a LaunchAgent (default: runs as you, in your login session, where
+"container system start" registers the container service) or, with --daemon, a
+LaunchDaemon plist that runs "veloslet serve". A LaunchDaemon can start the
+container service only as root (then with root's own images and containers):
+with --user it runs in the system domain, where a non-root user cannot register
+it. Paths are made absolute; the global --config is passed on. See docs/launchd.md.`,
 		Example: `  veloslet --config ~/.config/veloslet/veloslet.toml launchd > ~/Library/LaunchAgents/io.veloslet.serve.plist
   launchctl bootstrap gui/$(id -u) ~/Library/LaunchAgents/io.veloslet.serve.plist`,
 		Args: noArgs,
