@@ -145,15 +145,15 @@ func chaosApple(t *testing.T, specs, rounds int) {
 }
 
 // TestServe_AppleStartsService: the container service is down (a reboot:
-// nothing starts it) and refuses its first start. serve runs `container
+// nothing starts it) and refuses its first two starts. serve runs `container
 // system start --disable-kernel-install`, backing off between attempts;
-// status meanwhile says the service is down and being started; once it is
+// status and describe meanwhile say the service is down and being started; once it is
 // up the specs launch.
 func TestServe_AppleStartsService(t *testing.T) {
 	t.Parallel()
 	e, rt, env := appleEnv(t, "1.2.2", "@every 1s", "start_service = true")
 	calls := appletest.LogCalls(t, rt)
-	emuCmd := exec.Command(rt.Binary, "emu-service", "down", "1")
+	emuCmd := exec.Command(rt.Binary, "emu-service", "down", "2")
 	emuCmd.Env = append(os.Environ(), env...)
 	if out, err := emuCmd.CombinedOutput(); err != nil {
 		t.Fatalf("emu-service: %v: %s", err, out)
@@ -164,6 +164,9 @@ func TestServe_AppleStartsService(t *testing.T) {
 		if out := e.mustRun("", "status"); !strings.Contains(out, "container service down since") ||
 			!strings.Contains(out, "starting it") {
 			return fmt.Errorf("status says nothing of the service:\n%s", out)
+		}
+		if out := e.mustRun("", "describe", "s000"); !strings.Contains(out, "container service down since") {
+			return fmt.Errorf("describe says nothing of the service:\n%s", out)
 		}
 		return nil
 	})
@@ -192,8 +195,8 @@ func TestServe_AppleStartsService(t *testing.T) {
 			starts++
 		}
 	}
-	if starts != 2 {
-		t.Fatalf("%d starts, want 2: one refused, then the one that worked", starts)
+	if starts != 3 {
+		t.Fatalf("%d starts, want 3: two refused, then the one that worked", starts)
 	}
 }
 
