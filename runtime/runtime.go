@@ -129,6 +129,11 @@ type Instance struct {
 	// listed by its store label (a changed prefix, a renamed container).
 	// Removing it must go by id.
 	Renamed bool
+	// ServiceRestarted is set on an exited instance that the runtime's own
+	// service stopped or lost (Apple's apiserver restarted): its exit is no
+	// failure, and it must be removed and run again, never started in place,
+	// which could run a second copy beside a VM still running.
+	ServiceRestarted bool
 }
 
 // StoreID returns the velos.store label: the store that launched it.
@@ -207,7 +212,8 @@ type UntilLogger interface {
 }
 
 // Starter is implemented by runtimes that can start an exited container
-// again in place, keeping its id, labels and output.
+// again in place, keeping its id and labels; its output is kept only by
+// some (an UntilLogger's is; Apple's start erases it).
 type Starter interface {
 	// Start starts the exited container id. Returns ErrNotFound if it is gone.
 	Start(ctx context.Context, id InstanceID) error

@@ -8,8 +8,9 @@ import (
 )
 
 // startInPlace relaunches an exited instance with the runtime's start when
-// it can: same id, same labels, its logs kept, and no remove and run (the
-// two slowest calls of a relaunch). It can when the runtime is a
+// it can: same id, same labels, and no remove and run (the two slowest
+// calls of a relaunch); its logs are kept only where the runtime keeps them
+// (Apple's start erases them, so they are read first). It can when the runtime is a
 // runtime.Starter and the instance was launched from the very spec that is
 // desired now (same generation and hash, by its labels). done reports that
 // r is the action's result; otherwise the caller removes and runs, and note,
@@ -45,6 +46,8 @@ func unchanged(a *Action) bool {
 	o := a.Observed
 	// A renamed instance (an old prefix) is not started again where it
 	// stands: its relaunch is the one that moves it to its own name.
-	return o != nil && a.Spec != nil && o.ID != "" && o.State == runtime.StateExited && !o.Renamed &&
+	// One the runtime's service lost may still run (ServiceRestarted): its
+	// start could run a second copy, so it is removed and run.
+	return o != nil && a.Spec != nil && o.ID != "" && o.State == runtime.StateExited && !o.Renamed && !o.ServiceRestarted &&
 		o.SpecHash() != "" && o.SpecHash() == a.Spec.SpecHash && o.Generation() == a.Spec.Generation
 }

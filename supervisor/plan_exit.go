@@ -27,8 +27,12 @@ func (p *planner) exited(spec *store.Spec, rec *store.Instance, obs *runtime.Ins
 	next, verdict := settleExit(spec, rec, obs, known, now, pol)
 	var events []store.Event
 	if !known {
+		why := "exit code " + codeText(obs.ExitCode)
+		if obs.ServiceRestarted {
+			why += "; the runtime's service restarted and stopped it: relaunched by remove and run, not counted as a failure"
+		}
 		events = append(events, store.Event{UID: uid, Kind: store.EventExited, Generation: genOf(obs, rec),
-			ExitCode: obs.ExitCode, Reason: "exit code " + codeText(obs.ExitCode)})
+			ExitCode: obs.ExitCode, Reason: why})
 	}
 	switch verdict {
 	case verdictAccept:

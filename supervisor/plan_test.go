@@ -386,3 +386,17 @@ func TestPolicy_Delay(t *testing.T) {
 		t.Error("jitter does not vary by uid")
 	}
 }
+
+// TestCompute_ServiceRestartedNoFailure: an instance the runtime's service
+// stopped (runtime.Instance.ServiceRestarted) is relaunched at once with no
+// failure counted, whatever it had before, and the exited event says why.
+func TestCompute_ServiceRestartedNoFailure(t *testing.T) {
+	lost := func(in *runtime.Instance) { in.ServiceRestarted = true }
+	in := supervisor.PlanInput{StoreID: ours, Now: t0, Policy: supervisor.DefaultPolicy(), Specs: []*store.Spec{spec("a")},
+		Records:  []*store.Instance{rec("a", store.InstanceRunning, failures(0))},
+		Observed: []runtime.Instance{obs("a", runtime.StateExited, lost)}}
+	a := supervisor.Compute(in).Actions[0]
+	if a.Kind != supervisor.ActRelaunch || a.Next.ConsecutiveFailures != 0 || !strings.Contains(a.Events[0].Reason, "service restarted") {
+		t.Fatalf("%s with %d failures, event %+v; want a relaunch, none counted, the reason given", a.Kind, a.Next.ConsecutiveFailures, a.Events)
+	}
+}

@@ -245,10 +245,17 @@ func settleExit(spec *store.Spec, rec *store.Instance, obs *runtime.Instance, kn
 		if !started.IsZero() && now.Sub(started) >= pol.BackoffReset {
 			next.ConsecutiveFailures = 0
 		}
-		if failed(spec.Restart, obs.ExitCode) {
+		switch {
+		case obs.ServiceRestarted:
+			// Stopped by the runtime's own service, as a reboot stops
+			// everything: no failure counted and no back-off to wait out.
+			next.NextAttemptAt = store.Millis{}
+		case failed(spec.Restart, obs.ExitCode):
 			next.ConsecutiveFailures++
+			fallthrough
+		default:
+			next.NextAttemptAt = pol.retryAt(spec.UID, next.ConsecutiveFailures, now)
 		}
-		next.NextAttemptAt = pol.retryAt(spec.UID, next.ConsecutiveFailures, now)
 	}
 	switch {
 	case !relaunches(spec.Restart, next.ExitCode):

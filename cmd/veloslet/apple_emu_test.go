@@ -143,3 +143,79 @@ func chaosApple(t *testing.T, specs, rounds int) {
 		list: func() []runtime.Instance { return appleList(t, rt) }, kill: kill,
 		specs: specs, killWait: 3 * time.Minute, settle: 5 * time.Minute}, 3, rounds)
 }
+
+// TestServe_AppleStartsService: the container service is down (a reboot:
+// nothing starts it) and refuses its first two starts. serve runs `container
+// system start --disable-kernel-install`, backing off between attempts;
+// status and describe meanwhile say the service is down and being started; once it is
+// up the specs launch.
+func TestServe_AppleStartsService(t *testing.T) {
+	t.Parallel()
+	e, rt, env := appleEnv(t, "1.2.2", "@every 1s", "start_service = true")
+	calls := appletest.LogCalls(t, rt)
+	emuCmd := exec.Command(rt.Binary, "emu-service", "down", "2")
+	emuCmd.Env = append(os.Environ(), env...)
+	if out, err := emuCmd.CombinedOutput(); err != nil {
+		t.Fatalf("emu-service: %v: %s", err, out)
+	}
+	e.mustRun(specsJSON(2), "apply", "-f", "-")
+	e.serve(append(env, calls.Env())...)
+	poll(t, func() error {
+		if out := e.mustRun("", "status"); !strings.Contains(out, "container service down since") ||
+			!strings.Contains(out, "starting it") {
+			return fmt.Errorf("status says nothing of the service:\n%s", out)
+		}
+		if out := e.mustRun("", "describe", "s000"); !strings.Contains(out, "container service down since") {
+			return fmt.Errorf("describe says nothing of the service:\n%s", out)
+		}
+		return nil
+	})
+	poll(t, func() error {
+		running := 0
+		l, err := rt.List(context.Background())
+		if err != nil {
+			return fmt.Errorf("%w; calls %q", err, calls.Lines(t))
+		}
+		for _, in := range l {
+			if in.State == runtime.StateRunning {
+				running++
+			}
+		}
+		if running != 2 {
+			return fmt.Errorf("%d of 2 running", running)
+		}
+		return nil
+	})
+	starts := 0
+	for _, a := range calls.Argv(t) {
+		if a[0] == "system" {
+			if strings.Join(a, " ") != "system start --disable-kernel-install" {
+				t.Fatalf("call %q, want system start --disable-kernel-install", a)
+			}
+			starts++
+		}
+	}
+	if starts != 3 {
+		t.Fatalf("%d starts, want 3: two refused, then the one that worked", starts)
+	}
+}
+
+// TestDescribe_AppleExitCodesUnreported: Apple's CLI reports no exit code
+// at any release, so describe says so, and that restart "on-failure" then
+// relaunches as "always" does.
+func TestDescribe_AppleExitCodesUnreported(t *testing.T) {
+	t.Parallel()
+	e, rt, env := appleEnv(t, "1.2.2", "@every 1s", "")
+	e.mustRun(`[{"uid": "job", "image": "alpine", "command": ["sleep", "infinity"], "restart": "on-failure"}]`, "apply", "-f", "-")
+	e.serve(env...)
+	poll(t, func() error {
+		if n := len(appleList(t, rt)); n != 1 {
+			return fmt.Errorf("%d of 1 listed", n)
+		}
+		return nil
+	})
+	out := e.mustRun("", "describe", "job")
+	if !strings.Contains(out, "exits:     exit codes are not reported by this runtime") || !strings.Contains(out, `restart "on-failure" relaunches as "always" does`) {
+		t.Fatalf("describe:\n%s", out)
+	}
+}

@@ -118,6 +118,7 @@ func (m *Main) openRuntime(storeID string) (runtime.Runtime, string, error) {
 		openApple := func(b string) cliRuntime {
 			r := apple.New(b)
 			r.Poll, r.PollMax = time.Duration(c.Apple.Poll), time.Duration(c.Apple.PollMax)
+			r.StartService, r.KernelInstall = c.Apple.startService(), c.Apple.KernelInstall
 			return r
 		}
 		open, key, bin := openApple, "runtime.apple.binary", c.Apple.Binary

@@ -126,6 +126,18 @@ type AppleConfig struct {
 	Binary  string   `toml:"binary"`
 	Poll    Duration `toml:"poll"`
 	PollMax Duration `toml:"poll_max"`
+	// StartService: run `container system start` when the service is down
+	// (runtime/apple/service.go); unset means on macOS only.
+	StartService  *bool  `toml:"start_service"`
+	KernelInstall string `toml:"kernel_install"` // disable or enable
+}
+
+// startService resolves StartService's platform default.
+func (c AppleConfig) startService() bool {
+	if c.StartService == nil {
+		return goruntime.GOOS == "darwin"
+	}
+	return *c.StartService
 }
 
 // FakeConfig tunes the simulated runtime.
@@ -196,8 +208,9 @@ func DefaultConfig() Config {
 			Backend: "auto", NamePrefix: runtime.DefaultNamePrefix,
 			CallTimeout: Duration(DefaultCallTimeout), RunTimeout: Duration(DefaultRunTimeout),
 			StopTimeout: Duration(DefaultStopTimeout),
-			Apple:       AppleConfig{Binary: "container", Poll: Duration(apple.DefaultPoll), PollMax: Duration(apple.DefaultPollMax)},
-			Podman:      BinaryConfig{Binary: "podman"},
+			Apple: AppleConfig{Binary: "container", Poll: Duration(apple.DefaultPoll), PollMax: Duration(apple.DefaultPollMax),
+				KernelInstall: apple.KernelInstallDisable},
+			Podman: BinaryConfig{Binary: "podman"},
 		},
 		Reconcile: ReconcileConfig{
 			Schedule: supervisor.DefaultSchedule, Concurrency: supervisor.DefaultConcurrency,
@@ -295,6 +308,8 @@ func (c *Config) Validate() error {
 		return bad("runtime.apple.poll", rt.Apple.Poll, "must be positive")
 	case rt.Apple.PollMax < rt.Apple.Poll:
 		return bad("runtime.apple.poll_max", rt.Apple.PollMax, fmt.Sprintf("must be at least runtime.apple.poll (%s)", time.Duration(rt.Apple.Poll)))
+	case rt.Apple.KernelInstall != apple.KernelInstallDisable && rt.Apple.KernelInstall != apple.KernelInstallEnable:
+		return bad("runtime.apple.kernel_install", rt.Apple.KernelInstall, "must be disable or enable")
 	case rt.Fake.Latency < 0:
 		return bad("runtime.fake.latency", rt.Fake.Latency, "must not be negative")
 	case c.Reconcile.Concurrency < 1 || c.Reconcile.Concurrency > 256:

@@ -63,6 +63,11 @@ type description struct {
 	Events   []eventJSON    `json:"events"`
 	LastLog  *crashLogJSON  `json:"last_log"`
 	Fleet    string         `json:"fleet,omitempty"` // the node's link to the fleet, when serve runs one
+	// ExitCodes, when set, says the runtime reports no exit codes.
+	ExitCodes string `json:"exit_codes,omitempty"`
+	// PassError is the newest pass's error, when it failed (such as
+	// "container service down since …; starting it").
+	PassError string `json:"pass_error,omitempty"`
 	now      time.Time
 	rawEvent []*store.Event
 }
@@ -104,6 +109,15 @@ func (m *Main) describe(cmd *cobra.Command, uid string) (*description, error) {
 	}
 	for _, e := range d.rawEvent {
 		d.Events = append(d.Events, eventJSON{e.ID, e.At.Time(), e.PassID, e.UID, string(e.Kind), e.Generation, e.ExitCode, e.Reason})
+	}
+	if last, err := db.LastPass(ctx); err == nil && last.Error != "" {
+		d.PassError = fmt.Sprintf("last pass %d failed: %s", last.ID, last.Error)
+	}
+	if v, err := db.Meta(ctx, metaExitCodes); err == nil && v == "unreported" {
+		d.ExitCodes = "exit codes are not reported by this runtime: every exit counts as a failure"
+		if d.Spec != nil && d.Spec.Restart == store.RestartOnFailure {
+			d.ExitCodes += `, so restart "on-failure" relaunches as "always" does`
+		}
 	}
 	if st, ok, err := fleet.ReadState(ctx, db); err == nil && ok {
 		d.Fleet = fleet.FormatState(st)
@@ -162,6 +176,12 @@ func (d *description) write(w io.Writer) {
 	}
 	line("instance", "%s", inst)
 	line("restarts", "%d (%s in a row)", r.RestartCount, plural(r.ConsecutiveFailures, "failure"))
+	if d.ExitCodes != "" {
+		line("exits", "%s", d.ExitCodes)
+	}
+	if d.PassError != "" {
+		line("pass", "%s", term(d.PassError))
+	}
 	switch {
 	case r.InvalidReason != nil:
 		line("reason", "%s", term(*r.InvalidReason))

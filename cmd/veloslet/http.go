@@ -45,17 +45,20 @@ func startHTTP(addr string, reg *prometheus.Registry, health *supervisor.Health,
 		if err := health.Check(); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintf(w, "unhealthy: %v\n", err)
-			return
+		} else {
+			fmt.Fprintln(w, "ok")
 		}
-		fmt.Fprintln(w, "ok")
 		// Invalid specs leave the daemon healthy (200: every other spec is
 		// supervised); the body names them for a monitor that reads it.
 		if uids := health.Invalid(); len(uids) > 0 {
 			fmt.Fprintf(w, "invalid specs: %d (%s)\n", len(uids), strings.Join(uids, ", "))
 		}
-		for _, note := range notes {
-			if note != nil {
-				fmt.Fprintln(w, note())
+		for _, note := range notes { // the fleet link, the runtime's service: also when unhealthy
+			if note == nil {
+				continue
+			}
+			if line := note(); line != "" {
+				fmt.Fprintln(w, line)
 			}
 		}
 	})

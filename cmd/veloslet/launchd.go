@@ -25,7 +25,7 @@ type launchdJob struct {
 	Label                string            `plist:"Label"`
 	ProgramArguments     []string          `plist:"ProgramArguments"`
 	RunAtLoad            bool              `plist:"RunAtLoad"`
-	KeepAlive            bool              `plist:"KeepAlive"`
+	KeepAlive            launchdKeepAlive  `plist:"KeepAlive"`
 	ThrottleInterval     int               `plist:"ThrottleInterval"`
 	ExitTimeOut          int               `plist:"ExitTimeOut"`
 	ProcessType          string            `plist:"ProcessType"`
@@ -35,15 +35,27 @@ type launchdJob struct {
 	UserName             string            `plist:"UserName,omitempty"`
 }
 
+// launchdKeepAlive is KeepAlive's dictionary form. SuccessfulExit false:
+// launchd starts the job again when it exits non-zero (a crash, a failed
+// start: exit 1 or 2, at most once per ThrottleInterval) and leaves it
+// stopped after a clean exit 0 (serve stopped by SIGTERM on purpose). The
+// boolean form, true, restarted it after every exit.
+type launchdKeepAlive struct {
+	SuccessfulExit bool `plist:"SuccessfulExit"`
+}
+
 func (m *Main) launchdCommand() *cobra.Command {
 	var daemon bool
 	var label, binary, user, logPath string
 	cmd := &cobra.Command{
 		Use:   "launchd",
 		Short: "Print a launchd plist that runs veloslet serve (see docs/launchd.md)",
-		Long: `Print a LaunchAgent (default: runs as you, in your login session, next to the
-container service you started) or, with --daemon, a LaunchDaemon plist that runs
-"veloslet serve". Paths are made absolute; the global --config is passed on.`,
+		Long: `Print a LaunchAgent (default: runs as you, in your login session, where
+"container system start" registers the container service) or, with --daemon, a
+LaunchDaemon plist that runs "veloslet serve". A LaunchDaemon can start the
+container service only as root (then with root's own images and containers):
+with --user it runs in the system domain, where a non-root user cannot register
+it. Paths are made absolute; the global --config is passed on. See docs/launchd.md.`,
 		Example: `  veloslet --config ~/.config/veloslet/veloslet.toml launchd > ~/Library/LaunchAgents/io.veloslet.serve.plist
   launchctl bootstrap gui/$(id -u) ~/Library/LaunchAgents/io.veloslet.serve.plist`,
 		Args: noArgs,
@@ -106,7 +118,7 @@ func (m *Main) launchdJob(daemon bool, label, binary, user, logPath string) (*la
 	// SIGKILLs a daemon that is finishing its pass.
 	exitTimeout := int(m.Config.Reconcile.ShutdownTimeout.seconds()) + 10
 	return &launchdJob{
-		Label: label, ProgramArguments: args, RunAtLoad: true, KeepAlive: true,
+		Label: label, ProgramArguments: args, RunAtLoad: true, KeepAlive: launchdKeepAlive{SuccessfulExit: false},
 		ThrottleInterval: launchdThrottle, ExitTimeOut: exitTimeout, ProcessType: "Standard",
 		EnvironmentVariables: map[string]string{"PATH": launchdPath},
 		StandardOutPath:      logPath, StandardErrorPath: logPath, UserName: user,

@@ -55,8 +55,13 @@ func TestLaunchd_Plist(t *testing.T) {
 					t.Errorf("argument %q is not absolute", a)
 				}
 			}
-			if !job.RunAtLoad || !job.KeepAlive || job.ThrottleInterval != 10 || job.ExitTimeOut <= 30 {
-				t.Errorf("job=%+v: want RunAtLoad, KeepAlive, ThrottleInterval 10, ExitTimeOut over the 30 s shutdown", job)
+			if !job.RunAtLoad || job.ThrottleInterval != 10 || job.ExitTimeOut <= 30 {
+				t.Errorf("job=%+v: want RunAtLoad, ThrottleInterval 10, ExitTimeOut over the 30 s shutdown", job)
+			}
+			// KeepAlive = {SuccessfulExit = false}: restarted after a
+			// failure, left stopped after a clean exit.
+			if ka, ok := got["KeepAlive"].(map[string]any); !ok || len(ka) != 1 || ka["SuccessfulExit"] != false {
+				t.Errorf("KeepAlive=%#v, want {SuccessfulExit: false}", got["KeepAlive"])
 			}
 			if p := job.EnvironmentVariables["PATH"]; !strings.Contains(p, "/usr/local/bin") || !strings.Contains(p, "/opt/homebrew/bin") {
 				t.Errorf("PATH=%q lacks the install folders", p)

@@ -40,6 +40,30 @@ and the next start adopts them. A second signal exits at once.`,
 	}
 }
 
+// metaExitCodes is the meta key that tells describe whether the runtime
+// reports exit codes: "reported" or "unreported".
+const metaExitCodes = "runtime_exit_codes"
+
+// exitCodes is metaExitCodes's value for rt. Apple's CLI reports none at
+// any release: every exit counts as a failure there, and restart
+// "on-failure" relaunches as "always" does (a job that ends with 0 is run
+// again), which describe says.
+func exitCodes(rt runtime.Runtime) string {
+	if _, ok := rt.(*apple.Runtime); ok {
+		return "unreported"
+	}
+	return "reported"
+}
+
+// serviceLine is /healthz's line about the runtime's own service, when the
+// runtime tracks it (Apple's: "container service down since …").
+func serviceLine(rt runtime.Runtime) func() string {
+	if s, ok := rt.(interface{ ServiceState() string }); ok {
+		return s.ServiceState
+	}
+	return nil
+}
+
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
 		return usagef("%s takes no arguments, got %q", cmd.Name(), args[0])
@@ -66,6 +90,9 @@ func (m *Main) serve(ctx context.Context) error {
 	}
 	log := m.Logger.With("db", db.Path(), "store", db.StoreID())
 	m.logRuntime(ctx, log, rt, backend)
+	if err := db.SetMeta(ctx, metaExitCodes, exitCodes(rt)); err != nil {
+		return fmt.Errorf("write meta: %w", err)
+	}
 
 	sup := supervisor.New(db, rt)
 	sup.Policy, sup.Concurrency, sup.Logger = m.Config.Policy(), m.Config.Reconcile.Concurrency, log
@@ -114,7 +141,7 @@ func (m *Main) serve(ctx context.Context) error {
 	fleetLine, stopFleet := m.startFleet(ctx, db, sc, log)
 	defer stopFleet()
 	if m.Config.HTTP.Listen != "" {
-		srv, err := startHTTP(m.Config.HTTP.Listen, reg, health, log, fleetLine)
+		srv, err := startHTTP(m.Config.HTTP.Listen, reg, health, log, fleetLine, serviceLine(rt))
 		if err != nil {
 			return err
 		}

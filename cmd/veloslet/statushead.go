@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -38,10 +39,15 @@ func daemonPID(dbPath string) (string, bool) {
 // statusHeader is the line above the status table: whether a daemon runs
 // and how old the last successful pass is, with a warning when it is older
 // than /healthz allows (the daemon is down, stuck or every pass fails).
-func (m *Main) statusHeader(ctx context.Context, db *store.DB, now time.Time) (string, error) {
+func (m *Main) statusHeader(ctx context.Context, db *store.DB, now time.Time) (line string, err error) {
 	daemon := "no daemon"
 	if pid, held := daemonPID(m.Config.Store.Path); held {
 		daemon = "daemon pid " + pid
+	}
+	// The newest pass's error, when it failed: such as Apple's "container
+	// service down since …; starting it".
+	if last, err := db.LastPass(ctx); err == nil && last.Error != "" {
+		defer func() { line += "\nlast pass " + strconv.FormatInt(last.ID, 10) + " failed: " + term(last.Error) }()
 	}
 	p, err := db.LastSuccessfulPass(ctx)
 	if errors.Is(err, store.ErrNotFound) {
@@ -51,7 +57,7 @@ func (m *Main) statusHeader(ctx context.Context, db *store.DB, now time.Time) (s
 		return "", err
 	}
 	age := now.Sub(p.StartedAt.Time())
-	line := fmt.Sprintf("%s; last successful pass %s ago (pass %d)", daemon, shortDuration(age), p.ID)
+	line = fmt.Sprintf("%s; last successful pass %s ago (pass %d)", daemon, shortDuration(age), p.ID)
 	if sched, err := supervisor.ParseSchedule(m.Config.Reconcile.Schedule); err == nil {
 		first := sched.Next(now)
 		// With an event stream a quiet daemon passes only every resync, as

@@ -46,6 +46,20 @@ type Runtime struct {
 
 	// Poll and PollMax pace Watch (see watch.go); zero means the defaults.
 	Poll, PollMax time.Duration
+	// StopSignal is the signal a stop sends first (`stop -s`), such as
+	// "SIGTERM" or "SIGINT"; empty: the CLI's default, SIGTERM.
+	StopSignal string
+	// StartService makes a call that finds the container service down run
+	// `container system start` (see service.go); KernelInstall is its
+	// kernel choice, KernelInstallDisable (the default) or
+	// KernelInstallEnable.
+	StartService  bool
+	KernelInstall string
+	// Now is the clock of the service's back-off; nil: time.Now.
+	Now func() time.Time
+
+	svc service  // the container service's state (see service.go)
+	rs  restarts // whether the service was seen down (see restart.go)
 
 	ver versionCache // the version launches use (see detect.go)
 }
@@ -63,7 +77,7 @@ func New(binary string) *Runtime {
 // call runs one CLI command under timeout and returns stdout, or an error
 // already translated into runtime's sentinels.
 func (r *Runtime) call(ctx context.Context, timeout time.Duration, args ...string) ([]byte, error) {
-	return r.Backend.Call(ctx, timeout, translate, args...)
+	return r.callService(ctx, func() ([]byte, error) { return r.Backend.Call(ctx, timeout, translate, args...) })
 }
 
 // translate maps CLI failures onto runtime's errors. The CLI exits 1 for
@@ -139,6 +153,15 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 	if id == "" {
 		id = name // the id equals the name
 	}
+	if v, verr := r.detectVersion(ctx); verr == nil && len(spec.Env) > 0 && v.less(envOverrideFixed) {
+		if err := r.checkEnv(ctx, name, spec.Env, v); err != nil {
+			// Nothing of it must run with a value the spec did not ask for.
+			if rerr := r.remove(context.WithoutCancel(ctx), name); rerr != nil {
+				return "", fmt.Errorf("%w (and its removal failed: %v)", err, rerr)
+			}
+			return "", err
+		}
+	}
 	return runtime.InstanceID(id), nil
 }
 
@@ -193,41 +216,19 @@ func runArgs(name string, spec runtime.RunSpec, v *semver, envFlags []string) []
 	return append(args, spec.Command...)
 }
 
-// Stop stops uid's container. A missing one is not an error, whatever the
-// version's wording (up to 0.10 it exits 0 silently; from 0.11 it fails).
-func (r *Runtime) Stop(ctx context.Context, uid string) error {
-	secs := strconv.Itoa(int(max(r.StopTimeout, time.Second) / time.Second))
-	name := runtime.Name(r.Prefix, uid)
-	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "stop", "-t", secs, name)
-	return r.settle(ctx, "stop", name, err)
-}
-
-// Remove deletes uid's container, forcing a running one. A missing one is not an error.
-func (r *Runtime) Remove(ctx context.Context, uid string) error {
-	name := runtime.Name(r.Prefix, uid)
-	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "delete", "--force", name)
-	return r.settle(ctx, "delete", name, err)
-}
-
-// RemoveInstance deletes the container with id (the CLI's id is its name),
-// forcing a running one. A missing one is not an error.
-func (r *Runtime) RemoveInstance(ctx context.Context, id runtime.InstanceID) error {
-	name := string(id)
-	if err := id.Check(); err != nil {
-		return err
-	}
-	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "delete", "--force", name)
-	return r.settle(ctx, "delete", name, err)
-}
-
 // List returns our containers, from `container list --all --format json`:
 // those under our prefix and, with StoreID set, those labelled with this
 // store under any name (the labels are in the same output). A pass begins
 // with List, so it also marks the CLI's version stale: the pass's first
-// launch asks it again (see detect.go).
+// launch asks it again (see detect.go). It marks the instances an apiserver
+// restart stopped (see restart.go).
 func (r *Runtime) List(ctx context.Context) ([]runtime.Instance, error) {
 	r.ver.newPass()
-	return r.list(ctx)
+	list, err := r.list(ctx)
+	if err == nil {
+		r.markRestarted(ctx, list)
+	}
+	return list, err
 }
 
 // list is List without starting a new pass: the second looks and Watch.

@@ -177,6 +177,11 @@ func TestRun_EnvOffArgv(t *testing.T) {
 				"API_TOKEN": "s3cr3t-probe", "MULTI": "line1\nline2", "QUOTED": `"q" x`, "EMPTY": "",
 				"PATH": "/app/bin:/usr/bin", "HOME": "/srv/app", "XDG_CONFIG_HOME": "/srv/cfg",
 			}
+			if v == "0.6.0" {
+				// alpine sets PATH, which up to 0.9 the spec cannot override
+				// (TestRun_EnvOverridesImage): the CLI-read key here is HOME.
+				delete(env, "PATH")
+			}
 			spec := runtime.RunSpec{UID: "envs", Image: "alpine", StoreID: "s", Env: env}
 			if _, err := rt.Run(context.Background(), spec); err != nil {
 				t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,10 @@ import (
 // printing garbage or listing nothing at 30%: 12 specs, 8 passes while
 // three instances die before each. A pass whose list came back empty removes
 // nothing; no uid ever has two containers; once faults stop, everything
-// converges. TestSoak_FaultsEmulator runs 100 specs, 60 passes at each of
+// converges. Every fourth pass the container service goes away first: an
+// apiserver restart under running VMs, a logout, or `system stop` (the
+// backend starts it again); no VM it lost is left running beside a new
+// copy. TestSoak_FaultsEmulator runs 100 specs, 60 passes at each of
 // 10%, 30% and 50%.
 func TestFaults_Emulator(t *testing.T) { emulatorFaults(t, 12, []float64{0.3}, 8) }
 
@@ -35,12 +39,14 @@ func TestSoak_FaultsEmulator(t *testing.T) {
 func emulatorFaults(t *testing.T, n int, rates []float64, passes int) {
 	for _, rate := range rates {
 		t.Run(fmt.Sprint(rate), func(t *testing.T) {
-			rt, _ := appletest.New(t, "1.2.2")
+			rt, state := appletest.New(t, "1.2.2")
 			rt.CallTimeout = 5 * time.Second // a hang (200 ms) answers before it
+			rt.StartService = true           // the service goes away now and then (below)
 			calls := appletest.LogCalls(t, rt)
 			db := storetest.MustOpenDB(t)
 			clock := storetest.NewClock()
 			db.Now = clock.Now
+			rt.Now = clock.Now // the service start's back-off follows the passes' clock
 			s := supervisor.New(db, rt)
 			s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 			s.Concurrency = 1 // one order of calls, so one sequence of faults
@@ -57,9 +63,12 @@ func emulatorFaults(t *testing.T, n int, rates []float64, passes int) {
 			calls.Reset(t)
 			rng := rand.New(rand.NewPCG(1, 2))
 			var st faultStats
-			for range passes {
+			for p := range passes {
 				for range 3 { // crashes keep happening; a gone container is fine
 					exitQuietly(rt, specs[rng.IntN(n)].UID)
+				}
+				if p%4 == 3 { // and the container service goes away
+					serviceEvent(rt, rng.IntN(3))
 				}
 				mark := len(calls.Lines(t))
 				res, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerSchedule})
@@ -87,6 +96,9 @@ func emulatorFaults(t *testing.T, n int, rates []float64, passes int) {
 			}
 			if converged == 0 {
 				t.Fatalf("%d of %d running 20 passes after faults stopped", running(t, rt), n)
+			}
+			if g := ghosts(t, state); g != 0 {
+				t.Fatalf("%d containers run a second copy beside a VM the apiserver lost", g)
 			}
 			t.Logf("rate %.1f: %d passes, %d runtime calls, %d failed, %d empty lists, %d runs refused by name, %d passes failed, brake held %d; converged %d passes after faults stopped",
 				rate, passes, st.calls, st.failed, st.empty, st.refused, st.failedPasses, st.held, converged)
@@ -135,6 +147,15 @@ func (st *faultStats) count(lines []string) {
 			st.refused++
 		}
 	}
+}
+
+// serviceEvent makes the container service go away: k 0 an apiserver
+// restart, 1 a logout, 2 `container system stop` (which may fault itself).
+func serviceEvent(rt *apple.Runtime, k int) {
+	args := [][]string{{"emu-service", "restart"}, {"emu-service", "logout"}, {"system", "stop"}}[k]
+	cmd := exec.Command(rt.Binary, args...)
+	cmd.Env = append(cmd.Environ(), rt.Env...)
+	_ = cmd.Run()
 }
 
 // exitQuietly makes uid's container exit, if it is there.

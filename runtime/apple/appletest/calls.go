@@ -1,6 +1,7 @@
 package appletest
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,7 @@ import (
 )
 
 // Calls is the emulator's call log (CONTAINER_EMU_LOG): one line per call,
-// "verb fault exit-code".
+// "verb fault exit-code time argv", argv a JSON array.
 type Calls struct{ path string }
 
 // LogCalls makes rt's emulator log its calls and returns the log.
@@ -55,4 +56,19 @@ func (c *Calls) Reset(tb testing.TB) {
 	if err := os.Remove(c.path); err != nil && !os.IsNotExist(err) {
 		tb.Fatal(err)
 	}
+}
+
+// Argv returns each call's arguments, the verb first, in call order.
+func (c *Calls) Argv(tb testing.TB) [][]string {
+	tb.Helper()
+	var out [][]string
+	for _, l := range c.Lines(tb) {
+		i := strings.Index(l, " [")
+		var argv []string
+		if i < 0 || json.Unmarshal([]byte(l[i+1:]), &argv) != nil {
+			tb.Fatalf("call log line %q: no argv", l)
+		}
+		out = append(out, argv)
+	}
+	return out
 }

@@ -13,9 +13,9 @@ import (
 var namePattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
 
 // run: `container run [options] IMAGE [ARG...]`; options stop at the image.
-func (e *emu) run(args []string) int {
+func (e *emu) run(args []string, unlock func()) int {
 	c := &container{Labels: map[string]string{}, State: "running", CreatedAt: time.Now().UTC()}
-	progressOff := false
+	progressOff, detach := false, false
 	var envList, envFiles []string
 	entrypoint := ""
 	i := 0
@@ -32,6 +32,7 @@ func (e *emu) run(args []string) int {
 		var ok = true
 		switch opt {
 		case "--detach", "-d":
+			detach = true
 		case "--disable-progress-updates":
 			if e.atLeast(0, 7) {
 				return e.usage("Unknown option '--disable-progress-updates'")
@@ -58,7 +59,10 @@ func (e *emu) run(args []string) int {
 			entrypoint, ok = val()
 		case "--label", "-l":
 			v, ok = val()
-			k, lv, _ := strings.Cut(v, "=")
+			k, lv, err := parseLabel(v)
+			if err != nil {
+				return e.fail(err.Error())
+			}
 			c.Labels[k] = lv
 		case "--cpus", "-c":
 			v, ok = val()
@@ -101,7 +105,10 @@ func (e *emu) run(args []string) int {
 		return e.fail(fmt.Sprintf("invalidArgument: \"invalid container id %q\"", c.ID))
 	}
 	if _, err := os.Stat(e.path(c.ID)); err == nil {
-		return e.fail(fmt.Sprintf("container with id %s already exists", c.ID))
+		return e.fail(e.coded("exists", fmt.Sprintf("container with id %s already exists", c.ID)))
+	}
+	if err := pullable(c.Image); err != nil {
+		return e.fail(err.Error())
 	}
 	if !progressOff {
 		fmt.Fprintln(os.Stderr, "⠋ [1/2] Fetching image [0s]")
@@ -113,7 +120,15 @@ func (e *emu) run(args []string) int {
 	}
 	_ = os.Remove(e.logPath(c.ID)) // a new container starts with no output
 	if c.Exec == "echo" {
+		// echo prints its arguments and exits 0, as the real process would.
 		_ = e.appendLog(c.ID, strings.Join(c.Args, " "))
+		c.State, c.ExitCode = "stopped", 0
+		if err := e.save(c); err != nil {
+			return e.fail(err.Error())
+		}
+	}
+	if !detach {
+		return e.attached(c.ID, unlock)
 	}
 	fmt.Println(c.ID)
 	return 0
@@ -156,27 +171,6 @@ func ids(args []string, withValue map[string]bool) (flags map[string]string, out
 
 func notFound(verb, id string) string {
 	return fmt.Sprintf(`internalError: "failed to %s container" (cause: "notFound: "container with ID %s not found"")`, verb, id)
-}
-
-func (e *emu) stop(args []string) int {
-	_, names := ids(args, map[string]bool{"-t": true, "--time": true, "-s": true, "--signal": true})
-	for _, id := range names {
-		c, err := e.load(id)
-		if err != nil {
-			if !e.atLeast(0, 11) {
-				continue // up to 0.10: a missing container is silently fine
-			}
-			return e.fail(notFound("stop", id))
-		}
-		if c.State == "running" {
-			c.State, c.ExitCode = "stopped", 143
-			if err := e.save(c); err != nil {
-				return e.fail(err.Error())
-			}
-		}
-		fmt.Println(id)
-	}
-	return 0
 }
 
 func (e *emu) delete(args []string) int {

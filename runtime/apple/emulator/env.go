@@ -7,7 +7,10 @@ import (
 )
 
 // allEnv is Parser.allEnv: the image's env, then each env file, then the
-// --env list; the image's env and the list go through Parser.env.
+// --env list; the image's env and the list go through Parser.env. Up to
+// 0.9 every entry is kept, a name set twice included (and the first, the
+// image's, wins inside the container); from 0.10.0 a later entry replaces
+// an earlier one of the same name.
 func (e *emu) allEnv(image, files, list []string) ([]string, error) {
 	out := e.envList(image)
 	for _, f := range files {
@@ -17,7 +20,25 @@ func (e *emu) allEnv(image, files, list []string) ([]string, error) {
 		}
 		out = append(out, lines...)
 	}
-	return append(out, e.envList(list)...), nil
+	out = append(out, e.envList(list)...)
+	if !e.atLeast(0, 10) {
+		return out, nil
+	}
+	var kept []string
+	for i, kv := range out {
+		k, _, _ := strings.Cut(kv, "=")
+		later := false
+		for _, w := range out[i+1:] {
+			if wk, _, _ := strings.Cut(w, "="); wk == k {
+				later = true
+				break
+			}
+		}
+		if !later {
+			kept = append(kept, kv)
+		}
+	}
+	return kept, nil
 }
 
 // envList is Parser.env. A bare name takes the CLI's own value, any value

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -151,10 +152,16 @@ func (e *emu) setFaults(args []string) int {
 	return 0
 }
 
-// logCall appends "verb fault exit time" to CONTAINER_EMU_LOG, when set, so tests
-// count the calls a backend makes (one short write: O_APPEND keeps lines
-// whole); the line ends with the time of day.
-func logCall(verb string, k faultKind, code int) {
+// logCall appends "verb fault exit time argv" to CONTAINER_EMU_LOG, when
+// set, so tests count the calls a backend makes and check their arguments
+// (one short write: O_APPEND keeps lines whole); argv is the call's
+// arguments as a JSON array, the verb first.
+func logCall(args []string, k faultKind, code int) {
+	verb := ""
+	if len(args) > 0 {
+		verb = args[0]
+	}
+	argv, _ := json.Marshal(args)
 	path := os.Getenv("CONTAINER_EMU_LOG")
 	if path == "" {
 		return
@@ -164,5 +171,5 @@ func logCall(verb string, k faultKind, code int) {
 		return
 	}
 	defer func() { _ = f.Close() }()
-	_, _ = fmt.Fprintf(f, "%s %s %d %s\n", verb, k, code, time.Now().UTC().Format("15:04:05.000"))
+	_, _ = fmt.Fprintf(f, "%s %s %d %s %s\n", verb, k, code, time.Now().UTC().Format("15:04:05.000"), argv)
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The emulator runs no process, so a container's output is a file beside
@@ -29,6 +30,24 @@ func (e *emu) appendLog(id string, lines ...string) error {
 	return f.Close()
 }
 
+// tail is ContainerLogs.tail with -n: it reads the file backwards in 1024-
+// byte chunks, each time decoding everything read so far as UTF-8 and, when
+// that works, splitting it on line breaks and dropping empty lines, until
+// it has n lines or the whole file. A buffer that does not decode keeps the
+// lines of the last one that did: so a file with invalid UTF-8 before its
+// last chunk prints only what followed it, and one that is invalid in its
+// last chunk prints nothing.
+func tail(data []byte, n int) []string {
+	var lines []string
+	for off := len(data); off > 0 && len(lines) < n; {
+		off -= min(1024, off)
+		if buf := data[off:]; utf8.Valid(buf) {
+			lines = strings.FieldsFunc(string(buf), isNewline)
+		}
+	}
+	return lines[max(0, len(lines)-n):]
+}
+
 // emuLog is the emulator's own verb: `emu-log NAME LINE…`.
 func (e *emu) emuLog(args []string) int {
 	if len(args) < 1 {
@@ -45,9 +64,10 @@ func (e *emu) emuLog(args []string) int {
 
 // logs: `container logs [--boot] [-f|--follow] [-n N] ID`, as ContainerLogs
 // prints at every tag: with -n, the last N lines that are not empty, one
-// print each; without, the whole file trimmed of line breaks at both ends
-// (nothing for an empty file); --follow then prints what is appended until
-// the CLI is killed. A missing container fails as the service says: up to
+// print each (see tail); without, the whole file trimmed of line breaks at
+// both ends, failing if it is not UTF-8, and nothing at all for an empty
+// file, whose read returns before any --follow; --follow then prints what
+// is appended until the CLI is killed. A missing container fails as the service says: up to
 // 0.9 through the client's get, wrapped by the command; from 0.10 from the
 // service's state lookup.
 func (e *emu) logs(args []string, unlock func()) int {
@@ -91,17 +111,17 @@ func (e *emu) logs(args []string, unlock func()) int {
 		data, _ = os.ReadFile(e.logPath(id))
 	}
 	if n >= 0 {
-		var lines []string
-		for _, l := range strings.Split(string(data), "\n") {
-			if l != "" {
-				lines = append(lines, l)
-			}
-		}
-		for _, l := range lines[max(0, len(lines)-n):] {
+		for _, l := range tail(data, n) {
 			fmt.Println(l)
 		}
-	} else if len(data) > 0 {
-		fmt.Println(strings.Trim(string(data), "\n"))
+	} else {
+		if len(data) == 0 {
+			return 0 // readToEnd gives nil for an empty file: the command returns, --follow or not
+		}
+		if !utf8.Valid(data) {
+			return e.fail(`internalError: "failed to convert container logs to utf8"`)
+		}
+		fmt.Println(strings.TrimFunc(string(data), isNewline))
 	}
 	if !follow || boot {
 		return 0

@@ -8,7 +8,8 @@
 //
 //	CONTAINER_EMU_STATE    state folder (required)
 //	CONTAINER_EMU_VERSION  version to emulate, e.g. 0.6.0, 0.9.0, 0.10.0, 0.12.0, 1.2.2; "none" prints empty fields
-//	CONTAINER_EMU_DOWN     when 1, the service is down: every call fails as with an XPC error
+//	CONTAINER_EMU_DOWN     when 1, the service is down for good: every call fails with the XPC
+//	                       error and `system start` cannot bring it up (a broken install)
 //	CONTAINER_EMU_HANG     a verb that sleeps forever instead of answering (for deadline tests)
 //	CONTAINER_EMU_REWORD   when 1, every error message is replaced by one that says nothing
 //	CONTAINER_EMU_ENV_ARGV when "refuse", `run --env K=V` fails with a usage error: env
@@ -16,14 +17,53 @@
 //	                       environment) or through --env-file, never on the command line
 //	CONTAINER_EMU_FAULTS   "rate=R[,hang=D][,seed=S]": calls fail, hang or print garbage at
 //	                       rate R (see faults.go)
-//	CONTAINER_EMU_LOG      a file to which every call appends "verb fault exit-code"
+//	CONTAINER_EMU_LOG      a file to which every call appends "verb fault exit-code time argv"
 //	CONTAINER_EMU_IMAGES   a JSON file of image configurations (see image.go)
 //
 // Verbs that are not Apple's: `emu-exit NAME CODE` makes a container's
 // process exit; `emu-log NAME LINE…` makes it print lines (see logs.go);
-// `emu-faults SETTING|off` sets the faults of the state folder.
-// Each behaviour that changed between releases names the releases it
-// belongs to, as read from the Swift source of apple/container's tags.
+// `emu-trap NAME` makes it ignore every signal but SIGKILL (see stop.go);
+// `emu-faults SETTING|off` sets the faults of the state folder;
+// `emu-service down [N]|logout|restart` takes the container service down as
+// a reboot does (the next N `system start`s failing), ends it and every VM
+// as a logout does, or restarts the apiserver under running VMs (see
+// system.go). Each behaviour that changed between releases names the
+// releases it belongs to, as read from the Swift source of
+// apple/container's tags.
+//
+// Where the emulator once was more forgiving than the real CLI, and since
+// when it is not (issue 31); each has a test in runtime/apple that names
+// the source:
+//
+//	behaviour                                                   real source (file@tag)                                  emulated since
+//	run without --detach waits for the process, prints its      ContainerRun.swift@0.1.0–1.2.2                          issue 31
+//	  output and exits with its code
+//	a pull of an image no registry has fails (wording ours)     containerization's registry client                     issue 31
+//	echo prints its arguments and exits 0                       (the process itself)                                    issue 31
+//	--label k=a=b refused: invalid label format                 Parser.labels@0.1.0–1.2.2                               issue 31
+//	an empty --label refused: label cannot be an empty string   Parser.labels@0.1.0–1.2.2                               issue 31
+//	--label "=v" is v with an empty value, "k=" is k            Parser.labels (split drops empty pieces)                issue 31
+//	stop -t waits, then kills a process that ignores -s         ContainerStop.swift@0.1.0–1.2.2                         issue 31
+//	stop -s sends that signal (exit 128+n); a bad one refused   ContainerStop.swift, Signals.parseSignal                issue 31
+//	logs without -n on an empty log returns, --follow or not    ContainerLogs.swift@0.1.0–1.2.2 (readToEnd gives nil)   issue 31
+//	logs without -n of output that is not UTF-8 fails           ContainerLogs.swift@0.1.0–1.2.2                         issue 31
+//	logs -n decodes 1024-byte chunks from the end: invalid      ContainerLogs.swift@0.1.0–1.2.2 (tail)                  issue 31
+//	  UTF-8 in the last chunk prints nothing
+//	start truncates the container's stdio.log                   SandboxService.swift@0.1.0, RuntimeService.swift@1.2.2  issue 31
+//	up to 0.9 a taken name: exists: "container with id N        ContainerRun.swift@0.9.0 (code printed up to 0.9)       issue 31
+//	  already exists"
+//	up to 0.9 start of a missing one: notFound: "get failed:    ClientContainer.get@0.9.0                               issue 31
+//	  container N not found"
+//	up to 0.9 env: image's and spec's entries both kept;        Parser.allEnv@0.9.0, @0.10.0                            issue 31
+//	  from 0.10 the later wins
+//	system start without a kernel flag and no terminal fails    SystemStart.swift@1.2.2 (readLine nil)                  issue 31
+//	  "failed to read user input", the apiserver up
+//	system start loads every container stopped, no startedDate  ContainersService.loadAtBoot@1.2.2                      issue 31
+//	system stop stops every container, then the apiserver       SystemStop.swift@1.2.2                                  issue 31
+//	an apiserver restart lists running containers stopped with  loadAtBoot@1.2.2; apple/container #2286                 issue 31
+//	  no startedDate; stop leaves their VMs running, delete ends them
+//	a logout ends the apiserver and every VM                    launchd gui domain                                      issue 31
+//	calls fail with the XPC error until system start            ClientHealthCheck, XPC                                  issue 31
 package main
 
 import (
@@ -57,7 +97,7 @@ func (e *emu) call(args []string) int {
 		return e.fail(err.Error())
 	}
 	code := e.faulted(k, hang, args)
-	logCall(verb, k, code)
+	logCall(args, k, code)
 	return code
 }
 
@@ -104,22 +144,24 @@ func (e *emu) main(args []string) int {
 		fmt.Printf("container CLI version %s (build: release, commit: %s)\n", e.versionText(), e.commit())
 		return 0
 	}
-	if e.down {
-		if len(args) >= 2 && args[0] == "system" && args[1] == "status" {
-			// Every tag prints this on stdout, exit 1; no other verb says it.
-			fmt.Println("apiserver is not running")
-			return 1
-		}
-		return e.fail(`internalError: "failed to connect" (cause: "XPC connection error: Connection invalid")`)
-	}
 	unlock, err := e.lock()
 	if err != nil {
 		return e.fail(err.Error())
 	}
 	defer unlock()
+	e.down = e.serviceDown()
+	if args[0] == "system" {
+		return e.system(args[1:])
+	}
+	if strings.HasPrefix(args[0], "emu-") {
+		return e.own(args)
+	}
+	if e.down {
+		return e.fail(`internalError: "failed to connect" (cause: "XPC connection error: Connection invalid")`)
+	}
 	switch args[0] {
 	case "run":
-		return e.run(args[1:])
+		return e.run(args[1:], unlock)
 	case "stop":
 		return e.stop(args[1:])
 	case "start":
@@ -130,19 +172,25 @@ func (e *emu) main(args []string) int {
 		return e.list(args[1:])
 	case "inspect":
 		return e.inspect(args[1:])
-	case "system":
-		if len(args) >= 2 && args[1] == "status" {
-			fmt.Println("apiserver is running")
-			return 0
-		}
 	case "logs":
 		return e.logs(args[1:], unlock)
+	}
+	return e.usage(fmt.Sprintf("Unexpected argument '%s'", strings.Join(args, " ")))
+}
+
+// own runs the emulator's own verbs, which work with the service down.
+func (e *emu) own(args []string) int {
+	switch args[0] {
+	case "emu-service":
+		return e.service(args[1:])
 	case "emu-exit":
 		return e.exit(args[1:])
 	case "emu-log":
 		return e.emuLog(args[1:])
 	case "emu-faults":
 		return e.setFaults(args[1:])
+	case "emu-trap":
+		return e.trap(args[1:])
 	}
 	return e.usage(fmt.Sprintf("Unexpected argument '%s'", strings.Join(args, " ")))
 }

@@ -15,18 +15,25 @@ import (
 
 // container is one emulated container as stored in the state folder.
 type container struct {
-	ID        string            `json:"id"`
-	Image     string            `json:"image"`
-	Exec      string            `json:"executable"`
-	Args      []string          `json:"arguments"`
-	Env       []string          `json:"environment"`
-	Labels    map[string]string `json:"labels"`
-	CPUs      int               `json:"cpus"`
-	Memory    int64             `json:"memory"`
-	State     string            `json:"state"` // running, stopped
-	Started   *time.Time        `json:"started,omitempty"`
-	ExitCode  int               `json:"exit_code"` // kept, never printed: the real CLI has none
-	CreatedAt time.Time         `json:"created_at"`
+	ID       string            `json:"id"`
+	Image    string            `json:"image"`
+	Exec     string            `json:"executable"`
+	Args     []string          `json:"arguments"`
+	Env      []string          `json:"environment"`
+	Labels   map[string]string `json:"labels"`
+	CPUs     int               `json:"cpus"`
+	Memory   int64             `json:"memory"`
+	State    string            `json:"state"` // running, stopped
+	Started  *time.Time        `json:"started,omitempty"`
+	ExitCode int               `json:"exit_code"` // kept, never printed: the real CLI has none
+	// StopSignal is the signal the last stop sent (0: none); Trap makes
+	// the process ignore all but SIGKILL (emu-trap). Never printed.
+	StopSignal int  `json:"stop_signal,omitempty"`
+	Trap       bool `json:"trap,omitempty"`
+	// Ghost: a VM of this container runs on although the apiserver lost it
+	// (see restartService); delete ends it. Never printed.
+	Ghost     bool      `json:"ghost,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 type emu struct {
@@ -44,7 +51,7 @@ func newEmu() (*emu, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	e := &emu{dir: dir, down: os.Getenv("CONTAINER_EMU_DOWN") == "1"}
+	e := &emu{dir: dir, down: os.Getenv("CONTAINER_EMU_DOWN") == "1"} // read again under the lock
 	v := os.Getenv("CONTAINER_EMU_VERSION")
 	switch v {
 	case "none":
