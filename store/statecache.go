@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
-	"fmt"
+	"encoding/binary"
+	"strconv"
 	"sync"
+	"time"
 )
 
 // specCache keeps decoded specs between passes, with the raw row they came
@@ -25,21 +26,21 @@ type specCache struct {
 // find returns the entry of uid, trying position i of the last read's order
 // first; byUID indexes that order, built on the first row out of place.
 func (c *specCache) find(i int, uid string, byUID *map[string]*cachedSpec) *cachedSpec {
-	if i < len(c.order) && c.order[i].row.UID == uid {
+	if i < len(c.order) && c.order[i].uid == uid {
 		return c.order[i]
 	}
 	if *byUID == nil {
 		*byUID = make(map[string]*cachedSpec, len(c.order))
 		for _, e := range c.order {
-			(*byUID)[e.row.UID] = e
+			(*byUID)[e.uid] = e
 		}
 	}
 	return (*byUID)[uid]
 }
 
 type cachedSpec struct {
-	raw     [3][]byte // command, env, labels as stored
-	row     specRow   // the other columns (JSON fields left empty)
+	uid     string
+	row     []byte // every column as stored, each after its length (see appendRow)
 	spec    *Spec
 	invalid *InvalidSpec // set instead of spec for a row the code cannot use
 }
@@ -70,23 +71,31 @@ func (db *DB) readSpecs(ctx context.Context, tx *Tx) ([]*Spec, []*InvalidSpec, e
 	var byUID map[string]*cachedSpec
 	var out []*Spec
 	var invalid []*InvalidSpec
-	var r specRow
-	var command, env, labels sql.RawBytes
+	raw := make([]sql.RawBytes, len(specCols))
+	dest := make([]any, len(raw))
+	for i := range raw {
+		dest[i] = &raw[i]
+	}
+	var row []byte
 	for rows.Next() {
-		if err := rows.Scan(&r.UID, &r.Image, &command, &env, &r.Restart, &r.DesiredState, &r.CPUs,
-			&r.Memory, &labels, &r.Generation, &r.SpecHash, &r.CreatedAt, &r.UpdatedAt); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, nil, translate(err)
 		}
-		e := c.find(len(next), r.UID, &byUID)
-		if e == nil || e.row != r || !bytes.Equal(e.raw[0], command) || !bytes.Equal(e.raw[1], env) || !bytes.Equal(e.raw[2], labels) {
-			e = &cachedSpec{raw: [3][]byte{bytes.Clone(command), bytes.Clone(env), bytes.Clone(labels)}, row: r}
-			if e.spec, err = decodeValidSpec(r, e.raw); err != nil {
-				e.spec, e.invalid = nil, &InvalidSpec{UID: r.UID, Reason: err.Error(), UpdatedAt: r.UpdatedAt, SpecHash: r.SpecHash}
+		row = appendRow(row[:0], raw)
+		uid := string(raw[uidCol])
+		e := c.find(len(next), uid, &byUID)
+		if e == nil || !bytes.Equal(e.row, row) {
+			e = &cachedSpec{uid: uid, row: bytes.Clone(row)}
+			if e.spec, err = decodeValidSpec(raw); err != nil {
+				e.spec, e.invalid = nil, &InvalidSpec{UID: uid, Reason: err.Error(), SpecHash: string(raw[specHashCol])}
+				if n, perr := strconv.ParseInt(string(raw[updatedAtCol]), 10, 64); perr == nil {
+					e.invalid.UpdatedAt = Millis(time.UnixMilli(n).UTC())
+				}
 			}
 		}
 		next = append(next, e)
 		if len(rejected) > 0 {
-			delete(rejected, r.UID)
+			delete(rejected, uid)
 		}
 		if e.invalid != nil {
 			invalid = append(invalid, e.invalid)
@@ -107,8 +116,12 @@ func (db *DB) readSpecs(ctx context.Context, tx *Tx) ([]*Spec, []*InvalidSpec, e
 // decodeValidSpec decodes a row and validates the spec, as UpsertSpecs
 // validates before writing: a row written by hand that the code would
 // refuse is as unusable as one that does not decode.
-func decodeValidSpec(r specRow, raw [3][]byte) (*Spec, error) {
-	s, err := decodeSpec(r, raw)
+func decodeValidSpec(raw []sql.RawBytes) (*Spec, error) {
+	b := make([][]byte, len(raw))
+	for i := range raw {
+		b[i] = raw[i]
+	}
+	s, err := decodeSpec(b)
 	if err != nil {
 		return nil, err
 	}
@@ -142,20 +155,14 @@ func readRejected(ctx context.Context, tx *Tx) (map[string]*InvalidSpec, error) 
 	return out, translate(rows.Err())
 }
 
-func decodeSpec(r specRow, raw [3][]byte) (*Spec, error) {
-	s := &Spec{
-		UID: r.UID, Image: r.Image, Restart: RestartPolicy(r.Restart),
-		DesiredState: DesiredState(r.DesiredState), CPUs: r.CPUs, Memory: r.Memory,
-		Generation: r.Generation, SpecHash: r.SpecHash,
-		CreatedAt: r.CreatedAt.Time(), UpdatedAt: r.UpdatedAt.Time(),
+// appendRow appends each column's length and bytes to dst: two rows are
+// the same when their appended forms are equal.
+func appendRow(dst []byte, raw []sql.RawBytes) []byte {
+	for _, b := range raw {
+		dst = binary.AppendUvarint(dst, uint64(len(b)))
+		dst = append(dst, b...)
 	}
-	for i, dst := range []any{&s.Command, &s.Env, &s.Labels} {
-		if err := json.Unmarshal(raw[i], dst); err != nil {
-			return nil, fmt.Errorf("spec %q: column %s: %w: %v", r.UID, []string{"command", "env", "labels"}[i], ErrInvalid, err)
-		}
-	}
-	s.Normalize()
-	return s, nil
+	return dst
 }
 
 // readInstances reads every instance record with a plain scan, in storage order.

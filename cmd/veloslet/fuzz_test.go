@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 )
 
@@ -76,8 +77,11 @@ func FuzzDecodeSpecs(f *testing.F) {
 			case err != nil:
 				continue
 			}
-			rs := runtime.RunSpec{UID: s.UID, Image: s.Image, Command: s.Command, Env: s.Env, CPUs: s.CPUs,
-				Memory: s.Memory, Labels: s.Labels, Generation: 1, SpecHash: "h", StoreID: "s"}
+			rs := runtime.RunSpec{UID: s.UID,
+				Container:  spec.Container{Image: s.Image, Command: s.Command, Env: s.Env, CPUs: s.CPUs, Memory: s.Memory, Labels: s.Labels},
+				Generation: 1,
+				SpecHash:   "h",
+				StoreID:    "s"}
 			if err := rs.Check(); err != nil {
 				t.Fatalf("spec valid for the store but not for the runtime: %v (%+v)", err, s)
 			}
