@@ -106,3 +106,21 @@ func (s *Spec) Normalize() {
 		}
 	}
 }
+
+// Clone returns a deep copy of c: its lists and maps are its own.
+func (c Container) Clone() Container {
+	v := reflect.ValueOf(&c).Elem()
+	for i := range v.NumField() {
+		switch f := v.Field(i); {
+		case f.Kind() == reflect.Slice && !f.IsNil():
+			f.Set(reflect.AppendSlice(reflect.MakeSlice(f.Type(), 0, f.Len()), f))
+		case f.Kind() == reflect.Map && !f.IsNil():
+			m := reflect.MakeMapWithSize(f.Type(), f.Len())
+			for it := f.MapRange(); it.Next(); {
+				m.SetMapIndex(it.Key(), it.Value())
+			}
+			f.Set(m)
+		}
+	}
+	return c
+}
