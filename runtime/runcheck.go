@@ -46,8 +46,8 @@ func (s RunSpec) checkRun() error {
 		if err := flagSafe("volumes", v.String()); err != nil {
 			return err
 		}
-		if v.Source == "" || !strings.HasPrefix(v.Target, "/") || strings.Count(v.String(), ":") > 2 {
-			return badRun("volumes", v.String(), "needs a source and an absolute target, without ':' inside")
+		if v.Source == "" || !strings.HasPrefix(v.Target, "/") || strings.ContainsAny(v.Source+v.Target, ":,") {
+			return badRun("volumes", v.String(), "needs a source and an absolute target, without ':' or ',' inside")
 		}
 	}
 	if s.StopTimeout < 0 {
