@@ -147,6 +147,9 @@ func (d *description) write(w io.Writer) {
 		if s.CPUs > 0 || s.Memory > 0 {
 			line("limits", "cpus %g, memory %d bytes", s.CPUs, s.Memory)
 		}
+		for _, l := range launchLines(s.Container) {
+			line(l[0], "%s", term(l[1]))
+		}
 	} else {
 		line("spec", "none (deleted; the instance awaits removal)")
 	}
