@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
+	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -25,8 +26,8 @@ type specCache struct {
 
 // find returns the entry of uid, trying position i of the last read's order
 // first; byUID indexes that order, built on the first row out of place.
-func (c *specCache) find(i int, uid string, byUID *map[string]*cachedSpec) *cachedSpec {
-	if i < len(c.order) && c.order[i].uid == uid {
+func (c *specCache) find(i int, uid []byte, byUID *map[string]*cachedSpec) *cachedSpec {
+	if i < len(c.order) && c.order[i].uid == string(uid) {
 		return c.order[i]
 	}
 	if *byUID == nil {
@@ -35,12 +36,12 @@ func (c *specCache) find(i int, uid string, byUID *map[string]*cachedSpec) *cach
 			(*byUID)[e.uid] = e
 		}
 	}
-	return (*byUID)[uid]
+	return (*byUID)[string(uid)]
 }
 
 type cachedSpec struct {
 	uid     string
-	row     []byte // every column as stored, each after its length (see appendRow)
+	row     []byte // the row as read: its numbers' bits, then the packed text (see packedSelect)
 	spec    *Spec
 	invalid *InvalidSpec // set instead of spec for a row the code cannot use
 }
@@ -59,7 +60,7 @@ func (db *DB) readSpecs(ctx context.Context, tx *Tx) ([]*Spec, []*InvalidSpec, e
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+specColumns+` FROM specs`)
+	rows, err := tx.QueryContext(ctx, `SELECT `+packedSelect+` FROM specs`)
 	if err != nil {
 		return nil, nil, translate(err)
 	}
@@ -71,31 +72,44 @@ func (db *DB) readSpecs(ctx context.Context, tx *Tx) ([]*Spec, []*InvalidSpec, e
 	var byUID map[string]*cachedSpec
 	var out []*Spec
 	var invalid []*InvalidSpec
-	raw := make([]sql.RawBytes, len(specCols))
-	dest := make([]any, len(raw))
-	for i := range raw {
-		dest[i] = &raw[i]
-	}
+	reals, ints := make([]float64, len(numCols)), make([]int64, len(numCols))
+	var packed sql.RawBytes
+	dest := append(numDest(reals, ints), &packed)
 	var row []byte
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, nil, translate(err)
 		}
-		row = appendRow(row[:0], raw)
-		uid := string(raw[uidCol])
+		row = row[:0]
+		for j := range numCols {
+			row = binary.LittleEndian.AppendUint64(row, math.Float64bits(reals[j]))
+			row = binary.LittleEndian.AppendUint64(row, uint64(ints[j]))
+		}
+		row = append(row, packed...)
+		uid := packed
+		if i := bytes.IndexByte(packed, 0); i >= 0 {
+			uid = packed[:i]
+		}
 		e := c.find(len(next), uid, &byUID)
 		if e == nil || !bytes.Equal(e.row, row) {
-			e = &cachedSpec{uid: uid, row: bytes.Clone(row)}
-			if e.spec, err = decodeValidSpec(raw); err != nil {
-				e.spec, e.invalid = nil, &InvalidSpec{UID: uid, Reason: err.Error(), SpecHash: string(raw[specHashCol])}
-				if n, perr := strconv.ParseInt(string(raw[updatedAtCol]), 10, 64); perr == nil {
-					e.invalid.UpdatedAt = Millis(time.UnixMilli(n).UTC())
+			e = &cachedSpec{uid: string(uid), row: bytes.Clone(row)}
+			raw, err := unpack(reals, ints, packed)
+			if err == nil {
+				e.spec, err = decodeValidSpec(raw)
+			}
+			if err != nil {
+				e.spec, e.invalid = nil, &InvalidSpec{UID: e.uid, Reason: err.Error()}
+				if raw != nil {
+					e.invalid.SpecHash = string(raw[specHashCol])
+					if n, perr := strconv.ParseInt(string(raw[updatedAtCol]), 10, 64); perr == nil {
+						e.invalid.UpdatedAt = Millis(time.UnixMilli(n).UTC())
+					}
 				}
 			}
 		}
 		next = append(next, e)
 		if len(rejected) > 0 {
-			delete(rejected, uid)
+			delete(rejected, e.uid)
 		}
 		if e.invalid != nil {
 			invalid = append(invalid, e.invalid)
@@ -116,12 +130,8 @@ func (db *DB) readSpecs(ctx context.Context, tx *Tx) ([]*Spec, []*InvalidSpec, e
 // decodeValidSpec decodes a row and validates the spec, as UpsertSpecs
 // validates before writing: a row written by hand that the code would
 // refuse is as unusable as one that does not decode.
-func decodeValidSpec(raw []sql.RawBytes) (*Spec, error) {
-	b := make([][]byte, len(raw))
-	for i := range raw {
-		b[i] = raw[i]
-	}
-	s, err := decodeSpec(b)
+func decodeValidSpec(raw [][]byte) (*Spec, error) {
+	s, err := decodeSpec(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -153,16 +163,6 @@ func readRejected(ctx context.Context, tx *Tx) (map[string]*InvalidSpec, error) 
 		out[v.UID] = v
 	}
 	return out, translate(rows.Err())
-}
-
-// appendRow appends each column's length and bytes to dst: two rows are
-// the same when their appended forms are equal.
-func appendRow(dst []byte, raw []sql.RawBytes) []byte {
-	for _, b := range raw {
-		dst = binary.AppendUvarint(dst, uint64(len(b)))
-		dst = append(dst, b...)
-	}
-	return dst
 }
 
 // readInstances reads every instance record with a plain scan, in storage order.
