@@ -12,8 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/fleet"
+	"github.com/veloslet/veloslet/store"
 )
 
 // describeLogLines is how much of the last kept log describe shows: the
