@@ -18,6 +18,7 @@ import (
 	"github.com/veloslet/veloslet/fleet"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
@@ -248,7 +249,7 @@ func dialClient(t testing.TB, urls ...string) *fleet.Client {
 func specs(uids ...string) []store.Spec {
 	out := make([]store.Spec, len(uids))
 	for i, u := range uids {
-		out[i] = store.Spec{UID: u, Image: "busybox:1.37", Command: []string{"sleep", "infinity"}}
+		out[i] = store.Spec{UID: u, Container: spec.Container{Image: "busybox:1.37", Command: []string{"sleep", "infinity"}}}
 	}
 	return out
 }

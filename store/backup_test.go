@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 )
@@ -20,8 +21,8 @@ func TestBackup_PrivateFromFirstByte(t *testing.T) {
 	db := storetest.MustOpenDB(t)
 	specs := make([]store.Spec, 300)
 	for i := range specs {
-		specs[i] = store.Spec{UID: fmt.Sprintf("s%05d", i), Image: "busybox", Command: []string{"sleep", "infinity"},
-			Env: map[string]string{"PAD": fmt.Sprintf("%0512d", i)}}
+		specs[i] = store.Spec{UID: fmt.Sprintf("s%05d", i),
+			Container: spec.Container{Image: "busybox", Command: []string{"sleep", "infinity"}, Env: map[string]string{"PAD": fmt.Sprintf("%0512d", i)}}}
 	}
 	if _, err := db.UpsertSpecs(ctx, specs); err != nil {
 		t.Fatal(err)

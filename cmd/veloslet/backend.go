@@ -110,7 +110,8 @@ func (m *Main) openRuntime(storeID string) (runtime.Runtime, string, error) {
 		if err != nil {
 			return nil, "", fmt.Errorf("%w: runtime.docker.host = %q: %v", ErrConfig, host, err)
 		}
-		rt.Configure(c.NamePrefix, time.Duration(c.CallTimeout), time.Duration(c.RunTimeout), time.Duration(c.StopTimeout))
+		rt.Configure(runtime.Options{NamePrefix: c.NamePrefix, CallTimeout: time.Duration(c.CallTimeout),
+			RunTimeout: time.Duration(c.RunTimeout), StopTimeout: time.Duration(c.StopTimeout)})
 		rt.StoreID, rt.LogMaxSize = storeID, m.Config.Logs.MaxSize
 		rt.Logger, m.Runtime = m.Logger, rt
 		return rt, backend, nil
@@ -160,7 +161,7 @@ func (m *Main) openFake() (*fake.Runtime, error) {
 // cliRuntime is a backend that drives a runtime's command-line tool.
 type cliRuntime interface {
 	runtime.Runtime
-	Configure(prefix string, call, run, stop time.Duration)
+	Configure(o runtime.Options)
 	SetStoreID(id string)
 }
 
@@ -173,7 +174,8 @@ func (m *Main) cliRuntime(key, binary string, open func(bin string) cliRuntime) 
 		return nil, fmt.Errorf("%w: %s = %q: %v", errNoRuntime, key, binary, err)
 	}
 	rt := open(bin)
-	rt.Configure(c.NamePrefix, time.Duration(c.CallTimeout), time.Duration(c.RunTimeout), time.Duration(c.StopTimeout))
+	rt.Configure(runtime.Options{NamePrefix: c.NamePrefix, CallTimeout: time.Duration(c.CallTimeout),
+		RunTimeout: time.Duration(c.RunTimeout), StopTimeout: time.Duration(c.StopTimeout)})
 	m.Runtime = rt
 	return rt, nil
 }
