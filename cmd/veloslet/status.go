@@ -16,8 +16,9 @@ import (
 
 func (m *Main) statusCommand() *cobra.Command {
 	var asJSON, watchFlag bool
+	var project string
 	cmd := &cobra.Command{
-		Use:   "status [UID...]",
+		Use:   "status [UID...] [--project NAME]",
 		Short: "Show desired against observed state, one row per uid",
 		Long: `Show whether a daemon runs (the pid holding the lock, or "no daemon") and how
 long ago the last successful pass started, with a warning when that is more
@@ -39,6 +40,13 @@ until interrupted.`,
 			if err != nil {
 				return err
 			}
+			if project != "" {
+				uids, err := projectUIDs(cmd.Context(), db, project)
+				if err != nil {
+					return err
+				}
+				args = append(args, uids...)
+			}
 			draw := func(w io.Writer) error { return m.printStatus(cmd.Context(), w, db, args, asJSON) }
 			if !watchFlag {
 				return draw(cmd.OutOrStdout())
@@ -50,6 +58,7 @@ until interrupted.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
 	cmd.Flags().BoolVarP(&watchFlag, "watch", "w", false, "redraw every second until interrupted")
+	cmd.Flags().StringVar(&project, "project", "", "only the specs of this compose project")
 	return cmd
 }
 
