@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/veloslet/veloslet/runtime"
 )
 
 func reflectOf(v any) reflect.Value { return reflect.ValueOf(v).Elem() }
@@ -64,6 +66,7 @@ func network(svc *Service, p *types.Project, c types.ServiceConfig, nets map[str
 			labels[k] = v
 		}
 		nets[top.Name] = Network{Name: top.Name, Labels: labels}
+		s.Labels[runtime.NetworkLabel] = top.Name // veloslet creates it, and removes it with the project's last spec
 	}
 	return nil
 }
