@@ -52,6 +52,9 @@ func (s *Supervisor) callRelaunch(ctx context.Context, a *Action, keepLog func(b
 // run runs a's spec under its uid's name.
 func (s *Supervisor) run(ctx context.Context, a *Action, note string) Result {
 	s.at(CrashBeforeRun, a)
+	if err := s.ensureNetwork(ctx, a.Spec); err != nil {
+		return s.failed(ctx, StepRun, err, note)
+	}
 	id, err := s.Runtime.Run(ctx, runSpec(a.Spec, s.DB.StoreID()))
 	if err != nil {
 		return s.failed(ctx, StepRun, err, note)

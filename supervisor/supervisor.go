@@ -67,6 +67,7 @@ type Supervisor struct {
 	// launch ended; each pass tries again (see endPull).
 	stalePulls pullSet
 	workers    workers
+	nets       networks // created for specs that ask (network.go)
 }
 
 // New returns a supervisor with the default policy.
@@ -209,6 +210,7 @@ func (s *Supervisor) Dispatch(ctx context.Context, opts PassOptions) (*Dispatche
 		if actions != nil {
 			<-actions
 		}
+		s.sweepNetworks(ctx, res.ID)
 		d.err = s.finish(ctx, opts, res, err)
 		close(d.done)
 	}()
@@ -233,6 +235,7 @@ func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResul
 		res.Errors = make([]error, len(plan.Actions))
 		return s.dispatch(ctx, res.ID, plan.Actions, res.Errors), nil
 	}
+	s.noteNetworks(res.ID, in.Specs)
 	// Bad rows are isolated, not fatal: noted (an event once per row
 	// version), skipped by the plan, and every other spec is supervised.
 	if err := s.DB.NoteInvalid(ctx, res.ID, in.Invalid); err != nil {
