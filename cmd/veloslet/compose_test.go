@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 const corpus = "../../spec/compose/testdata/corpus"
@@ -142,5 +144,56 @@ func TestApplyCompose_Refused(t *testing.T) {
 	out, errOut, code := e.run("services:\n  web:\n    image: x\n    container_name: web-1\n", "apply", "-f", "-", "--format", "compose", "--project", "p", "--dry-run", "--json")
 	if code != 0 || !strings.Contains(out, `"uid": "p-web"`) || !strings.Contains(errOut, `note: service web: container_name "web-1" ignored`) {
 		t.Errorf("--format compose --project p: %s", out)
+	}
+}
+
+// bigCompose is a compose file of n services, each with env values that
+// bring the file to about size bytes.
+func bigCompose(n, size int) string {
+	var b strings.Builder
+	b.WriteString("name: big\nservices:\n")
+	pad := strings.Repeat("x", size/n-150)
+	for i := range n {
+		fmt.Fprintf(&b, "  svc%03d:\n    image: registry.example/app:%d\n    command: [\"serve\", \"--id\", \"%d\"]\n", i, i, i)
+		fmt.Fprintf(&b, "    ports: [\"%d:8080\"]\n    volumes: [\"./data%03d:/data\"]\n    environment:\n      PAD: %q\n", 20000+i, i, pad)
+	}
+	return b.String()
+}
+
+// TestApplyCompose_500Services: a 1 MiB compose file of 500 services is
+// applied in one transaction: all 500 created, or, with one bad service,
+// none. The time is logged, not asserted.
+func TestApplyCompose_500Services(t *testing.T) {
+	e := newTestEnv(t, "")
+	dir := t.TempDir()
+	text := bigCompose(500, 1<<20)
+	if len(text) < 1<<20-(1<<14) {
+		t.Fatalf("the file is %d bytes", len(text))
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte(strings.Replace(text, "registry.example/app:499", "-bad", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := e.run("", "apply", "-f", bad); code != 2 || !strings.Contains(errOut, "svc499") {
+		t.Fatalf("one bad service: exit %d %s", code, errOut)
+	}
+	if _, err := os.Stat(e.db); !os.IsNotExist(err) {
+		t.Fatal("a refused apply wrote the database")
+	}
+	file := filepath.Join(dir, "compose.yaml")
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	out := e.mustRun("", "apply", "-f", file)
+	t.Logf("apply of %d bytes, 500 services: %v", len(text), time.Since(start))
+	if n := strings.Count(out, " created\n"); n != 500 {
+		t.Fatalf("%d created", n)
+	}
+	start = time.Now()
+	out = e.mustRun("", "apply", "-f", file)
+	t.Logf("re-apply, unchanged: %v", time.Since(start))
+	if n := strings.Count(out, " unchanged\n"); n != 500 {
+		t.Fatalf("re-apply: %d unchanged", n)
 	}
 }

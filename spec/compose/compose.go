@@ -110,6 +110,9 @@ func Load(ctx context.Context, o Options) (*Project, error) {
 		} else if name, err = filepath.Abs(name); err != nil {
 			return nil, fmt.Errorf("%w: %v", spec.ErrFile, err)
 		}
+		if err := prescan(f.Content); err != nil {
+			return nil, err
+		}
 		details.ConfigFiles = append(details.ConfigFiles, types.ConfigFile{Filename: name, Content: f.Content})
 	}
 	profiles := o.Profiles
@@ -209,6 +212,18 @@ func convert(p *types.Project) (*Project, error) {
 		for _, note := range svc.Notes {
 			out.Notes = append(out.Notes, "service "+n+": "+note)
 		}
+	}
+	var plain []string
+	for _, svc := range out.Services {
+		if svc.defaultRestart {
+			plain = append(plain, svc.Name)
+		}
+	}
+	if len(plain) > 0 {
+		if len(plain) > 5 {
+			plain = append(plain[:5], fmt.Sprintf("and %d more", len(plain)-5))
+		}
+		out.Notes = append(out.Notes, "no restart: in "+strings.Join(plain, ", ")+"; veloslet's default, always, applies (compose's would be no)")
 	}
 	for _, n := range sortedNames(nets) {
 		out.Networks = append(out.Networks, nets[n])

@@ -22,6 +22,8 @@ type Service struct {
 	Health    *Health               // nil = none (or disabled)
 	DependsOn map[string]Dependency // by service name
 	Notes     []string
+
+	defaultRestart bool // no restart: given; veloslet's default applies
 }
 
 // service maps one compose service; nets collects the networks it uses
@@ -132,7 +134,7 @@ func restart(svc *Service, c types.ServiceConfig) error {
 	}
 	switch {
 	case r == "":
-		svc.Notes = append(svc.Notes, "no restart: set; veloslet's default always applies (compose's would be no)")
+		svc.defaultRestart = true // one note for the project (convert)
 	case r == "no":
 		svc.Spec.Restart = spec.RestartNever
 	case r == "always" || r == "unless-stopped":
