@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -38,7 +39,7 @@ func (r *Runtime) RemoveNetwork(ctx context.Context, name string) error {
 	switch {
 	case err == nil || isNotFound(err):
 		return nil
-	case cerrdefs.IsConflict(err) || cerrdefs.IsFailedPrecondition(err):
+	case cerrdefs.IsConflict(err) || cerrdefs.IsFailedPrecondition(err) || cerrdefs.IsPermissionDenied(err) || inUse(err):
 		return fmt.Errorf("%w: %s: %v", runtime.ErrNetworkInUse, name, err)
 	}
 	return fmt.Errorf("remove network %s: %w", name, r.translate(err, "network"))
@@ -57,4 +58,11 @@ func (r *Runtime) Networks(ctx context.Context, key, value string) ([]string, er
 		names = append(names, n.Name)
 	}
 	return names, nil
+}
+
+// inUse reads the wording of podman's API service, which answers 500 for a
+// network with containers (dockerd answers 403, "active endpoints").
+func inUse(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "network is being used") || strings.Contains(msg, "active endpoints")
 }
