@@ -14,7 +14,7 @@ var (
 		"restart cpus mem_limit deploy stop_signal stop_grace_period init read_only cap_add cap_drop labels " +
 		"network_mode networks healthcheck depends_on scale")
 	// accepted: already applied by the loader, or without effect at runtime.
-	acceptedKeys = keySet("profiles extends container_name expose label_file")
+	acceptedKeys = keySet("profiles extends container_name expose label_file attach develop")
 )
 
 // refusedWhy explains the refusals a user is most likely to meet.

@@ -105,6 +105,12 @@ func service(p *types.Project, c types.ServiceConfig, nets map[string]Network) (
 	if c.ContainerName != "" {
 		svc.Notes = append(svc.Notes, fmt.Sprintf("container_name %q ignored: veloslet names the container after the uid %s", c.ContainerName, s.UID))
 	}
+	if c.Attach != nil {
+		svc.Notes = append(svc.Notes, "attach ignored: veloslet runs detached; read output with veloslet logs")
+	}
+	if c.Develop != nil {
+		svc.Notes = append(svc.Notes, "develop ignored: veloslet does not watch source files")
+	}
 	if len(c.Expose) > 0 {
 		svc.Notes = append(svc.Notes, "expose ignored: every port of a container is reachable on its network")
 	}
