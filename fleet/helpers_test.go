@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -15,12 +16,12 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
+	"github.com/veloslet/veloslet/fleet"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
-	"github.com/veloslet/veloslet/fleet"
 )
 
 // freePort returns a port nothing listens on now.
@@ -112,8 +113,11 @@ func newTestNode(t testing.TB, name string, urls []string, opts ...nats.Option) 
 func (tn *testNode) start(t testing.TB, urls []string, opts ...nats.Option) {
 	cfg := fleet.Config{URLs: urls, Node: tn.name, SpecsBucket: fleet.DefaultSpecsBucket,
 		StatusBucket: fleet.DefaultStatusBucket, EventsStream: fleet.DefaultEventsStream}
-	tn.node = &fleet.Node{Config: cfg, DB: tn.db, ReportInterval: 50 * time.Millisecond,
+	tn.node = &fleet.Node{Config: cfg, DB: tn.db, ReportInterval: 50 * time.Millisecond, CheckInterval: 100 * time.Millisecond,
 		Options: append([]nats.Option{nats.ReconnectWait(100 * time.Millisecond)}, opts...)}
+	if os.Getenv("VELOSLET_TEST_FLEET_LOG") != "" { // the nodes' logs, to follow a failing test
+		tn.node.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- tn.node.Run(ctx) }()
@@ -251,4 +255,22 @@ func specs(uids ...string) []store.Spec {
 		out[i] = store.Spec{UID: u, Image: "busybox:1.37", Command: []string{"sleep", "infinity"}}
 	}
 	return out
+}
+
+// waitHold waits until tn's node keeps a hold of kind, in memory and in its store.
+func waitHold(t testing.TB, tn *testNode, kind string) *fleet.Hold {
+	t.Helper()
+	var h *fleet.Hold
+	storetest.RetryUntil(t, 20*time.Millisecond, 30*time.Second, func() error {
+		h = tn.node.Held()
+		kept, err := fleet.ReadHold(context.Background(), tn.db)
+		if err != nil {
+			return err
+		}
+		if h == nil || h.Kind != kind || kept == nil || kept.Kind != kind {
+			return fmt.Errorf("node %s holds %+v (kept %+v), want a %s hold", tn.name, h, kept, kind)
+		}
+		return nil
+	})
+	return h
 }

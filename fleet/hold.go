@@ -69,7 +69,9 @@ type specsState struct {
 	last    uint64             // its last revision
 }
 
-func (s specsState) same(o specsState) bool { return (s.kv == nil) == (o.kv == nil) && s.created == o.created }
+func (s specsState) same(o specsState) bool {
+	return (s.kv == nil) == (o.kv == nil) && s.created == o.created
+}
 
 // lookSpecs opens the specs bucket (creating it only when the config says
 // so) and reads its identity.

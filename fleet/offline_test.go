@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/fleet"
+	"github.com/veloslet/veloslet/store"
 )
 
 func waitState(t *testing.T, tn *testNode, connected bool) {

@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/fleet"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
-	"github.com/veloslet/veloslet/fleet"
 )
 
 // scaleNode is one simulated host run as serve runs it: a scheduler whose
