@@ -96,9 +96,10 @@ type testNode struct {
 	sup  *supervisor.Supervisor
 	node *fleet.Node
 	stop func()
+	log  *slog.Logger // the fleet node's; none when nil
 }
 
-func newTestNode(t testing.TB, name string, urls []string, opts ...nats.Option) *testNode {
+func newTestNode(t testing.TB, name string, urls []string, opts ...any) *testNode {
 	t.Helper()
 	db := storetest.MustOpenDBAt(t, filepath.Join(t.TempDir(), "veloslet.db"))
 	rt := fake.New()
@@ -106,8 +107,29 @@ func newTestNode(t testing.TB, name string, urls []string, opts ...nats.Option) 
 	sup.Policy.BackoffInitial, sup.Policy.Jitter = 0, 0 // relaunch at once
 	sup.Logger = slog.New(slog.DiscardHandler)
 	tn := &testNode{name: name, db: db, rt: rt, sup: sup}
-	tn.start(t, urls, opts...)
+	if os.Getenv("VELOSLET_TEST_FLEET_LOG") != "" { // the nodes' logs, to follow a failing test
+		tn.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	for _, o := range opts {
+		if l, ok := o.(testLogger); ok {
+			tn.log = l.Logger
+		}
+	}
+	tn.start(t, urls, natsOptions(opts)...)
 	return tn
+}
+
+// testLogger, among newTestNode's options, is the node's logger.
+type testLogger struct{ *slog.Logger }
+
+func natsOptions(opts []any) []nats.Option {
+	var out []nats.Option
+	for _, o := range opts {
+		if no, ok := o.(nats.Option); ok {
+			out = append(out, no)
+		}
+	}
+	return out
 }
 
 func (tn *testNode) start(t testing.TB, urls []string, opts ...nats.Option) {
@@ -115,9 +137,7 @@ func (tn *testNode) start(t testing.TB, urls []string, opts ...nats.Option) {
 		StatusBucket: fleet.DefaultStatusBucket, EventsStream: fleet.DefaultEventsStream}
 	tn.node = &fleet.Node{Config: cfg, DB: tn.db, ReportInterval: 50 * time.Millisecond, CheckInterval: 100 * time.Millisecond,
 		Options: append([]nats.Option{nats.ReconnectWait(100 * time.Millisecond)}, opts...)}
-	if os.Getenv("VELOSLET_TEST_FLEET_LOG") != "" { // the nodes' logs, to follow a failing test
-		tn.node.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
+	tn.node.Logger = tn.log
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- tn.node.Run(ctx) }()

@@ -152,7 +152,14 @@ func (n *Node) Run(ctx context.Context) error {
 		nats.RetryOnFailedConnect(true), nats.ReconnectWait(retryWait),
 		nats.ConnectHandler(func(*nats.Conn) { n.setConnected(true) }),
 		nats.ReconnectHandler(func(*nats.Conn) { n.setConnected(true) }),
-		nats.DisconnectErrHandler(func(*nats.Conn, error) { n.setConnected(false) }))
+		nats.DisconnectErrHandler(func(*nats.Conn, error) { n.setConnected(false) }),
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			subj := ""
+			if sub != nil {
+				subj = sub.Subject
+			}
+			n.log().Warn("fleet: server or client error", "error", err, "subject", subj)
+		}))
 	nc, err := nats.Connect(strings.Join(n.Config.URLs, ","), append(opts, n.Options...)...)
 	if err != nil {
 		return fmt.Errorf("fleet: %w", err)

@@ -61,16 +61,15 @@ func (r *reporter) start(ctx context.Context) error {
 // report writes what changed since the last report. A failure is logged
 // and left for the next report: it retries what was not acknowledged.
 func (r *reporter) report(ctx context.Context, beat bool) error {
-	if err := r.statuses(ctx); err != nil {
-		r.n.log().Warn("fleet: write status", "error", err)
-	}
-	if err := r.events(ctx); err != nil {
-		r.n.log().Warn("fleet: publish events", "error", err)
-	}
-	if beat || time.Since(r.beat) >= r.n.Heartbeat || r.n.Held() != r.hold {
-		if err := r.heartbeat(ctx); err != nil {
-			r.n.log().Warn("fleet: write node report", "error", err)
+	warn := func(what string, err error) {
+		if err != nil && ctx.Err() == nil { // a stopping node's cut calls are no news
+			r.n.log().Warn(what, "error", err)
 		}
+	}
+	warn("fleet: write status", r.statuses(ctx))
+	warn("fleet: publish events", r.events(ctx))
+	if beat || time.Since(r.beat) >= r.n.Heartbeat || r.n.Held() != r.hold {
+		warn("fleet: write node report", r.heartbeat(ctx))
 	}
 	return ctx.Err()
 }

@@ -37,6 +37,14 @@ func (n *Node) session(ctx context.Context, nc *nats.Conn) error {
 	if err != nil {
 		return err
 	}
+	// The reporter reads the status bucket with a watch of its own that it
+	// stops at once: done before the specs watch starts, as a stopped
+	// watch's late unsubscribe was seen closing the specs watch in the
+	// middle of its catch-up (TestNode_OneSessionPerConnection).
+	r := &reporter{n: n, b: b}
+	if err := r.start(ctx); err != nil {
+		return err
+	}
 	var m *mirror
 	var updates <-chan jetstream.KeyValueEntry // nil while not mirroring: never ready
 	if md == modeMirror || md == modeResync {
@@ -46,10 +54,6 @@ func (n *Node) session(ctx context.Context, nc *nats.Conn) error {
 		}
 		defer m.stop()
 		updates = m.updates()
-	}
-	r := &reporter{n: n, b: b}
-	if err := r.start(ctx); err != nil {
-		return err
 	}
 	tick := time.NewTicker(n.ReportInterval)
 	defer tick.Stop()
