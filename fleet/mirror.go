@@ -111,13 +111,16 @@ func (m *mirror) add(e jetstream.KeyValueEntry) {
 	if e.Revision() > uint64(m.rev) {
 		m.rev = int64(e.Revision())
 	}
-	if !ValidKey(e.Key()) {
+	if !ValidKey(e.Key()) && e.Operation() == jetstream.KeyValuePut { // a marker on one (fleet delete) is no news
 		// Never a uid, a status key or a subject: one event per key and
 		// revision, then nothing.
 		id := fmt.Sprintf("%s@%d", strconv.QuoteToASCII(e.Key()), e.Revision())
 		if m.n.firstBadKey(id) {
 			m.badKeys = append(m.badKeys, id)
 		}
+		return
+	}
+	if !ValidKey(e.Key()) {
 		return
 	}
 	switch {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -54,10 +55,13 @@ func (c *Client) Resync(ctx context.Context, node string) (*ResyncResult, error)
 	return res, nil
 }
 
-// DeleteInvalid removes every message of node's key space in the specs
-// bucket whose key breaks NATS's key rules (a raw publish stored it, and
-// the key-value client cannot name it), every revision of it, and returns
-// those keys quoted. Valid keys are left alone.
+// DeleteInvalid removes the keys of node's key space in the specs bucket
+// that break NATS's key rules (a raw publish stored them; the key-value
+// client cannot name them) and returns them quoted. A key of literal tokens
+// is purged, every revision; one holding a wildcard token ("*", ">") cannot
+// be purged alone (the purge filter would take the node's other keys), so
+// it gets a delete marker, as `fleet delete` gives a valid key. Valid keys
+// are left alone.
 func (c *Client) DeleteInvalid(ctx context.Context, node string) ([]string, error) {
 	if err := ValidNode(node); err != nil {
 		return nil, fmt.Errorf("node %q: %v", node, err)
@@ -69,6 +73,8 @@ func (c *Client) DeleteInvalid(ctx context.Context, node string) ([]string, erro
 		return nil, fmt.Errorf("fleet: bucket %s: %w", c.Config.SpecsBucket, err)
 	}
 	prefix := "$KV." + c.Config.SpecsBucket + "."
+	// Every message, not the last per subject: the server's last-per-subject
+	// lookup reads a literal "*" or ">" token as a wildcard.
 	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{prefix + node + ".>"}})
 	if err != nil {
 		return nil, err
@@ -77,33 +83,57 @@ func (c *Client) DeleteInvalid(ctx context.Context, node string) ([]string, erro
 	if err != nil || info.NumPending == 0 {
 		return nil, err
 	}
-	var bad []uint64
-	var keys []string
-	seen := map[string]bool{}
+	live := map[string]bool{} // bad subject -> its newest message is a value
+	var order []string
 	for {
 		m, err := cons.Next(jetstream.FetchMaxWait(opTimeout))
 		if err != nil {
-			return keys, fmt.Errorf("fleet: read bucket %s: %w", c.Config.SpecsBucket, err)
+			return nil, fmt.Errorf("fleet: read bucket %s: %w", c.Config.SpecsBucket, err)
 		}
 		md, err := m.Metadata()
 		if err != nil {
-			return keys, err
+			return nil, err
 		}
 		if k := strings.TrimPrefix(m.Subject(), prefix); !ValidKey(k) {
-			bad = append(bad, md.Sequence.Stream)
-			if q := strconv.QuoteToASCII(k); !seen[q] {
-				seen[q] = true
-				keys = append(keys, q)
+			if _, ok := live[m.Subject()]; !ok {
+				order = append(order, m.Subject())
 			}
+			op := m.Headers().Get("KV-Operation")
+			live[m.Subject()] = op != "DEL" && op != "PURGE"
 		}
 		if md.NumPending == 0 {
 			break
 		}
 	}
-	for _, seq := range bad {
-		if err := stream.DeleteMsg(ctx, seq); err != nil {
-			return keys, fmt.Errorf("fleet: delete message %d: %w", seq, err)
+	var subjects []string
+	for _, subj := range order {
+		if live[subj] {
+			subjects = append(subjects, subj)
 		}
 	}
+	var keys []string
+	for _, subj := range subjects {
+		if wildcard(subj) {
+			msg := nats.NewMsg(subj)
+			msg.Header.Set("KV-Operation", "DEL")
+			_, err = c.b.js.PublishMsg(ctx, msg)
+		} else {
+			err = stream.Purge(ctx, jetstream.WithPurgeSubject(subj))
+		}
+		if err != nil {
+			return keys, fmt.Errorf("fleet: remove %s: %w", strconv.QuoteToASCII(subj), err)
+		}
+		keys = append(keys, strconv.QuoteToASCII(strings.TrimPrefix(subj, prefix)))
+	}
 	return keys, nil
+}
+
+// wildcard reports whether a subject holds a wildcard token.
+func wildcard(subj string) bool {
+	for _, tok := range strings.Split(subj, ".") {
+		if tok == "*" || tok == ">" {
+			return true
+		}
+	}
+	return false
 }
