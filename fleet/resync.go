@@ -55,6 +55,21 @@ func (c *Client) Resync(ctx context.Context, node string) (*ResyncResult, error)
 	return res, nil
 }
 
+// CountKeys returns how many keys the specs bucket holds for node.
+func (c *Client) CountKeys(ctx context.Context, node string) (int, error) {
+	octx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	keys, err := c.b.specs.ListKeysFiltered(octx, node+".>")
+	if err != nil {
+		return 0, fmt.Errorf("fleet: list keys of %s: %w", node, err)
+	}
+	n := 0
+	for range keys.Keys() {
+		n++
+	}
+	return n, nil
+}
+
 // DeleteInvalid removes the keys of node's key space in the specs bucket
 // that break NATS's key rules (a raw publish stored them; the key-value
 // client cannot name them) and returns them quoted. A key of literal tokens

@@ -13,11 +13,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"github.com/veloslet/veloslet/fleet"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/supervisor"
-	"github.com/veloslet/veloslet/fleet"
 )
 
 // decodeFleetValue reads a bucket value with apply's decoder for a JSON
@@ -34,15 +35,26 @@ func decodeFleetValue(value []byte) (*store.Spec, error) {
 }
 
 // startFleet runs the fleet node beside the scheduler when [fleet] is set:
-// it returns the line /healthz adds and a stop function (both nil without
-// a fleet).
-func (m *Main) startFleet(ctx context.Context, db *store.DB, sc *supervisor.Scheduler, log *slog.Logger) (func() string, func()) {
+// it returns the lines /healthz adds and a stop function (both nil without
+// a fleet). The node's hold is the veloslet_fleet_held gauge of reg.
+func (m *Main) startFleet(ctx context.Context, db *store.DB, sc *supervisor.Scheduler, log *slog.Logger, reg *prometheus.Registry) (func() string, func()) {
 	cfg := m.Config.Fleet.Fleet()
 	if !cfg.Enabled() {
 		return nil, func() {}
 	}
 	node := &fleet.Node{Config: cfg, DB: db, Decode: decodeFleetValue, Logger: log,
+		BrakeShare: m.Config.Reconcile.BrakeShare, BrakeMin: m.Config.Reconcile.BrakeMin,
 		OnChange: func() { sc.Trigger(store.TriggerChange) }}
+	if reg != nil {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "veloslet_fleet_held",
+			Help: "1 while the fleet mirror is held (a missing or new specs bucket, or a catch-up deleting too much) " +
+				"until `veloslet fleet resync --confirm`; 0 otherwise."}, func() float64 {
+			if node.Held() != nil {
+				return 1
+			}
+			return 0
+		}))
+	}
 	prev := sc.OnPass
 	sc.OnPass = func(res *supervisor.PassResult, err error) {
 		if prev != nil {
@@ -71,6 +83,11 @@ func writeFleetState(ctx context.Context, w io.Writer, db *store.DB) {
 	case ok:
 		fmt.Fprintln(w, fleet.FormatState(s))
 	}
+	if h, err := fleet.ReadHold(ctx, db); err != nil {
+		fmt.Fprintf(w, "fleet: hold unreadable: %v\n", err)
+	} else if h != nil {
+		fmt.Fprintln(w, term(h.Line(s.Node)))
+	}
 }
 
 func (m *Main) fleetCommand() *cobra.Command {
@@ -83,7 +100,8 @@ config, no local database (docs/fleet.md).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(m.fleetApplyCommand(), m.fleetDeleteCommand(), m.fleetStatusCommand(), m.fleetEventsCommand())
+	cmd.AddCommand(m.fleetApplyCommand(), m.fleetDeleteCommand(), m.fleetStatusCommand(), m.fleetEventsCommand(),
+		m.fleetResyncCommand())
 	return cmd
 }
 
@@ -172,20 +190,36 @@ func (m *Main) fleetApplyCommand() *cobra.Command {
 
 func (m *Main) fleetDeleteCommand() *cobra.Command {
 	var node string
+	var invalid bool
 	cmd := &cobra.Command{
-		Use:     "delete --node NODE UID...",
-		Short:   "Delete a node's keys; the node then deletes the specs",
-		Example: "  veloslet fleet delete --node mini-7 web",
-		Args:    uidArgs,
+		Use:   "delete --node NODE UID... | --node NODE --invalid-keys",
+		Short: "Delete a node's keys; the node then deletes the specs",
+		Long: `Delete a node's keys; the node then deletes the specs. With --invalid-keys,
+remove instead the keys of the node that break NATS's key rules (stored by a
+raw publish; the node refuses them and no other verb can name them).`,
+		Example: "  veloslet fleet delete --node mini-7 web\n  veloslet fleet delete --node mini-7 --invalid-keys",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkNode(node); err != nil {
 				return err
+			}
+			if invalid == (len(args) > 0) {
+				return usagef("fleet delete needs UIDs or --invalid-keys, not both")
 			}
 			c, err := m.fleetClient(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer c.Close()
+			if invalid {
+				keys, err := c.DeleteInvalid(cmd.Context(), node)
+				for _, k := range keys {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s deleted\n", k) // quoted, escapes and all
+				}
+				if err == nil && len(keys) == 0 {
+					fmt.Fprintf(cmd.OutOrStdout(), "no invalid key of %s\n", node)
+				}
+				return err
+			}
 			if err := c.Delete(cmd.Context(), node, args...); err != nil {
 				return err
 			}
@@ -196,6 +230,7 @@ func (m *Main) fleetDeleteCommand() *cobra.Command {
 		},
 	}
 	nodeFlag(cmd, &node, true)
+	cmd.Flags().BoolVar(&invalid, "invalid-keys", false, "remove the node's keys that break NATS's key rules")
 	return cmd
 }
 
@@ -251,6 +286,9 @@ func writeFleetStatus(w io.Writer, nodes []*fleet.NodeStatus, now time.Time) {
 	for _, n := range nodes {
 		fmt.Fprintf(w, "node %s: last report %s (%s ago), %d rows\n", term(n.Node),
 			n.ReportedAt.UTC().Format("2006-01-02 15:04:05Z"), shortDuration(now.Sub(n.ReportedAt)), len(n.Rows))
+		if n.Hold != nil {
+			fmt.Fprintf(w, "node %s: %s\n", term(n.Node), term(n.Hold.Line(n.Node)))
+		}
 		for _, r := range n.Rows {
 			if r.Refused != "" {
 				fmt.Fprintf(w, "refused %s.%s: %s\n", term(n.Node), term(r.UID), term(r.Refused))
