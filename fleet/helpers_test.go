@@ -97,7 +97,12 @@ type testNode struct {
 	node *fleet.Node
 	stop func()
 	log  *slog.Logger // the fleet node's; none when nil
+	// createBuckets is the node's Config.CreateBuckets (option createBuckets{}).
+	createBuckets bool
 }
+
+// createBuckets, among newTestNode's options, lets the node create the specs bucket.
+type createBuckets struct{}
 
 func newTestNode(t testing.TB, name string, urls []string, opts ...any) *testNode {
 	t.Helper()
@@ -113,6 +118,9 @@ func newTestNode(t testing.TB, name string, urls []string, opts ...any) *testNod
 	for _, o := range opts {
 		if l, ok := o.(testLogger); ok {
 			tn.log = l.Logger
+		}
+		if _, ok := o.(createBuckets); ok {
+			tn.createBuckets = true
 		}
 	}
 	tn.start(t, urls, natsOptions(opts)...)
@@ -134,7 +142,7 @@ func natsOptions(opts []any) []nats.Option {
 
 func (tn *testNode) start(t testing.TB, urls []string, opts ...nats.Option) {
 	cfg := fleet.Config{URLs: urls, Node: tn.name, SpecsBucket: fleet.DefaultSpecsBucket,
-		StatusBucket: fleet.DefaultStatusBucket, EventsStream: fleet.DefaultEventsStream}
+		StatusBucket: fleet.DefaultStatusBucket, EventsStream: fleet.DefaultEventsStream, CreateBuckets: tn.createBuckets}
 	tn.node = &fleet.Node{Config: cfg, DB: tn.db, ReportInterval: 50 * time.Millisecond, CheckInterval: 100 * time.Millisecond,
 		Options: append([]nats.Option{nats.ReconnectWait(100 * time.Millisecond)}, opts...)}
 	tn.node.Logger = tn.log

@@ -7,7 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/veloslet/veloslet/fleet"
+	"github.com/veloslet/veloslet/store/storetest"
 )
 
 // TestNode_RevisionPerBucketIdentity (issue 30, point 2): the mirrored
@@ -63,4 +67,28 @@ func TestNode_RevisionPerBucketIdentity(t *testing.T) {
 	if h := n.node.Held(); h != nil {
 		t.Errorf("held: %+v", h)
 	}
+}
+
+// TestNode_CreateBucketsStillHolds: with create_buckets a node makes the
+// missing specs bucket itself; a node that mirrored before still holds on
+// the bucket it made, which is not the one it mirrored: nothing deleted.
+func TestNode_CreateBucketsStillHolds(t *testing.T) {
+	_, url := oneServer(t)
+	n := newTestNode(t, "edge-1", []string{url}, createBuckets{})
+	raw, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	js, _ := jetstream.New(raw)
+	storetest.RetryUntil(t, 20*time.Millisecond, waitLong, func() error { // the node made it, no verb
+		_, err := js.KeyValue(context.Background(), fleet.DefaultSpecsBucket)
+		return err
+	})
+	c := dialClient(t, url)
+	mustApply(t, c, "edge-1", specs("web", "api")...)
+	n.converge(t, waitLong, n.wantRunning(t, map[string]int64{"web": 1, "api": 1}))
+	deleteSpecsBucket(t, url)
+	waitHold(t, n, fleet.HoldIdentity) // it made a new one at once
+	n.converge(t, waitLong, n.wantRunning(t, map[string]int64{"web": 1, "api": 1}))
 }
