@@ -99,10 +99,14 @@ type testNode struct {
 	log  *slog.Logger // the fleet node's; none when nil
 	// createBuckets is the node's Config.CreateBuckets (option createBuckets{}).
 	createBuckets bool
+	nkey          string // Config.NKey (option nkeyFile)
 }
 
 // createBuckets, among newTestNode's options, lets the node create the specs bucket.
 type createBuckets struct{}
+
+// nkeyFile, among newTestNode's options, is the node's nkey seed file.
+type nkeyFile string
 
 func newTestNode(t testing.TB, name string, urls []string, opts ...any) *testNode {
 	t.Helper()
@@ -121,6 +125,9 @@ func newTestNode(t testing.TB, name string, urls []string, opts ...any) *testNod
 		}
 		if _, ok := o.(createBuckets); ok {
 			tn.createBuckets = true
+		}
+		if f, ok := o.(nkeyFile); ok {
+			tn.nkey = string(f)
 		}
 	}
 	tn.start(t, urls, natsOptions(opts)...)
@@ -142,7 +149,7 @@ func natsOptions(opts []any) []nats.Option {
 
 func (tn *testNode) start(t testing.TB, urls []string, opts ...nats.Option) {
 	cfg := fleet.Config{URLs: urls, Node: tn.name, SpecsBucket: fleet.DefaultSpecsBucket,
-		StatusBucket: fleet.DefaultStatusBucket, EventsStream: fleet.DefaultEventsStream, CreateBuckets: tn.createBuckets}
+		StatusBucket: fleet.DefaultStatusBucket, EventsStream: fleet.DefaultEventsStream, CreateBuckets: tn.createBuckets, NKey: tn.nkey}
 	tn.node = &fleet.Node{Config: cfg, DB: tn.db, ReportInterval: 50 * time.Millisecond, CheckInterval: 100 * time.Millisecond,
 		Options: append([]nats.Option{nats.ReconnectWait(100 * time.Millisecond)}, opts...)}
 	tn.node.Logger = tn.log
