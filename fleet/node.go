@@ -180,7 +180,14 @@ func (n *Node) Run(ctx context.Context) error {
 			continue
 		}
 		if err := n.session(ctx, nc); err != nil && ctx.Err() == nil {
-			n.log().Warn("fleet session ended; retrying", "error", err)
+			if errors.Is(err, errWatchClosed) {
+				// The client closes an ordered consumer it could not
+				// re-create (seen after raw publishes of wildcard keys):
+				// no loss, the next session resumes from the store.
+				n.log().Info("fleet: the specs watch closed; watching again from the stored revision")
+			} else {
+				n.log().Warn("fleet session ended; retrying", "error", err)
+			}
 			select {
 			case <-time.After(retryWait): // the cluster may be electing a leader
 			case <-ctx.Done():

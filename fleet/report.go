@@ -27,7 +27,13 @@ type reporter struct {
 	beat time.Time
 	sent int64 // the last event id the stream acknowledged
 	hold *Hold // the hold the node's report carries
+	// epoch is the connection's when the session began: writes stop once
+	// it moved, instead of each waiting out its timeout on a dead link.
+	epoch int
 }
+
+// errConnChanged stops a report whose connection went down or changed.
+var errConnChanged = errors.New("the connection changed; the next session reports")
 
 func (r *reporter) start(ctx context.Context) error {
 	r.last = map[string][]byte{}
@@ -62,7 +68,7 @@ func (r *reporter) start(ctx context.Context) error {
 // and left for the next report: it retries what was not acknowledged.
 func (r *reporter) report(ctx context.Context, beat bool) error {
 	warn := func(what string, err error) {
-		if err != nil && ctx.Err() == nil { // a stopping node's cut calls are no news
+		if err != nil && ctx.Err() == nil && r.n.currentEpoch() == r.epoch { // a stopping or cut node's calls are no news
 			r.n.log().Warn(what, "error", err)
 		}
 	}
@@ -110,6 +116,9 @@ func (r *reporter) statuses(ctx context.Context) error {
 		if bytes.Equal(r.last[k], v) {
 			continue
 		}
+		if r.n.currentEpoch() != r.epoch {
+			return errConnChanged
+		}
 		if err := r.put(ctx, k, v); err != nil {
 			errs = append(errs, fmt.Errorf("put %s: %w", k, err))
 			continue
@@ -119,6 +128,9 @@ func (r *reporter) statuses(ctx context.Context) error {
 	for k := range r.last {
 		if _, ok := want[k]; ok && ValidKey(k) {
 			continue
+		}
+		if r.n.currentEpoch() != r.epoch {
+			return errConnChanged
 		}
 		dctx, cancel := context.WithTimeout(ctx, opTimeout)
 		err := r.b.status.Delete(dctx, k)

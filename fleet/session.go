@@ -41,7 +41,7 @@ func (n *Node) session(ctx context.Context, nc *nats.Conn) error {
 	// stops at once: done before the specs watch starts, as a stopped
 	// watch's late unsubscribe was seen closing the specs watch in the
 	// middle of its catch-up (TestNode_OneSessionPerConnection).
-	r := &reporter{n: n, b: b}
+	r := &reporter{n: n, b: b, epoch: epoch}
 	if err := r.start(ctx); err != nil {
 		return err
 	}
@@ -66,6 +66,12 @@ func (n *Node) session(ctx context.Context, nc *nats.Conn) error {
 			"bucket", n.Config.SpecsBucket)
 	}
 	for {
+		// A report or a check can wait out its timeout on a dead link:
+		// a connection change seen meanwhile ends the session first.
+		if n.currentEpoch() != epoch {
+			n.saveState(ctx)
+			return nil
+		}
 		select {
 		case <-ctx.Done():
 			return nil
