@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
@@ -25,6 +26,19 @@ func (r *recordLog) Handle(_ context.Context, rec slog.Record) error {
 }
 func (r *recordLog) WithAttrs([]slog.Attr) slog.Handler { return r }
 func (r *recordLog) WithGroup(string) slog.Handler      { return r }
+
+// all returns every record's message and attributes.
+func (r *recordLog) all() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, rec := range r.recs {
+		w := rec.Level.String() + " " + rec.Message
+		rec.Attrs(func(a slog.Attr) bool { w += " " + a.String(); return true })
+		out = append(out, w)
+	}
+	return out
+}
 
 // count returns how many records have msg, and the warnings.
 func (r *recordLog) count(msg string) (n int, warns []string) {
@@ -67,7 +81,8 @@ func TestNode_OneSessionPerConnection(t *testing.T) {
 		conn, warns := rec.count("fleet connected")
 		watch, _ := rec.count("fleet watch")
 		if conn != 1 || watch != 1 || len(warns) != 0 {
-			t.Fatalf("start %d: %d connected notices, %d watches, warnings %q; want 1, 1, none", round, conn, watch, warns)
+			t.Fatalf("start %d: %d connected notices, %d watches, warnings %q; want 1, 1, none; log:\n%s",
+				round, conn, watch, warns, strings.Join(rec.all(), "\n"))
 		}
 	}
 }
