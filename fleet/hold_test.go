@@ -107,7 +107,7 @@ func TestNode_EmptyBucketHoldsTheFleet(t *testing.T) {
 	s := startServer(t, opts.Clone())
 	url := s.ClientURL()
 	c := dialClient(t, url)
-	const perNode = 20 // TestSoak_EmptyBucketHoldsTheFleet runs 100
+	const perNode = 10 // TestSoak_EmptyBucketHoldsTheFleet runs 100
 	runEmptyBucket(t, opts, s, c, perNode)
 }
 
