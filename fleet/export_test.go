@@ -7,3 +7,6 @@ import "context"
 func (c *Client) DeleteSpecsBucket(ctx context.Context) error {
 	return c.b.js.DeleteKeyValue(ctx, c.Config.SpecsBucket)
 }
+
+// SubjectToken is subjectToken, for the key tests.
+var SubjectToken = subjectToken

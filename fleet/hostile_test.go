@@ -99,6 +99,14 @@ func TestNode_HostileKeys(t *testing.T) {
 		t.Errorf("after a restart, refusals %q", got)
 	}
 
+	// A node with a new store reads every key's value: the server's
+	// last-per-subject delivery reads a literal "*" or ">" token as a
+	// wildcard, and the catch-up must still end with the right specs.
+	n.stop()
+	fresh := newTestNode(t, "edge-1", []string{url})
+	fresh.converge(t, waitLong, fresh.wantRunning(t, map[string]int64{"web": 1, "new": 1}))
+	fresh.stop()
+
 	keys, err := c.DeleteInvalid(ctx, "edge-1")
 	if err != nil {
 		t.Fatal(err)
@@ -113,5 +121,7 @@ func TestNode_HostileKeys(t *testing.T) {
 		t.Errorf("a second pass deleted %q, %v", keys, err)
 	}
 	// The valid keys are untouched.
-	n.converge(t, waitLong, n.wantRunning(t, map[string]int64{"web": 1, "new": 1}))
+	n.start(t, []string{url})
+	mustApply(t, c, "edge-1", specs("last")...)
+	n.converge(t, waitLong, n.wantRunning(t, map[string]int64{"web": 1, "new": 1, "last": 1}))
 }
