@@ -138,7 +138,7 @@ func (m *Main) serve(ctx context.Context) error {
 			}
 		}
 	}
-	fleetLine, stopFleet := m.startFleet(ctx, db, sc, log)
+	fleetLine, stopFleet := m.startFleet(ctx, db, sc, log, reg)
 	defer stopFleet()
 	if m.Config.HTTP.Listen != "" {
 		srv, err := startHTTP(m.Config.HTTP.Listen, reg, health, log, fleetLine, serviceLine(rt))
