@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -36,6 +37,7 @@ type DB struct {
 	noted   notedInvalid
 	stmts   stmts
 	file    os.FileInfo // the file opened, to notice it replaced under us
+	of      *openFile   // this process's shared descriptor of the file
 
 	// Now returns the current time; tests replace it. Every row one
 	// transaction writes carries the time read once at its start.
@@ -57,8 +59,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := createFile(path); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	of, err := acquireAndCheck(path)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
 	sqldb, err := sql.Open("sqlite", dsn(path))
 	if err != nil {
+		of.release()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	// One connection: writes are serialised by construction, and the pragmas in
@@ -67,12 +74,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	sqldb.SetConnMaxLifetime(0)
 	sqldb.SetConnMaxIdleTime(0)
 
-	db := &DB{db: sqlx.NewDb(sqldb, "sqlite"), path: path, Now: time.Now}
+	db := &DB{db: sqlx.NewDb(sqldb, "sqlite"), path: path, of: of, Now: time.Now}
 	if err := db.init(ctx); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	if db.file, err = os.Stat(path); err != nil {
+	if db.file, err = of.f.Stat(); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -96,17 +103,38 @@ func (db *DB) CheckFile() error {
 	return nil
 }
 
-// createFile makes an empty database file 0600 before the driver does, so
-// that it never exists with the process's umask permissions.
-func createFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+// acquireAndCheck takes this process's shared descriptor of the file and,
+// when nothing here had it open yet, refuses a file another process has
+// open through another path (see checkOtherPaths).
+func acquireAndCheck(path string) (*openFile, error) {
+	of, first, err := acquireFile(path)
 	if err != nil {
-		if errors.Is(err, os.ErrPermission) {
-			return fmt.Errorf("%w: %v", ErrReadOnly, err)
-		}
-		return err
+		return nil, err
 	}
-	return f.Close()
+	if first {
+		if err := checkOtherPaths(of, path); err != nil {
+			of.release()
+			return nil, err
+		}
+	}
+	return of, nil
+}
+
+// createFile makes an empty database file 0600 before the driver does, so
+// that it never exists with the process's umask permissions. An existing
+// file is not opened (closing a descriptor would drop this process's locks
+// on it): access(2) says whether it can be written.
+func createFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		err = syscall.Access(path, 2) // W_OK
+	} else if err == nil {
+		err = f.Close()
+	}
+	if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		return fmt.Errorf("%w: %v", ErrReadOnly, err)
+	}
+	return err
 }
 
 // dsn builds the connection string so that every pooled connection gets the
@@ -291,7 +319,14 @@ func randomHex(n int) string {
 
 // Close closes the database. In WAL mode the last connection to close
 // checkpoints and removes the -wal and -shm files.
-func (db *DB) Close() error { return errors.Join(db.stmts.close(), db.db.Close()) }
+func (db *DB) Close() error {
+	err := errors.Join(db.stmts.close(), db.db.Close())
+	if db.of != nil {
+		db.of.release()
+		db.of = nil
+	}
+	return err
+}
 
 // Path returns the database file's path.
 func (db *DB) Path() string { return db.path }

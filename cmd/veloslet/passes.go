@@ -126,7 +126,10 @@ func (m *Main) reconcileHere(cmd *cobra.Command, force bool) error {
 	if err != nil {
 		return err
 	}
-	defer func() { _ = lock.release() }()
+	defer func() { _ = errors.Join(m.Close(), lock.release()) }()
+	if err := lock.holdFile(); err != nil {
+		return err
+	}
 	sup, err := m.newSupervisor(cmd.Context(), false)
 	if err != nil {
 		return err

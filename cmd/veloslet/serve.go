@@ -52,7 +52,16 @@ func (m *Main) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer func() { _ = lock.release() }()
+	// The database closes before the file lock goes (see holdFile).
+	defer func() {
+		if err := m.Close(); err != nil {
+			m.Logger.Error("close database", "error", err)
+		}
+		_ = lock.release()
+	}()
+	if err := lock.holdFile(); err != nil {
+		return err
+	}
 	db, err := m.openDB(ctx, false)
 	if err != nil {
 		return err
