@@ -213,8 +213,17 @@ func (m *Main) retentionJob(db *store.DB, log *slog.Logger) supervisor.Job {
 			log.Info("pruned history", "events", ne, "passes", np)
 		}
 		// SQLite checkpoints by itself every 1000 pages, but only as far as the
-		// oldest reader allows; a periodic TRUNCATE returns the WAL's space
-		// once readers that held it back are gone.
-		return db.Checkpoint(ctx)
+		// oldest reader allows. This one is PASSIVE too: it never waits, so a
+		// replication tool's long read (litestream) cannot stall writes
+		// behind it; a checkpoint held short is logged and retried next time.
+		res, err := db.CheckpointPassive(ctx)
+		if err != nil {
+			return err
+		}
+		if !res.Complete() {
+			log.Info("checkpoint held short by a reader; retried at the next retention run",
+				"wal_frames", res.WALFrames, "checkpointed", res.Checkpointed, "busy", res.Busy)
+		}
+		return nil
 	}}
 }
