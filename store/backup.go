@@ -128,8 +128,23 @@ func FileStoreID(ctx context.Context, path string) (string, error) {
 // For shutdown and tests; the daemon's periodic checkpoint is
 // CheckpointPassive.
 func (db *DB) Checkpoint(ctx context.Context) error {
-	_, err := db.checkpoint(ctx, "TRUNCATE")
+	_, err := db.CheckpointTruncate(ctx)
 	return err
+}
+
+// CheckpointTruncate is Checkpoint with what it achieved.
+func (db *DB) CheckpointTruncate(ctx context.Context) (CheckpointResult, error) {
+	// TRUNCATE reports 0 frames once it has emptied the WAL: a PASSIVE step
+	// first counts what there was.
+	before, err := db.checkpoint(ctx, "PASSIVE")
+	if err != nil {
+		return before, err
+	}
+	res, err := db.checkpoint(ctx, "TRUNCATE")
+	if err != nil || res.Busy {
+		return res, err
+	}
+	return CheckpointResult{WALFrames: before.WALFrames, Checkpointed: before.WALFrames}, nil
 }
 
 // CheckpointResult is what a checkpoint achieved.

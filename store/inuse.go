@@ -141,8 +141,19 @@ func checkOtherPaths(of *openFile, path string) error {
 
 // FileLock is the daemon's write lock on the database file itself: on the
 // file, not on a path, so a second daemon reaching the file by a hard link
-// or bind mount meets it.
-type FileLock struct{ of *openFile }
+// or bind mount meets it. Beside it the holder read-locks one byte per its
+// pid (pidBase + pid), so that the refused one can name it: lock queries do
+// not report the pid of a descriptor-owned lock.
+type FileLock struct {
+	of  *openFile
+	pid int64
+}
+
+// pidBase is where the pid bytes start; pidMax covers Linux's largest pid.
+const (
+	pidBase = 0x50000000
+	pidMax  = 1 << 22
+)
 
 // LockFile takes the file lock of the database at path, creating the file
 // (0600) if needed, without waiting. Returns ErrInUse naming the holder's pid
@@ -155,16 +166,19 @@ func LockFile(path string) (*FileLock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	lk := syscall.Flock_t{Type: syscall.F_WRLCK, Start: identityByte, Len: 1}
-	if err := syscall.FcntlFlock(of.f.Fd(), syscall.F_SETLK, &lk); err != nil {
+	if err := setOwnLock(of.f, syscall.F_WRLCK, identityByte, 1); err != nil {
 		defer of.release()
 		if !errors.Is(err, syscall.EAGAIN) && !errors.Is(err, syscall.EACCES) {
 			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}
-		pid, _ := lockHolder(of.f, identityByte, 1)
-		return nil, fmt.Errorf("%w: %s is served by pid %d (the same file, reached by another path)", ErrInUse, path, pid)
+		pid := "unknown"
+		if at, err := ownLockConflict(of.f, pidBase, pidMax); err == nil && at >= pidBase {
+			pid = fmt.Sprint(at - pidBase)
+		}
+		return nil, fmt.Errorf("%w: %s is served by pid %s (the same file, reached by this path or another)", ErrInUse, path, pid)
 	}
-	l := &FileLock{of: of}
+	l := &FileLock{of: of, pid: int64(os.Getpid())}
+	_ = setOwnLock(of.f, syscall.F_RDLCK, pidBase+l.pid, 1) // only names us; the lock above excludes
 	if first {
 		if err := checkOtherPaths(of, path); err != nil {
 			_ = l.Unlock()
@@ -174,12 +188,10 @@ func LockFile(path string) (*FileLock, error) {
 	return l, nil
 }
 
-// Unlock drops the lock. Close the database first: closing SQLite's last
-// descriptor of the file drops this process's locks on it, this one too,
-// so the lock is taken before the database opens and dropped after.
+// Unlock drops the lock.
 func (l *FileLock) Unlock() error {
-	lk := syscall.Flock_t{Type: syscall.F_UNLCK, Start: identityByte, Len: 1}
-	err := syscall.FcntlFlock(l.of.f.Fd(), syscall.F_SETLK, &lk)
+	_ = setOwnLock(l.of.f, syscall.F_UNLCK, pidBase+l.pid, 1)
+	err := setOwnLock(l.of.f, syscall.F_UNLCK, identityByte, 1)
 	l.of.release()
 	return err
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/veloslet/veloslet/store"
 )
@@ -69,4 +71,89 @@ func TestServe_SecondDaemonThroughHardLinkRefused(t *testing.T) {
 	// The first daemon is unharmed: a write through its path still reaches it.
 	e.mustRun(specsJSON(3), "apply", "-f", "-")
 	e.waitRunning(3)
+}
+
+// TestServe_DatabaseMovedUnderDaemon moves the database away while serve
+// runs, with no pass due for an hour: serve notices by itself (it stats the
+// path on a timer), checkpoints the WAL into the moved file and exits
+// non-zero, leaving no commits in a WAL at the path. The moved file alone holds every
+// commit, and a copy of it put back at the path opens clean.
+func TestServe_DatabaseMovedUnderDaemon(t *testing.T) {
+	e := newTestEnv(t, `schedule = "@every 1h"`)
+	e.mustRun(specsJSON(2), "apply", "-f", "-")
+	d := e.serve()
+	e.waitRunning(2)
+	e.mustRun(specsJSON(5), "apply", "-f", "-")
+	e.waitRunning(5) // the daemon's own commits for it are in its WAL now
+	ctx := context.Background()
+	db, err := store.Open(ctx, e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.waitPass(db, store.TriggerChange)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(e.db + "-wal"); err != nil || fi.Size() == 0 {
+		t.Fatalf("want commits in the WAL before the move: %v", err)
+	}
+
+	moved := filepath.Join(e.dir, "moved.db")
+	if err := os.Rename(e.db, moved); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if code := d.wait(t); code == 0 {
+		t.Fatalf("serve exited 0 on a moved database:\n%s", d.stderr.String())
+	}
+	log := d.stderr.String()
+	for _, line := range strings.Split(log, "\n") {
+		if strings.Contains(line, "WAL checkpointed") {
+			t.Logf("serve exited %s after the move; %s", time.Since(start).Round(time.Millisecond), line)
+		}
+	}
+	for _, want := range []string{"deleted or replaced", "WAL checkpointed", `complete=true`} {
+		if !strings.Contains(log, want) {
+			t.Fatalf("serve's log lacks %q:\n%s", want, log)
+		}
+	}
+	// SQLite keeps a moved file's -wal and -shm on close (it cannot know
+	// they are still its own); the WAL must be empty, and the -shm is
+	// rebuilt by the next opener.
+	if fi, err := os.Stat(e.db + "-wal"); err == nil && fi.Size() > 0 {
+		t.Fatalf("WAL left at the path with %d bytes", fi.Size())
+	}
+	// The moved file by itself, without any WAL, has the last pass.
+	alone := filepath.Join(t.TempDir(), "alone.db")
+	copyFile(t, moved, alone)
+	got, err := store.OpenReadOnly(ctx, alone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = got.Close() }()
+	if specs, err := got.FindSpecs(ctx); err != nil || len(specs) != 5 {
+		t.Fatalf("moved file alone: %d specs, %v; want 5", len(specs), err)
+	}
+	e.waitPass(got, store.TriggerChange)
+	// Put back at the path, it opens (quick_check included) and reads whole.
+	copyFile(t, moved, e.db)
+	back, err := store.Open(ctx, e.db)
+	if err != nil {
+		t.Fatalf("restored copy: %v", err)
+	}
+	defer func() { _ = back.Close() }()
+	if specs, err := back.FindSpecs(ctx); err != nil || len(specs) != 5 {
+		t.Fatalf("restored copy: %d specs, %v; want 5", len(specs), err)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -107,19 +107,25 @@ func (m *Main) serve(ctx context.Context) error {
 	}
 	health := supervisor.NewHealth(maxAge)
 	fatal := make(chan error, 1)
+	replaced := func(err error) {
+		// Working on a file nobody else sees helps no one: exit so that
+		// launchd or systemd starts a daemon on the file the path names.
+		health.SetFatal(err)
+		select {
+		case fatal <- err:
+		default:
+		}
+	}
 	sc.OnPass = func(res *supervisor.PassResult, err error) {
 		metrics.ObservePass(res, err)
 		health.ObservePass(res, err)
 		if errors.Is(err, store.ErrFileReplaced) {
-			// Working on a file nobody else sees helps no one: exit so that
-			// launchd or systemd starts a daemon on the file the path names.
-			health.SetFatal(err)
-			select {
-			case fatal <- err:
-			default:
-			}
+			replaced(err)
 		}
 	}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go watchFile(watchCtx, db, replaced)
 	fleetLine, stopFleet := m.startFleet(ctx, db, sc, log)
 	defer stopFleet()
 	if m.Config.HTTP.Listen != "" {
@@ -156,6 +162,13 @@ func (m *Main) serve(ctx context.Context) error {
 	defer cancel()
 	if err := sc.Stop(stopCtx); err != nil {
 		log.Warn("shutdown", "error", err)
+	}
+	if fatalErr != nil {
+		// Every commit into the file it belongs to (the daemon's descriptor
+		// follows a moved file), before the close removes the WAL at the path.
+		res, err := db.CheckpointTruncate(stopCtx)
+		log.Info("WAL checkpointed into the file the daemon had open", "complete", res.Complete(),
+			"wal_frames", res.WALFrames, "checkpointed", res.Checkpointed, "error", err)
 	}
 	log.Info("veloslet stopped")
 	return fatalErr
