@@ -127,7 +127,11 @@ func acquireAndCheck(path string) (*openFile, error) {
 func createFile(path string) error {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
-		err = syscall.Access(path, 2) // W_OK
+		if aerr := syscall.Access(path, 2); aerr != nil { // W_OK
+			err = &os.PathError{Op: "access", Path: path, Err: aerr}
+		} else {
+			err = nil
+		}
 	} else if err == nil {
 		err = f.Close()
 	}
