@@ -142,7 +142,24 @@ func (m *Main) reconcileHere(cmd *cobra.Command, force bool) error {
 	if err != nil {
 		return errors.Join(perr, err)
 	}
-	return errors.Join(perr, m.printPass(cmd, sup.DB, pass, "this process"))
+	return errors.Join(perr, m.printPass(cmd, sup.DB, pass, "this process"), forceHeld(cmd.Context(), sup.DB, pass, force))
+}
+
+// forceHeld fails a --force pass in which the safety brake still held
+// removals back: what the operator asked for did not happen, and a script
+// must not read exit 0 as done.
+func forceHeld(ctx context.Context, db *store.DB, p *store.Pass, force bool) error {
+	if !force {
+		return nil
+	}
+	evs, err := db.FindEvents(ctx, store.EventFilter{PassID: p.ID, Kind: store.EventBrakeHeld})
+	if err != nil {
+		return err
+	}
+	if len(evs) > 0 {
+		return fmt.Errorf("pass %d ran without --force's effect: the safety brake held removals back: %s", p.ID, evs[0].Reason)
+	}
+	return nil
 }
 
 func (m *Main) reconcileViaDaemon(cmd *cobra.Command, force bool, timeout time.Duration) error {
@@ -157,9 +174,9 @@ func (m *Main) reconcileViaDaemon(cmd *cobra.Command, force bool, timeout time.D
 	}
 	deadline := time.Now().Add(timeout)
 	for {
-		pass, err := db.FindPassByRequest(ctx, req.ID)
+		pass, err := db.FindPassByRequest(ctx, req.ID) // this request's own pass, exactly
 		if err == nil && !pass.FinishedAt.Time().IsZero() {
-			return m.printPass(cmd, db, pass, "the daemon")
+			return errors.Join(m.printPass(cmd, db, pass, "the daemon"), forceHeld(ctx, db, pass, force))
 		}
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
