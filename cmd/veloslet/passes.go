@@ -99,7 +99,9 @@ func (m *Main) reconcileCommand() *cobra.Command {
 		Short: "Run a pass now: through the daemon if one runs, else in this process",
 		Long: `Ask the running daemon for a pass (through the database) and wait for it to
 finish, or, when no daemon holds the database, run one pass in this process.
-Prints the pass and the events it wrote. --force ignores the safety brake.`,
+Prints the pass and the events it wrote. --force ignores the safety brake; it
+exits 1 if the brake held all the same. Requests that reach the daemon within
+one watch interval are served by one pass, forced if any of them asked.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return m.reconcile(cmd, force, timeout) },
 	}
