@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -101,44 +100,6 @@ func (db *DB) CheckFile() error {
 		return fmt.Errorf("%w: %s is now another file", ErrFileReplaced, db.path)
 	}
 	return nil
-}
-
-// acquireAndCheck takes this process's shared descriptor of the file and,
-// when nothing here had it open yet, refuses a file another process has
-// open through another path (see checkOtherPaths).
-func acquireAndCheck(path string) (*openFile, error) {
-	of, first, err := acquireFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if first {
-		if err := checkOtherPaths(of, path); err != nil {
-			of.release()
-			return nil, err
-		}
-	}
-	return of, nil
-}
-
-// createFile makes an empty database file 0600 before the driver does, so
-// that it never exists with the process's umask permissions. An existing
-// file is not opened (closing a descriptor would drop this process's locks
-// on it): access(2) says whether it can be written.
-func createFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) {
-		if aerr := syscall.Access(path, 2); aerr != nil { // W_OK
-			err = &os.PathError{Op: "access", Path: path, Err: aerr}
-		} else {
-			err = nil
-		}
-	} else if err == nil {
-		err = f.Close()
-	}
-	if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EROFS) {
-		return fmt.Errorf("%w: %v", ErrReadOnly, err)
-	}
-	return err
 }
 
 // dsn builds the connection string so that every pooled connection gets the

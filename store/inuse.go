@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // ErrInUse is returned when another process has the database file open in a
@@ -120,6 +121,19 @@ func lockHolder(f *os.File, start, size int64) (int, error) {
 // file corrupt it. A process that shares this path's -shm shares its WAL
 // too, which is how SQLite is meant to be used.
 func checkOtherPaths(of *openFile, path string) error {
+	// A process opening the file by this path holds the database's lock an
+	// instant before its -shm's: ask again before calling it another path.
+	var err error
+	for try := 0; try < 5; try++ {
+		if err = checkOtherPathsOnce(of, path); !errors.Is(err, ErrInUse) {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return err
+}
+
+func checkOtherPathsOnce(of *openFile, path string) error {
 	pid, err := lockHolder(of.f, sqliteSharedFirst, sqliteSharedSize)
 	if err != nil || pid == 0 {
 		return err
@@ -193,5 +207,43 @@ func (l *FileLock) Unlock() error {
 	_ = setOwnLock(l.of.f, syscall.F_UNLCK, pidBase+l.pid, 1)
 	err := setOwnLock(l.of.f, syscall.F_UNLCK, identityByte, 1)
 	l.of.release()
+	return err
+}
+
+// acquireAndCheck takes this process's shared descriptor of the file and,
+// when nothing here had it open yet, refuses a file another process has
+// open through another path (see checkOtherPaths).
+func acquireAndCheck(path string) (*openFile, error) {
+	of, first, err := acquireFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if first {
+		if err := checkOtherPaths(of, path); err != nil {
+			of.release()
+			return nil, err
+		}
+	}
+	return of, nil
+}
+
+// createFile makes an empty database file 0600 before the driver does, so
+// that it never exists with the process's umask permissions. An existing
+// file is not opened (closing a descriptor would drop this process's locks
+// on it): access(2) says whether it can be written.
+func createFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		if aerr := syscall.Access(path, 2); aerr != nil { // W_OK
+			err = &os.PathError{Op: "access", Path: path, Err: aerr}
+		} else {
+			err = nil
+		}
+	} else if err == nil {
+		err = f.Close()
+	}
+	if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		return fmt.Errorf("%w: %v", ErrReadOnly, err)
+	}
 	return err
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"os"
 	"syscall"
 )
@@ -19,14 +20,22 @@ const (
 // [start, start+size) without waiting.
 func setOwnLock(f *os.File, typ int16, start, size int64) error {
 	lk := syscall.Flock_t{Type: typ, Start: start, Len: size}
-	return syscall.FcntlFlock(f.Fd(), fOFDSetlk, &lk)
+	err := syscall.FcntlFlock(f.Fd(), fOFDSetlk, &lk)
+	if errors.Is(err, syscall.EINVAL) { // a kernel before 3.15: a classic lock, as on macOS
+		err = syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &lk)
+	}
+	return err
 }
 
 // ownLockConflict returns the start of the first lock another descriptor
 // holds that conflicts with a write lock on [start, start+size), or -1.
 func ownLockConflict(f *os.File, start, size int64) (int64, error) {
 	lk := syscall.Flock_t{Type: syscall.F_WRLCK, Start: start, Len: size}
-	if err := syscall.FcntlFlock(f.Fd(), fOFDGetlk, &lk); err != nil {
+	err := syscall.FcntlFlock(f.Fd(), fOFDGetlk, &lk)
+	if errors.Is(err, syscall.EINVAL) {
+		err = syscall.FcntlFlock(f.Fd(), syscall.F_GETLK, &lk)
+	}
+	if err != nil {
 		return -1, err
 	}
 	if lk.Type == syscall.F_UNLCK {

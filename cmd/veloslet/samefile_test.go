@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,5 +157,57 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := os.WriteFile(to, b, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestServe_MovedDatabaseUnhealthyAtOnce moves the database away while a
+// slow pass is in flight: /healthz says so (503) while the daemon is still
+// finishing that pass, not at the next one an hour later.
+func TestServe_MovedDatabaseUnhealthyAtOnce(t *testing.T) {
+	e := newTestEnv(t, "schedule = \"@every 1h\"\nconcurrency = 1\n[http]\nlisten = \"127.0.0.1:0\"\n", `latency = "100ms"`)
+	e.mustRun(specsJSON(1), "apply", "-f", "-")
+	d := e.serve()
+	addr := d.listenAddr(t)
+	e.waitRunning(1)
+	health := func() (int, string, error) {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return 0, "", err
+		}
+		defer func() { _ = resp.Body.Close() }()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, strings.TrimSpace(string(body)), nil
+	}
+	poll(t, func() error {
+		if code, body, err := health(); err != nil || code != http.StatusOK {
+			return fmt.Errorf("/healthz before the move: %d %q %v", code, body, err)
+		}
+		return nil
+	})
+	e.mustRun(specsJSON(40), "apply", "-f", "-") // 39 launches, one at a time, 100 ms each
+	poll(t, func() error {
+		if n := len(e.hostList()); n < 3 {
+			return fmt.Errorf("%d instances: the slow pass has not begun", n)
+		}
+		return nil
+	})
+	if err := os.Rename(e.db, filepath.Join(e.dir, "moved.db")); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, func() error {
+		code, body, err := health()
+		if err != nil {
+			return fmt.Errorf("/healthz: %v (the daemon stopped serving before saying so?)", err)
+		}
+		if code != http.StatusServiceUnavailable || !strings.Contains(body, "deleted or replaced") {
+			return fmt.Errorf("/healthz after the move: %d %q", code, body)
+		}
+		return nil
+	})
+	if n := len(e.hostList()); n >= 40 {
+		t.Fatalf("the pass had already finished (%d instances): nothing shown about the window", n)
+	}
+	if code := d.wait(t); code == 0 {
+		t.Fatalf("serve exited 0 on a moved database")
 	}
 }
