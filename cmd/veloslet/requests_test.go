@@ -7,8 +7,11 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/supervisor"
 )
 
 // TestServe_ForceKeptWhenRequestsCoalesce holds the brake (every spec
@@ -80,4 +83,52 @@ func exitErr(err error) string {
 		return fmt.Sprintf("exit %d", ee.ExitCode())
 	}
 	return fmt.Sprint(err)
+}
+
+// TestReconcile_ForceExitsNonZeroWhenBrakeHeld answers `reconcile --force`
+// with a pass that was not forced (as a daemon started before the request
+// would, or one that lost the flag) over a host where the brake holds: the
+// CLI prints the pass and exits 1, saying the brake held.
+func TestReconcile_ForceExitsNonZeroWhenBrakeHeld(t *testing.T) {
+	e := newTestEnv(t, "")
+	e.mustRun(specsJSON(8), "apply", "-f", "-")
+	e.mustRun("", "reconcile") // no daemon: launches the 8 here
+	uids := make([]string, 8)
+	for i := range uids {
+		uids[i] = fmt.Sprintf("s%03d", i)
+	}
+	e.mustRun("", append([]string{"delete"}, uids...)...)
+
+	lock, err := acquireLock(e.db) // stands for the daemon
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = lock.release() }()
+	db := e.openDB()
+	rt, err := fake.Open(e.host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sup := supervisor.New(db, rt)
+	served := make(chan error, 1)
+	go func() {
+		ctx := context.Background()
+		var req *store.PassRequest
+		for req == nil {
+			req, _ = db.FindPassRequest(ctx)
+			time.Sleep(20 * time.Millisecond) // polling for the CLI's request, as the daemon's watch does
+		}
+		_, err := sup.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerManual, RequestID: req.ID})
+		served <- err
+	}()
+	out, stderr, code := e.run("", "reconcile", "--force", "--timeout", "30s")
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	if code != ExitFailure || !strings.Contains(stderr, "safety brake held") || !strings.Contains(out, "by the daemon") {
+		t.Fatalf("reconcile --force answered by a held pass: exit %d\n%s%s; want exit %d saying the brake held", code, out, stderr, ExitFailure)
+	}
+	if n := len(e.hostList()); n != 8 {
+		t.Fatalf("%d instances, want the 8 the brake kept", n)
+	}
 }
