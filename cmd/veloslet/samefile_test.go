@@ -6,12 +6,14 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/veloslet/veloslet/store"
+	"github.com/veloslet/veloslet/store/storetest"
 )
 
 // atPath returns a copy of the env whose config names the database by path.
@@ -209,5 +211,36 @@ func TestServe_MovedDatabaseUnhealthyAtOnce(t *testing.T) {
 	}
 	if code := d.wait(t); code == 0 {
 		t.Fatalf("serve exited 0 on a moved database")
+	}
+}
+
+// TestServe_SecondDaemonThroughBindMountRefused bind-mounts the served file
+// onto another file: the same device and inode under another name, with its
+// own -wal and -shm beside it. The second serve exits 2 naming the first.
+func TestServe_SecondDaemonThroughBindMountRefused(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv(storetest.RequireToolsEnv) == "1" {
+			t.Fatalf("a bind mount needs root, and %s=1 forbids skipping", storetest.RequireToolsEnv)
+		}
+		t.Skip("a bind mount needs root")
+	}
+	e := newTestEnv(t, "")
+	first := e.serve()
+	e.waitPass(e.openDB(), store.TriggerStartup)
+	bound := filepath.Join(t.TempDir(), "bound.db")
+	if err := os.WriteFile(bound, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "--bind", e.db, bound).CombinedOutput(); err != nil {
+		t.Fatalf("mount --bind: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", bound).Run() })
+
+	second := e.atPath(bound).serve()
+	if code := second.wait(t); code != ExitUsage {
+		t.Fatalf("second serve through a bind mount exit %d, want %d:\n%s", code, ExitUsage, second.stderr.String())
+	}
+	if want := fmt.Sprintf("pid %d", first.cmd.Process.Pid); !strings.Contains(second.stderr.String(), want) {
+		t.Fatalf("second serve's error does not name %q: %s", want, second.stderr.String())
 	}
 }
