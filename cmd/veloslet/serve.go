@@ -165,9 +165,14 @@ func (m *Main) serve(ctx context.Context) error {
 	}
 	if fatalErr != nil {
 		// Every commit into the file it belongs to (the daemon's descriptor
-		// follows a moved file), before the close removes the WAL at the path.
+		// follows a moved file), so the WAL left at the path holds nothing
+		// that a file put there next would read as its own.
 		res, err := db.CheckpointTruncate(stopCtx)
-		log.Info("WAL checkpointed into the file the daemon had open", "complete", res.Complete(),
+		lvl := slog.LevelInfo
+		if err != nil || !res.Complete() {
+			lvl = slog.LevelError
+		}
+		log.Log(stopCtx, lvl, "WAL checkpointed into the file the daemon had open", "complete", err == nil && res.Complete(),
 			"wal_frames", res.WALFrames, "checkpointed", res.Checkpointed, "error", err)
 	}
 	log.Info("veloslet stopped")
