@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -48,6 +49,8 @@ func noArgs(cmd *cobra.Command, args []string) error {
 }
 
 func (m *Main) serve(ctx context.Context) error {
+	// Read before anything is started: no child process may inherit the socket.
+	notify := newSDNotifier(m.Logger)
 	lock, err := m.waitLock(ctx)
 	if err != nil {
 		return err
@@ -98,9 +101,13 @@ func (m *Main) serve(ctx context.Context) error {
 	}
 	health := supervisor.NewHealth(maxAge)
 	fatal := make(chan error, 1)
+	var lastPass atomic.Int64 // unix nanoseconds of the last pass seen, for the watchdog
+	lastPass.Store(time.Now().UnixNano())
 	sc.OnPass = func(res *supervisor.PassResult, err error) {
+		lastPass.Store(time.Now().UnixNano())
 		metrics.ObservePass(res, err)
 		health.ObservePass(res, err)
+		notify.ObservePass(res, err)
 		if errors.Is(err, store.ErrFileReplaced) {
 			// Working on a file nobody else sees helps no one: exit so that
 			// launchd or systemd starts a daemon on the file the path names.
@@ -124,6 +131,14 @@ func (m *Main) serve(ctx context.Context) error {
 		return err
 	}
 	log.Info("veloslet serving", "version", Version, "pid", os.Getpid(), "schedule", sc.Schedule)
+	watchCtx, stopWatchdog := context.WithCancel(ctx)
+	defer stopWatchdog()
+	// The watchdog is fed while passes keep ending (failed ones too: a
+	// runtime that is down is no reason to restart veloslet); a runner
+	// wedged for longer than the health age stops the pings.
+	go notify.RunWatchdog(watchCtx, func() bool {
+		return time.Since(time.Unix(0, lastPass.Load())) < maxAge && !health.Fatal()
+	})
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -140,6 +155,7 @@ func (m *Main) serve(ctx context.Context) error {
 		}
 	}
 	m.StopSignals() // a second SIGTERM or SIGINT now ends the process at once
+	notify.Stopping()
 	if fatalErr == nil {
 		log.Info("signal received, finishing the pass in flight; instances keep running")
 	}
