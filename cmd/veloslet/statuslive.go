@@ -15,9 +15,9 @@ const StateMissing = "missing"
 
 // liveView lays what the runtime lists now over the records, for a status
 // taken while no daemon runs: the records are the last pass's view, and
-// after a reboot or a `podman kill` they still say running. It returns the
-// note for the header. A runtime that does not answer leaves the rows as
-// recorded and says so.
+// after a reboot or a `podman kill` they still say running. It returns a
+// note for the header when a row differs, or when the runtime could not be
+// read (the rows then stay as recorded).
 func (m *Main) liveView(ctx context.Context, db *store.DB, rows []*store.StatusRow) string {
 	if c := m.Config.Runtime; m.Runtime == nil && c.Backend == "fake" && c.Fake.StateFile == "" {
 		return "STATE is the last pass's view (the simulated runtime has no state file to read)"
@@ -55,7 +55,10 @@ func (m *Main) liveView(ctx context.Context, db *store.DB, rows []*store.StatusR
 		r.Live = true
 		changed++
 	}
-	return fmt.Sprintf("STATE is what the runtime lists now (%d differ from the last pass's records)", changed)
+	if changed == 0 {
+		return "" // the records and the runtime agree: nothing to point out
+	}
+	return fmt.Sprintf("no daemon: STATE is what the runtime lists now; %d uid(s) differ from the last pass's records", changed)
 }
 
 // recordsAnInstance reports whether the row's record claims an instance

@@ -49,7 +49,7 @@ func TestStatus_LiveWithNoDaemon(t *testing.T) {
 			t.Errorf("%s: state %q, want %q (all: %v)", uid, got[uid], w, got)
 		}
 	}
-	if out := e.mustRun("", "status"); !strings.Contains(out, "STATE is what the runtime lists now (2 differ") {
+	if out := e.mustRun("", "status"); !strings.Contains(out, "STATE is what the runtime lists now; 2 uid(s) differ") {
 		t.Errorf("status does not say its states are live:\n%s", out)
 	}
 }
