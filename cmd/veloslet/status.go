@@ -110,7 +110,7 @@ func displayState(r *store.StatusRow, now time.Time) string {
 	case r.State == string(store.InstanceExited) && r.CrashLoop:
 		return "crash-loop"
 	case (r.State == string(store.InstanceExited) && relaunches(r) || r.State == string(store.InstancePending)) && wait > 0:
-		return "backoff " + shortDuration(wait)
+		return "backoff " + strings.TrimPrefix(untilText(wait), "in ")
 	case r.State == string(store.InstanceExited):
 		if r.ExitCode == nil {
 			return "exited(?)"
@@ -127,6 +127,15 @@ func relaunches(r *store.StatusRow) bool {
 	restart := deref(r.Restart, "")
 	return restart == string(store.RestartAlways) ||
 		restart == string(store.RestartOnFailure) && (r.ExitCode == nil || *r.ExitCode != 0)
+}
+
+// untilText says when a deadline comes: "in 40s", or "due" once it is less
+// than a second away or past (the next pass acts on it), never "in 0s".
+func untilText(d time.Duration) string {
+	if d < time.Second {
+		return "due"
+	}
+	return "in " + shortDuration(d)
 }
 
 // shortDuration prints a duration the way kubectl prints ages: 40s, 5m, 3h, 2d.
