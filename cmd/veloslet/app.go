@@ -131,7 +131,7 @@ file, with or without a running daemon.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(m.serveCommand(), m.applyCommand(), m.deleteCommand(), m.stopCommand(), m.startCommand(),
 		m.statusCommand(), m.eventsCommand(), m.planCommand(), m.reconcileCommand(), m.migrateCommand(),
-		m.versionCommand(), m.fakeCommand(), m.launchdCommand(), m.systemdCommand(), m.backupCommand(), m.fleetCommand())
+		m.versionCommand(), m.fakeCommand(), m.launchdCommand(), m.systemdCommand(), m.docsCommand(), m.backupCommand(), m.fleetCommand())
 	root.AddCommand(m.adoptCommand())
 	root.AddCommand(m.logsCommand(), m.restartCommand(), m.describeCommand(), m.configCommand())
 	return root
