@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -72,6 +73,8 @@ func noArgs(cmd *cobra.Command, args []string) error {
 }
 
 func (m *Main) serve(ctx context.Context) error {
+	// Read before anything is started: no child process may inherit the socket.
+	notify := newSDNotifier(m.Logger)
 	lock, err := m.waitLock(ctx)
 	if err != nil {
 		return err
@@ -143,9 +146,13 @@ func (m *Main) serve(ctx context.Context) error {
 		default:
 		}
 	}
+	var lastPass atomic.Int64 // unix nanoseconds of the last pass seen, for the watchdog
+	lastPass.Store(time.Now().UnixNano())
 	sc.OnPass = func(res *supervisor.PassResult, err error) {
+		lastPass.Store(time.Now().UnixNano())
 		metrics.ObservePass(res, err)
 		health.ObservePass(res, err)
+		notify.ObservePass(res, err)
 		if errors.Is(err, store.ErrFileReplaced) {
 			replaced(err)
 		}
@@ -166,6 +173,14 @@ func (m *Main) serve(ctx context.Context) error {
 		return err
 	}
 	log.Info("veloslet serving", "version", Version, "pid", os.Getpid(), "schedule", sc.Schedule)
+	dogCtx, stopWatchdog := context.WithCancel(ctx)
+	defer stopWatchdog()
+	// The watchdog is fed while passes keep ending (failed ones too: a
+	// runtime that is down is no reason to restart veloslet); a runner
+	// wedged for longer than the health age stops the pings.
+	go notify.RunWatchdog(dogCtx, func() bool {
+		return time.Since(time.Unix(0, lastPass.Load())) < maxAge && !health.Fatal()
+	})
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -182,6 +197,7 @@ func (m *Main) serve(ctx context.Context) error {
 		}
 	}
 	m.StopSignals() // a second SIGTERM or SIGINT now ends the process at once
+	notify.Stopping()
 	if fatalErr == nil {
 		log.Info("signal received, finishing the pass in flight; instances keep running")
 	}
