@@ -47,7 +47,9 @@ type Runtime struct {
 	// Poll and PollMax pace Watch (see watch.go); zero means the defaults.
 	Poll, PollMax time.Duration
 	// StopSignal is the signal a stop sends first (`stop -s`), such as
-	// "SIGTERM" or "SIGINT"; empty: the CLI's default, SIGTERM.
+	// "SIGTERM" or "SIGINT", for a container whose spec names none (a
+	// spec's stop_signal and stop_timeout win: see stops.go); empty: the
+	// CLI's default.
 	StopSignal string
 	// StartService makes a call that finds the container service down run
 	// `container system start` (see service.go); KernelInstall is its
