@@ -51,7 +51,9 @@ func (s *stopPlans) set(name string, p stopPlan) {
 
 // observe records the plans of listed containers. It forgets nothing that
 // is not listed: a list that began before a launch finished must not lose
-// that launch's plan; a removal forgets its own.
+// that launch's plan; a removal forgets its own. (A list that began before
+// a replacement and ends after it can bring back the old spec's plan for
+// that name until the next list: the next stop then uses the old grace.)
 func (s *stopPlans) observe(list []runtime.Instance) {
 	for _, in := range list {
 		s.set(in.Name, planOf(in.Labels))
