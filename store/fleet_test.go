@@ -120,3 +120,48 @@ func TestDB_ApplyFleetBatch(t *testing.T) {
 		}
 	})
 }
+
+// TestDB_FleetHold: a hold is kept with its brake_held event, read back,
+// and cleared by the batch of a confirmed resync; a bad key is one invalid
+// event and no row.
+func TestDB_FleetHold(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.MustOpenDB(t)
+	if v, err := db.FleetHold(ctx); err != nil || v != "" {
+		t.Fatalf("hold before any: %q %v", v, err)
+	}
+	if err := db.SetFleetHold(ctx, `{"kind":"missing"}`, "fleet mirror held: gone"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := db.FleetHold(ctx); err != nil || v != `{"kind":"missing"}` {
+		t.Fatalf("hold %q %v", v, err)
+	}
+	evs, _ := db.FindEvents(ctx, store.EventFilter{Kind: store.EventBrakeHeld})
+	if len(evs) != 1 || evs[0].Reason != "fleet mirror held: gone" || evs[0].UID != "" {
+		t.Fatalf("brake_held events %+v", evs)
+	}
+	res := mustFleet(t, db, store.FleetBatch{Revision: 3, ClearHold: true, BadKeys: []string{`"n1.>"@2`},
+		Changes: []store.FleetChange{fleetPut("web", 1, "nginx:1.27")}})
+	if res.Created != 1 || res.Refused != 1 {
+		t.Fatalf("result %+v", res)
+	}
+	if v, err := db.FleetHold(ctx); err != nil || v != "" {
+		t.Fatalf("hold after the resync: %q %v", v, err)
+	}
+	inv, _ := db.FindEvents(ctx, store.EventFilter{Kind: store.EventInvalid})
+	if len(inv) != 1 || !strings.Contains(inv[0].Reason, `fleet key "n1.>"@2 refused: not a valid key`) {
+		t.Fatalf("invalid events %+v", inv)
+	}
+	if owned, _ := db.FindFleetSpecs(ctx); len(owned) != 1 || owned[0].UID != "web" {
+		t.Fatalf("fleet specs %+v", owned)
+	}
+	if err := db.SetFleetHold(ctx, `{"kind":"brake"}`, "held again"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ClearFleetHold(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := db.FleetHold(ctx); v != "" {
+		t.Fatalf("hold after ClearFleetHold: %q", v)
+	}
+}

@@ -148,6 +148,11 @@ func (m *Main) openFake() (*fake.Runtime, error) {
 	if c.Fake.StateFile == "" {
 		rt = fake.New()
 	} else {
+		// Made like the database's folder: a first `fake faults` or `reconcile`
+		// must not fail on a folder nobody was told to create.
+		if err := os.MkdirAll(filepath.Dir(c.Fake.StateFile), 0o700); err != nil {
+			return nil, fmt.Errorf("create fake state folder: %w", err)
+		}
 		var err error
 		if rt, err = fake.Open(c.Fake.StateFile); err != nil {
 			return nil, err

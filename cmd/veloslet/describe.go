@@ -192,7 +192,7 @@ func (d *description) write(w io.Writer) {
 		line("error", "%s", term(r.LastError))
 	}
 	if t := r.NextAttemptAt.Time(); !t.IsZero() {
-		line("next", "%s (in %s)", t.Local().Format("2006-01-02 15:04:05"), shortDuration(t.Sub(d.now)))
+		line("next", "%s (%s)", t.Local().Format("2006-01-02 15:04:05"), untilText(t.Sub(d.now)))
 	}
 	fmt.Fprintln(w, "events:")
 	p := eventPrinter{w: &indent{w: w}}
