@@ -3,7 +3,6 @@ package compose
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 	"time"
 
@@ -194,15 +193,6 @@ func limits(svc *Service, c types.ServiceConfig) error {
 func roundCPUs(s *spec.Spec) error {
 	s.CPUs = math.Round(s.CPUs*1e6) / 1e6
 	return nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // checkShellForms refuses a string command or entrypoint that compose's
