@@ -100,10 +100,19 @@ func TestApplyCompose_RoundTrip(t *testing.T) {
 			t.Errorf("the dry run's TOML applied: %s %s", uid, o)
 		}
 	}
+	e.mustRun("", "reconcile")
+	before := instanceIDs(e)
 	write(strings.Replace(string(text), "image: example/api:1", "image: example/api:2", 1))
 	got = outcomes(e.mustRun("", "apply", "-f", file))
 	if got["nets-api"] != "updated (generation 2)" || got["nets-web"] != "unchanged" || got["nets-legacy"] != "unchanged" {
 		t.Errorf("one service changed: %v", got)
+	}
+	e.mustRun("", "reconcile")
+	after := instanceIDs(e)
+	for uid, id := range before {
+		if replaced := after[uid] != id; replaced != (uid == "nets-api") || after[uid] == "" {
+			t.Errorf("%s: instance %s before, %s after the change of nets-api alone", uid, id, after[uid])
+		}
 	}
 	var rows []map[string]any
 	if err := json.Unmarshal([]byte(e.mustRun("", "status", "--project", "nets", "--json")), &rows); err != nil {
@@ -196,4 +205,13 @@ func TestApplyCompose_500Services(t *testing.T) {
 	if n := strings.Count(out, " unchanged\n"); n != 500 {
 		t.Fatalf("re-apply: %d unchanged", n)
 	}
+}
+
+// instanceIDs maps each uid on the simulated host to its instance's id.
+func instanceIDs(e *testEnv) map[string]string {
+	out := map[string]string{}
+	for _, in := range e.hostList() {
+		out[in.UID] = string(in.ID)
+	}
+	return out
 }
