@@ -2,11 +2,14 @@ package supervisor_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
@@ -23,6 +26,7 @@ type netRuntime struct {
 	mu      sync.Mutex
 	nets    map[string]map[string]string // name → labels
 	removed []string
+	failErr error // EnsureNetwork's answer when set
 }
 
 func (r *netRuntime) Run(ctx context.Context, s runtime.RunSpec) (runtime.InstanceID, error) {
@@ -38,6 +42,9 @@ func (r *netRuntime) Run(ctx context.Context, s runtime.RunSpec) (runtime.Instan
 func (r *netRuntime) EnsureNetwork(_ context.Context, name string, labels map[string]string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.failErr != nil {
+		return r.failErr
+	}
 	if _, ok := r.nets[name]; !ok {
 		r.nets[name] = maps.Clone(labels)
 	}
@@ -139,4 +146,31 @@ func mustList(t *testing.T, rt runtime.Runtime) []runtime.Instance {
 		t.Fatal(err)
 	}
 	return l
+}
+
+// TestNetworks_EnsureFailureFailsTheLaunch: a network that cannot be
+// created fails the launch like a failed run (an event, a retry later),
+// and the spec's instance is launched once it can be.
+func TestNetworks_EnsureFailureFailsTheLaunch(t *testing.T) {
+	ctx := context.Background()
+	s, rt, clock := MustNewSupervisor(t)
+	nr := &netRuntime{Runtime: rt, nets: map[string]map[string]string{}, failErr: errors.New("network create refused")}
+	s.Runtime = nr
+	storetest.MustApply(t, s.DB, netSpec("shop-web", "shop", "shop_default"))
+	if err := s.Reconcile(ctx); err == nil || !strings.Contains(err.Error(), "network create refused") {
+		t.Fatalf("pass: %v", err)
+	}
+	if n := len(mustList(t, rt)); n != 0 {
+		t.Fatalf("%d instances launched without their network", n)
+	}
+	nr.mu.Lock()
+	nr.failErr = nil
+	nr.mu.Unlock()
+	clock.Add(time.Hour) // past any back-off
+	if err := s.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(mustList(t, rt)); n != 1 || !slices.Contains(nr.names(), "shop_default") {
+		t.Fatalf("after the network could be made: %d instances, networks %v", n, nr.names())
+	}
 }
