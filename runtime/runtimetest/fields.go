@@ -203,3 +203,22 @@ func testVolumesKept(t *testing.T, h *Harness) {
 }
 
 func sorted(s []string) []string { s = slices.Clone(s); slices.Sort(s); return s }
+
+// testInitCaps: init runs the command under an init process (the shell is
+// not PID 1) and the capabilities are exactly the ones added after
+// dropping all: NET_ADMIN, bit 12.
+func testInitCaps(t *testing.T, h *Harness) {
+	h.needFields(t)
+	s := h.Spec("i1")
+	s.Command = []string{"sh", "-c", `echo "pid=$$ $(busybox grep CapEff /proc/self/status)"; busybox sleep 100000`}
+	s.Init, s.CapAdd, s.CapDrop = true, []string{"NET_ADMIN"}, []string{"ALL"}
+	id, err := h.Runtime.Run(ctxFor(t), s)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	t.Cleanup(func() { _ = h.Runtime.Remove(context.Background(), "i1") })
+	out := h.WaitOutput(t, id, "CapEff:")
+	if strings.Contains(out, "pid=1 ") || !strings.Contains(out, "CapEff:\t0000000000001000") {
+		t.Fatalf("output %q: want the shell under an init (pid not 1) with only NET_ADMIN (CapEff 0000000000001000)", out)
+	}
+}
