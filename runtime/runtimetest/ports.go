@@ -43,7 +43,7 @@ func testPorts(t *testing.T, h *Harness) {
 		t.Fatalf("run on the new port: %v", err)
 	}
 	h.WaitHTTP(t, p2, "hello\n")
-	if body, err := get(p1); err == nil {
+	if body, err := Get(p1); err == nil {
 		t.Fatalf("old port %d still answers %q after the replacement", p1, body)
 	}
 }
@@ -53,7 +53,7 @@ func (h *Harness) WaitHTTP(t *testing.T, port uint16, want string) {
 	t.Helper()
 	deadline := time.Now().Add(max(h.Settle, 10*time.Second))
 	for {
-		body, err := get(port)
+		body, err := Get(port)
 		if err == nil && body == want {
 			return
 		}
@@ -64,7 +64,9 @@ func (h *Harness) WaitHTTP(t *testing.T, port uint16, want string) {
 	}
 }
 
-func get(port uint16) (string, error) {
+// Get returns the body of GET http://127.0.0.1:port/; an error for any
+// status but 200.
+func Get(port uint16) (string, error) {
 	c := &http.Client{Timeout: 2 * time.Second}
 	resp, err := c.Get("http://127.0.0.1:" + strconv.Itoa(int(port)) + "/")
 	if err != nil {
