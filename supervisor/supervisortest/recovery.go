@@ -29,6 +29,7 @@ func RunCrashRecovery(t *testing.T, newHost func(t *testing.T) *runtimetest.Harn
 		{"ChangedWhileDown", testChangedWhileDown},
 		{"PrefixChange", testPrefixChange},
 		{"Renamed", testRenamed},
+		{"VolumesFollowSpec", testVolumesFollowSpec},
 	} {
 		t.Run(sc.name, func(t *testing.T) { sc.fn(t, newEnv(t, newHost(t))) })
 	}
