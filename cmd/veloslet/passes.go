@@ -144,6 +144,9 @@ func (m *Main) reconcileHere(cmd *cobra.Command, force bool) error {
 	if err != nil {
 		return errors.Join(perr, err)
 	}
+	if pass.Error != "" {
+		perr = nil // printPass returns the pass's recorded error: the same words once
+	}
 	return errors.Join(perr, m.printPass(cmd, sup.DB, pass, "this process"), forceHeld(cmd.Context(), sup.DB, pass, force))
 }
 
