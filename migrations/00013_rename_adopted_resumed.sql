@@ -5,6 +5,11 @@
 -- container. It is now 'resumed'; 'adopted' stays for the adopt verb and
 -- runtime.adopt_unlabeled.
 --
+-- The rebuild also adds the kind 'replacing': written when a replacement
+-- (a drifted spec, `veloslet restart`) begins, so that status, read from
+-- this file by another process, shows the uid replacing until the outcome's
+-- own event (replaced or failed) follows it.
+--
 -- events is rebuilt the standard SQLite way (as 00004 did) for its kind
 -- CHECK to accept 'resumed'. Rows written before are kept and stay
 -- readable: those whose reason shows they were a found own instance become
@@ -26,7 +31,7 @@ CREATE TABLE events_new (
     kind       TEXT NOT NULL CHECK (kind IN (
                    'launched', 'adopted', 'exited', 'relaunched', 'replaced', 'stopped',
                    'removed_orphan', 'foreign', 'backoff', 'gave_up', 'failed',
-                   'spec_created', 'spec_updated', 'spec_deleted', 'brake_held', 'invalid', 'resumed')),
+                   'spec_created', 'spec_updated', 'spec_deleted', 'brake_held', 'invalid', 'resumed', 'replacing')),
     generation INTEGER,
     exit_code  INTEGER,
     reason     TEXT NOT NULL DEFAULT ''
@@ -91,7 +96,9 @@ SELECT id, strftime('%Y-%m-%dT%H:%M:%fZ', at / 1000.0, 'unixepoch') AS at, pass_
 FROM events;
 
 -- +goose Down
--- 'resumed' rows go back to 'adopted', the word the older code reads.
+-- 'resumed' rows go back to 'adopted', the word the older code reads;
+-- 'replacing' rows, which it has no word for, are dropped (each is followed
+-- by its outcome's event, which stays).
 DROP VIEW crash_loops;
 DROP VIEW status;
 DROP VIEW event_log;
@@ -110,7 +117,8 @@ CREATE TABLE events_new (
     reason     TEXT NOT NULL DEFAULT ''
 ) STRICT;
 INSERT INTO events_new (id, at, pass_id, uid, kind, generation, exit_code, reason)
-SELECT id, at, pass_id, uid, CASE kind WHEN 'resumed' THEN 'adopted' ELSE kind END, generation, exit_code, reason FROM events;
+SELECT id, at, pass_id, uid, CASE kind WHEN 'resumed' THEN 'adopted' ELSE kind END, generation, exit_code, reason FROM events
+WHERE kind <> 'replacing';
 DROP TABLE events;
 ALTER TABLE events_new RENAME TO events;
 CREATE INDEX events_uid_id ON events (uid, id);

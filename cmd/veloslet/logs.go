@@ -132,13 +132,21 @@ func lastLines(text string, n int) string {
 }
 
 // liveLogs prints the runtime's output of uid's instance: the one the
-// records name, else the one under uid's runtime name.
+// records name, else the one under uid's runtime name. While a replacement
+// is in flight the records still name the old instance, which is read as
+// long as the runtime keeps it; once it is gone the new one under the name
+// is read, and between the two the error says so instead of a bare "not
+// found".
 func (m *Main) liveLogs(ctx context.Context, w io.Writer, uid string, opts runtime.LogOptions) error {
-	id, storeID := runtime.InstanceID(runtime.Name(m.Config.Runtime.NamePrefix, uid)), ""
+	byName := runtime.InstanceID(runtime.Name(m.Config.Runtime.NamePrefix, uid))
+	ids, storeID, replacing := []runtime.InstanceID{byName}, "", false
 	if db, err := m.openDBRead(ctx); err == nil {
 		storeID = db.StoreID()
-		if rows, err := db.FindStatus(ctx, uid); err == nil && len(rows) == 1 && rows[0].RuntimeID != nil && *rows[0].RuntimeID != "" {
-			id = runtime.InstanceID(*rows[0].RuntimeID)
+		if rows, err := db.FindStatus(ctx, uid); err == nil && len(rows) == 1 {
+			if id := deref(rows[0].RuntimeID, ""); id != "" && id != string(byName) {
+				ids = []runtime.InstanceID{runtime.InstanceID(id), byName}
+			}
+			replacing = deref(rows[0].LastEvent, "") == string(store.EventReplacing)
 		}
 	}
 	rt, _, err := m.openRuntime(storeID)
@@ -150,15 +158,25 @@ func (m *Main) liveLogs(ctx context.Context, w io.Writer, uid string, opts runti
 		return fmt.Errorf("the %T runtime keeps no output", rt)
 	}
 	tw := &termWriter{w: w}
-	err = lg.Logs(ctx, id, opts, tw)
+	for _, id := range ids {
+		// A missing instance fails before anything is written, so the
+		// next id starts on a clean slate.
+		if err = lg.Logs(ctx, id, opts, tw); !errors.Is(err, runtime.ErrNotFound) {
+			break
+		}
+	}
 	if ferr := tw.Flush(); err == nil {
 		err = ferr
 	}
 	switch {
+	case errors.Is(err, runtime.ErrNotFound) && replacing:
+		return fmt.Errorf("%s is being replaced: the old instance is gone and the new one is not running yet; try again in a moment (`veloslet logs %s --previous` prints what was kept of an earlier exit)", uid, uid)
 	case errors.Is(err, runtime.ErrNotFound):
 		return fmt.Errorf("no instance of %s in the runtime (%v); `veloslet logs %s --previous` prints what was kept of the last exit", uid, err, uid)
 	case ctx.Err() != nil && opts.Follow:
 		return nil // interrupted: the normal end of --follow
+	case err != nil && replacing:
+		return fmt.Errorf("%s is being replaced: %w", uid, err)
 	}
 	return err
 }

@@ -75,6 +75,11 @@ func (m *Main) printStatus(ctx context.Context, w io.Writer, db *store.DB, uids 
 	now := db.Now()
 	note := ""
 	if _, held := daemonPID(m.Config.Store.Path); !held {
+		for _, r := range rows {
+			// A replacement a daemon began and never finished: with no
+			// daemon, nothing is in flight (see replacing).
+			r.Live = r.Live || deref(r.LastEvent, "") == string(store.EventReplacing)
+		}
 		note = m.liveView(ctx, db, rows)
 	}
 	if asJSON {
@@ -105,6 +110,8 @@ func displayState(r *store.StatusRow, now time.Time) string {
 		return "orphan"
 	case r.PullImage != nil:
 		return "pulling " + shortDuration(now.Sub(r.PullingSince.Time()))
+	case replacing(r):
+		return "replacing"
 	case r.State == string(store.InstanceGaveUp):
 		return "gave-up"
 	case r.State == string(store.InstanceExited) && deref(r.RuntimeID, "") == "" && !relaunches(r):
@@ -124,6 +131,14 @@ func displayState(r *store.StatusRow, now time.Time) string {
 		return fmt.Sprintf("exited(%d)", *r.ExitCode)
 	}
 	return r.State
+}
+
+// replacing reports whether the daemon is replacing the row's instance: its
+// last event says a replacement began, and no outcome followed yet. A row
+// laid over by the runtime's list (no daemon: nothing is in flight) is not.
+func replacing(r *store.StatusRow) bool {
+	return !r.Live && deref(r.LastEvent, "") == string(store.EventReplacing) &&
+		(r.State == string(store.InstanceRunning) || r.State == string(store.InstanceUnknown) || r.State == string(store.InstancePending))
 }
 
 // relaunches reports whether the restart policy relaunches the row's exit:
