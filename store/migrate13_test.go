@@ -77,4 +77,13 @@ func TestMigration13_RenamesAdoptedResumed(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(want)
+	// A replacing event, which version 12 has no word for, is dropped on
+	// the way down; the rest stay.
+	if err := db.RecordOutcome(ctx, store.Outcome{Events: []store.Event{{UID: "a", Kind: store.EventReplacing}}}); err != nil {
+		t.Fatalf("a replacing event at version 13: %v", err)
+	}
+	if err := db.MigrateDownTo(ctx, 12); err != nil {
+		t.Fatalf("down to 12 with a replacing event: %v", err)
+	}
+	check(map[string]store.EventKind{"a": store.EventAdopted, "b": store.EventAdopted, "c": store.EventAdopted, "d": store.EventAdopted})
 }

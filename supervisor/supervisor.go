@@ -256,6 +256,9 @@ func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResul
 	} else {
 		s.brakeSince = time.Time{}
 	}
+	if !s.observedOK {
+		s.warnNestedStores(in) // once per process: at serve start
+	}
 	s.observedOK = true
 	if s.workers.markSkipped(plan.InFlight) {
 		s.wake(in.Now) // a skipped uid became free while the plan was made

@@ -74,3 +74,26 @@ func TestLogs_DuringReplacement(t *testing.T) {
 		t.Fatalf("logs web once the new instance runs = %q, want its output", out)
 	}
 }
+
+// TestStatus_WarnsNestedPrefix: another store's instances listed under our
+// prefix (its prefix "velos-a-" extends ours) make status print one warning
+// naming that store and its prefix, besides their foreign rows.
+func TestStatus_WarnsNestedPrefix(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEnv(t, "")
+	e.mustRun(`{"uid": "web", "image": "busybox", "command": ["sleep", "1d"]}`, "apply", "-f", "-")
+	host, err := fake.Open(e.host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, uid := range []string{"a-web", "a-api"} {
+		if _, err := host.Run(ctx, runtime.RunSpec{UID: uid, Container: spec.Container{Image: "busybox"}, StoreID: "0therst0re"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.mustRun("", "reconcile")
+	out := e.mustRun("", "status")
+	if n := strings.Count(out, "warning: "); n != 1 || !strings.Contains(out, `store 0therst0re`) || !strings.Contains(out, `name prefix "velos-a-" extends ours ("velos-")`) {
+		t.Fatalf("status printed %d warnings; want one naming store 0therst0re and prefix velos-a-:\n%s", n, out)
+	}
+}

@@ -93,6 +93,9 @@ func (m *Main) printStatus(ctx context.Context, w io.Writer, db *store.DB, uids 
 	if note != "" {
 		fmt.Fprintln(w, note)
 	}
+	for _, warn := range nestedWarnings(m.Config.Runtime.NamePrefix, db.StoreID(), rows) {
+		fmt.Fprintln(w, term(warn))
+	}
 	writeStatusTable(w, rows, now)
 	writeFleetState(ctx, w, db)
 	return nil
