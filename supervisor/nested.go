@@ -84,6 +84,6 @@ func (n NestedStore) Warning() string {
 // warnNestedStores logs a warning per other store listed under our prefix.
 func (s *Supervisor) warnNestedStores(in PlanInput) {
 	for _, n := range NestedStores(in.StoreID, in.Observed) {
-		s.logger().Warn("another store's instances under our name prefix", "store", n.StoreID, "prefix", n.Prefix, "detail", n.Warning())
+		s.logger().Warn("another store's instances under our name prefix", "other_store", n.StoreID, "prefix", n.Prefix, "detail", n.Warning())
 	}
 }
