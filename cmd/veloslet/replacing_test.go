@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +52,14 @@ func TestLogs_DuringReplacement(t *testing.T) {
 	}
 	if got := statusStates(t, func(args ...string) string { return e.mustRun("", args...) })["web"]; got != "running" {
 		t.Fatalf("status with no daemon: web is %q, want running", got)
+	}
+	var desc struct {
+		Status struct {
+			Display string `json:"display_state"`
+		} `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(e.mustRun("", "describe", "web", "--json")), &desc); err != nil || desc.Status.Display != "running" {
+		t.Fatalf("describe with no daemon: web is %q (%v), want running", desc.Status.Display, err)
 	}
 	if out := e.mustRun("", "logs", "web"); out != "old\n" {
 		t.Fatalf("logs web during the replacement = %q, want the old instance's output", out)

@@ -75,11 +75,7 @@ func (m *Main) printStatus(ctx context.Context, w io.Writer, db *store.DB, uids 
 	now := db.Now()
 	note := ""
 	if _, held := daemonPID(m.Config.Store.Path); !held {
-		for _, r := range rows {
-			// A replacement a daemon began and never finished: with no
-			// daemon, nothing is in flight (see replacing).
-			r.Live = r.Live || deref(r.LastEvent, "") == string(store.EventReplacing)
-		}
+		notInFlight(rows)
 		note = m.liveView(ctx, db, rows)
 	}
 	if asJSON {
@@ -134,6 +130,15 @@ func displayState(r *store.StatusRow, now time.Time) string {
 		return fmt.Sprintf("exited(%d)", *r.ExitCode)
 	}
 	return r.State
+}
+
+// notInFlight marks, for a status taken while no daemon runs, the rows
+// whose last event says a replacement began: a daemon began it and never
+// finished, and with no daemon nothing is in flight (see replacing).
+func notInFlight(rows []*store.StatusRow) {
+	for _, r := range rows {
+		r.Live = r.Live || deref(r.LastEvent, "") == string(store.EventReplacing)
+	}
 }
 
 // replacing reports whether the daemon is replacing the row's instance: its
