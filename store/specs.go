@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/veloslet/veloslet/spec"
 )
 
 // ApplyOutcome says what UpsertSpecs did with one spec.
@@ -91,7 +93,13 @@ func (tx *Tx) upsertSpec(ctx context.Context, s *Spec) (ApplyResult, error) {
 	var changed []string
 	if old.SpecHash != s.SpecHash {
 		s.Generation++
-		changed = append(changed, "container")
+		fields := spec.ChangedFields(&old.Container, &s.Container)
+		if len(fields) == 0 {
+			// The hash moved with no field changed: a hash-key or
+			// encoding change, not the operator's edit.
+			fields = []string{"container"}
+		}
+		changed = append(changed, fields...)
 	}
 	if old.Restart != s.Restart {
 		changed = append(changed, "restart="+string(s.Restart))

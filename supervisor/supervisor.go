@@ -36,7 +36,7 @@ type Supervisor struct {
 	// Now returns the current time; it defaults to the store's clock so that
 	// tests move one clock for both.
 	Now func() time.Time
-	// AdoptOnStart makes the first pass record an adopted event for every
+	// AdoptOnStart makes the first pass record a resumed event for every
 	// recorded instance still running: what a daemon does when it starts.
 	// One-off passes from the CLI leave it off.
 	AdoptOnStart bool
@@ -258,6 +258,9 @@ func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResul
 		s.wake(s.brakeSince.Add(s.Policy.BrakeHold))
 	} else {
 		s.brakeSince = time.Time{}
+	}
+	if !s.observedOK {
+		s.warnNestedStores(in) // once per process: at serve start
 	}
 	s.observedOK = true
 	if s.workers.markSkipped(plan.InFlight) {

@@ -212,6 +212,9 @@ func (m *Main) printPass(cmd *cobra.Command, db *store.DB, p *store.Pass, where 
 		fmt.Fprintf(w, "pass %d by %s: %d desired, %d observed, %s, %d failed, %s\n",
 			p.ID, where, p.Desired, p.Observed, plural(p.Actions, "action"), p.Failures, dur)
 		for _, e := range evs {
+			if e.Kind == store.EventReplacing {
+				continue // said for status while in flight; the outcome's line follows
+			}
 			fmt.Fprintf(w, "  %s %s: %s\n", term(orDash(e.UID)), term(string(e.Kind)), term(e.Reason))
 		}
 	}

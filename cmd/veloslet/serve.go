@@ -128,12 +128,15 @@ func (m *Main) serve(ctx context.Context) error {
 		sc.Resync = 0
 	}
 	reg, metrics := newRegistry()
-	maxAge, err := supervisor.HealthMaxAge(sc.Schedule, time.Now())
+	metrics.WatchStore(reg, db)
+	observeBackups(sc.Jobs, metrics)
+	resync := time.Duration(0)
+	if sc.Watcher != nil {
+		resync = sc.Resync // quiet hours pass at the resync interval
+	}
+	maxAge, err := m.Config.HealthMaxAge(sc.Schedule, resync, time.Now())
 	if err != nil {
 		return err
-	}
-	if sc.Watcher != nil {
-		maxAge = max(maxAge, 3*sc.Resync) // quiet hours pass at the resync interval
 	}
 	health := supervisor.NewHealth(maxAge)
 	fatal := make(chan error, 1)

@@ -84,6 +84,7 @@ func (m *Main) printStatus(ctx context.Context, w io.Writer, db *store.DB, uids 
 	now := db.Now()
 	note := ""
 	if _, held := daemonPID(m.Config.Store.Path); !held {
+		notInFlight(rows)
 		note = m.liveView(ctx, db, rows)
 	}
 	if asJSON {
@@ -96,6 +97,9 @@ func (m *Main) printStatus(ctx context.Context, w io.Writer, db *store.DB, uids 
 	fmt.Fprintln(w, head)
 	if note != "" {
 		fmt.Fprintln(w, note)
+	}
+	for _, warn := range nestedWarnings(m.Config.Runtime.NamePrefix, db.StoreID(), rows) {
+		fmt.Fprintln(w, term(warn))
 	}
 	writeStatusTable(w, rows, now)
 	writeFleetState(ctx, w, db)
@@ -114,6 +118,8 @@ func displayState(r *store.StatusRow, now time.Time) string {
 		return "orphan"
 	case r.PullImage != nil:
 		return "pulling " + shortDuration(now.Sub(r.PullingSince.Time()))
+	case replacing(r):
+		return "replacing"
 	case r.State == string(store.InstanceGaveUp):
 		return "gave-up"
 	case r.State == string(store.InstanceExited) && deref(r.RuntimeID, "") == "" && !relaunches(r):
@@ -133,6 +139,23 @@ func displayState(r *store.StatusRow, now time.Time) string {
 		return fmt.Sprintf("exited(%d)", *r.ExitCode)
 	}
 	return r.State
+}
+
+// notInFlight marks, for a status taken while no daemon runs, the rows
+// whose last event says a replacement began: a daemon began it and never
+// finished, and with no daemon nothing is in flight (see replacing).
+func notInFlight(rows []*store.StatusRow) {
+	for _, r := range rows {
+		r.Live = r.Live || deref(r.LastEvent, "") == string(store.EventReplacing)
+	}
+}
+
+// replacing reports whether the daemon is replacing the row's instance: its
+// last event says a replacement began, and no outcome followed yet. A row
+// laid over by the runtime's list (no daemon: nothing is in flight) is not.
+func replacing(r *store.StatusRow) bool {
+	return !r.Live && deref(r.LastEvent, "") == string(store.EventReplacing) &&
+		(r.State == string(store.InstanceRunning) || r.State == string(store.InstanceUnknown) || r.State == string(store.InstancePending))
 }
 
 // relaunches reports whether the restart policy relaunches the row's exit:
