@@ -110,7 +110,7 @@ func opsEnv(t *testing.T) (*testEnv, *daemon) {
 			if err != nil || len(evs) > 0 {
 				return err
 			}
-			recs, err := db.FindInstances(ctx)
+			recs, err := storetest.FindInstances(ctx, db)
 			if err != nil {
 				return err
 			}

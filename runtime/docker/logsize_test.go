@@ -26,7 +26,7 @@ func TestRun_LogMaxSize(t *testing.T) {
 	}
 	var path string
 	for deadline := time.Now().Add(30 * time.Second); ; {
-		res, err := rt.Client().ContainerInspect(ctx, string(id), client.ContainerInspectOptions{})
+		res, err := dockertest.Client(t, rt).ContainerInspect(ctx, string(id), client.ContainerInspectOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

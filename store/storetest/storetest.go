@@ -1,23 +1,22 @@
 // Package storetest holds test helpers shared by the packages that test
 // against a real store: a migrated database in a temp dir, a settable clock,
-// polling with a deadline, and the rule for tests that need an outside tool.
+// polling with a deadline, and (through internal/testtool) the rule for tests
+// that need an outside tool.
 package storetest
 
 import (
 	"context"
 	"flag"
 	"os"
-	"os/exec"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/internal/testtool"
 	"github.com/veloslet/veloslet/store"
 )
-
-// RequireToolsEnv, when set to 1 (the CI script sets it), turns a skip for a
-// missing outside tool into a failure, so CI can never pass by skipping.
-const RequireToolsEnv = "VELOSLET_REQUIRE_TOOLS"
 
 var dump = flag.Bool("dump", false, "keep test databases and print their paths")
 
@@ -100,16 +99,20 @@ func RetryUntil(tb testing.TB, interval, timeout time.Duration, fn func() error)
 }
 
 // NeedTool returns the path of an outside tool, or skips the test with the
-// reason — a failure instead when RequireToolsEnv is set.
+// reason — a failure instead under testtool.RequireToolsEnv=1.
 func NeedTool(tb testing.TB, name string) string {
 	tb.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
+	return testtool.Need(tb, name)
+}
+
+// FindInstances returns every instance record, ordered by uid, as a pass
+// reads them.
+func FindInstances(ctx context.Context, db *store.DB) ([]*store.Instance, error) {
+	st, err := db.ReadState(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if os.Getenv(RequireToolsEnv) == "1" {
-		tb.Fatalf("%s is not installed, and %s=1 forbids skipping", name, RequireToolsEnv)
-	}
-	tb.Skipf("%s is not installed: %v", name, err)
-	return ""
+	recs := slices.Clone(st.Instances)
+	slices.SortFunc(recs, func(a, b *store.Instance) int { return strings.Compare(a.UID, b.UID) })
+	return recs, nil
 }

@@ -183,7 +183,7 @@ func (e *env) exit(uid string, code int) {
 
 func (e *env) record(uid string) *store.Instance {
 	e.t.Helper()
-	recs, err := e.db.FindInstances(context.Background())
+	recs, err := storetest.FindInstances(context.Background(), e.db)
 	if err != nil {
 		e.t.Fatal(err)
 	}

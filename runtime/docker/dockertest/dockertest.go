@@ -24,8 +24,8 @@ import (
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
 
+	"github.com/veloslet/veloslet/internal/testtool"
 	"github.com/veloslet/veloslet/runtime/docker"
-	"github.com/veloslet/veloslet/runtime/internal/testtool"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
 	"github.com/veloslet/veloslet/runtime/runtimetest"
 )
@@ -180,7 +180,11 @@ func RemoveAll(rt *docker.Runtime) {
 // Exec runs cmd in container ref through the API and waits for it to end,
 // returning its output.
 func Exec(ctx context.Context, rt *docker.Runtime, ref string, cmd ...string) (string, error) {
-	c := rt.Client()
+	c, err := newClient(rt.Host())
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = c.Close() }()
 	ex, err := c.ExecCreate(ctx, ref, client.ExecCreateOptions{Cmd: cmd, AttachStdout: true, AttachStderr: true})
 	if err != nil {
 		return "", err
@@ -215,4 +219,25 @@ func Harness(tb testing.TB) *runtimetest.Harness {
 		Runtime: rt, ReportsExitCodes: true, Image: Image, Command: ExitCommand, Settle: 30 * time.Second,
 		Exit: func(tb testing.TB, uid string, code int) { tb.Helper(); Exit(tb, rt, uid, code) },
 	}
+}
+
+// Client returns an API client of the test's own for rt's server, to act on
+// containers as a user would; closed at cleanup. The backend keeps its
+// client to itself.
+func Client(tb testing.TB, rt *docker.Runtime) *client.Client {
+	tb.Helper()
+	c, err := newClient(rt.Host())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func newClient(host string) (*client.Client, error) {
+	c, err := client.New(client.WithHost(host))
+	if err != nil {
+		return nil, fmt.Errorf("docker client for %s: %w", host, err)
+	}
+	return c, nil
 }

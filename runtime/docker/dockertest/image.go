@@ -12,8 +12,7 @@ import (
 
 	"github.com/moby/moby/client"
 
-	"github.com/veloslet/veloslet/runtime/docker"
-	"github.com/veloslet/veloslet/runtime/internal/testtool"
+	"github.com/veloslet/veloslet/internal/testtool"
 )
 
 // ensureImage makes Image on a server that is not podman's (a dockerd): a
@@ -21,28 +20,28 @@ import (
 func (s *Server) ensureImage(tb testing.TB) {
 	tb.Helper()
 	busybox := testtool.Need(tb, "busybox")
-	rt, err := docker.New(s.Host)
+	c, err := newClient(s.Host)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer func() { _ = rt.Close() }()
+	defer func() { _ = c.Close() }()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := rt.Client().ImageInspect(ctx, Image); err == nil {
+	if _, err := c.ImageInspect(ctx, Image); err == nil {
 		return
 	}
 	tar, err := rootfsTar(tb.TempDir(), busybox)
 	if err != nil {
 		tb.Fatalf("busybox rootfs: %v", err)
 	}
-	res, err := rt.Client().ImageImport(ctx, client.ImageImportSource{Source: bytes.NewReader(tar), SourceName: "-"}, Image,
+	res, err := c.ImageImport(ctx, client.ImageImportSource{Source: bytes.NewReader(tar), SourceName: "-"}, Image,
 		client.ImageImportOptions{Changes: []string{"ENV PATH=/bin"}})
 	if err != nil {
 		tb.Fatalf("import %s into %s: %v", Image, s.Host, err)
 	}
 	out, _ := io.ReadAll(res)
 	_ = res.Close()
-	if _, err := rt.Client().ImageInspect(ctx, Image); err != nil {
+	if _, err := c.ImageInspect(ctx, Image); err != nil {
 		tb.Fatalf("import %s into %s: %v: %s", Image, s.Host, err, out)
 	}
 }

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/internal/testtool"
 	"github.com/veloslet/veloslet/runtime"
-	"github.com/veloslet/veloslet/runtime/internal/testtool"
 	"github.com/veloslet/veloslet/runtime/podman"
 	"github.com/veloslet/veloslet/runtime/runtimetest"
 )
