@@ -62,6 +62,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	countConns() // before the first connection, which the state cache counts
 	sqldb, err := sql.Open("sqlite", dsn(path))
 	if err != nil {
 		of.release()

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"time"
 )
 
 // InstanceState is the supervisor's record of a uid's container.
@@ -94,18 +93,4 @@ func (tx *Tx) clearGaveUp(ctx context.Context, uid string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE instances SET state = 'exited', consecutive_failures = 0,
 		next_attempt_at = NULL, updated_at = ? WHERE uid = ? AND state = 'gave_up'`, Millis(tx.now), uid)
 	return translate(err)
-}
-
-// State is one consistent snapshot of desired specs and instance records.
-type State struct {
-	Specs     []*Spec
-	Instances []*Instance
-	// Invalid holds the spec rows that could not be decoded or validated:
-	// a pass leaves their uids alone (see InvalidSpec).
-	Invalid []*InvalidSpec
-	// Adopted holds the runtime ids this store adopted (see Adoption).
-	Adopted map[string]bool
-	// Restarts are the operators' restart requests, by uid.
-	Restarts map[string]time.Time
-	ReadAt   time.Time
 }
