@@ -2,7 +2,9 @@
 // Go (podman, busybox, sqlite3, root): skip with the reason when it is
 // missing, fail instead when the CI script asks for everything, so CI can
 // never pass by skipping. The store's, the runtimes' and the CLI's test
-// helpers all use it. Test helpers only: nothing in production imports it.
+// helpers all use it. It also names the test run (RunID, Alive), so the
+// podman and docker harnesses can remove what a killed run left behind.
+// Test helpers only: nothing in production imports it.
 package testtool
 
 import (

@@ -40,6 +40,9 @@ const Image = podmantest.Image
 // ExitCommand is podmantest's: it exits with the code Exit writes.
 var ExitCommand = podmantest.ExitCommand
 
+// sweepOnce sweeps HostEnv's server once per test process.
+var sweepOnce sync.Once
+
 // startTimeout bounds how long the API service may take to answer.
 const startTimeout = 60 * time.Second
 
@@ -59,6 +62,12 @@ type Server struct {
 func Start(tb testing.TB) *Server {
 	tb.Helper()
 	if h := os.Getenv(HostEnv); h != "" {
+		sweepOnce.Do(func() {
+			// Best effort: stale containers never fail a test.
+			if n, err := sweep(h); err != nil {
+				tb.Logf("sweep containers of dead test runs on %s: %v (%d removed)", h, err, n)
+			}
+		})
 		s := &Server{Host: h}
 		s.ensureImage(tb)
 		return s
@@ -160,7 +169,7 @@ func (s *Server) Runtime(tb testing.TB) *docker.Runtime {
 	}
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
-	rt.Prefix = "vd" + hex.EncodeToString(b) + "-"
+	rt.Prefix = prefix(hex.EncodeToString(b))
 	rt.StopTimeout = 0 // kill at once: ExitCommand ignores SIGTERM as PID 1
 	tb.Cleanup(func() {
 		RemoveAll(rt)

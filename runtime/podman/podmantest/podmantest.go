@@ -44,7 +44,7 @@ events_logger = "file"
 // same name): every container carries this run's RunLabel.
 func runConf() string {
 	return strings.Replace(containersConf, "[containers]\n",
-		"[containers]\nannotations = [\""+RunLabel+"="+RunID()+"\"]\n", 1)
+		"[containers]\nannotations = [\""+RunLabel+"="+testtool.RunID()+"\"]\n", 1)
 }
 
 // ExitCommand runs until `podman exec` writes a code to /tmp/exit, then

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/veloslet/veloslet/internal/testtool"
 )
 
 // TestSweep_RemovesOnlyDeadRuns: a container of a run whose process has
@@ -18,11 +20,11 @@ func TestSweep_RemovesOnlyDeadRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	dead := strconv.Itoa(gone.Process.Pid) + "-1"
-	if alive(dead) {
+	if testtool.Alive(dead) {
 		t.Skipf("pid %d was reused at once", gone.Process.Pid)
 	}
-	if !alive(RunID()) {
-		t.Fatalf("this run %s reads as dead", RunID())
+	if !testtool.Alive(testtool.RunID()) {
+		t.Fatalf("this run %s reads as dead", testtool.RunID())
 	}
 	podman := func(args ...string) string {
 		t.Helper()
@@ -45,8 +47,8 @@ func TestSweep_RemovesOnlyDeadRuns(t *testing.T) {
 		podman(append(args, Image, "true")...)
 		t.Cleanup(func() { _ = exec.Command("podman", "rm", "--force", name).Run() })
 	}
-	if got := podman("container", "inspect", "--format", `{{index .Config.Annotations "`+RunLabel+`"}}`, "sweep-live-"+b); got != RunID() {
-		t.Fatalf("a container of this run carries %s=%q, want %q", RunLabel, got, RunID())
+	if got := podman("container", "inspect", "--format", `{{index .Config.Annotations "`+RunLabel+`"}}`, "sweep-live-"+b); got != testtool.RunID() {
+		t.Fatalf("a container of this run carries %s=%q, want %q", RunLabel, got, testtool.RunID())
 	}
 	if _, err := sweep(env); err != nil {
 		t.Fatal(err)
@@ -55,23 +57,6 @@ func TestSweep_RemovesOnlyDeadRuns(t *testing.T) {
 	for name := range names {
 		if got, want := strings.Contains(left, name), !strings.HasPrefix(name, "sweep-dead-"); got != want {
 			t.Errorf("%s left after the sweep: %v, want %v (left: %q)", name, got, want, left)
-		}
-	}
-}
-
-func TestAlive(t *testing.T) {
-	for _, tc := range []struct {
-		run  string
-		want bool
-	}{
-		{RunID(), true},
-		{strconv.Itoa(os.Getpid()) + "-0", true}, // no start time recorded: the pid decides
-		{strconv.Itoa(os.Getpid()) + "-1", startTicks(os.Getpid()) == 0}, // another process's start
-		{"junk", true},
-		{"12-x", true},
-	} {
-		if got := alive(tc.run); got != tc.want {
-			t.Errorf("alive(%q) = %v, want %v", tc.run, got, tc.want)
 		}
 	}
 }

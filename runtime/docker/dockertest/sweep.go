@@ -1,0 +1,54 @@
+package dockertest
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/client"
+
+	"github.com/veloslet/veloslet/internal/testtool"
+)
+
+// runName matches the names Runtime gives: "vd", the run that made them
+// (testtool.RunID), a random tag, then the uid. A server named by HostEnv
+// (a dockerd) reads no containers.conf, so the run is in the name rather
+// than in podmantest's annotation; podman's own service gets both.
+var runName = regexp.MustCompile(`^/?vd([0-9]+-[0-9]+)-[0-9a-f]{6}-`)
+
+// prefix returns a fresh name prefix for a backend of this run.
+func prefix(tag string) string { return "vd" + testtool.RunID() + "-" + tag + "-" }
+
+// sweep force-removes the containers on host whose name says a run that is
+// gone made them (a test binary killed by a timeout runs no cleanup), and
+// returns how many. Others' containers and live runs' are left alone.
+func sweep(host string) (int, error) {
+	c, err := newClient(host)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = c.Close() }()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := c.ContainerList(ctx, client.ContainerListOptions{All: true})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, s := range res.Items {
+		for _, name := range s.Names {
+			m := runName.FindStringSubmatch(name)
+			if m == nil || testtool.Alive(m[1]) {
+				continue
+			}
+			if _, err := c.ContainerRemove(ctx, s.ID, client.ContainerRemoveOptions{Force: true}); err != nil &&
+				!strings.Contains(err.Error(), "No such container") {
+				return n, err
+			}
+			n++
+			break
+		}
+	}
+	return n, nil
+}
