@@ -9,20 +9,25 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
-	"github.com/veloslet/veloslet/internal/testtool"
+	"github.com/veloslet/veloslet/store"
 )
 
 // TestSweep_RemovesOnlyDeadRuns: through the API, a container named by a
 // run whose process has ended is removed; one of this live run and one not
 // named by any run are left alone.
 func TestSweep_RemovesOnlyDeadRuns(t *testing.T) {
+	// The longest pid Linux gives (pid_max is at most 2^22) still makes a
+	// prefix the config accepts.
+	if p := "vd" + strconv.FormatInt(1<<22, 36) + "-abcdef-"; len(p) > store.MaxNamePrefixLen {
+		t.Fatalf("prefix %q is longer than %d", p, store.MaxNamePrefixLen)
+	}
 	s := Start(t)
 	gone := exec.Command("true")
 	if err := gone.Run(); err != nil {
 		t.Fatal(err)
 	}
-	dead := strconv.Itoa(gone.Process.Pid) + "-1"
-	if testtool.Alive(dead) {
+	dead := strconv.FormatInt(int64(gone.Process.Pid), 36)
+	if !deadRun(dead) {
 		t.Skipf("pid %d was reused at once", gone.Process.Pid)
 	}
 	c := Client(t, s.Runtime(t))
