@@ -55,14 +55,30 @@ func MustOpenDB(tb testing.TB) *store.DB {
 		}
 	}
 	path := dir + "/veloslet.db"
+	MustSeedMigrated(tb, path)
+	return MustOpenDBAt(tb, path)
+}
+
+// MustSeedMigrated writes at path (which must not exist) a database file
+// already migrated, without an identity: store.Open then finds nothing to
+// migrate and gives it a store id and hash key of its own. See template.
+func MustSeedMigrated(tb testing.TB, path string) {
+	tb.Helper()
 	data, err := migrated()
 	if err != nil {
 		tb.Fatalf("migrated template: %v", err)
 	}
-	if err := os.WriteFile(path, data, 0o600); err != nil {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
 		tb.Fatal(err)
 	}
-	return MustOpenDBAt(tb, path)
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // template holds a database file migrated once per test process, without

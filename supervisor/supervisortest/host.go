@@ -81,6 +81,7 @@ func newEnv(t *testing.T, h *runtimetest.Harness) *env {
 			}
 		}
 	})
+	storetest.MustSeedMigrated(t, e.path) // a new file, without migrating it again
 	e.start()
 	return e
 }
