@@ -72,10 +72,11 @@ func TestServe_Docker(t *testing.T) {
 	t.Parallel()
 	e, rt := dockerEnv(t)
 	ctx := context.Background()
-	hand, err := rt.Client().ContainerCreate(ctx, client.ContainerCreateOptions{Name: rt.Prefix + "byhand",
+	api := dockertest.Client(t, rt)
+	hand, err := api.ContainerCreate(ctx, client.ContainerCreateOptions{Name: rt.Prefix + "byhand",
 		Config: &container.Config{Image: dockertest.Image, Cmd: []string{"sleep", "100000"}}})
 	if err == nil {
-		_, err = rt.Client().ContainerStart(ctx, hand.ID, client.ContainerStartOptions{})
+		_, err = api.ContainerStart(ctx, hand.ID, client.ContainerStartOptions{})
 	}
 	if err != nil {
 		t.Fatalf("start a container by hand: %v", err)

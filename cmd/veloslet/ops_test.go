@@ -39,8 +39,9 @@ func readOpsQueries(t *testing.T) []opsQuery {
 	var out []opsQuery
 	for _, m := range sqlBlock.FindAllStringSubmatch(string(doc), -1) {
 		first, rest, _ := strings.Cut(m[1], "\n")
-		cols, ok := strings.CutPrefix(first, "/* columns: ")
-		if cols, ok = strings.CutSuffix(cols, " */"); !ok {
+		cols, pre := strings.CutPrefix(first, "/* columns: ")
+		cols, post := strings.CutSuffix(cols, " */")
+		if !pre || !post {
 			t.Fatalf("query without a /* columns: … */ line: %q", m[1])
 		}
 		out = append(out, opsQuery{columns: strings.Split(cols, ", "), sql: rest, block: m[1]})
@@ -129,7 +130,7 @@ func opsEnv(t *testing.T) (*testEnv, *daemon) {
 			if err != nil || len(evs) > 0 {
 				return err
 			}
-			recs, err := db.FindInstances(ctx)
+			recs, err := storetest.FindInstances(ctx, db)
 			if err != nil {
 				return err
 			}

@@ -106,9 +106,7 @@ func (m *Main) serve(ctx context.Context) error {
 		return fmt.Errorf("write meta: %w", err)
 	}
 
-	sup := supervisor.New(db, rt)
-	sup.Policy, sup.Concurrency, sup.Logger = m.Config.Policy(), m.Config.Reconcile.Concurrency, log
-	sup.LogCapture = m.Config.LogCapture()
+	sup := m.newSupervisor(db, rt, log)
 	sup.AdoptOnStart, sup.AdoptUnlabeled = true, m.Config.Runtime.AdoptUnlabeled
 	sup.Precheck = func(context.Context) error { return db.CheckFile() }
 	m.Supervisor = sup

@@ -361,36 +361,3 @@ func setExited(c *Container, code int) {
 	c.State = runtime.StateExited
 	c.ExitCode = &code
 }
-
-// Reopened returns a view of rt's host that lists storeID's containers by
-// label too, under rt's prefix or, with newPrefix, "moved-": a daemon
-// restarted with another prefix, for tests.
-func Reopened(rt *Runtime, storeID string, newPrefix bool) *Runtime {
-	v := rt.Real()
-	v.StoreID = storeID
-	if newPrefix {
-		v.Prefix = "moved-"
-	}
-	return v
-}
-
-// RenameID renames the container with id to name, failing tb if it cannot.
-func RenameID(tb interface {
-	Helper()
-	Fatalf(string, ...any)
-}, rt *Runtime, id runtime.InstanceID, name string) {
-	tb.Helper()
-	list, err := rt.Containers()
-	if err != nil {
-		tb.Fatalf("rename: %v", err)
-	}
-	for _, c := range list {
-		if c.ID == string(id) {
-			if err := rt.Rename(c.Name, name); err != nil {
-				tb.Fatalf("rename: %v", err)
-			}
-			return
-		}
-	}
-	tb.Fatalf("rename: no container %s", id)
-}
