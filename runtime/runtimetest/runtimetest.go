@@ -52,6 +52,7 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("ListByStoreLabel", func(t *testing.T) { testListByStoreLabel(t, newHarness(t)) })
 	t.Run("Start", func(t *testing.T) { testStart(t, newHarness(t)) })
 	t.Run("ListUID", func(t *testing.T) { testListUID(t, newHarness(t)) })
+	t.Run("Exec", func(t *testing.T) { testExec(t, newHarness(t)) })
 }
 
 func ctxFor(t *testing.T) context.Context {
