@@ -62,7 +62,7 @@ func (s *Supervisor) planUIDs(ctx context.Context, lister uidLister, opts PassOp
 		Records:  filterUIDs(st.Instances, func(r *store.Instance) bool { return want(r.UID) }),
 		Invalid:  filterUIDs(st.Invalid, func(v *store.InvalidSpec) bool { return want(v.UID) }),
 		Observed: observed, StoreID: s.DB.StoreID(), Adopted: st.Adopted, AdoptUnlabeled: s.AdoptUnlabeled,
-		Now: s.now(), Policy: s.Policy,
+		Now: s.now(), Policy: s.policy(),
 		BrakeSince: s.brakeSince, InFlight: inFlight,
 	}
 	// The look finds a container by its name. One the record names but the

@@ -235,20 +235,20 @@ const (
 // the back-off; an accepted exit has no retry time.
 func settleExit(spec *store.Spec, rec *store.Instance, obs *runtime.Instance, known bool, now time.Time, pol Policy) (*store.Instance, exitVerdict) {
 	next := carry(rec, spec)
+	started := exitStart(obs, rec)
+	rebooted := pol.Rebooted(started)
 	if !known {
 		next.RuntimeID, next.State, next.ExitCode = string(obs.ID), store.InstanceExited, obs.ExitCode
 		next.ExitedAt = store.Millis(now)
-		started := obs.StartedAt
-		if started.IsZero() && rec != nil && rec.RuntimeID == string(obs.ID) {
-			started = rec.StartedAt.Time()
-		}
 		if !started.IsZero() && now.Sub(started) >= pol.BackoffReset {
 			next.ConsecutiveFailures = 0
 		}
 		switch {
-		case obs.ServiceRestarted:
-			// Stopped by the runtime's own service, as a reboot stops
-			// everything: no failure counted and no back-off to wait out.
+		case obs.ServiceRestarted || rebooted:
+			// Stopped by the runtime's own service or by a reboot of the
+			// host, which stops everything: no failure counted and no
+			// back-off to wait out, so a host that reboots twice does not
+			// wait out back-offs earlier crashes earned.
 			next.NextAttemptAt = store.Millis{}
 		case failed(spec.Restart, obs.ExitCode):
 			next.ConsecutiveFailures++
@@ -258,7 +258,9 @@ func settleExit(spec *store.Spec, rec *store.Instance, obs *runtime.Instance, kn
 		}
 	}
 	switch {
-	case !relaunches(spec.Restart, next.ExitCode):
+	case !relaunches(spec.Restart, next.ExitCode) && !(rebooted && spec.Restart != store.RestartNever):
+		// (A reboot's exit is relaunched whatever its code, but under
+		// never: it ended no work of its own; runtimes report 0 for some.)
 		next.NextAttemptAt = store.Millis{} // no relaunch, so no back-off to wait out
 		return next, verdictAccept
 	case givesUp(spec.Restart, next.ConsecutiveFailures, pol):
@@ -268,6 +270,25 @@ func settleExit(spec *store.Spec, rec *store.Instance, obs *runtime.Instance, kn
 		return next, verdictBackoff
 	}
 	return next, verdictRelaunch
+}
+
+// exitStart is when an exited instance started: as listed, else as its
+// record says when the record is about this very instance; zero if unknown.
+func exitStart(obs *runtime.Instance, rec *store.Instance) time.Time {
+	if !obs.StartedAt.IsZero() {
+		return obs.StartedAt
+	}
+	if rec != nil && rec.RuntimeID == string(obs.ID) {
+		return rec.StartedAt.Time()
+	}
+	return time.Time{}
+}
+
+// Rebooted reports whether an instance that started at started was
+// stopped by a reboot of the host: it started before the current boot.
+// Unknown times (zero) say no.
+func (p Policy) Rebooted(started time.Time) bool {
+	return !p.BootTime.IsZero() && !started.IsZero() && started.Before(p.BootTime)
 }
 
 // settleRun is the failure policy for an instance seen running as

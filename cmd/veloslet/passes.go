@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/veloslet/veloslet/internal/boottime"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/supervisor"
 )
@@ -32,6 +33,7 @@ func (m *Main) newSupervisor(ctx context.Context, readOnly bool) (*supervisor.Su
 	}
 	sup := supervisor.New(db, rt)
 	sup.Policy, sup.Concurrency, sup.LogCapture = m.Config.Policy(), m.Config.Reconcile.Concurrency, m.Config.LogCapture()
+	sup.BootTime = boottime.Read // a reboot's exits are no failures
 	// A one-off pass prints its outcome; its log carries only warnings.
 	lc := m.Config.Log
 	if lc.Level == "debug" || lc.Level == "info" {
