@@ -3,12 +3,44 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -ldflags "-X main.Version=$(VERSION)"
 GO ?= go
 
-.PHONY: all build demo run test test-dockerd soak integration check bigfiles cross bench bench-e2e bench-e2e-dockerd fuzz clean
+.PHONY: all build install dist demo run test test-dockerd soak integration check bigfiles cross bench bench-e2e bench-e2e-dockerd fuzz clean
 
 all: check test
 
 build:
 	CGO_ENABLED=0 $(GO) build $(LDFLAGS) -o bin/veloslet ./cmd/veloslet
+
+# The binary, its man pages and shell completions where the OS looks for
+# them: PREFIX=/usr/local by default, DESTDIR for packagers.
+PREFIX ?= /usr/local
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 bin/veloslet $(DESTDIR)$(PREFIX)/bin/veloslet
+	bin/veloslet docs man $(DESTDIR)$(PREFIX)/share/man/man1 >/dev/null
+	bin/veloslet completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/veloslet
+	bin/veloslet completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_veloslet
+	bin/veloslet completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/veloslet.fish
+
+# Release archives veloslet_<version>_<os>_<arch>.tar.gz for darwin and linux
+# on amd64 and arm64, each with the binary, README, man pages and
+# completions, and SHA256SUMS beside them (check with sha256sum -c).
+DIST_TARGETS := darwin/amd64 darwin/arm64 linux/amd64 linux/arm64
+dist: build
+	rm -rf bin/dist && mkdir -p bin/dist/share/man
+	bin/veloslet docs man bin/dist/share/man >/dev/null
+	for sh in bash zsh fish; do bin/veloslet completion $$sh > bin/dist/share/veloslet.$$sh; done
+	set -e; for t in $(DIST_TARGETS); do \
+		os=$${t%/*}; arch=$${t#*/}; name=veloslet_$(VERSION)_$${os}_$${arch}; \
+		mkdir -p bin/dist/$$name/man bin/dist/$$name/completions; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build $(LDFLAGS) -trimpath -o bin/dist/$$name/veloslet ./cmd/veloslet; \
+		cp README.md config.example.toml bin/dist/$$name/; \
+		cp bin/dist/share/man/*.1 bin/dist/$$name/man/; cp bin/dist/share/veloslet.* bin/dist/$$name/completions/; \
+		tar -C bin/dist -czf bin/dist/$$name.tar.gz $$name; rm -rf bin/dist/$$name; \
+	done
+	rm -rf bin/dist/share
+	cd bin/dist && sha256sum *.tar.gz > SHA256SUMS && sha256sum -c SHA256SUMS
 
 # A first look with no container runtime: serve on the simulated backend.
 demo: build
@@ -57,7 +89,7 @@ bigfiles:
 # the whole output kept in bin/fuzz-<target>.txt. Minimising a new input is
 # capped so that a large seed cannot stall a short run.
 FUZZTIME ?= 30s
-FUZZ_TARGETS := ./cmd/veloslet:FuzzDecodeSpecs ./cmd/veloslet:FuzzParseConfig ./runtime/apple:FuzzParseList \
+FUZZ_TARGETS := ./spec:FuzzDecodeSpecs ./spec:FuzzParsePort ./spec:FuzzParseVolume ./cmd/veloslet:FuzzParseConfig ./runtime/apple:FuzzParseList \
 	./runtime/podman:FuzzParsePS ./runtime/podman:FuzzParseEvent
 fuzz:
 	@mkdir -p bin; for t in $(FUZZ_TARGETS); do \

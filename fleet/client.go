@@ -34,7 +34,7 @@ func Dial(ctx context.Context, c Config) (*Client, error) {
 		nc.Close()
 		return nil, err
 	}
-	b, err := openBuckets(ctx, js, c)
+	b, err := openBuckets(ctx, js, c, true) // an operator's verb may create the specs bucket
 	if err != nil {
 		nc.Close()
 		return nil, err
@@ -123,7 +123,9 @@ type NodeStatus struct {
 	Node       string    `json:"node"`
 	ReportedAt time.Time `json:"reported_at"` // the newest write of the node's keys
 	Report     *Report   `json:"report,omitempty"`
-	Rows       []Status  `json:"rows"`
+	// Hold is why the node stopped mirroring, as its report says.
+	Hold *Hold    `json:"hold,omitempty"`
+	Rows []Status `json:"rows"`
 }
 
 // Status reads the status bucket: every node's, or one node's, ordered by
@@ -149,6 +151,9 @@ func (c *Client) Status(ctx context.Context, node string) ([]*NodeStatus, error)
 		if e == nil {
 			break
 		}
+		if !ValidKey(e.Key()) {
+			continue // a raw publish's key: no node wrote it
+		}
 		name, uid, _ := strings.Cut(e.Key(), ".")
 		ns := nodes[name]
 		if ns == nil {
@@ -159,9 +164,9 @@ func (c *Client) Status(ctx context.Context, node string) ([]*NodeStatus, error)
 			ns.ReportedAt = e.Created()
 		}
 		if uid == "" {
-			var r Report
+			var r nodeReport
 			if json.Unmarshal(e.Value(), &r) == nil {
-				ns.Report = &r
+				ns.Report, ns.Hold = &r.Report, r.Hold
 			}
 			continue
 		}

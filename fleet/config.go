@@ -31,9 +31,14 @@ type Config struct {
 	URLs         []string // nats:// or tls:// servers; empty: no fleet
 	Node         string
 	Creds        string // a NATS credentials file; empty: none
+	NKey         string // a file holding an nkey seed (SU…); empty: none
 	SpecsBucket  string
 	StatusBucket string
 	EventsStream string
+	// CreateBuckets lets a node create a missing specs bucket. Off by
+	// default: a node that creates it would mirror an empty bucket, so
+	// only the operator's fleet verbs create it.
+	CreateBuckets bool
 }
 
 // Enabled reports whether a fleet is configured.
@@ -102,9 +107,15 @@ func (c Config) Check() (key string, value any, reason string) {
 	if c.SpecsBucket == c.StatusBucket {
 		return "status_bucket", c.StatusBucket, "must differ from specs_bucket"
 	}
-	if c.Creds != "" {
-		if _, err := os.Stat(c.Creds); err != nil {
-			return "creds", c.Creds, err.Error()
+	if c.Creds != "" && c.NKey != "" {
+		return "nkey", c.NKey, "set creds or nkey, not both"
+	}
+	for _, kv := range [][2]string{{"creds", c.Creds}, {"nkey", c.NKey}} {
+		if kv[1] == "" {
+			continue
+		}
+		if _, err := os.Stat(kv[1]); err != nil {
+			return kv[0], kv[1], err.Error()
 		}
 	}
 	return "", nil, ""

@@ -21,12 +21,28 @@ func (c Config) dialOptions(name string) []nats.Option {
 	if c.Creds != "" {
 		opts = append(opts, nats.UserCredentials(c.Creds))
 	}
+	if c.NKey != "" {
+		if o, err := nats.NkeyOptionFromSeed(c.NKey); err == nil {
+			opts = append(opts, o)
+		} else {
+			opts = append(opts, func(*nats.Options) error { return fmt.Errorf("fleet.nkey %q: %w", c.NKey, err) })
+		}
+	}
+	if c.Node != "" {
+		// Replies come to the node's own inboxes, so that a server's
+		// permissions can let a node read only its own (docs/fleet.md).
+		opts = append(opts, nats.CustomInboxPrefix(InboxPrefix(c.Node)))
+	}
 	return opts
 }
+
+// InboxPrefix is where a node's replies arrive: "_INBOX_<node>".
+func InboxPrefix(node string) string { return "_INBOX_" + node }
 
 // Connect opens a connection for a one-off command: it fails when no
 // server answers.
 func Connect(c Config, name string) (*nats.Conn, error) {
+	c.Node = "" // an operator's command is no node: the default inboxes
 	nc, err := nats.Connect(strings.Join(c.URLs, ","), append(c.dialOptions(name), nats.MaxReconnects(2))...)
 	if err != nil {
 		return nil, fmt.Errorf("fleet: connect to %s: %w", strings.Join(c.URLs, ", "), err)
@@ -34,7 +50,8 @@ func Connect(c Config, name string) (*nats.Conn, error) {
 	return nc, nil
 }
 
-// buckets are the handles a node and the commands use.
+// buckets are the handles a node and the commands use; specs is nil while
+// the specs bucket is missing (a node does not create it).
 type buckets struct {
 	js     jetstream.JetStream
 	specs  jetstream.KeyValue
@@ -42,33 +59,46 @@ type buckets struct {
 	stream jetstream.Stream
 }
 
-// openBuckets finds the buckets and stream, creating with one replica those
-// that do not exist (an operator makes replicated ones beforehand: docs/fleet.md).
-func openBuckets(ctx context.Context, js jetstream.JetStream, c Config) (*buckets, error) {
+// openBuckets finds the status bucket and the stream, creating with one
+// replica those that do not exist (an operator makes replicated ones
+// beforehand: docs/fleet.md), then the specs bucket: created only with
+// createSpecs, left nil when missing otherwise.
+func openBuckets(ctx context.Context, js jetstream.JetStream, c Config, createSpecs bool) (*buckets, error) {
 	b := &buckets{js: js}
 	var err error
-	if b.specs, err = openKV(ctx, js, jetstream.KeyValueConfig{Bucket: c.SpecsBucket, History: 5,
-		Description: "veloslet desired specs, keys <node>.<uid>"}); err != nil {
-		return nil, err
-	}
 	if b.status, err = openKV(ctx, js, jetstream.KeyValueConfig{Bucket: c.StatusBucket, History: 1,
-		Description: "veloslet status, keys <node>.<uid> and <node>"}); err != nil {
+		Description: "veloslet status, keys <node>.<uid> and <node>"}, true); err != nil {
 		return nil, err
 	}
 	if b.stream, err = openStream(ctx, js, c.EventsStream); err != nil {
 		return nil, err
 	}
+	b.specs, err = openKV(ctx, js, SpecsBucketConfig(c.SpecsBucket, 1), createSpecs)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		err = nil
+	}
+	if err != nil {
+		return nil, err
+	}
 	return b, nil
 }
 
-func openKV(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig) (jetstream.KeyValue, error) {
+// SpecsBucketConfig is the specs bucket the fleet verbs create.
+func SpecsBucketConfig(name string, replicas int) jetstream.KeyValueConfig {
+	return jetstream.KeyValueConfig{Bucket: name, History: 5, Replicas: replicas,
+		Description: "veloslet desired specs, keys <node>.<uid>"}
+}
+
+// openKV opens a bucket; a missing one is created with create, else the
+// error wraps jetstream.ErrBucketNotFound.
+func openKV(ctx context.Context, js jetstream.JetStream, cfg jetstream.KeyValueConfig, create bool) (jetstream.KeyValue, error) {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
 	kv, err := js.KeyValue(ctx, cfg.Bucket)
-	if errors.Is(err, jetstream.ErrBucketNotFound) {
+	if errors.Is(err, jetstream.ErrBucketNotFound) && create {
 		kv, err = js.CreateKeyValue(ctx, cfg)
 		if errors.Is(err, jetstream.ErrBucketExists) {
-			kv, err = js.KeyValue(ctx, cfg.Bucket) // another node made it first
+			kv, err = js.KeyValue(ctx, cfg.Bucket) // another client made it first
 		}
 	}
 	if err != nil {

@@ -3,10 +3,10 @@ package fleet_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -18,6 +18,7 @@ import (
 	"github.com/veloslet/veloslet/fleet"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
@@ -95,9 +96,19 @@ type testNode struct {
 	sup  *supervisor.Supervisor
 	node *fleet.Node
 	stop func()
+	log  *slog.Logger // the fleet node's; none when nil
+	// createBuckets is the node's Config.CreateBuckets (option createBuckets{}).
+	createBuckets bool
+	nkey          string // Config.NKey (option nkeyFile)
 }
 
-func newTestNode(t testing.TB, name string, urls []string, opts ...nats.Option) *testNode {
+// createBuckets, among newTestNode's options, lets the node create the specs bucket.
+type createBuckets struct{}
+
+// nkeyFile, among newTestNode's options, is the node's nkey seed file.
+type nkeyFile string
+
+func newTestNode(t testing.TB, name string, urls []string, opts ...any) *testNode {
 	t.Helper()
 	db := storetest.MustOpenDBAt(t, filepath.Join(t.TempDir(), "veloslet.db"))
 	rt := fake.New()
@@ -105,15 +116,43 @@ func newTestNode(t testing.TB, name string, urls []string, opts ...nats.Option) 
 	sup.Policy.BackoffInitial, sup.Policy.Jitter = 0, 0 // relaunch at once
 	sup.Logger = slog.New(slog.DiscardHandler)
 	tn := &testNode{name: name, db: db, rt: rt, sup: sup}
-	tn.start(t, urls, opts...)
+	if os.Getenv("VELOSLET_TEST_FLEET_LOG") != "" { // the nodes' logs, to follow a failing test
+		tn.log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	for _, o := range opts {
+		if l, ok := o.(testLogger); ok {
+			tn.log = l.Logger
+		}
+		if _, ok := o.(createBuckets); ok {
+			tn.createBuckets = true
+		}
+		if f, ok := o.(nkeyFile); ok {
+			tn.nkey = string(f)
+		}
+	}
+	tn.start(t, urls, natsOptions(opts)...)
 	return tn
+}
+
+// testLogger, among newTestNode's options, is the node's logger.
+type testLogger struct{ *slog.Logger }
+
+func natsOptions(opts []any) []nats.Option {
+	var out []nats.Option
+	for _, o := range opts {
+		if no, ok := o.(nats.Option); ok {
+			out = append(out, no)
+		}
+	}
+	return out
 }
 
 func (tn *testNode) start(t testing.TB, urls []string, opts ...nats.Option) {
 	cfg := fleet.Config{URLs: urls, Node: tn.name, SpecsBucket: fleet.DefaultSpecsBucket,
-		StatusBucket: fleet.DefaultStatusBucket, EventsStream: fleet.DefaultEventsStream}
-	tn.node = &fleet.Node{Config: cfg, DB: tn.db, ReportInterval: 50 * time.Millisecond,
+		StatusBucket: fleet.DefaultStatusBucket, EventsStream: fleet.DefaultEventsStream, CreateBuckets: tn.createBuckets, NKey: tn.nkey}
+	tn.node = &fleet.Node{Config: cfg, DB: tn.db, ReportInterval: 50 * time.Millisecond, CheckInterval: 100 * time.Millisecond,
 		Options: append([]nats.Option{nats.ReconnectWait(100 * time.Millisecond)}, opts...)}
+	tn.node.Logger = tn.log
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- tn.node.Run(ctx) }()
@@ -169,71 +208,6 @@ func (tn *testNode) wantRunning(t testing.TB, want map[string]int64) func() erro
 	}
 }
 
-// proxy is a TCP relay that a test can cut, to take one node off the
-// network while the servers stay up for everyone else.
-type proxy struct {
-	t      testing.TB
-	target string
-	addr   string
-	mu     sync.Mutex
-	ln     net.Listener
-	conns  []net.Conn
-}
-
-func newProxy(t testing.TB, target string) *proxy {
-	p := &proxy{t: t, target: target}
-	p.listen("127.0.0.1:0")
-	t.Cleanup(p.cut)
-	return p
-}
-
-func (p *proxy) url() string { return "nats://" + p.addr }
-
-func (p *proxy) listen(addr string) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.ln, p.addr = ln, ln.Addr().String()
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			u, err := net.Dial("tcp", p.target)
-			if err != nil {
-				_ = c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, u)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(u, c); _ = u.Close() }()
-			go func() { _, _ = io.Copy(c, u); _ = c.Close() }()
-		}
-	}()
-}
-
-// cut closes the listener and every relayed connection.
-func (p *proxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		_ = p.ln.Close()
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		_ = c.Close()
-	}
-	p.conns = nil
-}
-
-// restore listens again on the same address.
-func (p *proxy) restore() { p.listen(p.addr) }
-
 func dialClient(t testing.TB, urls ...string) *fleet.Client {
 	t.Helper()
 	c, err := fleet.Dial(context.Background(), fleet.Config{URLs: urls, SpecsBucket: fleet.DefaultSpecsBucket,
@@ -248,7 +222,25 @@ func dialClient(t testing.TB, urls ...string) *fleet.Client {
 func specs(uids ...string) []store.Spec {
 	out := make([]store.Spec, len(uids))
 	for i, u := range uids {
-		out[i] = store.Spec{UID: u, Image: "busybox:1.37", Command: []string{"sleep", "infinity"}}
+		out[i] = store.Spec{UID: u, Container: spec.Container{Image: "busybox:1.37", Command: []string{"sleep", "infinity"}}}
 	}
 	return out
+}
+
+// waitHold waits until tn's node keeps a hold of kind, in memory and in its store.
+func waitHold(t testing.TB, tn *testNode, kind string) *fleet.Hold {
+	t.Helper()
+	var h *fleet.Hold
+	storetest.RetryUntil(t, 20*time.Millisecond, 30*time.Second, func() error {
+		h = tn.node.Held()
+		kept, err := fleet.ReadHold(context.Background(), tn.db)
+		if err != nil {
+			return err
+		}
+		if h == nil || h.Kind != kind || kept == nil || kept.Kind != kind {
+			return fmt.Errorf("node %s holds %+v (kept %+v), want a %s hold", tn.name, h, kept, kind)
+		}
+		return nil
+	})
+	return h
 }

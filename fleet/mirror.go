@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -20,11 +21,15 @@ const maxBatch = 1000
 type mirror struct {
 	n       *Node
 	kv      jetstream.KeyValue
+	st      specsState
+	resync  bool // the operator confirmed: every key once, no brake
+	epoch   int  // the connection's, when the session began
 	w       jetstream.KeyWatcher
 	source  string
 	full    bool // the watch began with every key's current value
 	caught  bool // the watch's initial values are in
 	pending []store.FleetChange
+	badKeys []string
 	rev     int64
 }
 
@@ -33,38 +38,29 @@ func (m *mirror) updates() <-chan jetstream.KeyValueEntry { return m.w.Updates()
 func (m *mirror) stop() { _ = m.w.Stop() }
 
 // start watches from the revision after the store's, or from every key's
-// current value when the store's revision is not from this bucket, node and
-// bucket creation, or the bucket's last revision is below ours.
+// current value when the store's revision is not from this bucket identity
+// and node, or the bucket's last revision is below ours. A full watch starts
+// the revision over: revisions belong to one bucket identity.
 func (m *mirror) start(ctx context.Context) error {
 	cfg := m.n.Config
 	src, rev, err := m.n.DB.FleetPosition(ctx)
 	if err != nil {
 		return err
 	}
-	sctx, cancel := context.WithTimeout(ctx, opTimeout)
-	defer cancel()
-	st, err := m.kv.Status(sctx)
-	if err != nil {
-		return fmt.Errorf("fleet: bucket %s: %w", cfg.SpecsBucket, err)
-	}
-	// The bucket's creation time is part of the source: a bucket deleted
-	// and made anew restarts its revisions, which may pass ours again.
-	last, created := int64(-1), int64(0)
-	if bs, ok := st.(*jetstream.KeyValueBucketStatus); ok {
-		last, created = int64(bs.StreamInfo().State.LastSeq), bs.StreamInfo().Created.UnixNano()
-	}
-	m.source = fmt.Sprintf("%s/%s/%d", cfg.SpecsBucket, cfg.Node, created)
-	m.full = rev == 0 || src != m.source || last < rev
-	m.rev = rev
+	m.source = m.n.source(m.st)
+	m.full = m.resync || rev == 0 || src != m.source || int64(m.st.last) < rev
 	var opts []jetstream.WatchOpt
-	if !m.full {
+	if m.full {
+		m.rev = 0
+	} else {
+		m.rev = rev
 		opts = append(opts, jetstream.ResumeFromRevision(uint64(rev)+1))
 	}
 	m.w, err = m.kv.Watch(ctx, cfg.Node+".>", opts...)
 	if err != nil {
 		return fmt.Errorf("fleet: watch %s.>: %w", cfg.Node, err)
 	}
-	m.n.log().Info("fleet watch", "resume_from", rev+1, "full_resync", m.full)
+	m.n.log().Info("fleet watch", "resume_from", m.rev+1, "full_resync", m.full, "confirmed", m.resync)
 	return nil
 }
 
@@ -96,7 +92,9 @@ func (m *mirror) handle(ctx context.Context, e jetstream.KeyValueEntry) error {
 			select {
 			case e, ok = <-m.w.Updates():
 			case <-m.n.kick:
-				return errors.New("fleet: connection changed during the catch-up")
+				if m.n.currentEpoch() != m.epoch {
+					return errors.New("fleet: connection changed during the catch-up")
+				}
 			case <-ctx.Done():
 				return ctx.Err()
 			}
@@ -112,6 +110,18 @@ func (m *mirror) add(e jetstream.KeyValueEntry) {
 	c := store.FleetChange{UID: uid, Key: e.Key(), Revision: int64(e.Revision())}
 	if e.Revision() > uint64(m.rev) {
 		m.rev = int64(e.Revision())
+	}
+	if !ValidKey(e.Key()) && e.Operation() == jetstream.KeyValuePut { // a marker on one (fleet delete) is no news
+		// Never a uid, a status key or a subject: one event per key and
+		// revision, then nothing.
+		id := fmt.Sprintf("%s@%d", strconv.QuoteToASCII(e.Key()), e.Revision())
+		if m.n.firstBadKey(id) {
+			m.badKeys = append(m.badKeys, id)
+		}
+		return
+	}
+	if !ValidKey(e.Key()) {
+		return
 	}
 	switch {
 	case e.Operation() != jetstream.KeyValuePut:
@@ -134,24 +144,46 @@ func (m *mirror) add(e jetstream.KeyValueEntry) {
 // flush applies the gathered entries in one transaction. At the end of the
 // initial values of a resumed watch, it also deletes the fleet-owned uids
 // whose key is gone: a delete marker removed from the bucket (purged) while
-// this node was away would otherwise leave their spec for good.
+// this node was away would otherwise leave their spec for good. A catch-up
+// that would delete more than the brake allows applies nothing and holds
+// the mirror, unless the operator confirmed this resync.
 func (m *mirror) flush(ctx context.Context, initial bool) error {
 	b := store.FleetBatch{Bucket: m.n.Config.SpecsBucket, Source: m.source, Revision: m.rev,
-		Changes: m.pending, Full: initial && m.full}
-	if initial && !m.full {
-		gone, err := m.goneKeys(ctx)
+		Changes: m.pending, Full: initial && m.full, BadKeys: m.badKeys, ClearHold: initial && m.resync}
+	if initial {
+		owned, err := m.n.DB.FindFleetSpecs(ctx)
 		if err != nil {
 			return err
 		}
-		b.Changes = append(b.Changes, gone...)
+		if !m.full {
+			gone, err := m.goneKeys(ctx, owned)
+			if err != nil {
+				return err
+			}
+			b.Changes = append(b.Changes, gone...)
+		}
+		if n := wouldDelete(owned, b); !m.resync && n > m.n.BrakeMin && float64(n) > m.n.BrakeShare*float64(len(owned)) {
+			err := m.n.hold(ctx, &Hold{Kind: HoldBrake, Bucket: b.Bucket, Created: m.st.created,
+				LastSeq: max(m.st.last, uint64(m.rev)),
+				Reason: fmt.Sprintf("the catch-up would delete %d of the node's %d fleet specs (more than brake_share %g)",
+					n, len(owned), m.n.BrakeShare)})
+			if err != nil {
+				return err
+			}
+			return errRestart
+		}
 	}
-	m.pending = nil
-	if len(b.Changes) == 0 && !initial {
+	m.pending, m.badKeys = nil, nil
+	if len(b.Changes) == 0 && len(b.BadKeys) == 0 && !initial {
 		return nil
 	}
 	res, err := m.n.DB.ApplyFleetBatch(ctx, b)
 	if err != nil {
 		return fmt.Errorf("fleet: mirror revision %d: %w", b.Revision, err)
+	}
+	if b.ClearHold {
+		m.n.setHeld(nil)
+		m.n.log().Info("fleet resync confirmed and applied; hold released")
 	}
 	if res.Created+res.Updated+res.Deleted+res.Refused > 0 {
 		m.n.log().Info("fleet specs mirrored", "revision", b.Revision, "created", res.Created, "updated", res.Updated,
@@ -163,11 +195,30 @@ func (m *mirror) flush(ctx context.Context, initial bool) error {
 	return nil
 }
 
+// wouldDelete counts the fleet specs of owned that b would delete.
+func wouldDelete(owned []*store.FleetSpec, b store.FleetBatch) int {
+	left := make(map[string]bool, len(owned))
+	for _, f := range owned {
+		left[f.UID] = !b.Full // a full batch keeps only what it names
+	}
+	for _, c := range b.Changes {
+		if _, ok := left[c.UID]; ok {
+			left[c.UID] = !c.Delete
+		}
+	}
+	n := 0
+	for _, kept := range left {
+		if !kept {
+			n++
+		}
+	}
+	return n
+}
+
 // goneKeys returns a delete for each fleet-owned uid with no live key.
-func (m *mirror) goneKeys(ctx context.Context) ([]store.FleetChange, error) {
-	owned, err := m.n.DB.FindFleetSpecs(ctx)
-	if err != nil || len(owned) == 0 {
-		return nil, err
+func (m *mirror) goneKeys(ctx context.Context, owned []*store.FleetSpec) ([]store.FleetChange, error) {
+	if len(owned) == 0 {
+		return nil, nil
 	}
 	lctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()

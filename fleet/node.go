@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/veloslet/veloslet/store"
 )
@@ -20,6 +19,9 @@ import (
 const (
 	DefaultReportInterval = time.Second
 	DefaultHeartbeat      = 30 * time.Second
+	DefaultCheckInterval  = 2 * time.Second
+	DefaultBrakeShare     = 0.5 // as [reconcile] brake_share
+	DefaultBrakeMin       = 3   // as [reconcile] brake_min
 	retryWait             = time.Second
 )
 
@@ -40,13 +42,23 @@ type Node struct {
 	ReportInterval, Heartbeat time.Duration
 	// Options are added to the connection's (tests shorten reconnect waits).
 	Options []nats.Option
+	// BrakeShare and BrakeMin: a catch-up that would delete more than
+	// BrakeMin and more than BrakeShare of the node's fleet specs holds the
+	// mirror instead (the [reconcile] brake's settings; 0: the defaults).
+	BrakeShare float64
+	BrakeMin   int
+	// CheckInterval is how often the specs bucket's identity is read, so
+	// that a bucket deleted or made anew is noticed while the watch runs.
+	CheckInterval time.Duration
 
 	mu        sync.Mutex
 	connected bool
 	since     time.Time
-	epoch     int // bumped by every disconnect and reconnect
+	epoch     int // bumped when the connection goes down or comes back
 	kick      chan struct{}
 	notify    chan struct{}
+	held      *Hold
+	badKeys   map[string]bool // key@revision refused already
 }
 
 // State says whether the node is connected, and since when it is (or is not).
@@ -56,10 +68,15 @@ func (n *Node) State() (connected bool, since time.Time) {
 	return n.connected, n.since
 }
 
-// StateLine is the one line `status` and /healthz print.
+// StateLine is what `status` and /healthz print: the connection, and the
+// hold on a second line while one is kept.
 func (n *Node) StateLine() string {
 	c, since := n.State()
-	return FormatState(State{Connected: c, Since: since, Node: n.Config.Node})
+	line := FormatState(State{Connected: c, Since: since, Node: n.Config.Node})
+	if h := n.Held(); h != nil {
+		line += "\n" + h.Line(n.Config.Node)
+	}
+	return line
 }
 
 // Notify says that a pass ended: statuses and events may have changed.
@@ -80,11 +97,16 @@ func (n *Node) init() {
 	}
 }
 
+// setConnected records the connection's state. Only a change counts: the
+// connect callback and Run's own check both report the first connection,
+// and a session must not take the second report for a new connection.
 func (n *Node) setConnected(c bool) {
 	n.mu.Lock()
-	if c != n.connected {
-		n.connected, n.since = c, time.Now()
+	if c == n.connected {
+		n.mu.Unlock()
+		return
 	}
+	n.connected, n.since = c, time.Now()
 	n.epoch++
 	n.mu.Unlock()
 	select {
@@ -114,11 +136,30 @@ func (n *Node) Run(ctx context.Context) error {
 	if n.Heartbeat <= 0 {
 		n.Heartbeat = DefaultHeartbeat
 	}
+	if n.CheckInterval <= 0 {
+		n.CheckInterval = DefaultCheckInterval
+	}
+	if n.BrakeShare <= 0 {
+		n.BrakeShare = DefaultBrakeShare
+	}
+	if n.BrakeMin <= 0 {
+		n.BrakeMin = DefaultBrakeMin
+	}
+	if h, err := ReadHold(ctx, n.DB); err == nil {
+		n.setHeld(h) // shown from the start, before any server answers
+	}
 	opts := append(n.Config.dialOptions("veloslet "+n.Config.Node), nats.MaxReconnects(-1),
 		nats.RetryOnFailedConnect(true), nats.ReconnectWait(retryWait),
 		nats.ConnectHandler(func(*nats.Conn) { n.setConnected(true) }),
 		nats.ReconnectHandler(func(*nats.Conn) { n.setConnected(true) }),
-		nats.DisconnectErrHandler(func(*nats.Conn, error) { n.setConnected(false) }))
+		nats.DisconnectErrHandler(func(*nats.Conn, error) { n.setConnected(false) }),
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			subj := ""
+			if sub != nil {
+				subj = sub.Subject
+			}
+			n.log().Warn("fleet: server or client error", "error", err, "subject", subj)
+		}))
 	nc, err := nats.Connect(strings.Join(n.Config.URLs, ","), append(opts, n.Options...)...)
 	if err != nil {
 		return fmt.Errorf("fleet: %w", err)
@@ -139,7 +180,14 @@ func (n *Node) Run(ctx context.Context) error {
 			continue
 		}
 		if err := n.session(ctx, nc); err != nil && ctx.Err() == nil {
-			n.log().Warn("fleet session ended; retrying", "error", err)
+			if errors.Is(err, errWatchClosed) {
+				// The client closes an ordered consumer it could not
+				// re-create (seen after raw publishes of wildcard keys):
+				// no loss, the next session resumes from the store.
+				n.log().Info("fleet: the specs watch closed; watching again from the stored revision")
+			} else {
+				n.log().Warn("fleet session ended; retrying", "error", err)
+			}
 			select {
 			case <-time.After(retryWait): // the cluster may be electing a leader
 			case <-ctx.Done():
@@ -192,62 +240,27 @@ func (n *Node) saveState(ctx context.Context) {
 	}
 }
 
+// firstBadKey reports whether the bad key id (key@revision) is new to
+// this process, so that a hostile key is refused once, not at every resync.
+func (n *Node) firstBadKey(id string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.badKeys == nil {
+		n.badKeys = map[string]bool{}
+	}
+	if n.badKeys[id] || len(n.badKeys) >= maxBadKeys {
+		return false
+	}
+	n.badKeys[id] = true
+	return true
+}
+
+// maxBadKeys bounds the refused keys remembered (and reported): a flood of
+// raw publishes must not grow memory or the events table without end.
+const maxBadKeys = 1000
+
 func (n *Node) currentEpoch() int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.epoch
-}
-
-// session mirrors and reports over one connection until it drops: then the
-// watch is made anew from the store's revision, whichever server answers.
-func (n *Node) session(ctx context.Context, nc *nats.Conn) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	epoch := n.currentEpoch()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
-	b, err := openBuckets(ctx, js, n.Config)
-	if err != nil {
-		return err
-	}
-	m := &mirror{n: n, kv: b.specs}
-	if err := m.start(ctx); err != nil {
-		return err
-	}
-	defer m.stop()
-	r := &reporter{n: n, b: b}
-	if err := r.start(ctx); err != nil {
-		return err
-	}
-	tick := time.NewTicker(n.ReportInterval)
-	defer tick.Stop()
-	n.log().Info("fleet connected", "url", nc.ConnectedUrlRedacted(), "bucket", n.Config.SpecsBucket)
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-n.kick:
-			n.saveState(ctx) // even with the epoch unchanged: it may have moved before this session read it
-			if n.currentEpoch() != epoch {
-				return nil
-			}
-		case e, ok := <-m.updates():
-			if !ok {
-				return errWatchClosed
-			}
-			if err := m.handle(ctx, e); err != nil {
-				return err
-			}
-		case <-n.notify:
-			if err := r.report(ctx, false); err != nil {
-				return err
-			}
-		case <-tick.C:
-			if err := r.report(ctx, false); err != nil {
-				return err
-			}
-		}
-	}
 }

@@ -248,6 +248,17 @@ func TestNode_OneServer(t *testing.T) {
 			mustApply(t, c2, "node-a", web...)
 		}
 		a.start(t, []string{url})
+		// Another bucket than the one mirrored: held, everything kept.
+		waitHold(t, a, fleet.HoldIdentity)
+		a.converge(t, waitLong, a.wantRunning(t, map[string]int64{"web": 2, "api": 1, "new": 1}))
+		// The operator confirms: the node applies what the bucket holds,
+		// from its revision 1 on.
+		if _, err := c2.Resync(ctx, "node-a"); err != nil {
+			t.Fatal(err)
+		}
 		a.converge(t, waitLong, a.wantRunning(t, map[string]int64{"web": 3, "api": 2}))
+		if h := a.node.Held(); h != nil {
+			t.Errorf("held after the resync: %+v", h)
+		}
 	})
 }

@@ -111,4 +111,8 @@ func TestNode_CutOff(t *testing.T) {
 	if got := countEvents(t, n.db, store.EventSpecCreated); len(got) != 5 || got["late"] != 1 || got["web"] != 1 {
 		t.Errorf("spec_created events %v", got)
 	}
+	// The server came back on its files: the same bucket, nothing to hold.
+	if h := n.node.Held(); h != nil || len(countEvents(t, n.db, store.EventBrakeHeld)) != 0 {
+		t.Errorf("held %+v after a restart on the same files", h)
+	}
 }

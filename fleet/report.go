@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -25,7 +26,14 @@ type reporter struct {
 	last map[string][]byte // status key -> value the bucket holds
 	beat time.Time
 	sent int64 // the last event id the stream acknowledged
+	hold *Hold // the hold the node's report carries
+	// epoch is the connection's when the session began: writes stop once
+	// it moved, instead of each waiting out its timeout on a dead link.
+	epoch int
 }
+
+// errConnChanged stops a report whose connection went down or changed.
+var errConnChanged = errors.New("the connection changed; the next session reports")
 
 func (r *reporter) start(ctx context.Context) error {
 	r.last = map[string][]byte{}
@@ -59,16 +67,15 @@ func (r *reporter) start(ctx context.Context) error {
 // report writes what changed since the last report. A failure is logged
 // and left for the next report: it retries what was not acknowledged.
 func (r *reporter) report(ctx context.Context, beat bool) error {
-	if err := r.statuses(ctx); err != nil {
-		r.n.log().Warn("fleet: write status", "error", err)
-	}
-	if err := r.events(ctx); err != nil {
-		r.n.log().Warn("fleet: publish events", "error", err)
-	}
-	if beat || time.Since(r.beat) >= r.n.Heartbeat {
-		if err := r.heartbeat(ctx); err != nil {
-			r.n.log().Warn("fleet: write node report", "error", err)
+	warn := func(what string, err error) {
+		if err != nil && ctx.Err() == nil && r.n.currentEpoch() == r.epoch { // a stopping or cut node's calls are no news
+			r.n.log().Warn(what, "error", err)
 		}
+	}
+	warn("fleet: write status", r.statuses(ctx))
+	warn("fleet: publish events", r.events(ctx))
+	if beat || time.Since(r.beat) >= r.n.Heartbeat || r.n.Held() != r.hold {
+		warn("fleet: write node report", r.heartbeat(ctx))
 	}
 	return ctx.Err()
 }
@@ -98,28 +105,43 @@ func (r *reporter) statuses(ctx context.Context) error {
 	for uid, why := range refused { // a first value refused: no spec, no record
 		want[Key(r.n.Config.Node, uid)], _ = json.Marshal(Status{UID: uid, State: "refused", Refused: why})
 	}
+	// One key's failure must not stop the others: a key that cannot be
+	// written would otherwise keep every later change (and every removal
+	// of a deleted uid's key) from the bucket for good.
+	var errs []error
 	for k, v := range want {
+		if !ValidKey(k) {
+			continue // a uid that makes no key (such as "a..b"): its row stays local
+		}
 		if bytes.Equal(r.last[k], v) {
 			continue
 		}
+		if r.n.currentEpoch() != r.epoch {
+			return errConnChanged
+		}
 		if err := r.put(ctx, k, v); err != nil {
-			return err
+			errs = append(errs, fmt.Errorf("put %s: %w", k, err))
+			continue
 		}
 		r.last[k] = v
 	}
 	for k := range r.last {
-		if _, ok := want[k]; ok {
+		if _, ok := want[k]; ok && ValidKey(k) {
 			continue
+		}
+		if r.n.currentEpoch() != r.epoch {
+			return errConnChanged
 		}
 		dctx, cancel := context.WithTimeout(ctx, opTimeout)
 		err := r.b.status.Delete(dctx, k)
 		cancel()
-		if err != nil {
-			return err
+		if err != nil && !errors.Is(err, jetstream.ErrInvalidKey) {
+			errs = append(errs, fmt.Errorf("delete %s: %w", k, err))
+			continue
 		}
 		delete(r.last, k)
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (r *reporter) put(ctx context.Context, k string, v []byte) error {
@@ -169,7 +191,7 @@ func (r *reporter) events(ctx context.Context) error {
 			e := Event{Node: r.n.Config.Node, StoreID: r.n.DB.StoreID(), ID: ev.ID, At: formatTime(ev.At.Time()),
 				UID: ev.UID, Kind: string(ev.Kind), Generation: ev.Generation, ExitCode: ev.ExitCode,
 				Reason: ev.Reason, PassID: ev.PassID}
-			m := nats.NewMsg(EventSubject(r.n.Config.Node, ev.UID))
+			m := nats.NewMsg(EventSubject(r.n.Config.Node, subjectToken(ev.UID)))
 			m.Data, _ = json.Marshal(e)
 			f, err := r.b.js.PublishMsgAsync(m, jetstream.WithMsgID(e.MsgID()))
 			if err != nil {
@@ -205,17 +227,25 @@ func (r *reporter) events(ctx context.Context) error {
 	}
 }
 
+// nodeReport is the node's own key: its Report and, while the mirror is
+// held, the hold, so that `fleet status` says why from anywhere.
+type nodeReport struct {
+	Report
+	Hold *Hold `json:"hold,omitempty"`
+}
+
 func (r *reporter) heartbeat(ctx context.Context) error {
 	_, rev, err := r.n.DB.FleetPosition(ctx)
 	if err != nil {
 		return err
 	}
 	_, since := r.n.State()
-	v, _ := json.Marshal(Report{Node: r.n.Config.Node, At: formatTime(time.Now()), Specs: len(r.last),
-		Revision: rev, StoreID: r.n.DB.StoreID(), Connected: formatTime(since)})
+	hold := r.n.Held()
+	v, _ := json.Marshal(nodeReport{Report: Report{Node: r.n.Config.Node, At: formatTime(time.Now()), Specs: len(r.last),
+		Revision: rev, StoreID: r.n.DB.StoreID(), Connected: formatTime(since)}, Hold: hold})
 	if err := r.put(ctx, r.n.Config.Node, v); err != nil {
 		return err
 	}
-	r.beat = time.Now()
+	r.beat, r.hold = time.Now(), hold
 	return nil
 }

@@ -1,34 +1,17 @@
 package fleet
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 )
 
-// Value is a spec as a bucket value holds it: the JSON object a spec file
-// holds, memory in bytes.
-type Value struct {
-	UID          string            `json:"uid"`
-	Image        string            `json:"image"`
-	Command      []string          `json:"command,omitempty"`
-	Env          map[string]string `json:"env,omitempty"`
-	Restart      string            `json:"restart,omitempty"`
-	DesiredState string            `json:"desired_state,omitempty"`
-	CPUs         float64           `json:"cpus,omitempty"`
-	Memory       int64             `json:"memory,omitempty"`
-	Labels       map[string]string `json:"labels,omitempty"`
-}
-
-// EncodeSpec writes the bucket value for s.
+// EncodeSpec writes the bucket value for s: the JSON object a spec file
+// holds (spec.Spec without what the store sets), memory in bytes.
 func EncodeSpec(s store.Spec) []byte {
-	b, _ := json.Marshal(Value{UID: s.UID, Image: s.Image, Command: s.Command, Env: s.Env,
-		Restart: string(s.Restart), DesiredState: string(s.DesiredState), CPUs: s.CPUs, Memory: s.Memory,
-		Labels: s.Labels}) // strings, numbers and maps of strings always marshal
+	b, _ := json.Marshal(s.Portable()) // every field of a spec marshals
 	return b
 }
 
@@ -36,22 +19,10 @@ func EncodeSpec(s store.Spec) []byte {
 // `apply` uses for a JSON spec file.
 type DecodeFunc func(value []byte) (*store.Spec, error)
 
-// DecodeValue is a strict JSON decoder of one Value: unknown fields and
-// trailing data are refused.
-func DecodeValue(value []byte) (*store.Spec, error) {
-	d := json.NewDecoder(bytes.NewReader(value))
-	d.DisallowUnknownFields()
-	var v Value
-	if err := d.Decode(&v); err != nil {
-		return nil, fmt.Errorf("not a spec's JSON object: %v", strings.TrimPrefix(err.Error(), "json: "))
-	}
-	if d.More() {
-		return nil, errors.New("unexpected data after the JSON object")
-	}
-	return &store.Spec{UID: v.UID, Image: v.Image, Command: v.Command, Env: v.Env,
-		Restart: store.RestartPolicy(v.Restart), DesiredState: store.DesiredState(v.DesiredState),
-		CPUs: v.CPUs, Memory: v.Memory, Labels: v.Labels}, nil
-}
+// DecodeValue decodes one bucket value with the spec files' strict decoder
+// (spec.DecodeOne): unknown, store-set and repeated keys, and trailing data,
+// are refused.
+func DecodeValue(value []byte) (*store.Spec, error) { return spec.DecodeOne(value) }
 
 // Key is the bucket key of node's uid (specs and status buckets alike).
 func Key(node, uid string) string { return node + "." + uid }

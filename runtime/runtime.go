@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/veloslet/veloslet/spec"
 )
 
 // Runtime errors. Backends translate their CLI's failures into these.
@@ -59,18 +61,22 @@ func (id InstanceID) Check() error {
 	return nil
 }
 
-// RunSpec is what the runtime needs to launch one instance.
+// RunSpec is what the runtime needs to launch one instance: the spec's
+// Container (image, command, ports, volumes, … as package spec defines them;
+// zero values mean the runtime's default) and the identity veloslet labels
+// it with. A backend reads the fields straight from the embedded Container,
+// so a field added to the spec reaches every backend without a copy here.
 type RunSpec struct {
-	UID        string
-	Image      string
-	Command    []string
-	Env        map[string]string
-	CPUs       float64 // 0: runtime default
-	Memory     int64   // bytes; 0: runtime default
-	Labels     map[string]string
+	UID string
+	spec.Container
 	Generation int64
 	SpecHash   string
 	StoreID    string
+}
+
+// NewRunSpec returns the RunSpec of s, the one place a spec becomes one.
+func NewRunSpec(s *spec.Spec, storeID string) RunSpec {
+	return RunSpec{UID: s.UID, Container: s.Container, Generation: s.Generation, SpecHash: s.SpecHash, StoreID: storeID}
 }
 
 // AllLabels returns the user's labels plus veloslet's own.
@@ -102,6 +108,9 @@ func (s RunSpec) Check() error {
 		if strings.ContainsRune(v, 0) {
 			return bad("argument", v, "contains a NUL byte")
 		}
+	}
+	if err := s.checkRun(); err != nil {
+		return err
 	}
 	for k, v := range s.Env {
 		if k == "" || strings.ContainsAny(k, "=\x00") || strings.ContainsRune(v, 0) {
@@ -150,6 +159,28 @@ func (i Instance) Generation() int64 {
 
 // SpecHash returns the velos.spec-hash label, or "" when absent.
 func (i Instance) SpecHash() string { return i.Labels[LabelSpecHash] }
+
+// UIDLister is implemented by runtimes that can list one uid's container
+// without listing them all: a pass asked for a few uids plans from it.
+type UIDLister interface {
+	// ListUID lists the container named "<prefix><uid>", as List shows it;
+	// empty when there is none. An instance of uid under another name is
+	// List's alone.
+	ListUID(ctx context.Context, uid string) ([]Instance, error)
+}
+
+// Options configure a backend, as the [runtime] config gives them. A zero
+// field keeps the backend's default.
+type Options struct {
+	NamePrefix string // "<prefix><uid>" names each container; DefaultNamePrefix
+	// StoreID is this store's id: List also returns the containers labelled
+	// velos.store=StoreID whatever their name. Empty: by prefix only.
+	StoreID     string
+	Binary      string        // the CLI a CLI backend runs
+	CallTimeout time.Duration // every call but run
+	RunTimeout  time.Duration // run, which may pull an image
+	StopTimeout time.Duration // grace before SIGKILL when a spec sets none
+}
 
 // Runtime launches, stops, removes and lists containers. Every method runs
 // under ctx's deadline. Implementations are safe for concurrent use.

@@ -36,6 +36,7 @@ type DB struct {
 	noted   notedInvalid
 	stmts   stmts
 	file    os.FileInfo // the file opened, to notice it replaced under us
+	of      *openFile   // this process's shared descriptor of the file
 
 	// Now returns the current time; tests replace it. Every row one
 	// transaction writes carries the time read once at its start.
@@ -57,8 +58,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := createFile(path); err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	of, err := acquireAndCheck(path)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
 	sqldb, err := sql.Open("sqlite", dsn(path))
 	if err != nil {
+		of.release()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	// One connection: writes are serialised by construction, and the pragmas in
@@ -67,12 +73,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	sqldb.SetConnMaxLifetime(0)
 	sqldb.SetConnMaxIdleTime(0)
 
-	db := &DB{db: sqlx.NewDb(sqldb, "sqlite"), path: path, Now: time.Now}
+	db := &DB{db: sqlx.NewDb(sqldb, "sqlite"), path: path, of: of, Now: time.Now}
 	if err := db.init(ctx); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	if db.file, err = os.Stat(path); err != nil {
+	if db.file, err = of.f.Stat(); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -94,19 +100,6 @@ func (db *DB) CheckFile() error {
 		return fmt.Errorf("%w: %s is now another file", ErrFileReplaced, db.path)
 	}
 	return nil
-}
-
-// createFile makes an empty database file 0600 before the driver does, so
-// that it never exists with the process's umask permissions.
-func createFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		if errors.Is(err, os.ErrPermission) {
-			return fmt.Errorf("%w: %v", ErrReadOnly, err)
-		}
-		return err
-	}
-	return f.Close()
 }
 
 // dsn builds the connection string so that every pooled connection gets the
@@ -291,7 +284,14 @@ func randomHex(n int) string {
 
 // Close closes the database. In WAL mode the last connection to close
 // checkpoints and removes the -wal and -shm files.
-func (db *DB) Close() error { return errors.Join(db.stmts.close(), db.db.Close()) }
+func (db *DB) Close() error {
+	err := errors.Join(db.stmts.close(), db.db.Close())
+	if db.of != nil {
+		db.of.release()
+		db.of = nil
+	}
+	return err
+}
 
 // Path returns the database file's path.
 func (db *DB) Path() string { return db.path }

@@ -7,6 +7,8 @@ import (
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/veloslet/veloslet/spec"
 )
 
 // Store errors. Callers test them with errors.Is.
@@ -16,7 +18,7 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrInvalid is returned when a spec or argument fails validation, by the
 	// code or by the schema's CHECK constraints.
-	ErrInvalid = errors.New("invalid")
+	ErrInvalid = spec.ErrInvalid
 	// ErrConflict is returned when a write breaks a uniqueness rule.
 	ErrConflict = errors.New("conflict")
 	// ErrBusy is returned when another connection held the write lock longer

@@ -68,6 +68,12 @@ type FleetBatch struct {
 	// Full says Changes hold every key of the node: a fleet-owned uid
 	// missing from them was deleted while the mirror did not look.
 	Full bool
+	// ClearHold removes the mirror's hold with the batch: the resync an
+	// operator confirmed is in.
+	ClearHold bool
+	// BadKeys are keys in the node's key space that break NATS's key rules
+	// (a raw publish can store one): each gets an invalid event, nothing else.
+	BadKeys []string
 }
 
 // FleetResult counts what a batch did.
@@ -125,6 +131,17 @@ func (db *DB) ApplyFleetBatch(ctx context.Context, b FleetBatch) (FleetResult, e
 					return res, err
 				}
 			}
+		}
+	}
+	for _, k := range b.BadKeys {
+		res.Refused++
+		if err := tx.createEvent(ctx, &Event{Kind: EventInvalid, Reason: "fleet key " + k + " refused: not a valid key"}); err != nil {
+			return res, err
+		}
+	}
+	if b.ClearHold {
+		if err := tx.clearFleetHold(ctx); err != nil {
+			return res, err
 		}
 	}
 	if err := tx.setMeta(ctx, MetaFleetRevision, strconv.FormatInt(b.Revision, 10)); err != nil {

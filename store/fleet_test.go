@@ -6,12 +6,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 )
 
 func fleetPut(uid string, rev int64, image string) store.FleetChange {
-	return store.FleetChange{UID: uid, Key: "n1." + uid, Revision: rev, Spec: &store.Spec{UID: uid, Image: image}}
+	return store.FleetChange{UID: uid, Key: "n1." + uid, Revision: rev, Spec: &store.Spec{UID: uid, Container: spec.Container{Image: image}}}
 }
 
 func mustFleet(t *testing.T, db *store.DB, b store.FleetBatch) store.FleetResult {
@@ -27,7 +28,7 @@ func mustFleet(t *testing.T, db *store.DB, b store.FleetBatch) store.FleetResult
 func TestDB_ApplyFleetBatch(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.MustOpenDB(t)
-	storetest.MustApply(t, db, store.Spec{UID: "local", Image: "alpine:3.20"})
+	storetest.MustApply(t, db, store.Spec{UID: "local", Container: spec.Container{Image: "alpine:3.20"}})
 
 	res := mustFleet(t, db, store.FleetBatch{Revision: 2, Changes: []store.FleetChange{
 		fleetPut("web", 1, "nginx:1.27"), fleetPut("db", 2, "postgres:17")}})
@@ -39,7 +40,7 @@ func TestDB_ApplyFleetBatch(t *testing.T) {
 	}
 
 	t.Run("LocalChangesRefused", func(t *testing.T) {
-		_, err := db.UpsertSpecs(ctx, []store.Spec{{UID: "web", Image: "nginx:1.28"}})
+		_, err := db.UpsertSpecs(ctx, []store.Spec{{UID: "web", Container: spec.Container{Image: "nginx:1.28"}}})
 		var owned *store.FleetOwnedError
 		if !errors.As(err, &owned) || !errors.Is(err, store.ErrInvalid) || owned.Key != "n1.web" {
 			t.Fatalf("apply: %v, want a FleetOwnedError naming n1.web", err)
@@ -109,13 +110,58 @@ func TestDB_ApplyFleetBatch(t *testing.T) {
 		}
 	})
 	t.Run("TakesOverLocalSpec", func(t *testing.T) {
-		storetest.MustApply(t, db, store.Spec{UID: "api", Image: "api:1"})
+		storetest.MustApply(t, db, store.Spec{UID: "api", Container: spec.Container{Image: "api:1"}})
 		res := mustFleet(t, db, store.FleetBatch{Revision: 8, Changes: []store.FleetChange{fleetPut("api", 8, "api:2")}})
 		if res.Updated != 1 {
 			t.Fatalf("result %+v", res)
 		}
-		if _, err := db.UpsertSpecs(ctx, []store.Spec{{UID: "api", Image: "api:3"}}); !errors.Is(err, store.ErrFleetOwned) {
+		if _, err := db.UpsertSpecs(ctx, []store.Spec{{UID: "api", Container: spec.Container{Image: "api:3"}}}); !errors.Is(err, store.ErrFleetOwned) {
 			t.Fatalf("apply: %v", err)
 		}
 	})
+}
+
+// TestDB_FleetHold: a hold is kept with its brake_held event, read back,
+// and cleared by the batch of a confirmed resync; a bad key is one invalid
+// event and no row.
+func TestDB_FleetHold(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.MustOpenDB(t)
+	if v, err := db.FleetHold(ctx); err != nil || v != "" {
+		t.Fatalf("hold before any: %q %v", v, err)
+	}
+	if err := db.SetFleetHold(ctx, `{"kind":"missing"}`, "fleet mirror held: gone"); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := db.FleetHold(ctx); err != nil || v != `{"kind":"missing"}` {
+		t.Fatalf("hold %q %v", v, err)
+	}
+	evs, _ := db.FindEvents(ctx, store.EventFilter{Kind: store.EventBrakeHeld})
+	if len(evs) != 1 || evs[0].Reason != "fleet mirror held: gone" || evs[0].UID != "" {
+		t.Fatalf("brake_held events %+v", evs)
+	}
+	res := mustFleet(t, db, store.FleetBatch{Revision: 3, ClearHold: true, BadKeys: []string{`"n1.>"@2`},
+		Changes: []store.FleetChange{fleetPut("web", 1, "nginx:1.27")}})
+	if res.Created != 1 || res.Refused != 1 {
+		t.Fatalf("result %+v", res)
+	}
+	if v, err := db.FleetHold(ctx); err != nil || v != "" {
+		t.Fatalf("hold after the resync: %q %v", v, err)
+	}
+	inv, _ := db.FindEvents(ctx, store.EventFilter{Kind: store.EventInvalid})
+	if len(inv) != 1 || !strings.Contains(inv[0].Reason, `fleet key "n1.>"@2 refused: not a valid key`) {
+		t.Fatalf("invalid events %+v", inv)
+	}
+	if owned, _ := db.FindFleetSpecs(ctx); len(owned) != 1 || owned[0].UID != "web" {
+		t.Fatalf("fleet specs %+v", owned)
+	}
+	if err := db.SetFleetHold(ctx, `{"kind":"brake"}`, "held again"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ClearFleetHold(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := db.FleetHold(ctx); v != "" {
+		t.Fatalf("hold after ClearFleetHold: %q", v)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 )
@@ -46,7 +47,7 @@ var refusedByTrigger = regexp.MustCompile(`specs\.(command|env|labels): |cannot 
 // sqlite3: the schema must refuse it (a CHECK, or a trigger on JSON elements).
 func TestSchema_RefusesWhatTheCodeRefuses(t *testing.T) {
 	db := storetest.MustOpenDB(t)
-	storetest.MustApply(t, db, store.Spec{UID: "web", Image: "nginx"})
+	storetest.MustApply(t, db, store.Spec{UID: "web", Container: spec.Container{Image: "nginx"}})
 	sqlite3 := storetest.NeedTool(t, "sqlite3")
 	for _, tc := range []struct{ name, q string }{
 		{"EnvNumber", `INSERT INTO specs (uid, image, env, created_at, updated_at) VALUES ('a', 'busybox', '{"PORT": 8080}', 0, 0)`},
@@ -94,7 +95,7 @@ func TestSchema_RefusesWhatTheCodeRefuses(t *testing.T) {
 func TestDB_ReadState_InvalidRowIsolated(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.MustOpenDB(t)
-	storetest.MustApply(t, db, store.Spec{UID: "good", Image: "nginx"})
+	storetest.MustApply(t, db, store.Spec{UID: "good", Container: spec.Container{Image: "nginx"}})
 	relax(t, db)
 	sql3(t, db.Path(), `
 		INSERT INTO specs (uid, image, env, created_at, updated_at) VALUES ('bad-env', 'busybox', '{"PORT": 8080}', 1, 1);
@@ -144,7 +145,7 @@ func TestDB_ReadState_InvalidRowIsolated(t *testing.T) {
 func TestDB_NoteInvalid(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.MustOpenDB(t)
-	storetest.MustApply(t, db, store.Spec{UID: "good", Image: "nginx"})
+	storetest.MustApply(t, db, store.Spec{UID: "good", Container: spec.Container{Image: "nginx"}})
 	relax(t, db)
 	sql3(t, db.Path(), `
 		INSERT INTO specs (uid, image, env, created_at, updated_at) VALUES ('bad-env', 'busybox', '{"PORT": 8080}', 1, 1);
@@ -219,7 +220,7 @@ func TestDB_NoteInvalid(t *testing.T) {
 		// Fixed by apply and delete (through this handle: with two handles
 		// open in one process, modernc's connections stop seeing commits of
 		// another process, which sqlite3 would be).
-		storetest.MustApply(t, db, store.Spec{UID: "bad-env", Image: "busybox", Env: map[string]string{"PORT": "8080"}})
+		storetest.MustApply(t, db, store.Spec{UID: "bad-env", Container: spec.Container{Image: "busybox", Env: map[string]string{"PORT": "8080"}}})
 		if err := db.DeleteSpecs(ctx, "bad-cmd"); err != nil {
 			t.Fatal(err)
 		}

@@ -63,6 +63,11 @@ func (db *DB) CreatePass(ctx context.Context, trigger Trigger, requestID int64) 
 		return 0, translate(err)
 	}
 	id, _ := res.LastInsertId()
+	if requestID != 0 {
+		if err := tx.servePassRequests(ctx, id, requestID); err != nil {
+			return 0, err
+		}
+	}
 	return id, tx.Commit()
 }
 
@@ -109,23 +114,6 @@ func (db *DB) LastPass(ctx context.Context) (*Pass, error) {
 	}
 	tx.Rollback()
 	return db.FindPassByID(ctx, id)
-}
-
-// FindPassByRequest returns the first pass that served an operator request or
-// a later one (requests that arrive together are coalesced into one pass).
-// Returns ErrNotFound if no such pass has started yet.
-func (db *DB) FindPassByRequest(ctx context.Context, requestID int64) (*Pass, error) {
-	tx, err := db.beginRead(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	var p Pass
-	if err := tx.GetContext(ctx, &p, `SELECT `+passColumns+` FROM passes WHERE request_id >= ?
-		ORDER BY id LIMIT 1`, requestID); err != nil {
-		return nil, notFound(err)
-	}
-	return &p, nil
 }
 
 // RecordFailedPass records a pass whose own writes were refused (the

@@ -37,8 +37,28 @@ func (db *DB) PruneEvents(ctx context.Context, r Retention) (int, error) {
 }
 
 // PrunePasses deletes old passes in small batches and returns how many went.
+// The requests they served go with them, as do requests never served that
+// are older than r.MaxAge (their CLI gave up long ago).
 func (db *DB) PrunePasses(ctx context.Context, r Retention) (int, error) {
-	return db.prune(ctx, "passes", "started_at", r)
+	n, err := db.prune(ctx, "passes", "started_at", r)
+	if err != nil {
+		return n, err
+	}
+	tx, err := db.beginLog(ctx)
+	if err != nil {
+		return n, err
+	}
+	defer tx.Rollback()
+	old := int64(-1) // keeps every unserved request when ages are kept
+	if r.MaxAge > 0 {
+		old = tx.now.Add(-r.MaxAge).UnixMilli()
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM pass_requests WHERE
+		(pass_id IS NOT NULL AND pass_id NOT IN (SELECT id FROM passes))
+		OR (pass_id IS NULL AND requested_at < ?)`, old); err != nil {
+		return n, fmt.Errorf("prune pass requests: %w", translate(err))
+	}
+	return n, tx.Commit()
 }
 
 // prune deletes from table (a constant, never user input) by age and count.

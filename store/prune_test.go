@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 )
@@ -39,7 +40,7 @@ func TestDB_PruneEvents(t *testing.T) {
 func TestDB_StatusView(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.MustOpenDB(t)
-	storetest.MustApply(t, db, store.Spec{UID: "a", Image: "img"}, store.Spec{UID: "b", Image: "img"})
+	storetest.MustApply(t, db, store.Spec{UID: "a", Container: spec.Container{Image: "img"}}, store.Spec{UID: "b", Container: spec.Container{Image: "img"}})
 	if err := db.SetMeta(ctx, "crash_loop_after", "3"); err != nil {
 		t.Fatal(err)
 	}

@@ -31,14 +31,19 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	sqldb, err := sql.Open("sqlite", readOnlyDSN(path))
+	of, err := acquireAndCheck(path)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	sqldb, err := sql.Open("sqlite", readOnlyDSN(path))
+	if err != nil {
+		of.release()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
 	sqldb.SetMaxOpenConns(1)
-	db := &DB{db: sqlx.NewDb(sqldb, "sqlite"), path: path, Now: time.Now, file: fi}
+	db := &DB{db: sqlx.NewDb(sqldb, "sqlite"), path: path, Now: time.Now, file: fi, of: of}
 	if err := db.initReadOnly(ctx); err != nil {
-		_ = db.db.Close()
+		_ = db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	return db, nil

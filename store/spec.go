@@ -1,298 +1,335 @@
 package store
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
+	"bytes"
+	"encoding"
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"sort"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/veloslet/veloslet/spec"
 )
 
-// RestartPolicy says what happens when a spec's instance exits.
-type RestartPolicy string
-
-// Restart policies.
-const (
-	RestartAlways    RestartPolicy = "always"
-	RestartOnFailure RestartPolicy = "on-failure"
-	RestartNever     RestartPolicy = "never"
+// The spec types are defined once, in package spec; the store keeps them
+// under these names, which its callers have always used.
+type (
+	// Spec is one desired container instance, keyed by its stable uid.
+	Spec = spec.Spec
+	// RestartPolicy says what happens when a spec's instance exits.
+	RestartPolicy = spec.RestartPolicy
+	// DesiredState is whether a spec's instance should run.
+	DesiredState = spec.DesiredState
+	// ValidationError names the spec, the field and the bad value. It wraps ErrInvalid.
+	ValidationError = spec.ValidationError
 )
 
-// DesiredState is whether a spec's instance should run.
-type DesiredState string
-
-// Desired states.
+// Restart policies and desired states.
 const (
-	DesiredRunning DesiredState = "running"
-	DesiredStopped DesiredState = "stopped"
+	RestartAlways    = spec.RestartAlways
+	RestartOnFailure = spec.RestartOnFailure
+	RestartNever     = spec.RestartNever
+	DesiredRunning   = spec.DesiredRunning
+	DesiredStopped   = spec.DesiredStopped
 )
 
-// Limits on spec fields. MaxUIDLen keeps "<prefix><uid>" within the 63
-// characters Apple's container CLI allows for a name, with a prefix of up to
-// MaxNamePrefixLen characters.
+// Limits on spec fields; see package spec.
 const (
-	MaxUIDLen        = 48
-	MaxNamePrefixLen = 15
-	MaxImageLen      = 512
-	MaxArgs          = 256
-	MaxValueLen      = 32 << 10
-	// MaxExecBytes bounds the env entries ("KEY=VALUE") and command
-	// arguments of one spec together. Linux passes at most ARG_MAX (2 MiB
-	// with the default 8 MiB stack) of arguments and environment to a new
-	// process, and both the CLI (whose environment carries the env values)
-	// and the container's first process must fit; half leaves room for the
-	// CLI's own environment, labels and options.
-	MaxExecBytes = 1 << 20
-	MaxMemory    = 1 << 50
-	MaxCPUs      = 1024
-	// ReservedLabelPrefix starts the labels veloslet sets itself; it is
-	// reserved in any letter case.
-	ReservedLabelPrefix = "velos."
+	MaxUIDLen           = spec.MaxUIDLen
+	MaxNamePrefixLen    = spec.MaxNamePrefixLen
+	MaxImageLen         = spec.MaxImageLen
+	MaxArgs             = spec.MaxArgs
+	MaxValueLen         = spec.MaxValueLen
+	MaxExecBytes        = spec.MaxExecBytes
+	MaxMemory           = spec.MaxMemory
+	MaxCPUs             = spec.MaxCPUs
+	ReservedLabelPrefix = spec.ReservedLabelPrefix
+)
+
+// quote prints a value for an error message, cut short.
+func quote(s string) string { return spec.Quote(s) }
+
+// hashSpec returns the spec hash of s's Container (see spec.Hash).
+func hashSpec(key []byte, s *Spec) string { return spec.Hash(key, &s.Container) }
+
+// A specs row has one column per field of Spec, named by the field's json
+// key: text, integer and real columns for scalars (a bool is 0 or 1, a
+// duration its text), JSON text for lists and maps, Unix milliseconds for
+// times. The columns are read from the type, so a field added to spec.Spec
+// needs only its migration here.
+type specColumn struct {
+	name  string
+	index []int // reflect field index in Spec
+	kind  columnKind
+}
+
+type columnKind int
+
+const (
+	colText columnKind = iota
+	colInt
+	colReal
+	colBool
+	colMarshaled // encoding.TextMarshaler, stored as its text
+	colJSON
+	colMillis
 )
 
 var (
-	uidPattern      = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
-	envKeyPattern   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	labelKeyPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./-]*$`)
+	specCols      = specColumnsOf()
+	specColumns   = columnList(specCols)
+	specColIndex  = map[string]int{} // column name → position in specCols
+	uidCol        = mustCol("uid")
+	updatedAtCol  = mustCol("updated_at")
+	specHashCol   = mustCol("spec_hash")
+	createdAtCol  = mustCol("created_at")
+	placeholders  = strings.TrimSuffix(strings.Repeat("?, ", len(specCols)), ", ")
+	updateColumns = updateList(specCols)
 )
 
-// Spec is one desired container instance, keyed by its stable uid.
-type Spec struct {
-	UID          string            `json:"uid"`
-	Image        string            `json:"image"`
-	Command      []string          `json:"command,omitempty"`
-	Env          map[string]string `json:"env,omitempty"`
-	Restart      RestartPolicy     `json:"restart"`
-	DesiredState DesiredState      `json:"desired_state"`
-	CPUs         float64           `json:"cpus,omitempty"`
-	Memory       int64             `json:"memory,omitempty"` // bytes; 0 = runtime default
-	Labels       map[string]string `json:"labels,omitempty"`
-
-	// Set by the store.
-	Generation int64     `json:"generation"`
-	SpecHash   string    `json:"spec_hash"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+func specColumnsOf() []specColumn {
+	var out []specColumn
+	var walk func(t reflect.Type, index []int)
+	walk = func(t reflect.Type, index []int) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			idx := append(slices.Clone(index), i)
+			if f.Anonymous {
+				walk(f.Type, idx)
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			out = append(out, specColumn{name: name, index: idx, kind: kindOf(f.Type)})
+		}
+	}
+	walk(reflect.TypeOf(Spec{}), nil)
+	return out
 }
 
-// ValidationError names the spec, the field and the bad value. It wraps ErrInvalid.
-type ValidationError struct {
-	UID    string
-	Field  string
-	Value  string // already quoted or redacted for printing
-	Reason string
-}
-
-func (e *ValidationError) Error() string {
-	var b strings.Builder
-	if e.UID != "" {
-		fmt.Fprintf(&b, "spec %q: ", e.UID)
-	}
-	fmt.Fprintf(&b, "%s", e.Field)
-	if e.Value != "" {
-		fmt.Fprintf(&b, " = %s", e.Value)
-	}
-	fmt.Fprintf(&b, ": %s", e.Reason)
-	return b.String()
-}
-
-// Unwrap returns ErrInvalid.
-func (e *ValidationError) Unwrap() error { return ErrInvalid }
-
-// quote prints a value for an error message, cut short so that a hostile
-// megabyte-long value cannot flood a log.
-func quote(s string) string {
-	const max = 64
-	if len(s) > max {
-		return fmt.Sprintf("%q…(%d bytes)", s[:max], len(s))
-	}
-	return fmt.Sprintf("%q", s)
-}
-
-// Normalize fills defaults: restart "always", desired state "running", and
-// empty collections.
-func (s *Spec) Normalize() {
-	if s.Restart == "" {
-		s.Restart = RestartAlways
-	}
-	if s.DesiredState == "" {
-		s.DesiredState = DesiredRunning
-	}
-	if s.Command == nil {
-		s.Command = []string{}
-	}
-	if s.Env == nil {
-		s.Env = map[string]string{}
-	}
-	if s.Labels == nil {
-		s.Labels = map[string]string{}
-	}
-}
-
-// Validate reports the first field that the schema would refuse or that a
-// runtime CLI could misread. Env values are never printed: they often hold secrets.
-func (s *Spec) Validate() error {
-	bad := func(field, value, reason string) error {
-		return &ValidationError{UID: s.UID, Field: field, Value: value, Reason: reason}
-	}
+func kindOf(t reflect.Type) columnKind {
 	switch {
-	case s.UID == "":
-		return bad("uid", "", "is required")
-	case len(s.UID) > MaxUIDLen:
-		return bad("uid", quote(s.UID), fmt.Sprintf("longer than %d characters", MaxUIDLen))
-	case !uidPattern.MatchString(s.UID):
-		return bad("uid", quote(s.UID), "must be lower-case letters, digits, '_', '.' or '-', starting with a letter or digit")
+	case t == reflect.TypeOf(time.Time{}):
+		return colMillis
+	case t.Implements(reflect.TypeOf((*encoding.TextMarshaler)(nil)).Elem()):
+		return colMarshaled
 	}
-	if err := validateImage(s.Image); err != nil {
-		return bad("image", quote(s.Image), err.Error())
+	switch t.Kind() {
+	case reflect.String:
+		return colText
+	case reflect.Int64:
+		return colInt
+	case reflect.Float64:
+		return colReal
+	case reflect.Bool:
+		return colBool
 	}
-	if len(s.Command) > MaxArgs {
-		return bad("command", "", fmt.Sprintf("more than %d arguments", MaxArgs))
+	return colJSON
+}
+
+func columnList(cols []specColumn) string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.name
 	}
-	for i, a := range s.Command {
-		if err := validateText(a); err != nil {
-			return bad(fmt.Sprintf("command[%d]", i), quote(a), err.Error())
+	return strings.Join(names, ", ")
+}
+
+func updateList(cols []specColumn) string {
+	var sets []string
+	for _, c := range cols {
+		if c.name != "uid" && c.name != "created_at" {
+			sets = append(sets, c.name+" = ?")
 		}
 	}
-	if err := validateEnv(s.Env); err != nil {
-		return bad("env", "", err.Error())
-	}
-	if n := execBytes(s); n > MaxExecBytes {
-		return bad("env", "", fmt.Sprintf("env and command together take %d bytes; at most %d (MaxExecBytes: half of Linux's 2 MiB ARG_MAX for a new process's arguments and environment)", n, MaxExecBytes))
-	}
-	if err := validateLabels(s.Labels); err != nil {
-		return bad("labels", "", err.Error())
-	}
-	switch s.Restart {
-	case RestartAlways, RestartOnFailure, RestartNever:
-	default:
-		return bad("restart", quote(string(s.Restart)), "must be always, on-failure or never")
-	}
-	switch s.DesiredState {
-	case DesiredRunning, DesiredStopped:
-	default:
-		return bad("desired_state", quote(string(s.DesiredState)), "must be running or stopped")
-	}
-	if s.CPUs < 0 || s.CPUs > MaxCPUs || s.CPUs != s.CPUs {
-		return bad("cpus", fmt.Sprint(s.CPUs), fmt.Sprintf("must be between 0 and %d", MaxCPUs))
-	}
-	if s.Memory < 0 || s.Memory > MaxMemory {
-		return bad("memory", fmt.Sprint(s.Memory), "must be a number of bytes between 0 and 1 PiB")
-	}
-	return nil
+	return strings.Join(sets, ", ")
 }
 
-// execBytes is what the env and command take in a new process's argument
-// and environment block: each string plus its NUL and pointer.
-func execBytes(s *Spec) int {
-	n := 0
-	for k, v := range s.Env {
-		n += len(k) + 1 + len(v) + 1 + 8
-	}
-	for _, a := range s.Command {
-		n += len(a) + 1 + 8
-	}
-	return n
-}
-
-func validateImage(img string) error {
-	switch {
-	case img == "":
-		return fmt.Errorf("is required")
-	case len(img) > MaxImageLen:
-		return fmt.Errorf("longer than %d characters", MaxImageLen)
-	case strings.HasPrefix(img, "-"):
-		return fmt.Errorf("must not start with '-'")
-	}
-	for _, r := range img {
-		if r <= ' ' || r > '~' {
-			return fmt.Errorf("must be printable ASCII without spaces")
+func mustCol(name string) int {
+	if len(specColIndex) == 0 {
+		for i, c := range specCols {
+			specColIndex[c.name] = i
 		}
 	}
-	return nil
-}
-
-// validateText accepts what exec can pass as one argument and JSON can store.
-func validateText(s string) error {
-	switch {
-	case len(s) > MaxValueLen:
-		return fmt.Errorf("longer than %d bytes", MaxValueLen)
-	case !utf8.ValidString(s):
-		return fmt.Errorf("is not valid UTF-8")
-	case strings.ContainsRune(s, 0):
-		return fmt.Errorf("contains a NUL byte")
+	i, ok := specColIndex[name]
+	if !ok {
+		panic("store: spec has no column " + name)
 	}
-	return nil
+	return i
 }
 
-func validateEnv(env map[string]string) error {
-	for _, k := range sortedKeys(env) {
-		if !envKeyPattern.MatchString(k) || len(k) > 256 {
-			return fmt.Errorf("key %s must be letters, digits and '_', not starting with a digit", quote(k))
-		}
-		if err := validateText(env[k]); err != nil {
-			return fmt.Errorf("value of %s %v", k, err) // the value itself is never printed
-		}
-	}
-	return nil
-}
+// SpecColumns returns the specs table's columns, in the order the store
+// reads them: one per field of spec.Spec.
+func SpecColumns() []string { return strings.Split(specColumns, ", ") }
 
-func validateLabels(labels map[string]string) error {
-	for _, k := range sortedKeys(labels) {
+// columnValue is what the store writes to c's column for s.
+func columnValue(s *Spec, c specColumn) any {
+	f := reflect.ValueOf(s).Elem().FieldByIndex(c.index)
+	switch c.kind {
+	case colMillis:
+		return Millis(f.Interface().(time.Time))
+	case colMarshaled:
+		b, _ := f.Interface().(encoding.TextMarshaler).MarshalText()
+		return string(b)
+	case colBool:
+		if f.Bool() {
+			return int64(1)
+		}
+		return int64(0)
+	case colJSON:
 		switch {
-		case !labelKeyPattern.MatchString(k) || len(k) > 256:
-			return fmt.Errorf("key %s must be letters, digits, '_', '.', '/' or '-', starting with a letter or digit", quote(k))
-		case strings.HasPrefix(strings.ToLower(k), ReservedLabelPrefix):
-			// In any letter case: a runtime or a reader that folds case must
-			// not take an operator's label for one of ours.
-			return fmt.Errorf("key %s: the prefix %q (in any letter case) is reserved for veloslet", quote(k), ReservedLabelPrefix)
+		case f.Kind() == reflect.Slice && f.IsNil():
+			return "[]"
+		case f.Kind() == reflect.Map && f.IsNil():
+			return "{}"
 		}
-		v := labels[k]
-		if err := validateText(v); err != nil {
-			return fmt.Errorf("value of %s %v", k, err)
+		b, _ := json.Marshal(f.Interface()) // every spec field marshals
+		return string(b)
+	}
+	return f.Interface()
+}
+
+// specArgs returns s's column values in specCols order.
+func specArgs(s *Spec) []any {
+	args := make([]any, len(specCols))
+	for i, c := range specCols {
+		args[i] = columnValue(s, c)
+	}
+	return args
+}
+
+// decodeSpec builds a spec from its row's raw column values (in specCols
+// order). A column that does not decode names itself in the error.
+func decodeSpec(raw [][]byte) (*Spec, error) {
+	s := new(Spec)
+	v := reflect.ValueOf(s).Elem()
+	for i, c := range specCols {
+		if err := setColumn(v.FieldByIndex(c.index), c.kind, raw[i]); err != nil {
+			return nil, fmt.Errorf("spec %q: column %s: %w: %v", raw[uidCol], c.name, ErrInvalid, err)
 		}
-		if strings.ContainsAny(v, "\n\r") {
-			return fmt.Errorf("value of %s contains a line break", k)
+	}
+	s.Normalize()
+	return s, nil
+}
+
+func setColumn(f reflect.Value, kind columnKind, b []byte) error {
+	switch kind {
+	case colText:
+		f.SetString(string(b))
+	case colInt, colBool, colMillis:
+		n, err := strconv.ParseInt(string(b), 10, 64)
+		if err != nil {
+			return err
 		}
-		if strings.Contains(v, "=") {
-			// Apple's CLI splits `--label k=v` on '=' and refuses a third part
-			// ("invalid label format"), at every version.
-			return fmt.Errorf("value of %s contains '=', which Apple's container CLI refuses in a label", k)
+		switch kind {
+		case colInt:
+			f.SetInt(n)
+		case colBool:
+			if n != 0 && n != 1 {
+				return fmt.Errorf("%d is not 0 or 1", n)
+			}
+			f.SetBool(n == 1)
+		default:
+			f.Set(reflect.ValueOf(time.UnixMilli(n).UTC()))
 		}
+	case colReal:
+		x, err := strconv.ParseFloat(string(b), 64)
+		if err != nil {
+			return err
+		}
+		f.SetFloat(x)
+	case colMarshaled:
+		return f.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText(b)
+	case colJSON:
+		// Most launch fields are unset: "[]" and "{}" skip the JSON decoder,
+		// which a first read of 100,000 rows would otherwise run ten times a row.
+		switch {
+		case string(b) == "[]" && f.Kind() == reflect.Slice:
+			f.Set(reflect.MakeSlice(f.Type(), 0, 0))
+			return nil
+		case string(b) == "{}" && f.Kind() == reflect.Map:
+			f.Set(reflect.MakeMap(f.Type()))
+			return nil
+		}
+		return json.Unmarshal(b, f.Addr().Interface())
 	}
 	return nil
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+// The cache's read (readSpecs) takes each specs row as few values: the
+// numeric columns as numbers, then every text column joined by NUL bytes,
+// uid first. No text column can hold a NUL (their CHECKs refuse one), so
+// the split is exact. Each text value the driver hands over costs an
+// allocation, and SQLite's turning a number into text costs more: a row of
+// 27 values read one by one cost three times what the 13 columns before
+// migration 00010 did.
+var (
+	numCols, packedCols = splitCols()
+	packedSelect        = packedList()
+)
+
+func isNumeric(k columnKind) bool {
+	return k == colReal || k == colInt || k == colBool || k == colMillis
 }
 
-// hashSpec returns the hash of the fields that define a launched container
-// (image, command, env, cpus, memory, labels). Restart policy and desired
-// state are left out: changing them must not replace a running container.
-// It is keyed with a secret of this store so that the label does not let
-// anyone test guesses of env values, which often hold secrets.
-func hashSpec(key []byte, s *Spec) string {
-	// encoding/json sorts map keys, so the encoding is canonical.
-	b, _ := json.Marshal(struct {
-		Image   string            `json:"image"`
-		Command []string          `json:"command"`
-		Env     map[string]string `json:"env"`
-		CPUs    float64           `json:"cpus"`
-		Memory  int64             `json:"memory"`
-		Labels  map[string]string `json:"labels"`
-	}{s.Image, s.Command, s.Env, s.CPUs, s.Memory, s.Labels})
-	m := hmac.New(sha256.New, key)
-	m.Write(b)
-	return hex.EncodeToString(m.Sum(nil))[:16]
+func splitCols() (nums, packed []int) {
+	for i, c := range specCols {
+		if isNumeric(c.kind) {
+			nums = append(nums, i)
+		} else {
+			packed = append(packed, i)
+		}
+	}
+	if specCols[packed[0]].name != "uid" {
+		panic("store: uid must be the first packed column")
+	}
+	return nums, packed
+}
+
+func packedList() string {
+	var sel, cat []string
+	for _, i := range numCols {
+		sel = append(sel, specCols[i].name)
+	}
+	for _, i := range packedCols {
+		cat = append(cat, specCols[i].name)
+	}
+	return strings.Join(append(sel, strings.Join(cat, " || char(0) || ")), ", ")
+}
+
+// numDest returns scan destinations for the numeric columns: *float64 for
+// a REAL, *int64 for the others.
+func numDest(reals []float64, ints []int64) []any {
+	dest := make([]any, len(numCols))
+	for j, i := range numCols {
+		if specCols[i].kind == colReal {
+			dest[j] = &reals[j]
+		} else {
+			dest[j] = &ints[j]
+		}
+	}
+	return dest
+}
+
+// unpack returns a row read with packedSelect as its columns' raw values
+// in specCols order, numbers as their decimal text.
+func unpack(reals []float64, ints []int64, packed []byte) ([][]byte, error) {
+	parts := bytes.Split(packed, []byte{0})
+	if len(parts) != len(packedCols) {
+		return nil, fmt.Errorf("spec %q: %w: a column contains a NUL byte", parts[0], ErrInvalid)
+	}
+	raw := make([][]byte, len(specCols))
+	for j, i := range packedCols {
+		raw[i] = parts[j]
+	}
+	for j, i := range numCols {
+		if specCols[i].kind == colReal {
+			raw[i] = strconv.AppendFloat(nil, reals[j], 'g', -1, 64)
+		} else {
+			raw[i] = strconv.AppendInt(nil, ints[j], 10)
+		}
+	}
+	return raw, nil
 }

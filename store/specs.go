@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -25,35 +24,6 @@ type ApplyResult struct {
 	UID        string
 	Outcome    ApplyOutcome
 	Generation int64
-}
-
-// specRow is a specs row as SQLite stores it (JSON columns as text).
-type specRow struct {
-	UID          string  `db:"uid"`
-	Image        string  `db:"image"`
-	Command      string  `db:"command"`
-	Env          string  `db:"env"`
-	Restart      string  `db:"restart"`
-	DesiredState string  `db:"desired_state"`
-	CPUs         float64 `db:"cpus"`
-	Memory       int64   `db:"memory"`
-	Labels       string  `db:"labels"`
-	Generation   int64   `db:"generation"`
-	SpecHash     string  `db:"spec_hash"`
-	CreatedAt    Millis  `db:"created_at"`
-	UpdatedAt    Millis  `db:"updated_at"`
-}
-
-const specColumns = `uid, image, command, env, restart, desired_state, cpus, memory, labels,
-	generation, spec_hash, created_at, updated_at`
-
-func (r *specRow) spec() (*Spec, error) {
-	return decodeSpec(*r, [3][]byte{[]byte(r.Command), []byte(r.Env), []byte(r.Labels)})
-}
-
-func marshal(v any) string {
-	b, _ := json.Marshal(v) // strings, slices and maps of strings always marshal
-	return string(b)
 }
 
 // UpsertSpecs creates or updates specs in one transaction: all or nothing.
@@ -155,19 +125,20 @@ func (tx *Tx) replaceInvalidSpec(ctx context.Context, s *Spec) (ApplyResult, err
 }
 
 func (tx *Tx) insertSpec(ctx context.Context, s *Spec) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO specs (`+specColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.UID, s.Image, marshal(s.Command), marshal(s.Env), s.Restart, s.DesiredState, s.CPUs, s.Memory,
-		marshal(s.Labels), s.Generation, s.SpecHash, Millis(s.CreatedAt), Millis(s.UpdatedAt))
+	_, err := tx.ExecContext(ctx, `INSERT INTO specs (`+specColumns+`) VALUES (`+placeholders+`)`, specArgs(s)...)
 	return translate(err)
 }
 
+// updateSpec writes every column of s's row but uid and created_at.
 func (tx *Tx) updateSpec(ctx context.Context, s *Spec) error {
-	_, err := tx.ExecContext(ctx, `UPDATE specs SET image = ?, command = ?, env = ?, restart = ?,
-		desired_state = ?, cpus = ?, memory = ?, labels = ?, generation = ?, spec_hash = ?, updated_at = ?
-		WHERE uid = ?`,
-		s.Image, marshal(s.Command), marshal(s.Env), s.Restart, s.DesiredState, s.CPUs, s.Memory,
-		marshal(s.Labels), s.Generation, s.SpecHash, Millis(s.UpdatedAt), s.UID)
+	all := specArgs(s)
+	args := make([]any, 0, len(all))
+	for i, a := range all {
+		if i != uidCol && i != createdAtCol {
+			args = append(args, a)
+		}
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE specs SET `+updateColumns+` WHERE uid = ?`, append(args, s.UID)...)
 	return translate(err)
 }
 
@@ -182,15 +153,35 @@ func (db *DB) FindSpecByUID(ctx context.Context, uid string) (*Spec, error) {
 }
 
 func (tx *Tx) findSpecByUID(ctx context.Context, uid string) (*Spec, error) {
-	var r specRow
-	err := tx.GetContext(ctx, &r, `SELECT `+specColumns+` FROM specs WHERE uid = ?`, uid)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("spec %q: %w", uid, ErrNotFound)
-	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+specColumns+` FROM specs WHERE uid = ?`, uid)
 	if err != nil {
 		return nil, translate(err)
 	}
-	return r.spec()
+	defer func() { _ = rows.Close() }()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, translate(err)
+		}
+		return nil, fmt.Errorf("spec %q: %w", uid, ErrNotFound)
+	}
+	return scanSpec(rows)
+}
+
+// scanSpec decodes the row rows is on, read with specColumns.
+func scanSpec(rows *sql.Rows) (*Spec, error) {
+	raw := make([]sql.RawBytes, len(specCols))
+	dest := make([]any, len(raw))
+	for i := range raw {
+		dest[i] = &raw[i]
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return nil, translate(err)
+	}
+	b := make([][]byte, len(raw))
+	for i := range raw {
+		b[i] = raw[i]
+	}
+	return decodeSpec(b)
 }
 
 // FindSpecs returns every spec, ordered by uid.
@@ -204,18 +195,14 @@ func (db *DB) FindSpecs(ctx context.Context) ([]*Spec, error) {
 }
 
 func (tx *Tx) findSpecs(ctx context.Context) ([]*Spec, error) {
-	rows, err := tx.QueryxContext(ctx, `SELECT `+specColumns+` FROM specs ORDER BY uid`)
+	rows, err := tx.QueryContext(ctx, `SELECT `+specColumns+` FROM specs ORDER BY uid`)
 	if err != nil {
 		return nil, translate(err)
 	}
 	defer func() { _ = rows.Close() }()
 	var out []*Spec
 	for rows.Next() {
-		var r specRow
-		if err := rows.StructScan(&r); err != nil {
-			return nil, translate(err)
-		}
-		s, err := r.spec()
+		s, err := scanSpec(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -278,8 +265,10 @@ func (db *DB) SetDesiredState(ctx context.Context, state DesiredState, uids ...s
 		if err != nil {
 			return nil, err
 		}
-		r, err := tx.upsertSpec(ctx, &Spec{UID: s.UID, Image: s.Image, Command: s.Command, Env: s.Env,
-			Restart: s.Restart, DesiredState: state, CPUs: s.CPUs, Memory: s.Memory, Labels: s.Labels})
+		// A copy of the whole spec: only the desired state changes.
+		next := *s
+		next.DesiredState = state
+		r, err := tx.upsertSpec(ctx, &next)
 		if err != nil {
 			return nil, err
 		}

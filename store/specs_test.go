@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 )
@@ -15,8 +16,8 @@ import (
 func TestDB_UpsertSpecs(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.MustOpenDB(t)
-	web := store.Spec{UID: "web", Image: "alpine:3.20", Command: []string{"sleep", "infinity"},
-		Env: map[string]string{"A": "1"}}
+	web := store.Spec{UID: "web",
+		Container: spec.Container{Image: "alpine:3.20", Command: []string{"sleep", "infinity"}, Env: map[string]string{"A": "1"}}}
 
 	t.Run("Created", func(t *testing.T) {
 		res := storetest.MustApply(t, db, web)
@@ -55,8 +56,8 @@ func TestDB_UpsertSpecs(t *testing.T) {
 		}
 	})
 	t.Run("ErrInvalidWritesNothing", func(t *testing.T) {
-		good := store.Spec{UID: "good", Image: "alpine"}
-		bad := store.Spec{UID: "bad", Image: "-rm"}
+		good := store.Spec{UID: "good", Container: spec.Container{Image: "alpine"}}
+		bad := store.Spec{UID: "bad", Container: spec.Container{Image: "-rm"}}
 		_, err := db.UpsertSpecs(ctx, []store.Spec{good, bad})
 		var ve *store.ValidationError
 		if !errors.As(err, &ve) || !errors.Is(err, store.ErrInvalid) || ve.Field != "image" || ve.UID != "bad" {
@@ -71,7 +72,7 @@ func TestDB_UpsertSpecs(t *testing.T) {
 func TestDB_DeleteSpecs(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.MustOpenDB(t)
-	storetest.MustApply(t, db, store.Spec{UID: "a", Image: "x"}, store.Spec{UID: "b", Image: "x"})
+	storetest.MustApply(t, db, store.Spec{UID: "a", Container: spec.Container{Image: "x"}}, store.Spec{UID: "b", Container: spec.Container{Image: "x"}})
 	if err := db.DeleteSpecs(ctx, "a", "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("err=%v, want ErrNotFound", err)
 	}
@@ -94,7 +95,7 @@ func TestDB_DeleteSpecs(t *testing.T) {
 func TestDB_SetDesiredState(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.MustOpenDB(t)
-	storetest.MustApply(t, db, store.Spec{UID: "a", Image: "x"})
+	storetest.MustApply(t, db, store.Spec{UID: "a", Container: spec.Container{Image: "x"}})
 	if _, err := db.SetDesiredState(ctx, store.DesiredStopped, "a"); err != nil {
 		t.Fatal(err)
 	}
@@ -113,29 +114,29 @@ func TestSpec_Validate(t *testing.T) {
 		spec  store.Spec
 		field string
 	}{
-		{"OK", store.Spec{UID: "web-1.a_b", Image: "docker.io/library/alpine:3.20"}, ""},
-		{"EmptyUID", store.Spec{Image: "x"}, "uid"},
-		{"UpperUID", store.Spec{UID: "Web", Image: "x"}, "uid"},
-		{"DashUID", store.Spec{UID: "-web", Image: "x"}, "uid"},
-		{"LongUID", store.Spec{UID: strings.Repeat("a", 49), Image: "x"}, "uid"},
-		{"NewlineUID", store.Spec{UID: "a\nb", Image: "x"}, "uid"},
+		{"OK", store.Spec{UID: "web-1.a_b", Container: spec.Container{Image: "docker.io/library/alpine:3.20"}}, ""},
+		{"EmptyUID", store.Spec{Container: spec.Container{Image: "x"}}, "uid"},
+		{"UpperUID", store.Spec{UID: "Web", Container: spec.Container{Image: "x"}}, "uid"},
+		{"DashUID", store.Spec{UID: "-web", Container: spec.Container{Image: "x"}}, "uid"},
+		{"LongUID", store.Spec{UID: strings.Repeat("a", 49), Container: spec.Container{Image: "x"}}, "uid"},
+		{"NewlineUID", store.Spec{UID: "a\nb", Container: spec.Container{Image: "x"}}, "uid"},
 		{"NoImage", store.Spec{UID: "a"}, "image"},
-		{"FlagImage", store.Spec{UID: "a", Image: "--privileged"}, "image"},
-		{"SpaceImage", store.Spec{UID: "a", Image: "alpine latest"}, "image"},
-		{"NULCommand", store.Spec{UID: "a", Image: "x", Command: []string{"a\x00b"}}, "command[0]"},
-		{"BadUTF8Command", store.Spec{UID: "a", Image: "x", Command: []string{"\xff"}}, "command[0]"},
-		{"BadEnvKey", store.Spec{UID: "a", Image: "x", Env: map[string]string{"A=B": "1"}}, "env"},
-		{"NULEnvValue", store.Spec{UID: "a", Image: "x", Env: map[string]string{"A": "\x00"}}, "env"},
-		{"ReservedLabel", store.Spec{UID: "a", Image: "x", Labels: map[string]string{"velos.uid": "b"}}, "labels"},
-		{"NewlineLabel", store.Spec{UID: "a", Image: "x", Labels: map[string]string{"k": "a\nb"}}, "labels"},
-		{"ReservedLabelAnyCase", store.Spec{UID: "a", Image: "x", Labels: map[string]string{"VELOS.store": "b"}}, "labels"},
-		{"EqualsInLabelValue", store.Spec{UID: "a", Image: "x", Labels: map[string]string{"k": "a=b"}}, "labels"},
-		{"EnvTooLargeToExec", store.Spec{UID: "a", Image: "x", Env: hugeEnv(100, store.MaxValueLen)}, "env"},
-		{"EnvUnderExecLimit", store.Spec{UID: "a", Image: "x", Env: hugeEnv(30, store.MaxValueLen)}, ""},
-		{"BadRestart", store.Spec{UID: "a", Image: "x", Restart: "sometimes"}, "restart"},
-		{"BadDesired", store.Spec{UID: "a", Image: "x", DesiredState: "paused"}, "desired_state"},
-		{"NegativeCPUs", store.Spec{UID: "a", Image: "x", CPUs: -1}, "cpus"},
-		{"NegativeMemory", store.Spec{UID: "a", Image: "x", Memory: -1}, "memory"},
+		{"FlagImage", store.Spec{UID: "a", Container: spec.Container{Image: "--privileged"}}, "image"},
+		{"SpaceImage", store.Spec{UID: "a", Container: spec.Container{Image: "alpine latest"}}, "image"},
+		{"NULCommand", store.Spec{UID: "a", Container: spec.Container{Image: "x", Command: []string{"a\x00b"}}}, "command[0]"},
+		{"BadUTF8Command", store.Spec{UID: "a", Container: spec.Container{Image: "x", Command: []string{"\xff"}}}, "command[0]"},
+		{"BadEnvKey", store.Spec{UID: "a", Container: spec.Container{Image: "x", Env: map[string]string{"A=B": "1"}}}, "env"},
+		{"NULEnvValue", store.Spec{UID: "a", Container: spec.Container{Image: "x", Env: map[string]string{"A": "\x00"}}}, "env"},
+		{"ReservedLabel", store.Spec{UID: "a", Container: spec.Container{Image: "x", Labels: map[string]string{"velos.uid": "b"}}}, "labels"},
+		{"NewlineLabel", store.Spec{UID: "a", Container: spec.Container{Image: "x", Labels: map[string]string{"k": "a\nb"}}}, "labels"},
+		{"ReservedLabelAnyCase", store.Spec{UID: "a", Container: spec.Container{Image: "x", Labels: map[string]string{"VELOS.store": "b"}}}, "labels"},
+		{"EqualsInLabelValue", store.Spec{UID: "a", Container: spec.Container{Image: "x", Labels: map[string]string{"k": "a=b"}}}, "labels"},
+		{"EnvTooLargeToExec", store.Spec{UID: "a", Container: spec.Container{Image: "x", Env: hugeEnv(100, store.MaxValueLen)}}, "env"},
+		{"EnvUnderExecLimit", store.Spec{UID: "a", Container: spec.Container{Image: "x", Env: hugeEnv(30, store.MaxValueLen)}}, ""},
+		{"BadRestart", store.Spec{UID: "a", Container: spec.Container{Image: "x"}, Restart: "sometimes"}, "restart"},
+		{"BadDesired", store.Spec{UID: "a", Container: spec.Container{Image: "x"}, DesiredState: "paused"}, "desired_state"},
+		{"NegativeCPUs", store.Spec{UID: "a", Container: spec.Container{Image: "x", CPUs: -1}}, "cpus"},
+		{"NegativeMemory", store.Spec{UID: "a", Container: spec.Container{Image: "x", Memory: -1}}, "memory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.spec
@@ -165,7 +166,7 @@ func hugeEnv(n, size int) map[string]string {
 }
 
 func TestSpec_ValidateNeverPrintsEnvValues(t *testing.T) {
-	s := store.Spec{UID: "a", Image: "x", Env: map[string]string{"TOKEN": "s3cret\x00"}}
+	s := store.Spec{UID: "a", Container: spec.Container{Image: "x", Env: map[string]string{"TOKEN": "s3cret\x00"}}}
 	s.Normalize()
 	err := s.Validate()
 	if err == nil || strings.Contains(err.Error(), "s3cret") {
@@ -177,11 +178,11 @@ func TestSpec_ValidateNeverPrintsEnvValues(t *testing.T) {
 func TestDB_ReadStateSeesChanges(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.MustOpenDB(t)
-	storetest.MustApply(t, db, store.Spec{UID: "a", Image: "x", Env: map[string]string{"V": "1"}}, store.Spec{UID: "b", Image: "x"})
+	storetest.MustApply(t, db, store.Spec{UID: "a", Container: spec.Container{Image: "x", Env: map[string]string{"V": "1"}}}, store.Spec{UID: "b", Container: spec.Container{Image: "x"}})
 	if _, err := db.ReadState(ctx); err != nil {
 		t.Fatal(err)
 	}
-	storetest.MustApply(t, db, store.Spec{UID: "a", Image: "x", Env: map[string]string{"V": "2"}})
+	storetest.MustApply(t, db, store.Spec{UID: "a", Container: spec.Container{Image: "x", Env: map[string]string{"V": "2"}}})
 	if err := db.DeleteSpecs(ctx, "b"); err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +197,7 @@ func TestDB_ReadStateSeesChanges(t *testing.T) {
 	if err := db.DeleteSpecs(ctx, "a"); err != nil {
 		t.Fatal(err)
 	}
-	storetest.MustApply(t, db, store.Spec{UID: "c", Image: "x"}, store.Spec{UID: "b", Image: "y"})
+	storetest.MustApply(t, db, store.Spec{UID: "c", Container: spec.Container{Image: "x"}}, store.Spec{UID: "b", Container: spec.Container{Image: "y"}})
 	if st, err = db.ReadState(ctx); err != nil {
 		t.Fatal(err)
 	}

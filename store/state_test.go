@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"testing"
 
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 )
@@ -38,7 +39,7 @@ func readSpecUIDs(t *testing.T, db *store.DB) map[string]string {
 func TestReadState_Cache(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.MustOpenDB(t)
-	storetest.MustApply(t, db, store.Spec{UID: "a", Image: "busybox"})
+	storetest.MustApply(t, db, store.Spec{UID: "a", Container: spec.Container{Image: "busybox"}})
 	readSpecUIDs(t, db)
 	readSpecUIDs(t, db)
 	wantReads(t, db, 1, 1)
@@ -53,7 +54,7 @@ func TestReadState_Cache(t *testing.T) {
 	readSpecUIDs(t, db)
 	wantReads(t, db, 2, 1)
 
-	storetest.MustApply(t, db, store.Spec{UID: "b", Image: "busybox"})
+	storetest.MustApply(t, db, store.Spec{UID: "b", Container: spec.Container{Image: "busybox"}})
 	if got := readSpecUIDs(t, db); len(got) != 2 {
 		t.Fatalf("after apply: specs %v, want a and b", got)
 	}
@@ -81,7 +82,7 @@ func TestReadState_Cache(t *testing.T) {
 // got does not reach the next caller's copy of a cached read.
 func TestReadState_CallerOwnsSlices(t *testing.T) {
 	db := storetest.MustOpenDB(t)
-	storetest.MustApply(t, db, store.Spec{UID: "a", Image: "busybox"}, store.Spec{UID: "b", Image: "busybox"})
+	storetest.MustApply(t, db, store.Spec{UID: "a", Container: spec.Container{Image: "busybox"}}, store.Spec{UID: "b", Container: spec.Container{Image: "busybox"}})
 	st, err := db.ReadState(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
-	"fmt"
+	"encoding/binary"
+	"math"
+	"strconv"
 	"sync"
+	"time"
 )
 
 // specCache keeps decoded specs between passes, with the raw row they came
@@ -24,22 +26,22 @@ type specCache struct {
 
 // find returns the entry of uid, trying position i of the last read's order
 // first; byUID indexes that order, built on the first row out of place.
-func (c *specCache) find(i int, uid string, byUID *map[string]*cachedSpec) *cachedSpec {
-	if i < len(c.order) && c.order[i].row.UID == uid {
+func (c *specCache) find(i int, uid []byte, byUID *map[string]*cachedSpec) *cachedSpec {
+	if i < len(c.order) && c.order[i].uid == string(uid) {
 		return c.order[i]
 	}
 	if *byUID == nil {
 		*byUID = make(map[string]*cachedSpec, len(c.order))
 		for _, e := range c.order {
-			(*byUID)[e.row.UID] = e
+			(*byUID)[e.uid] = e
 		}
 	}
-	return (*byUID)[uid]
+	return (*byUID)[string(uid)]
 }
 
 type cachedSpec struct {
-	raw     [3][]byte // command, env, labels as stored
-	row     specRow   // the other columns (JSON fields left empty)
+	uid     string
+	row     []byte // the row as read: its numbers' bits, then the packed text (see packedSelect)
 	spec    *Spec
 	invalid *InvalidSpec // set instead of spec for a row the code cannot use
 }
@@ -58,7 +60,7 @@ func (db *DB) readSpecs(ctx context.Context, tx *Tx) ([]*Spec, []*InvalidSpec, e
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+specColumns+` FROM specs`)
+	rows, err := tx.QueryContext(ctx, `SELECT `+packedSelect+` FROM specs`)
 	if err != nil {
 		return nil, nil, translate(err)
 	}
@@ -70,23 +72,44 @@ func (db *DB) readSpecs(ctx context.Context, tx *Tx) ([]*Spec, []*InvalidSpec, e
 	var byUID map[string]*cachedSpec
 	var out []*Spec
 	var invalid []*InvalidSpec
-	var r specRow
-	var command, env, labels sql.RawBytes
+	reals, ints := make([]float64, len(numCols)), make([]int64, len(numCols))
+	var packed sql.RawBytes
+	dest := append(numDest(reals, ints), &packed)
+	var row []byte
 	for rows.Next() {
-		if err := rows.Scan(&r.UID, &r.Image, &command, &env, &r.Restart, &r.DesiredState, &r.CPUs,
-			&r.Memory, &labels, &r.Generation, &r.SpecHash, &r.CreatedAt, &r.UpdatedAt); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, nil, translate(err)
 		}
-		e := c.find(len(next), r.UID, &byUID)
-		if e == nil || e.row != r || !bytes.Equal(e.raw[0], command) || !bytes.Equal(e.raw[1], env) || !bytes.Equal(e.raw[2], labels) {
-			e = &cachedSpec{raw: [3][]byte{bytes.Clone(command), bytes.Clone(env), bytes.Clone(labels)}, row: r}
-			if e.spec, err = decodeValidSpec(r, e.raw); err != nil {
-				e.spec, e.invalid = nil, &InvalidSpec{UID: r.UID, Reason: err.Error(), UpdatedAt: r.UpdatedAt, SpecHash: r.SpecHash}
+		row = row[:0]
+		for j := range numCols {
+			row = binary.LittleEndian.AppendUint64(row, math.Float64bits(reals[j]))
+			row = binary.LittleEndian.AppendUint64(row, uint64(ints[j]))
+		}
+		row = append(row, packed...)
+		uid := packed
+		if i := bytes.IndexByte(packed, 0); i >= 0 {
+			uid = packed[:i]
+		}
+		e := c.find(len(next), uid, &byUID)
+		if e == nil || !bytes.Equal(e.row, row) {
+			e = &cachedSpec{uid: string(uid), row: bytes.Clone(row)}
+			raw, err := unpack(reals, ints, packed)
+			if err == nil {
+				e.spec, err = decodeValidSpec(raw)
+			}
+			if err != nil {
+				e.spec, e.invalid = nil, &InvalidSpec{UID: e.uid, Reason: err.Error()}
+				if raw != nil {
+					e.invalid.SpecHash = string(raw[specHashCol])
+					if n, perr := strconv.ParseInt(string(raw[updatedAtCol]), 10, 64); perr == nil {
+						e.invalid.UpdatedAt = Millis(time.UnixMilli(n).UTC())
+					}
+				}
 			}
 		}
 		next = append(next, e)
 		if len(rejected) > 0 {
-			delete(rejected, r.UID)
+			delete(rejected, e.uid)
 		}
 		if e.invalid != nil {
 			invalid = append(invalid, e.invalid)
@@ -107,8 +130,8 @@ func (db *DB) readSpecs(ctx context.Context, tx *Tx) ([]*Spec, []*InvalidSpec, e
 // decodeValidSpec decodes a row and validates the spec, as UpsertSpecs
 // validates before writing: a row written by hand that the code would
 // refuse is as unusable as one that does not decode.
-func decodeValidSpec(r specRow, raw [3][]byte) (*Spec, error) {
-	s, err := decodeSpec(r, raw)
+func decodeValidSpec(raw [][]byte) (*Spec, error) {
+	s, err := decodeSpec(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -140,22 +163,6 @@ func readRejected(ctx context.Context, tx *Tx) (map[string]*InvalidSpec, error) 
 		out[v.UID] = v
 	}
 	return out, translate(rows.Err())
-}
-
-func decodeSpec(r specRow, raw [3][]byte) (*Spec, error) {
-	s := &Spec{
-		UID: r.UID, Image: r.Image, Restart: RestartPolicy(r.Restart),
-		DesiredState: DesiredState(r.DesiredState), CPUs: r.CPUs, Memory: r.Memory,
-		Generation: r.Generation, SpecHash: r.SpecHash,
-		CreatedAt: r.CreatedAt.Time(), UpdatedAt: r.UpdatedAt.Time(),
-	}
-	for i, dst := range []any{&s.Command, &s.Env, &s.Labels} {
-		if err := json.Unmarshal(raw[i], dst); err != nil {
-			return nil, fmt.Errorf("spec %q: column %s: %w: %v", r.UID, []string{"command", "env", "labels"}[i], ErrInvalid, err)
-		}
-	}
-	s.Normalize()
-	return s, nil
 }
 
 // readInstances reads every instance record with a plain scan, in storage order.

@@ -35,6 +35,9 @@ type StatusRow struct {
 	// PullingSince; nil when it is not pulling (see StartPull).
 	PullImage    *string `db:"pull_image" json:"pull_image,omitempty"`
 	PullingSince Millis  `db:"pulling_since" json:"-"`
+	// Live is set by a reader that replaced State with what the runtime
+	// lists now (status while no daemon runs); the store never sets it.
+	Live bool `db:"-" json:"live,omitempty"`
 }
 
 // StateInvalid is the status state of a uid whose spec cannot be used.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 )
@@ -175,7 +176,7 @@ func TestOpen_Concurrent(t *testing.T) {
 func TestSchema_SQLChangeBumpsGeneration(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.MustOpenDB(t)
-	storetest.MustApply(t, db, store.Spec{UID: "web", Image: "nginx:1.27"})
+	storetest.MustApply(t, db, store.Spec{UID: "web", Container: spec.Container{Image: "nginx:1.27"}})
 	before, _ := db.FindSpecByUID(ctx, "web")
 	sqlite3 := storetest.NeedTool(t, "sqlite3")
 	for _, q := range []string{
@@ -215,7 +216,7 @@ func TestDataVersion_SeesOutsideWritesAfterOwnWrites(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		storetest.MustApply(t, other, store.Spec{UID: uid, Image: "busybox"})
+		storetest.MustApply(t, other, store.Spec{UID: uid, Container: spec.Container{Image: "busybox"}})
 		after, err := daemon.DataVersion(ctx)
 		if err != nil {
 			t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	vspec "github.com/veloslet/veloslet/spec"
 	"io"
 	"log/slog"
 	"strings"
@@ -33,8 +34,7 @@ func TestSupervisor_CrashLogReadErrorRedacted(t *testing.T) {
 	var logs bytes.Buffer
 	s.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	s.Policy.BackoffInitial = 0
-	storetest.MustApply(t, s.DB, store.Spec{UID: "web", Image: "busybox", Command: []string{"true"},
-		Env: map[string]string{"TOKEN": "s3cret-value"}})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "web", Container: vspec.Container{Image: "busybox", Command: []string{"true"}, Env: map[string]string{"TOKEN": "s3cret-value"}}})
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -64,8 +64,7 @@ func TestSupervisor_RunErrorRedacted(t *testing.T) {
 	rt.RunFunc = func(context.Context, runtime.RunSpec) (runtime.InstanceID, error) {
 		return "", errors.New("Error: starting: token=czNjcmV0LXZhbHVl (s3cret-value) (podman run, exit 126)")
 	}
-	storetest.MustApply(t, s.DB, store.Spec{UID: "web", Image: "busybox", Command: []string{"true"},
-		Env: map[string]string{"TOKEN": "s3cret-value"}})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "web", Container: vspec.Container{Image: "busybox", Command: []string{"true"}, Env: map[string]string{"TOKEN": "s3cret-value"}}})
 	_ = s.Reconcile(ctx)
 	ins, err := s.DB.FindInstances(ctx)
 	if err != nil || len(ins) != 1 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	vspec "github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
@@ -19,8 +20,8 @@ func TestSupervisor_KeepsCrashLog(t *testing.T) {
 	s, rt, _ := MustNewSupervisor(t)
 	s.Policy.BackoffInitial = 0
 	s.LogCapture.TailLines = 5
-	storetest.MustApply(t, s.DB, store.Spec{UID: "web", Image: "busybox", Command: []string{"echo", "starting"},
-		Env: map[string]string{"TOKEN": "s3cret-value", "DEBUG": "1"}})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "web",
+		Container: vspec.Container{Image: "busybox", Command: []string{"echo", "starting"}, Env: map[string]string{"TOKEN": "s3cret-value", "DEBUG": "1"}}})
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
+	vspec "github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
@@ -69,7 +70,7 @@ func newUntilFake(t *testing.T, local bool, startErr error, newRun ...string) (*
 	s.Runtime = u
 	s.Policy.BackoffInitial = 0
 	s.LogCapture.TailLines = 2
-	storetest.MustApply(t, s.DB, store.Spec{UID: "web", Image: "busybox", Command: []string{"sleep", "infinity"}})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "web", Container: vspec.Container{Image: "busybox", Command: []string{"sleep", "infinity"}}})
 	if err := s.Reconcile(context.Background()); err != nil {
 		t.Fatal(err)
 	}

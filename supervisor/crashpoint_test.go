@@ -11,6 +11,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
+	vspec "github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
@@ -118,7 +119,7 @@ func newCrashEnv(t *testing.T) *crashEnv {
 		}
 		return err
 	}
-	foreign := runtime.RunSpec{UID: "zz", Image: "busybox", StoreID: crashStore, Generation: 1, SpecHash: "h"}
+	foreign := runtime.RunSpec{UID: "zz", Container: vspec.Container{Image: "busybox"}, StoreID: crashStore, Generation: 1, SpecHash: "h"}
 	id, err := e.rt.Real().Run(context.Background(), foreign)
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +193,7 @@ var steady = func() []string {
 }()
 
 func crashSpec(uid, image string, restart store.RestartPolicy) store.Spec {
-	return store.Spec{UID: uid, Image: image, Command: []string{"sleep", "infinity"}, Restart: restart}
+	return store.Spec{UID: uid, Container: vspec.Container{Image: image, Command: []string{"sleep", "infinity"}}, Restart: restart}
 }
 
 // script: launch everything; then one pass that relaunches a crash (a),

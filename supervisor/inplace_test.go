@@ -8,6 +8,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
+	vspec "github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
@@ -65,7 +66,7 @@ func onlyEvent(t *testing.T, db *store.DB, kind store.EventKind) *store.Event {
 func exitOnce(t *testing.T, uid string) (*testEnv, runtime.InstanceID) {
 	t.Helper()
 	s, rt, _ := MustNewSupervisor(t)
-	storetest.MustApply(t, s.DB, store.Spec{UID: uid, Image: "busybox", Restart: store.RestartAlways})
+	storetest.MustApply(t, s.DB, store.Spec{UID: uid, Container: vspec.Container{Image: "busybox"}, Restart: store.RestartAlways})
 	if err := s.Reconcile(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func TestSupervisor_ChangedSpecIsNotStarted(t *testing.T) {
 		t.Error("an instance of a changed spec was started in place")
 		return nil
 	}
-	storetest.MustApply(t, e.s.DB, store.Spec{UID: "a", Image: "busybox:2", Restart: store.RestartAlways})
+	storetest.MustApply(t, e.s.DB, store.Spec{UID: "a", Container: vspec.Container{Image: "busybox:2"}, Restart: store.RestartAlways})
 	if err := e.s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}

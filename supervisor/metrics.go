@@ -146,6 +146,13 @@ func (h *Health) SetFatal(err error) {
 	h.fatal = err
 }
 
+// Fatal reports whether SetFatal was called: the daemon is about to exit.
+func (h *Health) Fatal() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.fatal != nil
+}
+
 // NewHealth returns a Health that allows MaxAge between successful passes.
 func NewHealth(maxAge time.Duration) *Health {
 	return &Health{MaxAge: maxAge, Now: time.Now, started: time.Now()}

@@ -3,6 +3,7 @@ package supervisor_test
 import (
 	"context"
 	"fmt"
+	vspec "github.com/veloslet/veloslet/spec"
 	"testing"
 	"time"
 
@@ -21,8 +22,7 @@ func TestAcceptedExit_Podman(t *testing.T) {
 	rt := podmantest.New(t) // skips without podman, fails instead under VELOSLET_REQUIRE_TOOLS=1
 	s := supervisor.New(storetest.MustOpenDB(t), rt)
 	s.Logger = quiet
-	storetest.MustApply(t, s.DB, store.Spec{UID: "job", Image: podmantest.Image, Command: podmantest.ExitCommand,
-		Restart: store.RestartNever})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "job", Container: vspec.Container{Image: podmantest.Image, Command: podmantest.ExitCommand}, Restart: store.RestartNever})
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -18,8 +18,9 @@ var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 type specOpt func(*store.Spec)
 
 func spec(uid string, opts ...specOpt) *store.Spec {
-	s := &store.Spec{UID: uid, Image: "img", Restart: store.RestartAlways, DesiredState: store.DesiredRunning,
+	s := &store.Spec{UID: uid, Restart: store.RestartAlways, DesiredState: store.DesiredRunning,
 		Generation: 1, SpecHash: "h1"}
+	s.Image = "img"
 	for _, o := range opts {
 		o(s)
 	}

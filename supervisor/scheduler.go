@@ -117,7 +117,9 @@ func (sc *Scheduler) Start() error {
 	}
 	passCtx, cancelPass := context.WithCancel(context.Background())
 	sc.cron, sc.cancelPass, sc.cancelAux = c, cancelPass, cancelAux
+	sc.mu.Lock() // Request may run already: serve's fleet node starts first
 	sc.wakeup = make(chan struct{}, 1)
+	sc.mu.Unlock()
 	sc.rearm = make(chan struct{}, 1)
 	sc.stop = make(chan struct{})
 	sc.Supervisor.OnWake = sc.wakeAt
@@ -157,9 +159,10 @@ func (sc *Scheduler) Request(opts PassOptions) {
 		sc.pending.UIDs = mergeUIDs(sc.pending.UIDs, opts.UIDs)
 		sc.pending.Deaths = mergeDeaths(sc.pending.UIDs, sc.pending.Deaths, opts.Deaths)
 	}
+	wakeup := sc.wakeup // nil before Start: the pending request waits for the runner
 	sc.mu.Unlock()
 	select {
-	case sc.wakeup <- struct{}{}:
+	case wakeup <- struct{}{}:
 	default:
 	}
 }

@@ -114,8 +114,5 @@ func (s *Supervisor) remove(ctx context.Context, a *Action) error {
 
 // runSpec turns a stored spec into what the runtime launches.
 func runSpec(s *store.Spec, storeID string) runtime.RunSpec {
-	return runtime.RunSpec{
-		UID: s.UID, Image: s.Image, Command: s.Command, Env: s.Env, CPUs: s.CPUs, Memory: s.Memory,
-		Labels: s.Labels, Generation: s.Generation, SpecHash: s.SpecHash, StoreID: storeID,
-	}
+	return runtime.NewRunSpec(s, storeID)
 }

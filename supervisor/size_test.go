@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/veloslet/veloslet/runtime"
+	vspec "github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
@@ -30,7 +31,7 @@ func TestSoak_CrashLoopDayStaysSmall(t *testing.T) {
 	)
 	ctx := context.Background()
 	s, rt, clock := MustNewSupervisor(t)
-	storetest.MustApply(t, s.DB, store.Spec{UID: "crashy", Image: "busybox"}, store.Spec{UID: "steady", Image: "busybox"})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "crashy", Container: vspec.Container{Image: "busybox"}}, store.Spec{UID: "steady", Container: vspec.Container{Image: "busybox"}})
 	start := clock.Now()
 	end := start.Add(day)
 	nextHour := start.Add(time.Hour)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
+	vspec "github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
@@ -35,7 +36,7 @@ func MustNewSupervisor(tb testing.TB) (*supervisor.Supervisor, *fake.Runtime, *s
 func specs(n int) []store.Spec {
 	out := make([]store.Spec, n)
 	for i := range out {
-		out[i] = store.Spec{UID: fmt.Sprintf("s%05d", i), Image: "busybox", Command: []string{"sleep", "infinity"}}
+		out[i] = store.Spec{UID: fmt.Sprintf("s%05d", i), Container: vspec.Container{Image: "busybox", Command: []string{"sleep", "infinity"}}}
 	}
 	return out
 }
@@ -225,7 +226,7 @@ func TestPass_NoChangeReadsNoRows(t *testing.T) {
 	if _, f := s.DB.StateReads(); f != full {
 		t.Fatalf("%d full reads of the state in three passes with nothing to do, want none", f-full)
 	}
-	storetest.MustApply(t, s.DB, store.Spec{UID: "late", Image: "busybox"})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "late", Container: vspec.Container{Image: "busybox"}})
 	res, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerSchedule})
 	if err != nil || len(res.Plan.Actions) != 1 || res.Plan.Actions[0].Kind != supervisor.ActLaunch {
 		t.Fatalf("pass after an apply: %v, actions %+v; want one launch", err, res.Plan.Actions)

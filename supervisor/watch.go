@@ -45,7 +45,7 @@ func (sc *Scheduler) watchDataVersion(ctx context.Context, last int64, err error
 // changeRequest turns an outside write into a pass request: an operator's
 // `veloslet reconcile` if it wrote a new request, a plain change otherwise.
 func (sc *Scheduler) changeRequest(ctx context.Context) PassOptions {
-	req, err := sc.Supervisor.DB.FindPassRequest(ctx)
+	req, err := sc.Supervisor.DB.FindPassRequestAfter(ctx, sc.lastReq)
 	if err != nil || req.ID <= sc.lastReq {
 		return PassOptions{Trigger: store.TriggerChange}
 	}

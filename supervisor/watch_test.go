@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/veloslet/veloslet/runtime"
+	vspec "github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
@@ -31,7 +32,7 @@ func (w earlyWatcher) Watch(ctx context.Context, ch chan<- runtime.Event) error 
 // away.
 func TestScheduler_EventBeforeListRechecks(t *testing.T) {
 	s, rt, _ := MustNewSupervisor(t)
-	storetest.MustApply(t, s.DB, store.Spec{UID: "a", Image: "busybox", Restart: store.RestartAlways})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "a", Container: vspec.Container{Image: "busybox"}, Restart: store.RestartAlways})
 	w := earlyWatcher{send: make(chan runtime.Event)}
 	sc, log := startScheduler(t, s, func(sc *supervisor.Scheduler) { sc.Watcher = w })
 	poll(t, func() error { return log.saw(store.TriggerStartup) })

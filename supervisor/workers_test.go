@@ -13,6 +13,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
+	vspec "github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
@@ -91,7 +92,7 @@ func testReboot(t *testing.T, n int) {
 			t.Fatal(err)
 		}
 	}
-	storetest.MustApply(t, s.DB, store.Spec{UID: "new", Image: "busybox"})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "new", Container: vspec.Container{Image: "busybox"}})
 	clock.Add(time.Second)
 	res, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerStartup})
 	if err != nil {
@@ -185,7 +186,7 @@ func TestSupervisor_SlowRunDoesNotHoldUpOthers(t *testing.T) {
 		}
 		return rt.Real().Run(ctx, spec)
 	}
-	storetest.MustApply(t, s.DB, store.Spec{UID: "slow", Image: "busybox"})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "slow", Container: vspec.Container{Image: "busybox"}})
 	first, err := s.Dispatch(ctx, supervisor.PassOptions{Trigger: store.TriggerChange})
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +236,7 @@ func TestScheduler_RetryFollowsRecords(t *testing.T) {
 		}
 		return rt.Real().Run(ctx, spec)
 	}
-	storetest.MustApply(t, s.DB, store.Spec{UID: "a", Image: "busybox"})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "a", Container: vspec.Container{Image: "busybox"}})
 	startScheduler(t, s)
 	waitFor(t, "the third run to launch a", func() error {
 		if running(t, rt) != 1 {
@@ -330,7 +331,7 @@ func TestScheduler_StopWithinTimeout(t *testing.T) {
 func TestSupervisor_ExitRecordedBeforeRelaunch(t *testing.T) {
 	ctx := context.Background()
 	s, rt, _ := MustNewSupervisor(t)
-	storetest.MustApply(t, s.DB, store.Spec{UID: "a", Image: "busybox"})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "a", Container: vspec.Container{Image: "busybox"}})
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -364,7 +365,7 @@ func TestSupervisor_ExitRecordedBeforeRelaunch(t *testing.T) {
 func TestSupervisor_StopAfterExitIsRecorded(t *testing.T) {
 	ctx := context.Background()
 	s, rt, _ := MustNewSupervisor(t)
-	storetest.MustApply(t, s.DB, store.Spec{UID: "a", Image: "busybox"})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "a", Container: vspec.Container{Image: "busybox"}})
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +399,7 @@ func TestSupervisor_OverlappingPassesCloseTheirOwnRows(t *testing.T) {
 		}
 		return rt.Real().Run(ctx, spec)
 	}
-	storetest.MustApply(t, s.DB, store.Spec{UID: "slow", Image: "busybox"})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "slow", Container: vspec.Container{Image: "busybox"}})
 	first, err := s.Dispatch(ctx, supervisor.PassOptions{Trigger: store.TriggerStartup})
 	if err != nil {
 		t.Fatal(err)
@@ -434,7 +435,7 @@ func TestSupervisor_SkippedUIDFreedDuringPlanIsWoken(t *testing.T) {
 		<-releaseRun
 		return rt.Real().Run(ctx, spec)
 	}
-	storetest.MustApply(t, s.DB, store.Spec{UID: "slow", Image: "busybox"})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "slow", Container: vspec.Container{Image: "busybox"}})
 	first, err := s.Dispatch(ctx, supervisor.PassOptions{Trigger: store.TriggerStartup})
 	if err != nil {
 		t.Fatal(err)
@@ -474,14 +475,14 @@ func TestScheduler_FailingActionsDoNotFeedEachOther(t *testing.T) {
 	s.DB.Now, rt.Now = time.Now, time.Now
 	s.Policy.BackoffInitial, s.Policy.Jitter = 0, 0 // no back-off: the floor still holds
 	ctx := context.Background()
-	storetest.MustApply(t, s.DB, store.Spec{UID: "a", Image: "busybox"}, store.Spec{UID: "b", Image: "busybox"})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "a", Container: vspec.Container{Image: "busybox"}}, store.Spec{UID: "b", Container: vspec.Container{Image: "busybox"}})
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.DB.SetDesiredState(ctx, store.DesiredStopped, "a", "b"); err != nil {
 		t.Fatal(err)
 	}
-	storetest.MustApply(t, s.DB, store.Spec{UID: "c", Image: fake.MissingRegistry + "nope"})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "c", Container: vspec.Container{Image: fake.MissingRegistry + "nope"}})
 	var stops, runs atomic.Int64
 	rt.StopFunc = func(ctx context.Context, uid string) error {
 		stops.Add(1)
@@ -514,8 +515,8 @@ func TestScheduler_FailingActionsDoNotFeedEachOther(t *testing.T) {
 func TestWork_PullShownWhileInFlight(t *testing.T) {
 	ctx := context.Background()
 	s, rt, _ := MustNewSupervisor(t)
-	storetest.MustApply(t, s.DB, store.Spec{UID: "big", Image: "registry.example/big:1"},
-		store.Spec{UID: "typo", Image: fake.MissingRegistry + "nope:1"})
+	storetest.MustApply(t, s.DB, store.Spec{UID: "big", Container: vspec.Container{Image: "registry.example/big:1"}},
+		store.Spec{UID: "typo", Container: vspec.Container{Image: fake.MissingRegistry + "nope:1"}})
 	entered, release := make(chan struct{}), make(chan struct{})
 	rt.RunFunc = func(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error) {
 		if spec.UID == "big" {

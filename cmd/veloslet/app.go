@@ -88,7 +88,7 @@ func exitCode(err error) int {
 	var ue usageError
 	switch {
 	case errors.As(err, &ue), errors.Is(err, ErrConfig), errors.Is(err, ErrSpecFile),
-		errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrNotFound), errors.Is(err, errLocked),
+		errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrNotFound), errors.Is(err, errLocked), errors.Is(err, store.ErrInUse),
 		errors.Is(err, errNoRuntime):
 		return ExitUsage
 	}
@@ -119,7 +119,11 @@ file, with or without a running daemon.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			return m.loadConfig()
+			if err := m.loadConfig(); err != nil {
+				return err
+			}
+			m.noteDefaults(cmd)
+			return nil
 		},
 	}
 	root.PersistentFlags().StringVar(&m.ConfigPath, "config", "", "config file (TOML); default $"+EnvConfig+", else built-in defaults")
@@ -127,7 +131,7 @@ file, with or without a running daemon.`,
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(m.serveCommand(), m.applyCommand(), m.deleteCommand(), m.stopCommand(), m.startCommand(),
 		m.statusCommand(), m.eventsCommand(), m.planCommand(), m.reconcileCommand(), m.migrateCommand(),
-		m.versionCommand(), m.fakeCommand(), m.launchdCommand(), m.backupCommand(), m.fleetCommand())
+		m.versionCommand(), m.fakeCommand(), m.launchdCommand(), m.systemdCommand(), m.docsCommand(), m.backupCommand(), m.fleetCommand())
 	root.AddCommand(m.adoptCommand())
 	root.AddCommand(m.logsCommand(), m.restartCommand(), m.describeCommand(), m.configCommand())
 	return root
@@ -154,6 +158,28 @@ func (m *Main) loadConfig() error {
 		m.Logger = newLogger(m.Stderr, m.Config.Log)
 	}
 	return nil
+}
+
+// noteDefaults tells a user who gave no config file which database and
+// backend a writing verb is about to use: without it, a copied command
+// quietly writes to the default database with the auto-chosen backend.
+func (m *Main) noteDefaults(cmd *cobra.Command) {
+	switch cmd.Name() {
+	case "apply", "reconcile", "serve":
+	default:
+		return
+	}
+	if m.ConfigPath != "" || m.Runtime != nil || m.DB != nil {
+		return
+	}
+	backend := m.Config.Runtime.Backend
+	if backend == "auto" {
+		if b, err := resolveBackend(m.Config.Runtime); err == nil {
+			backend = b + " (auto)"
+		}
+	}
+	fmt.Fprintf(m.Stderr, "veloslet: no config file (--config or $%s): using %s, backend %s\n",
+		EnvConfig, m.Config.Store.Path, backend)
 }
 
 func newLogger(w io.Writer, c LogConfig) *slog.Logger {

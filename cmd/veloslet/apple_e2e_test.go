@@ -10,6 +10,7 @@ import (
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple"
 	"github.com/veloslet/veloslet/runtime/apple/appletest"
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 )
 
@@ -45,7 +46,7 @@ watch_interval = "100ms"
 		}
 		return byUID(l)
 	}
-	hand := runtime.RunSpec{UID: "hand", Image: "alpine"} // no store label: not ours
+	hand := runtime.RunSpec{UID: "hand", Container: spec.Container{Image: "alpine"}} // no store label: not ours
 	if _, err := rt.Run(ctx, hand); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ watch_interval = "100ms"
 	db := e.openDB()
 
 	appletest.Exit(t, rt, state, "1.2.2", "s001", 1)
-	orphan := runtime.RunSpec{UID: "orphan", Image: "alpine", StoreID: db.StoreID(), Generation: 1, SpecHash: "x"}
+	orphan := runtime.RunSpec{UID: "orphan", Container: spec.Container{Image: "alpine"}, StoreID: db.StoreID(), Generation: 1, SpecHash: "x"}
 	if _, err := rt.Run(ctx, orphan); err != nil {
 		t.Fatal(err)
 	}

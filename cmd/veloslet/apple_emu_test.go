@@ -13,6 +13,7 @@ import (
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple"
 	"github.com/veloslet/veloslet/runtime/apple/appletest"
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 )
 
@@ -129,8 +130,11 @@ func chaosApple(t *testing.T, specs, rounds int) {
 	if err := os.WriteFile(e.config, append(cfg, chaosTuning...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	foreign, err := rt.Run(context.Background(), runtime.RunSpec{UID: "zz-foreign", Image: "alpine",
-		Command: []string{"sleep", "100000"}, StoreID: "another-store", Generation: 1, SpecHash: "x"})
+	foreign, err := rt.Run(context.Background(), runtime.RunSpec{UID: "zz-foreign",
+		Container:  spec.Container{Image: "alpine", Command: []string{"sleep", "100000"}},
+		StoreID:    "another-store",
+		Generation: 1,
+		SpecHash:   "x"})
 	if err != nil {
 		t.Fatal(err)
 	}

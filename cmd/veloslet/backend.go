@@ -110,7 +110,8 @@ func (m *Main) openRuntime(storeID string) (runtime.Runtime, string, error) {
 		if err != nil {
 			return nil, "", fmt.Errorf("%w: runtime.docker.host = %q: %v", ErrConfig, host, err)
 		}
-		rt.Configure(c.NamePrefix, time.Duration(c.CallTimeout), time.Duration(c.RunTimeout), time.Duration(c.StopTimeout))
+		rt.Configure(runtime.Options{NamePrefix: c.NamePrefix, CallTimeout: time.Duration(c.CallTimeout),
+			RunTimeout: time.Duration(c.RunTimeout), StopTimeout: time.Duration(c.StopTimeout)})
 		rt.StoreID, rt.LogMaxSize = storeID, m.Config.Logs.MaxSize
 		rt.Logger, m.Runtime = m.Logger, rt
 		return rt, backend, nil
@@ -147,6 +148,11 @@ func (m *Main) openFake() (*fake.Runtime, error) {
 	if c.Fake.StateFile == "" {
 		rt = fake.New()
 	} else {
+		// Made like the database's folder: a first `fake faults` or `reconcile`
+		// must not fail on a folder nobody was told to create.
+		if err := os.MkdirAll(filepath.Dir(c.Fake.StateFile), 0o700); err != nil {
+			return nil, fmt.Errorf("create fake state folder: %w", err)
+		}
 		var err error
 		if rt, err = fake.Open(c.Fake.StateFile); err != nil {
 			return nil, err
@@ -160,7 +166,7 @@ func (m *Main) openFake() (*fake.Runtime, error) {
 // cliRuntime is a backend that drives a runtime's command-line tool.
 type cliRuntime interface {
 	runtime.Runtime
-	Configure(prefix string, call, run, stop time.Duration)
+	Configure(o runtime.Options)
 	SetStoreID(id string)
 }
 
@@ -173,7 +179,8 @@ func (m *Main) cliRuntime(key, binary string, open func(bin string) cliRuntime) 
 		return nil, fmt.Errorf("%w: %s = %q: %v", errNoRuntime, key, binary, err)
 	}
 	rt := open(bin)
-	rt.Configure(c.NamePrefix, time.Duration(c.CallTimeout), time.Duration(c.RunTimeout), time.Duration(c.StopTimeout))
+	rt.Configure(runtime.Options{NamePrefix: c.NamePrefix, CallTimeout: time.Duration(c.CallTimeout),
+		RunTimeout: time.Duration(c.RunTimeout), StopTimeout: time.Duration(c.StopTimeout)})
 	m.Runtime = rt
 	return rt, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/veloslet/veloslet/runtime/docker"
 	"github.com/veloslet/veloslet/runtime/podman"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
+	"github.com/veloslet/veloslet/spec"
 )
 
 // bareRuntime is what the bare supervisor uses of a backend.
@@ -49,7 +50,7 @@ func (b *bench) startBare(host, token string) (stop func()) {
 		})
 	}
 	b.t.Cleanup(stop)
-	id, err := rt.Run(ctx, runtime.RunSpec{UID: bareUID, Image: podmantest.Image, Command: []string{"sleep", token}})
+	id, err := rt.Run(ctx, runtime.RunSpec{UID: bareUID, Container: spec.Container{Image: podmantest.Image, Command: []string{"sleep", token}}})
 	if err != nil {
 		b.t.Fatalf("bare supervisor: run: %v", err)
 	}

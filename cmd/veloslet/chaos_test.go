@@ -16,6 +16,7 @@ import (
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 )
@@ -76,8 +77,11 @@ func chaosFake(t *testing.T, rounds int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	foreign, err := rt.Run(context.Background(), runtime.RunSpec{UID: "zz-foreign", Image: "busybox",
-		StoreID: "another-store", Generation: 1, SpecHash: "x"})
+	foreign, err := rt.Run(context.Background(), runtime.RunSpec{UID: "zz-foreign",
+		Container:  spec.Container{Image: "busybox"},
+		StoreID:    "another-store",
+		Generation: 1,
+		SpecHash:   "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,8 +114,11 @@ func chaosPodman(t *testing.T, specs, rounds int) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	foreign, err := rt.Run(ctx, runtime.RunSpec{UID: "zz-foreign", Image: podmantest.Image,
-		Command: []string{"sleep", "100000"}, StoreID: "another-store", Generation: 1, SpecHash: "x"})
+	foreign, err := rt.Run(ctx, runtime.RunSpec{UID: "zz-foreign",
+		Container:  spec.Container{Image: podmantest.Image, Command: []string{"sleep", "100000"}},
+		StoreID:    "another-store",
+		Generation: 1,
+		SpecHash:   "x"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,7 @@ func TestCLI_Errors(t *testing.T) {
 		{"MissingFile", "", []string{"apply", "-f", bad}, []string{"bad.toml", "no such file"}},
 		{"InvalidTOML", "[[spec]\nuid = 1", []string{"apply", "-f", "-"}, []string{"toml", "line"}},
 		{"InvalidJSON", `{"uid": "web", "image": }`, []string{"apply", "-f", "-"}, []string{"json", "syntax"}},
-		{"UnknownJSONField", `{"uid": "web", "imag": "x"}`, []string{"apply", "-f", "-"}, []string{"unknown field", "imag"}},
+		{"UnknownJSONField", `{"uid": "web", "imag": "x"}`, []string{"apply", "-f", "-"}, []string{"unknown key imag", "did you mean image"}},
 		{"UnknownTOMLKey", "[[spec]]\nuid = \"web\"\nimage = \"x\"\nrestrat = \"never\"", []string{"apply", "-f", "-"}, []string{"unknown key spec.restrat (did you mean restart?)"}},
 		{"BadUID", `{"uid": "Web!", "image": "x"}`, []string{"apply", "-f", "-"}, []string{"uid", "Web!"}},
 		{"BadImage", `[{"uid": "a", "image": "x"}, {"uid": "b", "image": "--privileged"}]`, []string{"apply", "-f", "-"}, []string{`spec "b"`, "image", "--privileged"}},

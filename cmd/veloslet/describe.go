@@ -57,19 +57,19 @@ kept of its latest exit (all of them: veloslet logs UID --previous).`,
 
 // description is what describe shows; its JSON is `describe --json`.
 type description struct {
-	UID      string         `json:"uid"`
-	Spec     *describedSpec `json:"spec"` // null once deleted
-	Status   *statusJSON    `json:"status"`
-	Events   []eventJSON    `json:"events"`
-	LastLog  *crashLogJSON  `json:"last_log"`
-	Fleet    string         `json:"fleet,omitempty"` // the node's link to the fleet, when serve runs one
+	UID     string         `json:"uid"`
+	Spec    *describedSpec `json:"spec"` // null once deleted
+	Status  *statusJSON    `json:"status"`
+	Events  []eventJSON    `json:"events"`
+	LastLog *crashLogJSON  `json:"last_log"`
+	Fleet   string         `json:"fleet,omitempty"` // the node's link to the fleet, when serve runs one
 	// ExitCodes, when set, says the runtime reports no exit codes.
 	ExitCodes string `json:"exit_codes,omitempty"`
 	// PassError is the newest pass's error, when it failed (such as
 	// "container service down since …; starting it").
 	PassError string `json:"pass_error,omitempty"`
-	now      time.Time
-	rawEvent []*store.Event
+	now       time.Time
+	rawEvent  []*store.Event
 }
 
 // describedSpec is a spec with its env values left out.
@@ -161,6 +161,9 @@ func (d *description) write(w io.Writer) {
 		if s.CPUs > 0 || s.Memory > 0 {
 			line("limits", "cpus %g, memory %d bytes", s.CPUs, s.Memory)
 		}
+		for _, l := range launchLines(s.Container) {
+			line(l[0], "%s", term(l[1]))
+		}
 	} else {
 		line("spec", "none (deleted; the instance awaits removal)")
 	}
@@ -189,7 +192,7 @@ func (d *description) write(w io.Writer) {
 		line("error", "%s", term(r.LastError))
 	}
 	if t := r.NextAttemptAt.Time(); !t.IsZero() {
-		line("next", "%s (in %s)", t.Local().Format("2006-01-02 15:04:05"), shortDuration(t.Sub(d.now)))
+		line("next", "%s (%s)", t.Local().Format("2006-01-02 15:04:05"), untilText(t.Sub(d.now)))
 	}
 	fmt.Fprintln(w, "events:")
 	p := eventPrinter{w: &indent{w: w}}

@@ -3,16 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"strings"
-	"text/tabwriter"
-	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/veloslet/veloslet/fleet"
@@ -34,15 +31,26 @@ func decodeFleetValue(value []byte) (*store.Spec, error) {
 }
 
 // startFleet runs the fleet node beside the scheduler when [fleet] is set:
-// it returns the line /healthz adds and a stop function (both nil without
-// a fleet).
-func (m *Main) startFleet(ctx context.Context, db *store.DB, sc *supervisor.Scheduler, log *slog.Logger) (func() string, func()) {
+// it returns the lines /healthz adds and a stop function (both nil without
+// a fleet). The node's hold is the veloslet_fleet_held gauge of reg.
+func (m *Main) startFleet(ctx context.Context, db *store.DB, sc *supervisor.Scheduler, log *slog.Logger, reg *prometheus.Registry) (func() string, func()) {
 	cfg := m.Config.Fleet.Fleet()
 	if !cfg.Enabled() {
 		return nil, func() {}
 	}
 	node := &fleet.Node{Config: cfg, DB: db, Decode: decodeFleetValue, Logger: log,
+		BrakeShare: m.Config.Reconcile.BrakeShare, BrakeMin: m.Config.Reconcile.BrakeMin,
 		OnChange: func() { sc.Trigger(store.TriggerChange) }}
+	if reg != nil {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "veloslet_fleet_held",
+			Help: "1 while the fleet mirror is held (a missing or new specs bucket, or a catch-up deleting too much) " +
+				"until `veloslet fleet resync --confirm`; 0 otherwise."}, func() float64 {
+			if node.Held() != nil {
+				return 1
+			}
+			return 0
+		}))
+	}
 	prev := sc.OnPass
 	sc.OnPass = func(res *supervisor.PassResult, err error) {
 		if prev != nil {
@@ -71,6 +79,11 @@ func writeFleetState(ctx context.Context, w io.Writer, db *store.DB) {
 	case ok:
 		fmt.Fprintln(w, fleet.FormatState(s))
 	}
+	if h, err := fleet.ReadHold(ctx, db); err != nil {
+		fmt.Fprintf(w, "fleet: hold unreadable: %v\n", err)
+	} else if h != nil {
+		fmt.Fprintln(w, term(h.Line(s.Node)))
+	}
 }
 
 func (m *Main) fleetCommand() *cobra.Command {
@@ -83,7 +96,8 @@ config, no local database (docs/fleet.md).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(m.fleetApplyCommand(), m.fleetDeleteCommand(), m.fleetStatusCommand(), m.fleetEventsCommand())
+	cmd.AddCommand(m.fleetApplyCommand(), m.fleetDeleteCommand(), m.fleetStatusCommand(), m.fleetEventsCommand(),
+		m.fleetResyncCommand())
 	return cmd
 }
 
@@ -172,20 +186,36 @@ func (m *Main) fleetApplyCommand() *cobra.Command {
 
 func (m *Main) fleetDeleteCommand() *cobra.Command {
 	var node string
+	var invalid bool
 	cmd := &cobra.Command{
-		Use:     "delete --node NODE UID...",
-		Short:   "Delete a node's keys; the node then deletes the specs",
-		Example: "  veloslet fleet delete --node mini-7 web",
-		Args:    uidArgs,
+		Use:   "delete --node NODE UID... | --node NODE --invalid-keys",
+		Short: "Delete a node's keys; the node then deletes the specs",
+		Long: `Delete a node's keys; the node then deletes the specs. With --invalid-keys,
+remove instead the keys of the node that break NATS's key rules (stored by a
+raw publish; the node refuses them and no other verb can name them).`,
+		Example: "  veloslet fleet delete --node mini-7 web\n  veloslet fleet delete --node mini-7 --invalid-keys",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkNode(node); err != nil {
 				return err
+			}
+			if invalid == (len(args) > 0) {
+				return usagef("fleet delete needs UIDs or --invalid-keys, not both")
 			}
 			c, err := m.fleetClient(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer c.Close()
+			if invalid {
+				keys, err := c.DeleteInvalid(cmd.Context(), node)
+				for _, k := range keys {
+					fmt.Fprintf(cmd.OutOrStdout(), "%s deleted\n", k) // quoted, escapes and all
+				}
+				if err == nil && len(keys) == 0 {
+					fmt.Fprintf(cmd.OutOrStdout(), "no invalid key of %s\n", node)
+				}
+				return err
+			}
 			if err := c.Delete(cmd.Context(), node, args...); err != nil {
 				return err
 			}
@@ -196,100 +226,6 @@ func (m *Main) fleetDeleteCommand() *cobra.Command {
 		},
 	}
 	nodeFlag(cmd, &node, true)
-	return cmd
-}
-
-func (m *Main) fleetStatusCommand() *cobra.Command {
-	var node string
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "status [--node NODE] [--json]",
-		Short: "Show every node's status rows and when each node last reported",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := m.fleetReader(cmd.Context(), node)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			nodes, err := c.Status(cmd.Context(), node)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(nodes)
-			}
-			writeFleetStatus(cmd.OutOrStdout(), nodes, time.Now())
-			return nil
-		},
-	}
-	nodeFlag(cmd, &node, false)
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
-}
-
-func writeFleetStatus(w io.Writer, nodes []*fleet.NodeStatus, now time.Time) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NODE\tUID\tDESIRED\tSTATE\tGEN\tRESTARTS\tLAST EVENT")
-	for _, n := range nodes {
-		for _, r := range n.Rows {
-			state := r.State
-			if r.CrashLoop {
-				state = "crash-loop"
-			}
-			gen := "-"
-			if r.Generation > 0 {
-				gen = fmt.Sprintf("%d/%d", r.RunningGeneration, r.Generation)
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", term(n.Node), term(r.UID), term(orDash(r.Desired)),
-				term(state), gen, r.Restarts, term(orDash(r.LastEvent)))
-		}
-	}
-	_ = tw.Flush()
-	for _, n := range nodes {
-		fmt.Fprintf(w, "node %s: last report %s (%s ago), %d rows\n", term(n.Node),
-			n.ReportedAt.UTC().Format("2006-01-02 15:04:05Z"), shortDuration(now.Sub(n.ReportedAt)), len(n.Rows))
-		for _, r := range n.Rows {
-			if r.Refused != "" {
-				fmt.Fprintf(w, "refused %s.%s: %s\n", term(n.Node), term(r.UID), term(r.Refused))
-			}
-		}
-	}
-}
-
-func (m *Main) fleetEventsCommand() *cobra.Command {
-	var node string
-	var follow bool
-	cmd := &cobra.Command{
-		Use:   "events [--node NODE] [--follow]",
-		Short: "Print the events stream, oldest first; --follow waits for new ones",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := m.fleetReader(cmd.Context(), node)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			out := cmd.OutOrStdout()
-			return c.Events(cmd.Context(), node, follow, func(e fleet.Event) error {
-				line := fmt.Sprintf("%s  %s  %s  %s", e.At, e.Node, orDash(e.UID), e.Kind)
-				if e.Generation > 0 {
-					line += fmt.Sprintf("  gen %d", e.Generation)
-				}
-				if e.ExitCode != nil {
-					line += fmt.Sprintf("  exit %d", *e.ExitCode)
-				}
-				if e.Reason != "" {
-					line += "  " + strings.ReplaceAll(e.Reason, "\n", " ")
-				}
-				_, err := fmt.Fprintln(out, term(line))
-				return err
-			})
-		},
-	}
-	nodeFlag(cmd, &node, false)
-	cmd.Flags().BoolVarP(&follow, "follow", "F", false, "wait for new events until interrupted")
+	cmd.Flags().BoolVar(&invalid, "invalid-keys", false, "remove the node's keys that break NATS's key rules")
 	return cmd
 }

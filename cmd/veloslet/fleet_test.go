@@ -118,3 +118,89 @@ func TestFleet_ServeAndVerbs(t *testing.T) {
 		t.Errorf("fleet status with no server: exit %d, %q", code, errOut)
 	}
 }
+
+func httpGet(addr, path string) (string, error) {
+	resp, err := http.Get("http://" + addr + path)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(resp.Body)
+	return string(body), err
+}
+
+// TestFleet_HoldAndResync: serve keeps every spec and instance when the
+// specs bucket is deleted and says why in `status`, /healthz and the
+// veloslet_fleet_held gauge; `fleet resync` without --confirm previews,
+// with it the node runs what the bucket holds.
+func TestFleet_HoldAndResync(t *testing.T) {
+	ns := startNATS(t)
+	e := newTestEnv(t, fmt.Sprintf("schedule = \"@every 1s\"\n[http]\nlisten = \"127.0.0.1:0\"\n[fleet]\nurl = %q\nnode = \"mini-1\"\n", ns.ClientURL()))
+	d := e.serve()
+	addr := d.listenAddr(t)
+	specs := `[{"uid": "web", "image": "busybox"}, {"uid": "api", "image": "busybox"},
+		{"uid": "db", "image": "busybox"}, {"uid": "cache", "image": "busybox"}]`
+	e.mustRun(specs, "fleet", "apply", "--node", "mini-1", "-f", "-")
+	e.waitRunning(4)
+
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	if err := js.DeleteKeyValue(context.Background(), "veloslet_specs"); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, func() error {
+		out, _, _ := e.run("", "status")
+		body, err := healthz(addr)
+		if err != nil {
+			return err
+		}
+		metrics, err := httpGet(addr, "/metrics")
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(out, "fleet: HELD since") || !strings.Contains(out, "veloslet_specs is missing") ||
+			!strings.Contains(body, "fleet: HELD since") || !strings.Contains(metrics, "veloslet_fleet_held 1") {
+			return fmt.Errorf("status printed %q, /healthz %q", out, body)
+		}
+		return nil
+	})
+	e.waitRunning(4)
+
+	// The preview makes the bucket anew (an operator's verb may): the node
+	// holds on, now for a bucket that is not the one it mirrored.
+	out, _, code := e.run("", "fleet", "resync", "--node", "mini-1")
+	if code != ExitUsage || !strings.Contains(out, "holds 0 keys for mini-1") {
+		t.Fatalf("resync without --confirm: exit %d, %q", code, out)
+	}
+	e.mustRun(`[{"uid": "web", "image": "busybox"}, {"uid": "api", "image": "busybox"}]`, "fleet", "apply", "--node", "mini-1", "-f", "-")
+	poll(t, func() error {
+		out, _, _ := e.run("", "fleet", "resync", "--node", "mini-1")
+		if !strings.Contains(out, "is not the one mirrored") || !strings.Contains(out, "holds 2 keys") {
+			return fmt.Errorf("resync preview printed %q", out)
+		}
+		return nil
+	})
+	e.waitRunning(4)
+	if out := e.mustRun("", "fleet", "resync", "--node", "mini-1", "--confirm"); !strings.Contains(out, "confirmed: key mini-1") {
+		t.Fatalf("resync --confirm printed %q", out)
+	}
+	e.waitRunning(2)
+	poll(t, func() error {
+		out, _, _ := e.run("", "status")
+		metrics, err := httpGet(addr, "/metrics")
+		if err != nil {
+			return err
+		}
+		if strings.Contains(out, "HELD") || !strings.Contains(metrics, "veloslet_fleet_held 0") {
+			return fmt.Errorf("status printed %q after the resync", out)
+		}
+		return nil
+	})
+	if out := e.mustRun("", "fleet", "delete", "--node", "mini-1", "--invalid-keys"); out != "no invalid key of mini-1\n" {
+		t.Errorf("fleet delete --invalid-keys printed %q", out)
+	}
+}

@@ -12,9 +12,12 @@ type FleetConfig struct {
 	URL          URLList `toml:"url"`
 	Node         string  `toml:"node"`
 	Creds        string  `toml:"creds"`
+	NKey         string  `toml:"nkey"`
 	SpecsBucket  string  `toml:"specs_bucket"`
 	StatusBucket string  `toml:"status_bucket"`
 	EventsStream string  `toml:"events_stream"`
+	// CreateBuckets lets serve create a missing specs bucket (docs/fleet.md).
+	CreateBuckets bool `toml:"create_buckets"`
 }
 
 // URLList is one server URL or an array of them; a string may also list
@@ -54,8 +57,8 @@ func defaultFleetConfig() FleetConfig {
 
 // Fleet returns the fleet package's view of the section.
 func (c FleetConfig) Fleet() fleet.Config {
-	return fleet.Config{URLs: c.URL, Node: c.Node, Creds: c.Creds, SpecsBucket: c.SpecsBucket,
-		StatusBucket: c.StatusBucket, EventsStream: c.EventsStream}
+	return fleet.Config{URLs: c.URL, Node: c.Node, Creds: c.Creds, NKey: c.NKey, SpecsBucket: c.SpecsBucket,
+		StatusBucket: c.StatusBucket, EventsStream: c.EventsStream, CreateBuckets: c.CreateBuckets}
 }
 
 func (c FleetConfig) validate() error {

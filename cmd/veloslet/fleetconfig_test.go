@@ -23,8 +23,12 @@ func TestFleetConfig_Parse(t *testing.T) {
 	if err != nil || len(cfg.Fleet.URL) != 2 {
 		t.Fatalf("array url: %v %q", err, cfg.Fleet.URL)
 	}
-	if DefaultConfig().Fleet.Fleet().Enabled() {
-		t.Error("the fleet is on by default")
+	if DefaultConfig().Fleet.Fleet().Enabled() || DefaultConfig().Fleet.CreateBuckets {
+		t.Error("the fleet, or a node's creating the specs bucket, is on by default")
+	}
+	cfg, err = ParseConfig(strings.NewReader("[fleet]\nurl = \"nats://a\"\nnode = \"n1\"\ncreate_buckets = true\n"))
+	if err != nil || !cfg.Fleet.Fleet().CreateBuckets {
+		t.Fatalf("create_buckets = true: %v %+v", err, cfg.Fleet)
 	}
 }
 
@@ -37,6 +41,9 @@ func TestFleetConfig_Errors(t *testing.T) {
 		{"Bucket", "url = \"nats://a\"\nnode = \"n\"\nspecs_bucket = \"a.b\"", `fleet.specs_bucket = "a.b"`},
 		{"Same", "url = \"nats://a\"\nnode = \"n\"\nstatus_bucket = \"veloslet_specs\"", "fleet.status_bucket"},
 		{"Creds", "url = \"nats://a\"\nnode = \"n\"\ncreds = \"/nonexistent/x.creds\"", "fleet.creds"},
+		{"NKey", "url = \"nats://a\"\nnode = \"n\"\nnkey = \"/nonexistent/n.nk\"", `fleet.nkey = "/nonexistent/n.nk"`},
+		{"CredsAndNKey", "url = \"nats://a\"\nnode = \"n\"\ncreds = \"/etc/hostname\"\nnkey = \"/etc/hostname\"", "set creds or nkey, not both"},
+		{"CreateBucketsType", "url = \"nats://a\"\nnode = \"n\"\ncreate_buckets = \"yes\"", "create_buckets"},
 		{"URLType", "url = 4222", "fleet.url"},
 		{"UnknownKey", "urls = \"nats://a\"", "fleet.urls"},
 	} {

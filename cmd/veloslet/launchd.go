@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 
 	"github.com/spf13/cobra"
 	"howett.net/plist"
@@ -46,6 +47,7 @@ type launchdKeepAlive struct {
 
 func (m *Main) launchdCommand() *cobra.Command {
 	var daemon bool
+	var targetOS string
 	var label, binary, user, logPath string
 	cmd := &cobra.Command{
 		Use:   "launchd",
@@ -60,6 +62,9 @@ it. Paths are made absolute; the global --config is passed on. See docs/launchd.
   launchctl bootstrap gui/$(id -u) ~/Library/LaunchAgents/io.veloslet.serve.plist`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if targetOS != "darwin" {
+				return usagef("launchd runs jobs on macOS; on %s run \"veloslet systemd\" (see docs/systemd.md), or pass --os darwin to print a plist for a Mac", targetOS)
+			}
 			job, err := m.launchdJob(daemon, label, binary, user, logPath)
 			if err != nil {
 				return err
@@ -67,6 +72,7 @@ it. Paths are made absolute; the global --config is passed on. See docs/launchd.
 			return writePlist(cmd.OutOrStdout(), job)
 		},
 	}
+	cmd.Flags().StringVar(&targetOS, "os", goruntime.GOOS, "the system the plist is for: darwin (another value is refused)")
 	cmd.Flags().BoolVar(&daemon, "daemon", false, "a LaunchDaemon (system domain) instead of a LaunchAgent")
 	cmd.Flags().Bool("agent", true, "a LaunchAgent, in the user's domain (the default)")
 	cmd.Flags().StringVar(&label, "label", DefaultLaunchdLabel, "the job's label")

@@ -16,10 +16,10 @@ func TestLaunchd_Plist(t *testing.T) {
 		args []string
 		want launchdJob
 	}{
-		{"Agent", []string{"launchd", "--binary", "/usr/local/bin/veloslet"}, launchdJob{
+		{"Agent", []string{"launchd", "--os", "darwin", "--binary", "/usr/local/bin/veloslet"}, launchdJob{
 			Label: DefaultLaunchdLabel, ProgramArguments: []string{"/usr/local/bin/veloslet", "--config", e.config, "serve"},
 			StandardOutPath: "Library/Logs/veloslet.log"}},
-		{"Daemon", []string{"launchd", "--daemon", "--label", "com.example.velos", "--binary", "/opt/v/veloslet",
+		{"Daemon", []string{"launchd", "--os", "darwin", "--daemon", "--label", "com.example.velos", "--binary", "/opt/v/veloslet",
 			"--user", "ops", "--log", "/var/log/v.log"}, launchdJob{
 			Label: "com.example.velos", ProgramArguments: []string{"/opt/v/veloslet", "--config", e.config, "serve"},
 			StandardOutPath: "/var/log/v.log", UserName: "ops"}},
@@ -74,7 +74,16 @@ func TestLaunchd_Plist(t *testing.T) {
 			}
 		})
 	}
-	if _, errOut, code := e.run("", "launchd", "--user", "ops"); code != ExitUsage || !strings.Contains(errOut, "--daemon") {
+	if _, errOut, code := e.run("", "launchd", "--os", "darwin", "--user", "ops"); code != ExitUsage || !strings.Contains(errOut, "--daemon") {
 		t.Fatalf("--user without --daemon: exit %d %s", code, errOut)
+	}
+}
+
+// TestLaunchd_RefusedOffMac: on Linux the verb points to systemd.
+func TestLaunchd_RefusedOffMac(t *testing.T) {
+	e := newTestEnv(t, "")
+	_, errOut, code := e.run("", "launchd", "--os", "linux")
+	if code != ExitUsage || !strings.Contains(errOut, "veloslet systemd") {
+		t.Fatalf("launchd --os linux: exit %d, %q; want %d pointing to veloslet systemd", code, errOut, ExitUsage)
 	}
 }

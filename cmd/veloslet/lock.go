@@ -9,15 +9,20 @@ import (
 	"strings"
 
 	"github.com/gofrs/flock"
+
+	"github.com/veloslet/veloslet/store"
 )
 
 // errLocked is returned when another veloslet serves the database.
 var errLocked = errors.New("database is served by another veloslet")
 
-// daemonLock is the exclusive lock beside the database that one daemon holds.
+// daemonLock is the exclusive lock beside the database that one daemon
+// holds, and with holdFile the lock on the database file itself.
 type daemonLock struct {
-	fl   *flock.Flock
-	path string
+	fl     *flock.Flock
+	path   string
+	dbPath string
+	file   *store.FileLock
 }
 
 // lockPath names the lock after the database file's real path, symlinks
@@ -58,7 +63,20 @@ func acquireLock(dbPath string) (*daemonLock, error) {
 		_ = fl.Unlock()
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	return &daemonLock{fl: fl, path: path}, nil
+	return &daemonLock{fl: fl, path: path, dbPath: dbPath}, nil
+}
+
+// holdFile also locks the database file itself (creating it if needed):
+// the lock beside a path does not stop a daemon reaching the same file by a
+// hard link or a bind mount, whose lock file is another. Take it before the
+// database opens; it is dropped by release, after the database closes.
+func (l *daemonLock) holdFile() error {
+	fl, err := store.LockFile(l.dbPath)
+	if err != nil {
+		return err
+	}
+	l.file = fl
+	return nil
 }
 
 // lockHeld reports whether a daemon holds the lock, without keeping it.
@@ -84,6 +102,10 @@ func holderPID(path string) string {
 // release empties the pid and drops the lock. The file stays: removing it
 // would race with a process that opened it to wait for the lock.
 func (l *daemonLock) release() error {
+	var ferr error
+	if l.file != nil {
+		ferr = l.file.Unlock()
+	}
 	_ = os.Truncate(l.path, 0)
-	return l.fl.Unlock()
+	return errors.Join(ferr, l.fl.Unlock())
 }

@@ -281,3 +281,26 @@ func TestDisplayState_Pulling(t *testing.T) {
 		t.Fatalf("shown %q, want %q", got, "pulling 42s")
 	}
 }
+
+// TestDisplayState_BackoffDue: a back-off deadline less than a second away,
+// or past, reads "backoff due", never "backoff 0s".
+func TestDisplayState_BackoffDue(t *testing.T) {
+	now := time.Now()
+	for _, c := range []struct {
+		wait time.Duration
+		want string
+	}{
+		{40 * time.Second, "backoff 40s"},
+		{1500 * time.Millisecond, "backoff 1s"},
+		{400 * time.Millisecond, "backoff due"},
+	} {
+		r := &store.StatusRow{UID: "x", DesiredState: "running", State: "pending",
+			NextAttemptAt: store.Millis(now.Add(c.wait))}
+		if got := displayState(r, now); got != c.want {
+			t.Errorf("wait %s: shown %q, want %q", c.wait, got, c.want)
+		}
+	}
+	if got := untilText(-time.Minute); got != "due" {
+		t.Errorf("a past deadline reads %q, want due", got)
+	}
+}

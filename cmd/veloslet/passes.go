@@ -101,7 +101,9 @@ func (m *Main) reconcileCommand() *cobra.Command {
 		Short: "Run a pass now: through the daemon if one runs, else in this process",
 		Long: `Ask the running daemon for a pass (through the database) and wait for it to
 finish, or, when no daemon holds the database, run one pass in this process.
-Prints the pass and the events it wrote. --force ignores the safety brake.`,
+Prints the pass and the events it wrote. --force ignores the safety brake; it
+exits 1 if the brake held all the same. Requests that reach the daemon within
+one watch interval are served by one pass, forced if any of them asked.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return m.reconcile(cmd, force, timeout) },
 	}
@@ -128,7 +130,10 @@ func (m *Main) reconcileHere(cmd *cobra.Command, force bool) error {
 	if err != nil {
 		return err
 	}
-	defer func() { _ = lock.release() }()
+	defer func() { _ = errors.Join(m.Close(), lock.release()) }()
+	if err := lock.holdFile(); err != nil {
+		return err
+	}
 	sup, err := m.newSupervisor(cmd.Context(), false)
 	if err != nil {
 		return err
@@ -141,7 +146,24 @@ func (m *Main) reconcileHere(cmd *cobra.Command, force bool) error {
 	if err != nil {
 		return errors.Join(perr, err)
 	}
-	return errors.Join(perr, m.printPass(cmd, sup.DB, pass, "this process"))
+	return errors.Join(perr, m.printPass(cmd, sup.DB, pass, "this process"), forceHeld(cmd.Context(), sup.DB, pass, force))
+}
+
+// forceHeld fails a --force pass in which the safety brake still held
+// removals back: what the operator asked for did not happen, and a script
+// must not read exit 0 as done.
+func forceHeld(ctx context.Context, db *store.DB, p *store.Pass, force bool) error {
+	if !force {
+		return nil
+	}
+	evs, err := db.FindEvents(ctx, store.EventFilter{PassID: p.ID, Kind: store.EventBrakeHeld})
+	if err != nil {
+		return err
+	}
+	if len(evs) > 0 {
+		return fmt.Errorf("pass %d ran without --force's effect: the safety brake held removals back: %s", p.ID, evs[0].Reason)
+	}
+	return nil
 }
 
 func (m *Main) reconcileViaDaemon(cmd *cobra.Command, force bool, timeout time.Duration) error {
@@ -156,9 +178,9 @@ func (m *Main) reconcileViaDaemon(cmd *cobra.Command, force bool, timeout time.D
 	}
 	deadline := time.Now().Add(timeout)
 	for {
-		pass, err := db.FindPassByRequest(ctx, req.ID)
+		pass, err := db.FindPassByRequest(ctx, req.ID) // this request's own pass, exactly
 		if err == nil && !pass.FinishedAt.Time().IsZero() {
-			return m.printPass(cmd, db, pass, "the daemon")
+			return errors.Join(m.printPass(cmd, db, pass, "the daemon"), forceHeld(ctx, db, pass, force))
 		}
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err

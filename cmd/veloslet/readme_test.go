@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/veloslet/veloslet/runtime/fake"
 )
 
 // README's example blocks: ``` blocks whose lines start with "$ ". Each
@@ -47,6 +50,7 @@ func TestREADME_Examples(t *testing.T) {
 	}
 	e := newTestEnv(t, "")
 	dir := t.TempDir()
+	readmeConfig(t, e, doc)
 	// The files the examples name: web.toml is the spec format's example,
 	// bad.toml a config with the mistake the README shows.
 	spec := regexp.MustCompile("(?s)```toml\n(\\[\\[spec\\]\\].*?)```").FindSubmatch(doc)
@@ -96,4 +100,36 @@ func TestREADME_Examples(t *testing.T) {
 		}
 	}
 	t.Logf("ran %d README commands", ran)
+	// The walk-through leaves the simulated host as a reader would want it
+	// for what comes next: no faults switched on.
+	host, err := fake.Open(e.host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 50 {
+		if _, err := host.List(context.Background()); err != nil {
+			t.Fatalf("the README leaves faults on: %v", err)
+		}
+	}
+}
+
+// readmeConfig makes e use the config the README tells the reader to save
+// and export, with its folder moved into the test's own.
+func readmeConfig(t *testing.T, e *testEnv, doc []byte) {
+	t.Helper()
+	cfg := regexp.MustCompile("(?s)```toml\n(\\[store\\].*?)```").FindSubmatch(doc)
+	export := regexp.MustCompile(`(?m)^export VELOSLET_CONFIG=(\S+)$`).FindSubmatch(doc)
+	if cfg == nil || export == nil {
+		t.Fatal("README lacks the example config or the export of its path")
+	}
+	folder := filepath.Dir(string(export[1]))
+	if !strings.Contains(string(cfg[1]), folder+"/") {
+		t.Fatalf("the exported config %s is not in the folder the config names:\n%s", export[1], cfg[1])
+	}
+	text := strings.ReplaceAll(string(cfg[1]), folder, e.dir) + "[reconcile]\nwatch_interval = \"100ms\"\n"
+	if err := os.WriteFile(e.config, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.db = filepath.Join(e.dir, filepath.Base(regexp.MustCompile(`path = "([^"]+)"`).FindStringSubmatch(text)[1]))
+	e.host = filepath.Join(e.dir, filepath.Base(regexp.MustCompile(`state_file = "([^"]+)"`).FindStringSubmatch(text)[1]))
 }

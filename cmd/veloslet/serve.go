@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -73,11 +74,22 @@ func noArgs(cmd *cobra.Command, args []string) error {
 }
 
 func (m *Main) serve(ctx context.Context) error {
+	// Read before anything is started: no child process may inherit the socket.
+	notify := newSDNotifier(m.Logger)
 	lock, err := m.waitLock(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = lock.release() }()
+	// The database closes before the file lock goes (see holdFile).
+	defer func() {
+		if err := m.Close(); err != nil {
+			m.Logger.Error("close database", "error", err)
+		}
+		_ = lock.release()
+	}()
+	if err := lock.holdFile(); err != nil {
+		return err
+	}
 	db, err := m.openDB(ctx, false)
 	if err != nil {
 		return err
@@ -127,20 +139,30 @@ func (m *Main) serve(ctx context.Context) error {
 	}
 	health := supervisor.NewHealth(maxAge)
 	fatal := make(chan error, 1)
-	sc.OnPass = func(res *supervisor.PassResult, err error) {
-		metrics.ObservePass(res, err)
-		health.ObservePass(res, err)
-		if errors.Is(err, store.ErrFileReplaced) {
-			// Working on a file nobody else sees helps no one: exit so that
-			// launchd or systemd starts a daemon on the file the path names.
-			health.SetFatal(err)
-			select {
-			case fatal <- err:
-			default:
-			}
+	replaced := func(err error) {
+		// Working on a file nobody else sees helps no one: exit so that
+		// launchd or systemd starts a daemon on the file the path names.
+		health.SetFatal(err)
+		select {
+		case fatal <- err:
+		default:
 		}
 	}
-	fleetLine, stopFleet := m.startFleet(ctx, db, sc, log)
+	var lastPass atomic.Int64 // unix nanoseconds of the last pass seen, for the watchdog
+	lastPass.Store(time.Now().UnixNano())
+	sc.OnPass = func(res *supervisor.PassResult, err error) {
+		lastPass.Store(time.Now().UnixNano())
+		metrics.ObservePass(res, err)
+		health.ObservePass(res, err)
+		notify.ObservePass(res, err)
+		if errors.Is(err, store.ErrFileReplaced) {
+			replaced(err)
+		}
+	}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go watchFile(watchCtx, db, replaced)
+	fleetLine, stopFleet := m.startFleet(ctx, db, sc, log, reg)
 	defer stopFleet()
 	if m.Config.HTTP.Listen != "" {
 		srv, err := startHTTP(m.Config.HTTP.Listen, reg, health, log, fleetLine, serviceLine(rt))
@@ -153,6 +175,14 @@ func (m *Main) serve(ctx context.Context) error {
 		return err
 	}
 	log.Info("veloslet serving", "version", Version, "pid", os.Getpid(), "schedule", sc.Schedule)
+	dogCtx, stopWatchdog := context.WithCancel(ctx)
+	defer stopWatchdog()
+	// The watchdog is fed while passes keep ending (failed ones too: a
+	// runtime that is down is no reason to restart veloslet); a runner
+	// wedged for longer than the health age stops the pings.
+	go notify.RunWatchdog(dogCtx, func() bool {
+		return time.Since(time.Unix(0, lastPass.Load())) < maxAge && !health.Fatal()
+	})
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -169,6 +199,7 @@ func (m *Main) serve(ctx context.Context) error {
 		}
 	}
 	m.StopSignals() // a second SIGTERM or SIGINT now ends the process at once
+	notify.Stopping()
 	if fatalErr == nil {
 		log.Info("signal received, finishing the pass in flight; instances keep running")
 	}
@@ -176,6 +207,18 @@ func (m *Main) serve(ctx context.Context) error {
 	defer cancel()
 	if err := sc.Stop(stopCtx); err != nil {
 		log.Warn("shutdown", "error", err)
+	}
+	if fatalErr != nil {
+		// Every commit into the file it belongs to (the daemon's descriptor
+		// follows a moved file), so the WAL left at the path holds nothing
+		// that a file put there next would read as its own.
+		res, err := db.CheckpointTruncate(stopCtx)
+		lvl := slog.LevelInfo
+		if err != nil || !res.Complete() {
+			lvl = slog.LevelError
+		}
+		log.Log(stopCtx, lvl, "WAL checkpointed into the file the daemon had open", "complete", err == nil && res.Complete(),
+			"wal_frames", res.WALFrames, "checkpointed", res.Checkpointed, "error", err)
 	}
 	log.Info("veloslet stopped")
 	return fatalErr
@@ -233,8 +276,17 @@ func (m *Main) retentionJob(db *store.DB, log *slog.Logger) supervisor.Job {
 			log.Info("pruned history", "events", ne, "passes", np)
 		}
 		// SQLite checkpoints by itself every 1000 pages, but only as far as the
-		// oldest reader allows; a periodic TRUNCATE returns the WAL's space
-		// once readers that held it back are gone.
-		return db.Checkpoint(ctx)
+		// oldest reader allows. This one is PASSIVE too: it never waits, so a
+		// replication tool's long read (litestream) cannot stall writes
+		// behind it; a checkpoint held short is logged and retried next time.
+		res, err := db.CheckpointPassive(ctx)
+		if err != nil {
+			return err
+		}
+		if !res.Complete() {
+			log.Info("checkpoint held short by a reader; retried at the next retention run",
+				"wal_frames", res.WALFrames, "checkpointed", res.Checkpointed, "busy", res.Busy)
+		}
+		return nil
 	}}
 }

@@ -383,10 +383,11 @@ func TestServe_SecondDaemonThroughSymlinkRefused(t *testing.T) {
 }
 
 // TestServe_DatabaseDeletedUnderDaemon unlinks the database while serve
-// runs: apply refuses to create a new one beside the daemon's lock, and the
-// daemon's next pass notices and exits non-zero.
+// runs: the daemon notices by itself (it watches the path) and exits
+// non-zero without writing a new database; and apply, while a daemon holds
+// the lock of a path with no database, refuses to create one.
 func TestServe_DatabaseDeletedUnderDaemon(t *testing.T) {
-	e := newTestEnv(t, "")
+	e := newTestEnv(t, "schedule = \"@every 1h\"\n")
 	e.mustRun(specsJSON(2), "apply", "-f", "-")
 	d := e.serve()
 	e.waitPass(e.openDB(), store.TriggerStartup)
@@ -394,16 +395,6 @@ func TestServe_DatabaseDeletedUnderDaemon(t *testing.T) {
 		if err := os.Remove(e.db + suffix); err != nil && !os.IsNotExist(err) {
 			t.Fatal(err)
 		}
-	}
-	_, stderr, code := e.run(specsJSON(3), "apply", "-f", "-")
-	if code == 0 || !strings.Contains(stderr, "holds its lock") {
-		t.Fatalf("apply beside an orphaned lock: exit %d, %s; want a refusal naming the lock", code, stderr)
-	}
-	if _, err := os.Stat(e.db); !os.IsNotExist(err) {
-		t.Fatalf("a new database was created: %v", err)
-	}
-	if err := d.cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
 	}
 	if code := d.wait(t); code == 0 {
 		t.Fatalf("serve exited 0 on a deleted database:\n%s", d.stderr.String())
@@ -413,5 +404,20 @@ func TestServe_DatabaseDeletedUnderDaemon(t *testing.T) {
 	}
 	if _, err := os.Stat(e.db); !os.IsNotExist(err) {
 		t.Fatalf("serve wrote a new database: %v", err)
+	}
+
+	lock, err := acquireLock(e.db) // a daemon still on its way out holds it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = lock.release() }()
+	cmd := e.command("apply", "-f", "-") // another process: the lock is per open file
+	cmd.Stdin = strings.NewReader(specsJSON(3))
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "holds its lock") {
+		t.Fatalf("apply beside an orphaned lock: %v, %s; want a refusal naming the lock", err, out)
+	}
+	if _, err := os.Stat(e.db); !os.IsNotExist(err) {
+		t.Fatalf("a new database was created: %v", err)
 	}
 }

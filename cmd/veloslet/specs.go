@@ -1,13 +1,17 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"reflect"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 )
 
@@ -218,4 +222,34 @@ func (m *Main) refuseOrphanedLock() error {
 	}
 	return fmt.Errorf("no database at %s, but a daemon holds its lock (pid %s): the file was deleted or moved "+
 		"while it ran; restore the file or restart the daemon before applying", path, holderPID(lockPath(path)))
+}
+
+// launchLines returns the Container fields describe shows beyond image,
+// command, env, labels and limits (which it words itself), in field order,
+// each as its key and its value as a spec file writes it; unset fields are
+// left out. It reads the fields from the type, so a new field shows without
+// a change here.
+func launchLines(c spec.Container) [][2]string {
+	var out [][2]string
+	v, t := reflect.ValueOf(c), reflect.TypeOf(c)
+	for i := range t.NumField() {
+		key, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		f := v.Field(i)
+		switch key {
+		case "image", "command", "env", "labels", "cpus", "memory":
+			continue
+		}
+		if f.IsZero() || ((f.Kind() == reflect.Slice || f.Kind() == reflect.Map) && f.Len() == 0) {
+			continue
+		}
+		var text string
+		if f.Kind() == reflect.String {
+			text = f.String()
+		} else {
+			b, _ := json.Marshal(f.Interface()) // every spec field marshals
+			text = strings.Trim(string(b), `"`)
+		}
+		out = append(out, [2]string{key, text})
+	}
+	return out
 }

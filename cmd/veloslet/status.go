@@ -24,13 +24,15 @@ long ago the last successful pass started, with a warning when that is more
 than twice the schedule's interval; then one row per uid: its desired state,
 what veloslet last saw of its instance, restarts, age, image and the last
 event. STATE is one of running, exited(CODE), backoff DURATION, crash-loop,
-gave-up, stopped, foreign (another store's container holds the name: never
+gave-up, stopped, missing (with no daemon: the runtime no longer lists the
+recorded instance), foreign (another store's container holds the name: never
 touched), pending, orphan (an instance of ours whose spec was deleted,
 awaiting removal) or invalid (a spec row veloslet cannot use, written by
 hand: skipped, its instance left alone; the reason follows the table). AGE is
 how long the instance has been running when it runs, else how long ago the
 spec was created. The runtime's last error of a uid that is not running
-follows the table. Env values are never shown. --watch redraws every second
+follows the table. With no daemon running, STATE is what the runtime lists
+now, not the last pass's records. Env values are never shown. --watch redraws every second
 until interrupted.`,
 		Example:           "  veloslet status\n  veloslet status --watch\n  veloslet status web --json",
 		ValidArgsFunction: m.completeUIDs,
@@ -71,6 +73,10 @@ func (m *Main) printStatus(ctx context.Context, w io.Writer, db *store.DB, uids 
 		return fmt.Errorf("%w: no spec or instance for some of %s", store.ErrNotFound, strings.Join(uids, ", "))
 	}
 	now := db.Now()
+	note := ""
+	if _, held := daemonPID(m.Config.Store.Path); !held {
+		note = m.liveView(ctx, db, rows)
+	}
 	if asJSON {
 		return writeStatusJSON(w, rows, now)
 	}
@@ -79,6 +85,9 @@ func (m *Main) printStatus(ctx context.Context, w io.Writer, db *store.DB, uids 
 		return err
 	}
 	fmt.Fprintln(w, head)
+	if note != "" {
+		fmt.Fprintln(w, note)
+	}
 	writeStatusTable(w, rows, now)
 	writeFleetState(ctx, w, db)
 	return nil
@@ -107,7 +116,7 @@ func displayState(r *store.StatusRow, now time.Time) string {
 	case r.State == string(store.InstanceExited) && r.CrashLoop:
 		return "crash-loop"
 	case (r.State == string(store.InstanceExited) && relaunches(r) || r.State == string(store.InstancePending)) && wait > 0:
-		return "backoff " + shortDuration(wait)
+		return "backoff " + strings.TrimPrefix(untilText(wait), "in ")
 	case r.State == string(store.InstanceExited):
 		if r.ExitCode == nil {
 			return "exited(?)"
@@ -124,6 +133,15 @@ func relaunches(r *store.StatusRow) bool {
 	restart := deref(r.Restart, "")
 	return restart == string(store.RestartAlways) ||
 		restart == string(store.RestartOnFailure) && (r.ExitCode == nil || *r.ExitCode != 0)
+}
+
+// untilText says when a deadline comes: "in 40s", or "due" once it is less
+// than a second away or past (the next pass acts on it), never "in 0s".
+func untilText(d time.Duration) string {
+	if d < time.Second {
+		return "due"
+	}
+	return "in " + shortDuration(d)
 }
 
 // shortDuration prints a duration the way kubectl prints ages: 40s, 5m, 3h, 2d.

@@ -56,7 +56,8 @@ func (m *Main) statusHeader(ctx context.Context, db *store.DB, now time.Time) (l
 	if err != nil {
 		return "", err
 	}
-	age := now.Sub(p.StartedAt.Time())
+	// From its end: a pass that took long still saw the runtime until then.
+	age := now.Sub(p.FinishedAt.Time())
 	line = fmt.Sprintf("%s; last successful pass %s ago (pass %d)", daemon, shortDuration(age), p.ID)
 	if sched, err := supervisor.ParseSchedule(m.Config.Reconcile.Schedule); err == nil {
 		first := sched.Next(now)

@@ -205,7 +205,7 @@ func runArgs(name string, spec runtime.RunSpec, v *semver, envFlags []string) []
 	}
 	if spec.Memory > 0 {
 		const mib = 1 << 20 // the CLI's granularity
-		args = append(args, "--memory", strconv.FormatInt((spec.Memory+mib-1)/mib, 10)+"M")
+		args = append(args, "--memory", strconv.FormatInt(int64(spec.Memory+mib-1)/mib, 10)+"M")
 	}
 	if v.less(semver{0, 7, 0}) {
 		args = append(args, "--disable-progress-updates") // renamed --progress in 0.7

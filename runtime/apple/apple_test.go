@@ -15,6 +15,7 @@ import (
 	"github.com/veloslet/veloslet/runtime/apple"
 	"github.com/veloslet/veloslet/runtime/apple/appletest"
 	"github.com/veloslet/veloslet/runtime/runtimetest"
+	vspec "github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/supervisor/supervisortest"
 )
 
@@ -68,10 +69,9 @@ func TestRun_ArgumentsStayArguments(t *testing.T) {
 	for _, v := range []string{"0.6.0", "1.2.2"} {
 		t.Run(v, func(t *testing.T) {
 			rt, _ := appletest.New(t, v)
-			spec := runtime.RunSpec{UID: "args", Image: "alpine", StoreID: "s",
-				Command: []string{"--privileged", "-v", "/:/host", "--name", "evil"},
-				Env:     map[string]string{"A": "x=y", "B": "two words", "C": "line1\nline2", "D": "--rm"},
-				Memory:  300 << 20, CPUs: 1.5}
+			spec := runtime.RunSpec{UID: "args",
+				Container: vspec.Container{Image: "alpine", Command: []string{"--privileged", "-v", "/:/host", "--name", "evil"}, Env: map[string]string{"A": "x=y", "B": "two words", "C": "line1\nline2", "D": "--rm"}, Memory: 300 << 20, CPUs: 1.5},
+				StoreID:   "s"}
 			if _, err := rt.Run(context.Background(), spec); err != nil {
 				t.Fatal(err)
 			}
@@ -97,12 +97,12 @@ func TestRun_ArgumentsStayArguments(t *testing.T) {
 func TestRun_RefusesFlagsAndLongNames(t *testing.T) {
 	rt, _ := appletest.New(t, "1.2.2")
 	rt.Prefix = "a-long-prefix--"
-	spec := runtime.RunSpec{UID: strings.Repeat("u", 49), Image: "alpine", StoreID: "s"}
+	spec := runtime.RunSpec{UID: strings.Repeat("u", 49), Container: vspec.Container{Image: "alpine"}, StoreID: "s"}
 	if _, err := rt.Run(context.Background(), spec); !errors.Is(err, runtime.ErrInvalid) {
 		t.Fatalf("64-character name: err=%v, want ErrInvalid", err)
 	}
 	for _, img := range []string{"-v", "--privileged", "-"} {
-		spec := runtime.RunSpec{UID: "x", Image: img, StoreID: "s"}
+		spec := runtime.RunSpec{UID: "x", Container: vspec.Container{Image: img}, StoreID: "s"}
 		if _, err := rt.Run(context.Background(), spec); !errors.Is(err, runtime.ErrInvalid) {
 			t.Errorf("image %q: err=%v, want ErrInvalid", img, err)
 		}
@@ -148,7 +148,7 @@ func TestRuntime_Version(t *testing.T) {
 
 func TestCommandError_RedactsEnv(t *testing.T) {
 	rt, _ := appletest.New(t, "1.2.2")
-	spec := runtime.RunSpec{UID: "dup", Image: "alpine", StoreID: "s", Env: map[string]string{"TOKEN": "s3cret"}}
+	spec := runtime.RunSpec{UID: "dup", Container: vspec.Container{Image: "alpine", Env: map[string]string{"TOKEN": "s3cret"}}, StoreID: "s"}
 	if _, err := rt.Run(context.Background(), spec); err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestRun_EnvOffArgv(t *testing.T) {
 				// (TestRun_EnvOverridesImage): the CLI-read key here is HOME.
 				delete(env, "PATH")
 			}
-			spec := runtime.RunSpec{UID: "envs", Image: "alpine", StoreID: "s", Env: env}
+			spec := runtime.RunSpec{UID: "envs", Container: vspec.Container{Image: "alpine", Env: env}, StoreID: "s"}
 			if _, err := rt.Run(context.Background(), spec); err != nil {
 				t.Fatal(err)
 			}
@@ -205,7 +205,7 @@ func TestRun_EnvOffArgv(t *testing.T) {
 func TestRun_EnvFileRefusesWhatItCannotCarry(t *testing.T) {
 	rt, _ := appletest.New(t, "1.2.2")
 	for _, val := range []string{"a1\nb1", " a2b2", "a3b3 ", `"a4b4"`, ""} {
-		spec := runtime.RunSpec{UID: "bad", Image: "alpine", StoreID: "s", Env: map[string]string{"PATH": val}}
+		spec := runtime.RunSpec{UID: "bad", Container: vspec.Container{Image: "alpine", Env: map[string]string{"PATH": val}}, StoreID: "s"}
 		_, err := rt.Run(context.Background(), spec)
 		if !errors.Is(err, runtime.ErrInvalid) || !strings.Contains(err.Error(), "PATH") || (val != "" && strings.Contains(err.Error(), val)) {
 			t.Errorf("PATH=%q: err=%v, want ErrInvalid naming PATH without the value", val, err)
@@ -235,7 +235,7 @@ func TestRuntime_DecidesWithoutWording(t *testing.T) {
 			rt, _ := appletest.New(t, v)
 			rt.Env = append(rt.Env, "CONTAINER_EMU_REWORD=1")
 			ctx := context.Background()
-			spec := runtime.RunSpec{UID: "w", Image: "alpine", StoreID: "s"}
+			spec := runtime.RunSpec{UID: "w", Container: vspec.Container{Image: "alpine"}, StoreID: "s"}
 			if _, err := rt.Run(ctx, spec); err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package apple_test
 import (
 	"context"
 	"errors"
+	vspec "github.com/veloslet/veloslet/spec"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,7 +29,7 @@ func TestRun_EnvOverridesImage(t *testing.T) {
 			rt, _ := appletest.New(t, v)
 			rt.Env = append(rt.Env, "CONTAINER_EMU_IMAGES="+images)
 			ctx := context.Background()
-			_, err := rt.Run(ctx, runtime.RunSpec{UID: "clash", Image: "app", StoreID: "s", Env: map[string]string{"MODE": "dev", "OTHER": "x"}})
+			_, err := rt.Run(ctx, runtime.RunSpec{UID: "clash", Container: vspec.Container{Image: "app", Env: map[string]string{"MODE": "dev", "OTHER": "x"}}, StoreID: "s"})
 			old := v == "0.6.0" || v == "0.9.0"
 			if old {
 				if !errors.Is(err, runtime.ErrInvalid) || !strings.Contains(err.Error(), "env MODE:") || strings.Contains(err.Error(), "OTHER") {
@@ -46,7 +47,7 @@ func TestRun_EnvOverridesImage(t *testing.T) {
 					t.Fatalf("env %q, want MODE=dev only", env)
 				}
 			}
-			if _, err := rt.Run(ctx, runtime.RunSpec{UID: "fine", Image: "app", StoreID: "s", Env: map[string]string{"OTHER": "x"}}); err != nil {
+			if _, err := rt.Run(ctx, runtime.RunSpec{UID: "fine", Container: vspec.Container{Image: "app", Env: map[string]string{"OTHER": "x"}}, StoreID: "s"}); err != nil {
 				t.Fatalf("no clash: %v", err)
 			}
 		})

@@ -14,6 +14,7 @@ import (
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple"
 	"github.com/veloslet/veloslet/runtime/apple/appletest"
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
@@ -53,7 +54,7 @@ func emulatorFaults(t *testing.T, n int, rates []float64, passes int) {
 			ctx := context.Background()
 			specs := make([]store.Spec, n)
 			for i := range specs {
-				specs[i] = store.Spec{UID: fmt.Sprintf("s%03d", i), Image: "alpine", Command: []string{"sleep", "infinity"}}
+				specs[i] = store.Spec{UID: fmt.Sprintf("s%03d", i), Container: spec.Container{Image: "alpine", Command: []string{"sleep", "infinity"}}}
 			}
 			storetest.MustApply(t, db, specs...)
 			if _, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerStartup}); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple/appletest"
+	"github.com/veloslet/veloslet/spec"
 )
 
 // TestRuntime_Logs: `container logs -n N` prints the last N non-empty lines
@@ -21,7 +22,7 @@ func TestRuntime_Logs(t *testing.T) {
 		t.Run(v, func(t *testing.T) {
 			ctx := context.Background()
 			rt, state := appletest.New(t, v)
-			id, err := rt.Run(ctx, runtime.RunSpec{UID: "lg", Image: "alpine", StoreID: "s", Command: []string{"echo", "hello", "there"}})
+			id, err := rt.Run(ctx, runtime.RunSpec{UID: "lg", Container: spec.Container{Image: "alpine", Command: []string{"echo", "hello", "there"}}, StoreID: "s"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package apple_test
 import (
 	"context"
 	"encoding/json"
+	vspec "github.com/veloslet/veloslet/spec"
 	"os"
 	"path/filepath"
 	"slices"
@@ -41,7 +42,7 @@ func TestRemove_StopsBeforeDelete(t *testing.T) {
 			rt.StopSignal = "SIGINT"
 			ctx := context.Background()
 			for _, uid := range []string{"a", "b"} {
-				if _, err := rt.Run(ctx, runtime.RunSpec{UID: uid, Image: "alpine", StoreID: "s"}); err != nil {
+				if _, err := rt.Run(ctx, runtime.RunSpec{UID: uid, Container: vspec.Container{Image: "alpine"}, StoreID: "s"}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -74,7 +75,7 @@ func TestStop_HonoursTimeoutAndSignal(t *testing.T) {
 	rt, state := appletest.New(t, "1.2.2")
 	ctx := context.Background()
 	for _, uid := range []string{"polite", "stubborn"} {
-		if _, err := rt.Run(ctx, runtime.RunSpec{UID: uid, Image: "alpine", StoreID: "s"}); err != nil {
+		if _, err := rt.Run(ctx, runtime.RunSpec{UID: uid, Container: vspec.Container{Image: "alpine"}, StoreID: "s"}); err != nil {
 			t.Fatal(err)
 		}
 	}

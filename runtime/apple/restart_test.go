@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	vspec "github.com/veloslet/veloslet/spec"
 	"io"
 	"log/slog"
 	"os"
@@ -27,7 +28,7 @@ func restartHost(t *testing.T, version string, n int) (*supervisor.Supervisor, *
 	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	var specs []store.Spec
 	for i := range n {
-		specs = append(specs, store.Spec{UID: fmt.Sprintf("s%d", i), Image: "alpine", Command: []string{"sleep", "infinity"}})
+		specs = append(specs, store.Spec{UID: fmt.Sprintf("s%d", i), Container: vspec.Container{Image: "alpine", Command: []string{"sleep", "infinity"}}})
 	}
 	storetest.MustApply(t, db, specs...)
 	if err := s.Reconcile(context.Background()); err != nil {
@@ -145,7 +146,7 @@ func TestScenario_Logout(t *testing.T) {
 func TestEmulator_GhostStop(t *testing.T) {
 	rt, state := appletest.New(t, "1.2.2")
 	ctx := context.Background()
-	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "g", Image: "alpine", StoreID: "s"}); err != nil {
+	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "g", Container: vspec.Container{Image: "alpine"}, StoreID: "s"}); err != nil {
 		t.Fatal(err)
 	}
 	emuVerb(t, rt.Env, "emu-service", "restart")

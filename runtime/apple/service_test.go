@@ -3,6 +3,7 @@ package apple_test
 import (
 	"context"
 	"errors"
+	vspec "github.com/veloslet/veloslet/spec"
 	"slices"
 	"strings"
 	"testing"
@@ -18,7 +19,7 @@ import (
 func TestService_StartedWhenDown(t *testing.T) {
 	rt, _ := appletest.New(t, "1.2.2")
 	ctx := context.Background()
-	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "web", Image: "alpine", StoreID: "s"}); err != nil {
+	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "web", Container: vspec.Container{Image: "alpine"}, StoreID: "s"}); err != nil {
 		t.Fatal(err)
 	}
 	emuVerb(t, rt.Env, "emu-service", "down")

@@ -3,6 +3,7 @@ package apple_test
 import (
 	"bytes"
 	"context"
+	vspec "github.com/veloslet/veloslet/spec"
 	"io"
 	"log/slog"
 	"slices"
@@ -21,7 +22,7 @@ import (
 func TestStart_TruncatesLog(t *testing.T) {
 	ctx := context.Background()
 	rt, state := appletest.New(t, "1.2.2")
-	id, err := rt.Run(ctx, runtime.RunSpec{UID: "tr", Image: "alpine", StoreID: "s", Command: []string{"sleep", "infinity"}})
+	id, err := rt.Run(ctx, runtime.RunSpec{UID: "tr", Container: vspec.Container{Image: "alpine", Command: []string{"sleep", "infinity"}}, StoreID: "s"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func TestSupervisor_AppleCrashLogReadBeforeStart(t *testing.T) {
 	s := supervisor.New(db, rt)
 	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	s.Policy.BackoffInitial = 0
-	storetest.MustApply(t, db, store.Spec{UID: "web", Image: "alpine", Command: []string{"sleep", "infinity"}})
+	storetest.MustApply(t, db, store.Spec{UID: "web", Container: vspec.Container{Image: "alpine", Command: []string{"sleep", "infinity"}}})
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}

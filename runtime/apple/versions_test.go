@@ -15,6 +15,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple/appletest"
+	"github.com/veloslet/veloslet/spec"
 )
 
 // emu runs the emulator directly with extra environment and returns its
@@ -92,7 +93,7 @@ func TestRemove_MissingNoSecondLook(t *testing.T) {
 func TestRemove_OtherFailureStands(t *testing.T) {
 	rt, state := appletest.New(t, "1.2.2")
 	ctx := context.Background()
-	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "kept", Image: "alpine", StoreID: "s"}); err != nil {
+	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "kept", Container: spec.Container{Image: "alpine"}, StoreID: "s"}); err != nil {
 		t.Fatal(err)
 	}
 	// A fault setting that fails the very next call of this folder.
@@ -128,7 +129,7 @@ func TestRun_VersionOncePerPass(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				uid := string(rune('a'+i)) + string(rune('0'+pass))
-				if _, err := rt.Run(ctx, runtime.RunSpec{UID: uid, Image: "alpine", StoreID: "s"}); err != nil {
+				if _, err := rt.Run(ctx, runtime.RunSpec{UID: uid, Container: spec.Container{Image: "alpine"}, StoreID: "s"}); err != nil {
 					t.Error(err)
 				}
 			}()
@@ -148,7 +149,7 @@ func TestRun_CLIUpgradedUnderUs(t *testing.T) {
 	rt, state := appletest.New(t, "0.6.0")
 	ctx := context.Background()
 	run := func(uid string) error {
-		_, err := rt.Run(ctx, runtime.RunSpec{UID: uid, Image: "alpine", StoreID: "s"})
+		_, err := rt.Run(ctx, runtime.RunSpec{UID: uid, Container: spec.Container{Image: "alpine"}, StoreID: "s"})
 		return err
 	}
 	if _, err := rt.List(ctx); err != nil {
@@ -184,7 +185,7 @@ func TestRun_EmptyEnvValue(t *testing.T) {
 	for _, v := range []string{"0.6.0", "0.7.1", "0.9.0", "1.2.2"} {
 		t.Run(v, func(t *testing.T) {
 			rt, _ := appletest.New(t, v)
-			spec := runtime.RunSpec{UID: "e", Image: "alpine", StoreID: "s", Env: map[string]string{"EMPTY": "", "FULL": "x"}}
+			spec := runtime.RunSpec{UID: "e", Container: spec.Container{Image: "alpine", Env: map[string]string{"EMPTY": "", "FULL": "x"}}, StoreID: "s"}
 			if _, err := rt.Run(context.Background(), spec); err != nil {
 				t.Fatal(err)
 			}
@@ -288,7 +289,7 @@ func TestEmulator_ImageEntrypoint(t *testing.T) {
 func TestRun_VersionUnansweredKeepsLast(t *testing.T) {
 	rt, _ := appletest.New(t, "0.6.0")
 	ctx := context.Background()
-	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "a", Image: "alpine", StoreID: "s"}); err != nil {
+	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "a", Container: spec.Container{Image: "alpine"}, StoreID: "s"}); err != nil {
 		t.Fatal(err)
 	}
 	rt.Env = append(rt.Env, "CONTAINER_EMU_HANG=--version")
@@ -296,7 +297,7 @@ func TestRun_VersionUnansweredKeepsLast(t *testing.T) {
 	if _, err := rt.List(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "b", Image: "alpine", StoreID: "s"}); err != nil {
+	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "b", Container: spec.Container{Image: "alpine"}, StoreID: "s"}); err != nil {
 		t.Fatalf("launch with --version hung: %v", err)
 	}
 }

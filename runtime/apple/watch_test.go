@@ -8,6 +8,7 @@ import (
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple"
 	"github.com/veloslet/veloslet/runtime/apple/appletest"
+	"github.com/veloslet/veloslet/spec"
 )
 
 // TestWatch_Emulator: the poll sees a death of ours (an exit, then a
@@ -21,7 +22,7 @@ func TestWatch_Emulator(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			for _, uid := range []string{"a", "b", "dead"} {
-				if _, err := rt.Run(ctx, runtime.RunSpec{UID: uid, Image: "alpine", StoreID: "s"}); err != nil {
+				if _, err := rt.Run(ctx, runtime.RunSpec{UID: uid, Container: spec.Container{Image: "alpine"}, StoreID: "s"}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -34,7 +35,7 @@ func TestWatch_Emulator(t *testing.T) {
 			waitFor(t, func() bool { return calls.Count(t, "list") > 0 })
 			hand := apple.New(rt.Binary)
 			hand.Env, hand.Prefix = rt.Env, "hand-" // a container not ours, under another prefix
-			if _, err := hand.Run(ctx, runtime.RunSpec{UID: "x", Image: "alpine"}); err != nil {
+			if _, err := hand.Run(ctx, runtime.RunSpec{UID: "x", Container: spec.Container{Image: "alpine"}}); err != nil {
 				t.Fatal(err)
 			}
 			appletest.Exit(t, hand, state, v, "x", 1)
@@ -68,7 +69,7 @@ func TestWatch_ToleratesFailedLists(t *testing.T) {
 	rt.Poll, rt.PollMax = 20*time.Millisecond, 40*time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "a", Image: "alpine", StoreID: "s"}); err != nil {
+	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "a", Container: spec.Container{Image: "alpine"}, StoreID: "s"}); err != nil {
 		t.Fatal(err)
 	}
 	calls := appletest.LogCalls(t, rt)

@@ -99,13 +99,28 @@ func New(host string) (*Runtime, error) {
 		return nil, fmt.Errorf("docker host %q: %w", host, err)
 	}
 	r := &Runtime{host: c.DaemonHost(), c: c, transport: tr}
-	r.Configure(runtime.DefaultNamePrefix, DefaultCallTimeout, DefaultRunTimeout, DefaultStopTimeout)
+	r.Prefix, r.CallTimeout, r.RunTimeout, r.StopTimeout = runtime.DefaultNamePrefix, DefaultCallTimeout, DefaultRunTimeout, DefaultStopTimeout
 	return r, nil
 }
 
-// Configure sets the name prefix and the deadlines, as the config gives them.
-func (r *Runtime) Configure(prefix string, call, run, stop time.Duration) {
-	r.Prefix, r.CallTimeout, r.RunTimeout, r.StopTimeout = prefix, call, run, stop
+// Configure applies the options the config gives; a zero field keeps what
+// the backend has. Binary does not apply: the API has no binary.
+func (r *Runtime) Configure(o runtime.Options) {
+	if o.NamePrefix != "" {
+		r.Prefix = o.NamePrefix
+	}
+	if o.StoreID != "" {
+		r.StoreID = o.StoreID
+	}
+	for _, d := range []struct {
+		dst *time.Duration
+		v   time.Duration
+	}{
+		{&r.CallTimeout, o.CallTimeout}, {&r.RunTimeout, o.RunTimeout}, {&r.StopTimeout, o.StopTimeout}} {
+		if d.v != 0 {
+			*d.dst = d.v
+		}
+	}
 }
 
 // Host returns the API address the backend talks to.
@@ -199,7 +214,7 @@ func createOptions(name string, spec runtime.RunSpec) client.ContainerCreateOpti
 	}
 	hc := &container.HostConfig{}
 	hc.NanoCPUs = int64(spec.CPUs * 1e9)
-	hc.Memory = spec.Memory
+	hc.Memory = int64(spec.Memory)
 	return client.ContainerCreateOptions{Name: name, Config: cfg, HostConfig: hc}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/veloslet/veloslet/runtime/docker"
 	"github.com/veloslet/veloslet/runtime/docker/dockertest"
 	"github.com/veloslet/veloslet/runtime/runtimetest"
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/supervisor/supervisortest"
 )
 
@@ -66,9 +67,11 @@ func poll(t *testing.T, fn func() error) {
 func TestRunCarriesSpec(t *testing.T) {
 	rt, _ := dockertest.New(t)
 	ctx := ctxT(t)
-	spec := runtime.RunSpec{UID: "a", Image: dockertest.Image, Command: []string{"sleep", "1000"},
-		Env: map[string]string{"GREETING": "a=b c\nline two", "PATH": "/bin"}, CPUs: 0.5, Memory: 64 << 20,
-		Generation: 2, SpecHash: "h", StoreID: "s1", Labels: map[string]string{"team": "ops"}}
+	spec := runtime.RunSpec{UID: "a",
+		Container:  spec.Container{Image: dockertest.Image, Command: []string{"sleep", "1000"}, Env: map[string]string{"GREETING": "a=b c\nline two", "PATH": "/bin"}, CPUs: 0.5, Memory: 64 << 20, Labels: map[string]string{"team": "ops"}},
+		Generation: 2,
+		SpecHash:   "h",
+		StoreID:    "s1"}
 	id, err := rt.Run(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +102,7 @@ func TestRunCarriesSpec(t *testing.T) {
 // the registry's message, and leaves no container behind.
 func TestRunPullFailure(t *testing.T) {
 	rt, _ := dockertest.New(t)
-	spec := runtime.RunSpec{UID: "p", Image: "127.0.0.1:1/veloslet/none:1", StoreID: "s1"}
+	spec := runtime.RunSpec{UID: "p", Container: spec.Container{Image: "127.0.0.1:1/veloslet/none:1"}, StoreID: "s1"}
 	var pulling []string
 	ctx := runtime.WithPullStarted(ctxT(t), func(image string) { pulling = append(pulling, image) })
 	_, err := rt.Run(ctx, spec)
@@ -120,8 +123,9 @@ func TestRunPullFailure(t *testing.T) {
 func TestStartLogsRemoveInstance(t *testing.T) {
 	rt, _ := dockertest.New(t)
 	ctx := ctxT(t)
-	spec := runtime.RunSpec{UID: "l", Image: dockertest.Image, StoreID: "s1",
-		Command: []string{"sh", "-c", "echo out; echo err >&2; exit 3"}}
+	spec := runtime.RunSpec{UID: "l",
+		Container: spec.Container{Image: dockertest.Image, Command: []string{"sh", "-c", "echo out; echo err >&2; exit 3"}},
+		StoreID:   "s1"}
 	id, err := rt.Run(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +176,7 @@ func TestListByStoreLabel(t *testing.T) {
 	ctx := ctxT(t)
 	other := s.Runtime(t)
 	mk := func(uid, store string) runtime.InstanceID {
-		id, err := other.Run(ctx, runtime.RunSpec{UID: uid, Image: dockertest.Image, Command: []string{"sleep", "1000"}, StoreID: store})
+		id, err := other.Run(ctx, runtime.RunSpec{UID: uid, Container: spec.Container{Image: dockertest.Image, Command: []string{"sleep", "1000"}}, StoreID: store})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,10 +202,10 @@ func TestUnavailable(t *testing.T) {
 	if _, err := rt.List(ctx); !errors.Is(err, runtime.ErrUnavailable) {
 		t.Fatalf("list: %v, want ErrUnavailable", err)
 	}
-	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "u", Image: "x"}); !errors.Is(err, runtime.ErrUnavailable) {
+	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "u", Container: spec.Container{Image: "x"}}); !errors.Is(err, runtime.ErrUnavailable) {
 		t.Fatalf("run: %v, want ErrUnavailable", err)
 	}
-	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "-u", Image: "x"}); !errors.Is(err, runtime.ErrInvalid) {
+	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "-u", Container: spec.Container{Image: "x"}}); !errors.Is(err, runtime.ErrInvalid) {
 		t.Fatalf("run: %v, want ErrInvalid", err)
 	}
 }

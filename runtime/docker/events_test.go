@@ -8,6 +8,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/docker/dockertest"
+	"github.com/veloslet/veloslet/spec"
 )
 
 func nextEvent(t *testing.T, ch <-chan runtime.Event, errc <-chan error) runtime.Event {
@@ -37,7 +38,7 @@ func TestWatch(t *testing.T) {
 	<-entered
 	other := s.Runtime(t)
 	spec := func(uid, store string) runtime.RunSpec {
-		return runtime.RunSpec{UID: uid, Image: dockertest.Image, Command: dockertest.ExitCommand, StoreID: store}
+		return runtime.RunSpec{UID: uid, Container: spec.Container{Image: dockertest.Image, Command: dockertest.ExitCommand}, StoreID: store}
 	}
 	if _, err := other.Run(ctx, spec("theirs", rt.Prefix+"s2")); err != nil {
 		t.Fatal(err)
@@ -77,7 +78,7 @@ func TestWatchStreamBreaks(t *testing.T) {
 	go func() { errc <- rt.Watch(context.Background(), ch) }()
 	// A death's event shows the stream open, so the break is the stream's
 	// and not the dial's.
-	if _, err := rt.Run(ctxT(t), runtime.RunSpec{UID: "a", Image: dockertest.Image, Command: dockertest.ExitCommand}); err != nil {
+	if _, err := rt.Run(ctxT(t), runtime.RunSpec{UID: "a", Container: spec.Container{Image: dockertest.Image, Command: dockertest.ExitCommand}}); err != nil {
 		t.Fatal(err)
 	}
 	dockertest.Exit(t, rt, "a", 1)

@@ -2,6 +2,7 @@ package docker_test
 
 import (
 	"bytes"
+	vspec "github.com/veloslet/veloslet/spec"
 	"os"
 	"testing"
 	"time"
@@ -18,8 +19,8 @@ func TestRun_LogMaxSize(t *testing.T) {
 	rt, _ := dockertest.New(t)
 	rt.LogMaxSize = 10_000
 	ctx := ctxT(t)
-	id, err := rt.Run(ctx, runtime.RunSpec{UID: "loud", Image: dockertest.Image, Command: []string{"sh", "-c",
-		`i=0; while [ $i -lt 3000 ]; do echo "line $i of 3000, some fifty bytes of text to fill"; i=$((i+1)); done`}})
+	id, err := rt.Run(ctx, runtime.RunSpec{UID: "loud", Container: vspec.Container{Image: dockertest.Image, Command: []string{"sh", "-c",
+		`i=0; while [ $i -lt 3000 ]; do echo "line $i of 3000, some fifty bytes of text to fill"; i=$((i+1)); done`}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,8 +54,8 @@ func TestRun_LogMaxSize(t *testing.T) {
 func TestLogsSince(t *testing.T) {
 	rt, _ := dockertest.New(t)
 	ctx := ctxT(t)
-	id, err := rt.Run(ctx, runtime.RunSpec{UID: "runs", Image: dockertest.Image, Command: []string{"sh", "-c",
-		`n=$(cat /n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /n; echo "run $n"; sleep 1; exit 3`}})
+	id, err := rt.Run(ctx, runtime.RunSpec{UID: "runs", Container: vspec.Container{Image: dockertest.Image, Command: []string{"sh", "-c",
+		`n=$(cat /n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /n; echo "run $n"; sleep 1; exit 3`}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/docker/dockertest"
+	"github.com/veloslet/veloslet/spec"
 )
 
 // probe reads every /proc/*/cmdline in a loop, as any local user can,
@@ -76,9 +77,9 @@ func TestRun_EnvNeverInCmdline(t *testing.T) {
 	rt, _ := dockertest.New(t)
 	ctx := ctxT(t)
 	const secret1, secret2, marker = "s3cr3t-probe-one", "s3cr3t-probe-two", "98765"
-	spec := runtime.RunSpec{UID: "sec", Image: dockertest.Image, StoreID: "s1",
-		Command: []string{"sleep", marker},
-		Env:     map[string]string{"API_TOKEN": secret1, "PATH": "/bin", "MULTI": "x\n" + secret2}}
+	spec := runtime.RunSpec{UID: "sec",
+		Container: spec.Container{Image: dockertest.Image, Command: []string{"sleep", marker}, Env: map[string]string{"API_TOKEN": secret1, "PATH": "/bin", "MULTI": "x\n" + secret2}},
+		StoreID:   "s1"}
 	p := startProbe("sleep "+marker, secret1, secret2)
 	id, err := rt.Run(ctx, spec)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/runtime/runtimetest"
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store/storetest"
 )
 
@@ -55,10 +56,10 @@ func TestOpen_SharedBetweenOpeners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Run(ctx, runtime.RunSpec{UID: "x", Image: "img", StoreID: "s"}); err != nil {
+	if _, err := a.Run(ctx, runtime.RunSpec{UID: "x", Container: spec.Container{Image: "img"}, StoreID: "s"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Run(ctx, runtime.RunSpec{UID: "x", Image: "img", StoreID: "s"}); !errors.Is(err, runtime.ErrExists) {
+	if _, err := b.Run(ctx, runtime.RunSpec{UID: "x", Container: spec.Container{Image: "img"}, StoreID: "s"}); !errors.Is(err, runtime.ErrExists) {
 		t.Fatalf("second opener ran a duplicate: err=%v", err)
 	}
 	if err := b.SetExited("x", 7); err != nil {
@@ -90,7 +91,7 @@ func TestRuntime_ListOnlyOurPrefix(t *testing.T) {
 func TestRuntime_CopiesOnTheWayOut(t *testing.T) {
 	rt := fake.New()
 	ctx := context.Background()
-	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "x", Image: "img", StoreID: "s"}); err != nil {
+	if _, err := rt.Run(ctx, runtime.RunSpec{UID: "x", Container: spec.Container{Image: "img"}, StoreID: "s"}); err != nil {
 		t.Fatal(err)
 	}
 	list, _ := rt.List(ctx)
@@ -125,7 +126,7 @@ func TestRuntime_Watch(t *testing.T) {
 	var ev runtime.Event
 	storetest.RetryUntil(t, time.Millisecond, 10*time.Second, func() error {
 		_ = rt.Remove(ctx, "x")
-		if _, err := rt.Run(ctx, runtime.RunSpec{UID: "x", Image: "img", StoreID: "s"}); err != nil {
+		if _, err := rt.Run(ctx, runtime.RunSpec{UID: "x", Container: spec.Container{Image: "img"}, StoreID: "s"}); err != nil {
 			return err
 		}
 		<-time.After(2 * fake.WatchInterval) // give the watcher a look at it running; retried if too short
@@ -155,7 +156,7 @@ func TestRuntime_WatchSeesDeathAfterQuickStart(t *testing.T) {
 	rt := fake.New()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	id, err := rt.Run(ctx, runtime.RunSpec{UID: "x", Image: "img", StoreID: "s"})
+	id, err := rt.Run(ctx, runtime.RunSpec{UID: "x", Container: spec.Container{Image: "img"}, StoreID: "s"})
 	if err != nil {
 		t.Fatal(err)
 	}

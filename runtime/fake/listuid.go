@@ -6,6 +6,8 @@ import (
 	"github.com/veloslet/veloslet/runtime"
 )
 
+var _ runtime.UIDLister = (*Runtime)(nil)
+
 // ListUID lists the container named for uid alone, as List shows it
 // (through ListFunc and the faults, so that a flaky list is as flaky here);
 // empty when it is gone. Like podman's and docker's, it looks by name: an

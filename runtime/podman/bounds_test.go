@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	vspec "github.com/veloslet/veloslet/spec"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -143,8 +144,8 @@ func TestRun_LogMaxSize(t *testing.T) {
 	ctx := context.Background()
 	rt := podmantest.New(t)
 	rt.LogMaxSize = 10_000
-	id, err := rt.Run(ctx, runtime.RunSpec{UID: "loud", Image: podmantest.Image, StoreID: "s", Command: []string{"sh", "-c",
-		`i=0; while [ $i -lt 3000 ]; do echo "line $i of 3000, some fifty bytes of text to fill"; i=$((i+1)); done`}})
+	id, err := rt.Run(ctx, runtime.RunSpec{UID: "loud", Container: vspec.Container{Image: podmantest.Image, Command: []string{"sh", "-c",
+		`i=0; while [ $i -lt 3000 ]; do echo "line $i of 3000, some fifty bytes of text to fill"; i=$((i+1)); done`}}, StoreID: "s"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,8 +182,8 @@ func TestRuntime_LogsSince(t *testing.T) {
 	rt := podmantest.New(t)
 	// Each run prints its number at once, then lives a second, so the next
 	// run starts in a later second than this one's output.
-	id, err := rt.Run(ctx, runtime.RunSpec{UID: "runs", Image: podmantest.Image, StoreID: "s", Command: []string{"sh", "-c",
-		`n=$(cat /n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /n; echo "run $n"; sleep 1; exit 3`}})
+	id, err := rt.Run(ctx, runtime.RunSpec{UID: "runs", Container: vspec.Container{Image: podmantest.Image, Command: []string{"sh", "-c",
+		`n=$(cat /n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /n; echo "run $n"; sleep 1; exit 3`}}, StoreID: "s"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/podman"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
+	"github.com/veloslet/veloslet/spec"
 )
 
 // TestRun_CleanupByCodeAndLook: a run whose command cannot start (exit 127)
@@ -19,8 +20,11 @@ import (
 func TestRun_CleanupByCodeAndLook(t *testing.T) {
 	rt := podmantest.New(t)
 	ctx := context.Background()
-	spec := runtime.RunSpec{UID: "nocmd", Image: podmantest.Image, StoreID: "s", Generation: 1, SpecHash: "h",
-		Command: []string{"/no/such/command"}}
+	spec := runtime.RunSpec{UID: "nocmd",
+		Container:  spec.Container{Image: podmantest.Image, Command: []string{"/no/such/command"}},
+		StoreID:    "s",
+		Generation: 1,
+		SpecHash:   "h"}
 	_, err := rt.Run(ctx, spec)
 	var ce *podman.CommandError
 	if !errors.As(err, &ce) || ce.ExitCode != 127 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
+	"github.com/veloslet/veloslet/spec"
 )
 
 // TestRuntime_Logs: `podman logs --tail N` reads an exited container's
@@ -18,8 +19,9 @@ import (
 func TestRuntime_Logs(t *testing.T) {
 	ctx := context.Background()
 	rt := podmantest.New(t)
-	id, err := rt.Run(ctx, runtime.RunSpec{UID: "lg", Image: podmantest.Image, StoreID: "s",
-		Command: []string{"sh", "-c", `for i in $(seq 1 500); do echo "line $i"; done; echo "to stderr" >&2; exit 3`}})
+	id, err := rt.Run(ctx, runtime.RunSpec{UID: "lg",
+		Container: spec.Container{Image: podmantest.Image, Command: []string{"sh", "-c", `for i in $(seq 1 500); do echo "line $i"; done; echo "to stderr" >&2; exit 3`}},
+		StoreID:   "s"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,8 +60,9 @@ func TestRuntime_LogsUntil(t *testing.T) {
 	if !rt.LogsUntil(ctx) {
 		t.Fatal("LogsUntil false for podman on this host")
 	}
-	id, err := rt.Run(ctx, runtime.RunSpec{UID: "lu", Image: podmantest.Image, StoreID: "s",
-		Command: []string{"cat", "/proc/sys/kernel/random/uuid"}})
+	id, err := rt.Run(ctx, runtime.RunSpec{UID: "lu",
+		Container: spec.Container{Image: podmantest.Image, Command: []string{"cat", "/proc/sys/kernel/random/uuid"}},
+		StoreID:   "s"})
 	if err != nil {
 		t.Fatal(err)
 	}

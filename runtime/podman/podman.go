@@ -184,7 +184,7 @@ func runArgs(name string, spec runtime.RunSpec, envFlags []string, logMax int64)
 		args = append(args, "--cpus", strconv.FormatFloat(spec.CPUs, 'f', -1, 64))
 	}
 	if spec.Memory > 0 {
-		args = append(args, "--memory", strconv.FormatInt(spec.Memory, 10)+"b")
+		args = append(args, "--memory", strconv.FormatInt(int64(spec.Memory), 10)+"b")
 	}
 	args = append(args, "--", spec.Image)
 	return append(args, spec.Command...)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
@@ -112,8 +113,8 @@ func TestRun_EnvNeverInCmdline(t *testing.T) {
 	}
 	const secret1, secret2 = "s3cr3t-probe-one", "s3cr3t-probe-two"
 	probe := startProbe(secret1, secret2)
-	spec := store.Spec{UID: "sec", Image: podmantest.Image, Command: podmantest.ExitCommand,
-		Env: map[string]string{"API_TOKEN": secret1, "PATH": "/bin:/sbin:/usr/bin", "MULTI": "a\nb"}}
+	spec := store.Spec{UID: "sec",
+		Container: spec.Container{Image: podmantest.Image, Command: podmantest.ExitCommand, Env: map[string]string{"API_TOKEN": secret1, "PATH": "/bin:/sbin:/usr/bin", "MULTI": "a\nb"}}}
 
 	storetest.MustApply(t, db, spec)
 	pass(store.EventLaunched)

@@ -1,23 +1,17 @@
 package runtimetest
 
 import (
-	"context"
 	"maps"
 	"testing"
 
 	"github.com/veloslet/veloslet/runtime"
 )
 
-// uidLister is the optional one-uid list of runtimes that have one.
-type uidLister interface {
-	ListUID(ctx context.Context, uid string) ([]runtime.Instance, error)
-}
-
 // testListUID: ListUID shows uid's container as List does, running and
 // exited (its code, labels and start time), and nothing for a uid with
 // none, even when another uid's name starts with it.
 func testListUID(t *testing.T, h *Harness) {
-	l, ok := h.Runtime.(uidLister)
+	l, ok := h.Runtime.(runtime.UIDLister)
 	if !ok {
 		t.Skipf("%T has no ListUID", h.Runtime)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/spec"
 )
 
 // Harness is one runtime under test with what the contract needs around it.
@@ -63,11 +64,11 @@ func ctxFor(t *testing.T) context.Context {
 
 // Spec returns a run spec for uid on the harness's image.
 func (h *Harness) Spec(uid string) runtime.RunSpec {
-	return runtime.RunSpec{
-		UID: uid, Image: h.Image, Command: h.Command, Generation: 3, SpecHash: "abc123", StoreID: "store1",
-		Env:    map[string]string{"GREETING": "a=b c"},
-		Labels: map[string]string{"team": "ops"},
-	}
+	return runtime.RunSpec{UID: uid,
+		Container:  spec.Container{Image: h.Image, Command: h.Command, Env: map[string]string{"GREETING": "a=b c"}, Labels: map[string]string{"team": "ops"}},
+		Generation: 3,
+		SpecHash:   "abc123",
+		StoreID:    "store1"}
 }
 
 // MustRun launches uid and removes it at cleanup.

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,13 +29,11 @@ func TotalChanges(ctx context.Context, db *store.DB) (int64, error) {
 }
 
 // specColumns and instanceColumns are the columns the store reads for a
-// pass, in its order.
-const (
-	specColumns = `uid, image, command, env, restart, desired_state, cpus, memory, labels,
-	generation, spec_hash, created_at, updated_at`
-	instanceColumns = `uid, runtime_id, state, exit_code, generation, spec_hash, attempts,
+// pass: every column of specs (one per field of spec.Spec), and these.
+var specColumns = strings.Join(store.SpecColumns(), ", ")
+
+const instanceColumns = `uid, runtime_id, state, exit_code, generation, spec_hash, attempts,
 	restart_count, consecutive_failures, next_attempt_at, started_at, exited_at, last_error, updated_at`
-)
 
 // Floor reads every spec row and every instance record with plain queries
 // into plain strings and numbers, decoding nothing, in one transaction. It
@@ -50,15 +49,14 @@ func Floor(ctx context.Context, db *store.DB) (specs, instances int, err error) 
 	if err != nil {
 		return 0, 0, err
 	}
-	var (
-		uid, image, command, env, restart, desired, labels, hash string
-		cpus                                                     float64
-		memory, generation                                       int64
-		created, updated                                         store.Millis
-	)
+	// Each column as the driver gives it: a string or a number.
+	vals := make([]any, len(store.SpecColumns()))
+	dest := make([]any, len(vals))
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
 	for rows.Next() {
-		if err := rows.Scan(&uid, &image, &command, &env, &restart, &desired, &cpus,
-			&memory, &labels, &generation, &hash, &created, &updated); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			_ = rows.Close()
 			return 0, 0, err
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/runtimetest"
+	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
@@ -197,7 +198,7 @@ func (e *env) record(uid string) *store.Instance {
 func (e *env) specs(uids ...string) []store.Spec {
 	out := make([]store.Spec, 0, len(uids))
 	for _, uid := range uids {
-		out = append(out, store.Spec{UID: uid, Image: e.h.Image, Command: e.h.Command})
+		out = append(out, store.Spec{UID: uid, Container: spec.Container{Image: e.h.Image, Command: e.h.Command}})
 	}
 	return out
 }

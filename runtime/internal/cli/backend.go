@@ -6,6 +6,8 @@ import (
 	"os"
 	"slices"
 	"time"
+
+	"github.com/veloslet/veloslet/runtime"
 )
 
 // Backend is the part every CLI backend shares: which binary it runs, the
@@ -29,13 +31,27 @@ type Backend struct {
 // Init fills in a backend for binary with the given settings.
 func (b *Backend) Init(binary, prefix string, call, run, stop time.Duration) {
 	b.Binary = binary
-	b.Configure(prefix, call, run, stop)
+	b.Configure(runtime.Options{NamePrefix: prefix, CallTimeout: call, RunTimeout: run, StopTimeout: stop})
 	b.run = ExecRunner()
 }
 
-// Configure sets the name prefix and the deadlines, as the config gives them.
-func (b *Backend) Configure(prefix string, call, run, stop time.Duration) {
-	b.Prefix, b.CallTimeout, b.RunTimeout, b.StopTimeout = prefix, call, run, stop
+// Configure applies the options the config gives; a zero field keeps what
+// the backend has.
+func (b *Backend) Configure(o runtime.Options) {
+	set(&b.Binary, o.Binary)
+	set(&b.Prefix, o.NamePrefix)
+	set(&b.StoreID, o.StoreID)
+	set(&b.CallTimeout, o.CallTimeout)
+	set(&b.RunTimeout, o.RunTimeout)
+	set(&b.StopTimeout, o.StopTimeout)
+}
+
+// set sets *dst to v unless v is zero.
+func set[T comparable](dst *T, v T) {
+	var zero T
+	if v != zero {
+		*dst = v
+	}
 }
 
 // SetStoreID sets StoreID: List then also returns this store's labelled

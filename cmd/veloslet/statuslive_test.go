@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/veloslet/veloslet/runtime/fake"
+	"github.com/veloslet/veloslet/runtime/podman/podmantest"
+)
+
+// statusStates runs `status --json` and returns each uid's display state.
+func statusStates(t *testing.T, run func(args ...string) string) map[string]string {
+	t.Helper()
+	var rows []struct {
+		UID     string `json:"uid"`
+		Display string `json:"display_state"`
+	}
+	if err := json.Unmarshal([]byte(run("status", "--json")), &rows); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, r := range rows {
+		out[r.UID] = r.Display
+	}
+	return out
+}
+
+// TestStatus_LiveWithNoDaemon: with no daemon, status shows what the
+// simulated host lists now, not the records that still say running.
+func TestStatus_LiveWithNoDaemon(t *testing.T) {
+	e := newTestEnv(t, "")
+	e.mustRun(specsJSON(3), "apply", "-f", "-")
+	e.mustRun("", "reconcile")
+	e.mustRun("", "fake", "exit", "s000", "--code", "3")
+	host, err := fake.Open(e.host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := host.Remove(context.Background(), "s001"); err != nil {
+		t.Fatal(err)
+	}
+	got := statusStates(t, func(args ...string) string { return e.mustRun("", args...) })
+	want := map[string]string{"s000": "exited(3)", "s001": StateMissing, "s002": "running"}
+	for uid, w := range want {
+		if got[uid] != w {
+			t.Errorf("%s: state %q, want %q (all: %v)", uid, got[uid], w, got)
+		}
+	}
+	if out := e.mustRun("", "status"); !strings.Contains(out, "STATE is what the runtime lists now; 2 uid(s) differ") {
+		t.Errorf("status does not say its states are live:\n%s", out)
+	}
+}
+
+// TestStatus_LiveWithNoDaemonPodman: containers killed and removed by podman
+// while no daemon runs are shown exited and missing, never running.
+func TestStatus_LiveWithNoDaemonPodman(t *testing.T) {
+	e, rt := podmanEnv(t)
+	mustPodmanCLI(t, e, rt, podmanSpecs(2, podmantest.Image), "apply", "-f", "-")
+	mustPodmanCLI(t, e, rt, "", "reconcile")
+	for _, args := range [][]string{{"kill", rt.Prefix + "p00"}, {"rm", "--force", rt.Prefix + "p01"}} {
+		cmd := exec.Command(rt.Binary, args...)
+		cmd.Env = append(cmd.Environ(), rt.Env...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("podman %v: %v: %s", args, err, out)
+		}
+	}
+	got := statusStates(t, func(args ...string) string { return mustPodmanCLI(t, e, rt, "", args...) })
+	if got["p00"] != "exited(137)" || got["p01"] != StateMissing {
+		t.Fatalf("states %v, want p00 exited(137) and p01 missing", got)
+	}
+}
