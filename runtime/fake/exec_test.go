@@ -9,6 +9,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
+	"github.com/veloslet/veloslet/spec"
 )
 
 // TestRuntime_SetExec: a set result answers every exec until the container
@@ -16,7 +17,7 @@ import (
 func TestRuntime_SetExec(t *testing.T) {
 	ctx := context.Background()
 	rt := fake.New()
-	id, err := rt.Run(ctx, runtime.RunSpec{UID: "w", Image: "busybox"})
+	id, err := rt.Run(ctx, runtime.RunSpec{UID: "w", Container: spec.Container{Image: "busybox"}})
 	if err != nil {
 		t.Fatal(err)
 	}
