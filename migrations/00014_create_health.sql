@@ -52,7 +52,15 @@ CREATE TABLE health (
     updated_at   INTEGER NOT NULL
 ) STRICT;
 
+-- specs.health is a spec's [spec.health] as JSON ('null' for none). It is
+-- not launch-defining, so specs_sql_update does not watch it: a probe
+-- changed with sqlite3 replaces no instance.
+ALTER TABLE specs ADD COLUMN health TEXT NOT NULL DEFAULT 'null' CHECK (
+    json_valid(health) AND json_type(health) IN ('null', 'object') AND length(health) <= 65536
+    AND instr(CAST(health AS BLOB), x'00') = 0 AND instr(replace(health, '\\', ''), '\u0000') = 0);
+
 -- +goose Down
+ALTER TABLE specs DROP COLUMN health;
 DROP TABLE health;
 
 PRAGMA legacy_alter_table = ON;

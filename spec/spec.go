@@ -71,6 +71,9 @@ type Spec struct {
 	Container
 	Restart      RestartPolicy `json:"restart" toml:"restart"`
 	DesiredState DesiredState  `json:"desired_state" toml:"desired_state"`
+	// Health is the spec's probe ([spec.health]); nil: none. Not part of
+	// the hash: a probe changes nothing in the container.
+	Health *HealthCheck `json:"health,omitempty" toml:"health"`
 
 	// Set by the store; a spec file cannot set them (spec:"store").
 	Generation int64     `json:"generation,omitzero" toml:"-" spec:"store"`

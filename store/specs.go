@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -84,7 +85,8 @@ func (tx *Tx) upsertSpec(ctx context.Context, s *Spec) (ApplyResult, error) {
 		return ApplyResult{}, err
 	}
 	s.Generation, s.CreatedAt, s.UpdatedAt = old.Generation, old.CreatedAt, tx.now
-	if old.SpecHash == s.SpecHash && old.Restart == s.Restart && old.DesiredState == s.DesiredState {
+	sameHealth := reflect.DeepEqual(old.Health, s.Health) // not hashed: a new probe replaces nothing
+	if old.SpecHash == s.SpecHash && old.Restart == s.Restart && old.DesiredState == s.DesiredState && sameHealth {
 		*s = *old
 		return ApplyResult{s.UID, Unchanged, s.Generation}, nil
 	}
@@ -98,6 +100,9 @@ func (tx *Tx) upsertSpec(ctx context.Context, s *Spec) (ApplyResult, error) {
 	}
 	if old.DesiredState != s.DesiredState {
 		changed = append(changed, "desired_state="+string(s.DesiredState))
+	}
+	if !sameHealth {
+		changed = append(changed, "health")
 	}
 	if err := tx.updateSpec(ctx, s); err != nil {
 		return ApplyResult{}, err

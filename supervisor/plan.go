@@ -36,6 +36,9 @@ type PlanInput struct {
 	Invalid []*store.InvalidSpec
 	// Restarts are operators' restart requests, by uid (see plan_restart.go).
 	Restarts map[string]time.Time
+	// Unhealthy are the probe states of the uids the prober found
+	// unhealthy, by uid (see health.go).
+	Unhealthy map[string]HealthStatus
 }
 
 // Plan is the output of Compute.
@@ -300,6 +303,9 @@ func (p *planner) running(spec *store.Spec, rec *store.Instance, obs *runtime.In
 		next := carry(rec, spec)
 		p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next, Reason: reason,
 			Events: []store.Event{{UID: spec.UID, Kind: store.EventAdopted, Generation: rec.Generation, Reason: reason}}})
+		return
+	}
+	if p.unhealthy(spec, rec, obs) {
 		return
 	}
 	if next, reason := settleRun(rec, spec, p.in.Now, p.in.Policy); next != nil {

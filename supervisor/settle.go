@@ -19,7 +19,7 @@ import (
 func Settle(a *Action, r Result, pol Policy) store.Outcome {
 	row := a.row()
 	if row.call == nil {
-		return row.settle(a, r, a.Next)
+		return row.settle(a, r, a.Next, pol)
 	}
 	next := a.Next
 	if next == nil {
@@ -30,11 +30,11 @@ func Settle(a *Action, r Result, pol Policy) store.Outcome {
 	if r.Err != nil {
 		return settleFailure(a, next, r, pol)
 	}
-	return row.settle(a, r, next)
+	return row.settle(a, r, next, pol)
 }
 
 // settleRunning: a launch, relaunch, replace or restart that succeeded.
-func settleRunning(a *Action, r Result, next *store.Instance) store.Outcome {
+func settleRunning(a *Action, r Result, next *store.Instance, _ Policy) store.Outcome {
 	next.RuntimeID, next.State, next.ExitCode, next.LastError = string(r.RuntimeID), store.InstanceRunning, nil, ""
 	next.Generation, next.SpecHash = a.Spec.Generation, a.Spec.SpecHash
 	next.StartedAt, next.ExitedAt, next.NextAttemptAt = store.Millis(r.At), store.Millis{}, store.Millis{}
@@ -47,30 +47,30 @@ func settleRunning(a *Action, r Result, next *store.Instance) store.Outcome {
 }
 
 // settleStopped: a stop that succeeded.
-func settleStopped(a *Action, _ Result, next *store.Instance) store.Outcome {
+func settleStopped(a *Action, _ Result, next *store.Instance, _ Policy) store.Outcome {
 	next.State, next.NextAttemptAt = store.InstanceStopped, store.Millis{}
 	return store.Outcome{Instance: next, Events: []store.Event{{UID: a.UID, Kind: a.row().event, Reason: a.Reason}}}
 }
 
 // settleRemoved: an orphan removed; its record goes with it.
-func settleRemoved(a *Action, _ Result, _ *store.Instance) store.Outcome {
+func settleRemoved(a *Action, _ Result, _ *store.Instance, _ Policy) store.Outcome {
 	return store.Outcome{Delete: a.UID, Events: []store.Event{{UID: a.UID, Kind: a.row().event,
 		Generation: a.Observed.Generation(), Reason: a.Reason}}}
 }
 
 // settleDuplicates: duplicates removed; the uid's record is the kept one's.
-func settleDuplicates(a *Action, _ Result, _ *store.Instance) store.Outcome {
+func settleDuplicates(a *Action, _ Result, _ *store.Instance, _ Policy) store.Outcome {
 	return store.Outcome{Events: duplicateEvents(a)}
 }
 
 // settleRecord: a record-only action writes what the planner decided.
-func settleRecord(a *Action, _ Result, _ *store.Instance) store.Outcome {
+func settleRecord(a *Action, _ Result, _ *store.Instance, _ Policy) store.Outcome {
 	return store.Outcome{Instance: a.Next, Events: a.Events, Adopt: a.Adopt}
 }
 
 // settleForget: the record of a deleted spec's vanished instance goes.
-func settleForget(a *Action, r Result, next *store.Instance) store.Outcome {
-	out := settleRecord(a, r, next)
+func settleForget(a *Action, r Result, next *store.Instance, _ Policy) store.Outcome {
+	out := settleRecord(a, r, next, Policy{})
 	out.Delete = a.UID
 	return out
 }
