@@ -69,3 +69,81 @@ func settleUnhealthy(a *Action, r Result, next *store.Instance, pol Policy) stor
 	next.NextAttemptAt = pol.retryAt(a.UID, next.ConsecutiveFailures, r.At)
 	return store.Outcome{Instance: next, Events: events}
 }
+
+// unhealthyNow returns the prober's unhealthy uids, for a plan.
+func (s *Supervisor) unhealthyNow() map[string]HealthStatus {
+	if s.Prober == nil {
+		return nil
+	}
+	var out map[string]HealthStatus
+	for uid, h := range s.Prober.Snapshot() {
+		if h.State == HealthUnhealthy {
+			if out == nil {
+				out = map[string]HealthStatus{}
+			}
+			out[uid] = h
+		}
+	}
+	return out
+}
+
+// syncProbes tells the prober what to probe: the running instance of ours
+// of each spec wanted running that has a health check. It then writes the
+// probe states to the store's health table, where status, describe and an
+// operator's query read them; a failure to write is logged, not the pass's.
+func (s *Supervisor) syncProbes(ctx context.Context, specs []*store.Spec, observed []runtime.Instance) {
+	if s.Prober == nil {
+		return
+	}
+	running := make(map[string]*runtime.Instance, len(observed))
+	for i := range observed {
+		if o := &observed[i]; o.State == runtime.StateRunning && !o.Renamed {
+			running[o.UID] = o
+		}
+	}
+	want := map[string]bool{}
+	for _, sp := range specs {
+		o := running[sp.UID]
+		if sp.Health == nil || sp.DesiredState != store.DesiredRunning || o == nil || o.SpecHash() != sp.SpecHash {
+			continue
+		}
+		want[sp.UID] = true
+		s.Prober.Set(sp.UID, o.ID, o.StartedAt, *sp.Health, sp.Env)
+	}
+	var drop []string
+	for _, uid := range s.Prober.UIDs() {
+		if !want[uid] {
+			s.Prober.Remove(uid)
+			drop = append(drop, uid)
+		}
+	}
+	snap := s.Prober.Snapshot()
+	rows := make([]store.Health, 0, len(snap))
+	for _, h := range snap {
+		rows = append(rows, healthRow(h))
+	}
+	if err := s.DB.PutHealth(ctx, rows, s.healthGone(ctx, want, drop)); err != nil {
+		s.logger().Warn("write health", LogKeyError, err)
+	}
+}
+
+// healthGone is the uids whose health rows go: those dropped now, and any
+// row left of a uid no longer probed (a restart of the daemon forgets).
+func (s *Supervisor) healthGone(ctx context.Context, want map[string]bool, drop []string) []string {
+	rows, err := s.DB.FindHealth(ctx)
+	if err != nil {
+		return drop
+	}
+	for _, r := range rows {
+		if !want[r.UID] {
+			drop = append(drop, r.UID)
+		}
+	}
+	return drop
+}
+
+func healthRow(h HealthStatus) store.Health {
+	return store.Health{UID: h.UID, RuntimeID: string(h.InstanceID), State: string(h.State), Failures: h.Failures,
+		Retries: h.Retries, Probe: h.Probe, LastAt: store.Millis(h.Last.At), LastOK: h.Last.OK,
+		LastMillis: h.Last.Duration.Milliseconds(), LastOutput: h.Last.Output}
+}

@@ -29,6 +29,7 @@ type HealthStatus struct {
 	UID        string             `json:"uid"`
 	InstanceID runtime.InstanceID `json:"instance_id"`
 	State      HealthState        `json:"state"`
+	Probe      string             `json:"probe"`    // cmd, http or tcp
 	Failures   int                `json:"failures"` // in a row, outside the start period
 	Retries    int                `json:"retries"`
 	OnFailure  spec.HealthAction  `json:"on_failure"`
@@ -75,20 +76,21 @@ func NewProber(rt runtime.Runtime) *Prober {
 }
 
 // Set probes uid's instance id (started at started) with hc. The same
-// instance with the same check keeps its state; a new instance or check
-// starts afresh, first probed at once.
+// instance with the same start and check keeps its state; a new instance,
+// one started again in place (same id, a new start) or a new check starts
+// afresh, first probed at once.
 func (p *Prober) Set(uid string, id runtime.InstanceID, started time.Time, hc spec.HealthCheck, env map[string]string) {
 	hc = hc.WithDefaults()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if t, ok := p.targets[uid]; ok {
-		if t.id == id && equalCheck(t.hc, hc) {
+		if t.id == id && t.started.Equal(started) && equalCheck(t.hc, hc) {
 			return
 		}
 		p.drop(t)
 	}
 	t := &target{uid: uid, id: id, started: started, hc: hc, env: env, next: time.Now(), index: -1,
-		health: HealthStatus{UID: uid, InstanceID: id, State: HealthStarting, Retries: hc.Retries, OnFailure: hc.OnFailure}}
+		health: HealthStatus{UID: uid, InstanceID: id, State: HealthStarting, Probe: hc.Kind(), Retries: hc.Retries, OnFailure: hc.OnFailure}}
 	p.targets[uid] = t
 	heap.Push(&p.due, t)
 	p.wake()

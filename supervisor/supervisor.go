@@ -57,6 +57,10 @@ type Supervisor struct {
 	// started before the boot is the reboot's, not a failure. Nil: not
 	// known, and every exit is judged by its code alone.
 	BootTime func() (time.Time, error)
+	// Prober, if set, probes the specs that have a health check; each full
+	// pass tells it what to probe and plans for what it found unhealthy
+	// (health.go). The Scheduler runs it.
+	Prober *Prober
 
 	crash      CrashHook  // called at every crash point; tests set it
 	mu         sync.Mutex // one plan at a time, however it is called
@@ -362,8 +366,9 @@ func (s *Supervisor) planFull(ctx context.Context, force bool, inFlight map[stri
 		Adopted: st.Adopted, AdoptUnlabeled: s.AdoptUnlabeled,
 		Now: s.now(), Policy: s.policy(), BrakeSince: s.brakeSince, Force: force, FirstPass: s.AdoptOnStart && !s.observedOK,
 		InFlight: inFlight,
-		Invalid:  st.Invalid, Restarts: st.Restarts,
+		Invalid:  st.Invalid, Restarts: st.Restarts, Unhealthy: s.unhealthyNow(),
 	}
+	s.syncProbes(ctx, st.Specs, observed)
 	return Compute(in), in, nil
 }
 
