@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
 	vspec "github.com/veloslet/veloslet/spec"
@@ -202,4 +204,49 @@ func TestProber_HTTPAndTCP(t *testing.T) {
 
 	_ = ln.Close()
 	waitHealth(t, p, "db", func(h supervisor.HealthStatus) bool { return h.State == supervisor.HealthUnhealthy })
+}
+
+// TestProber_Metrics: the health gauge counts probed uids per state and
+// the duration histogram counts probes by kind, with no uid label.
+func TestProber_Metrics(t *testing.T) {
+	rt := fake.New()
+	p := supervisor.NewProber(rt)
+	reg := prometheus.NewRegistry()
+	if err := supervisor.RegisterProbeMetrics(reg, p); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	id, started := runFake(t, rt, "a")
+	p.Set("a", id, started, vspec.HealthCheck{Cmd: []string{"true"}, Interval: vspec.Duration(10 * time.Millisecond), Timeout: vspec.Duration(time.Second)}, nil)
+	waitHealth(t, p, "a", func(h supervisor.HealthStatus) bool { return h.State == supervisor.HealthHealthy })
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, mf := range mfs {
+		switch mf.GetName() {
+		case "veloslet_health":
+			got := map[string]float64{}
+			for _, m := range mf.GetMetric() {
+				got[m.GetLabel()[0].GetValue()] = m.GetGauge().GetValue()
+			}
+			if len(got) != 3 || got["healthy"] != 1 || got["starting"] != 0 || got["unhealthy"] != 0 {
+				t.Fatalf("veloslet_health %v, want healthy 1, starting 0, unhealthy 0", got)
+			}
+			seen++
+		case "veloslet_probe_duration_seconds":
+			m := mf.GetMetric()
+			if len(m) != 1 || len(m[0].GetLabel()) != 1 || m[0].GetLabel()[0].GetValue() != "cmd" || m[0].GetHistogram().GetSampleCount() == 0 {
+				t.Fatalf("probe duration histogram %v", m)
+			}
+			seen++
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("%d of the 2 probe metrics gathered", seen)
+	}
 }

@@ -111,6 +111,7 @@ func (m *Main) serve(ctx context.Context) error {
 	sup.Policy, sup.Concurrency, sup.Logger = m.Config.Policy(), m.Config.Reconcile.Concurrency, log
 	sup.LogCapture = m.Config.LogCapture()
 	sup.BootTime = boottime.Read // a reboot's exits are no failures
+	sup.Prober = supervisor.NewProber(rt)
 	sup.AdoptOnStart, sup.AdoptUnlabeled = true, m.Config.Runtime.AdoptUnlabeled
 	sup.Precheck = func(context.Context) error { return db.CheckFile() }
 	m.Supervisor = sup
@@ -130,6 +131,9 @@ func (m *Main) serve(ctx context.Context) error {
 		sc.Resync = 0
 	}
 	reg, metrics := newRegistry()
+	if err := supervisor.RegisterProbeMetrics(reg, sup.Prober); err != nil {
+		return fmt.Errorf("probe metrics: %w", err)
+	}
 	maxAge, err := supervisor.HealthMaxAge(sc.Schedule, time.Now())
 	if err != nil {
 		return err
