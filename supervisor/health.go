@@ -147,3 +147,11 @@ func healthRow(h HealthStatus) store.Health {
 		Retries: h.Retries, Probe: h.Probe, LastAt: store.Millis(h.Last.At), LastOK: h.Last.OK,
 		LastMillis: h.Last.Duration.Milliseconds(), LastOutput: h.Last.Output}
 }
+
+// writeHealth writes one uid's changed probe state at once, so status shows
+// a change without waiting for the next pass.
+func (s *Supervisor) writeHealth(ctx context.Context, h HealthStatus) {
+	if err := s.DB.PutHealth(ctx, []store.Health{healthRow(h)}, nil); err != nil && ctx.Err() == nil {
+		s.logger().Warn("write health", LogKeyUID, h.UID, LogKeyError, err)
+	}
+}

@@ -49,6 +49,9 @@ type Prober struct {
 	OnUnhealthy func(uid string)
 	// OnResult, if set, is called with every probe's outcome (metrics).
 	OnResult func(kind string, r ProbeResult)
+	// OnChange, if set, is called (from a probe's goroutine) with a uid's
+	// state when its health state or failure count changed.
+	OnChange func(h HealthStatus)
 
 	mu      sync.Mutex
 	targets map[string]*target
@@ -216,11 +219,17 @@ func (p *Prober) record(t *target, r ProbeResult) {
 		p.mu.Unlock()
 		return
 	}
+	before := t.health
 	turned := applyProbe(&t.health, t.hc, t.started, r)
+	changed := before.State != t.health.State || before.Failures != t.health.Failures
+	now := t.health
 	t.next = r.At.Add(time.Duration(t.hc.Interval))
 	heap.Push(&p.due, t)
 	p.wake() // the scheduler may be waiting on an empty heap
 	p.mu.Unlock()
+	if changed && p.OnChange != nil {
+		p.OnChange(now)
+	}
 	if turned && p.OnUnhealthy != nil {
 		p.OnUnhealthy(t.uid)
 	}

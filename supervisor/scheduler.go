@@ -138,6 +138,7 @@ func (sc *Scheduler) Start() error {
 		// An instance turning unhealthy asks for a pass at once; the
 		// probes end with the other auxiliary work at Stop.
 		p.OnUnhealthy = func(string) { sc.wakeAt(sc.Supervisor.now()) }
+		p.OnChange = func(h HealthStatus) { sc.Supervisor.writeHealth(auxCtx, h) }
 		sc.wg.Add(1)
 		go func() { defer sc.wg.Done(); p.Run(auxCtx) }()
 	}
