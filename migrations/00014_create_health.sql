@@ -59,7 +59,14 @@ ALTER TABLE specs ADD COLUMN health TEXT NOT NULL DEFAULT 'null' CHECK (
     json_valid(health) AND json_type(health) IN ('null', 'object') AND length(health) <= 65536
     AND instr(CAST(health AS BLOB), x'00') = 0 AND instr(replace(health, '\\', ''), '\u0000') = 0);
 
+-- specs.depends_on: the uids a spec waits for, as a JSON object of uid to
+-- "started" or "healthy". Not launch-defining either.
+ALTER TABLE specs ADD COLUMN depends_on TEXT NOT NULL DEFAULT '{}' CHECK (
+    json_valid(depends_on) AND json_type(depends_on) = 'object' AND length(depends_on) <= 65536
+    AND instr(CAST(depends_on AS BLOB), x'00') = 0);
+
 -- +goose Down
+ALTER TABLE specs DROP COLUMN depends_on;
 ALTER TABLE specs DROP COLUMN health;
 DROP TABLE health;
 

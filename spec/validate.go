@@ -130,6 +130,9 @@ func (s *Spec) Validate() error {
 		err.UID = s.UID
 		return err
 	}
+	if err := s.DependsOn.validate(s.UID); err != nil {
+		return err
+	}
 	if s.Health != nil {
 		if err := s.Health.Validate(); err != nil {
 			var ve *ValidationError

@@ -26,6 +26,7 @@ const (
 	ActForget          ActionKind = "forget"           // drop the record of a deleted spec's vanished instance
 	ActBrake           ActionKind = "brake"            // the safety brake held removals back
 	ActUnhealthy       ActionKind = "unhealthy"        // a probe found it unhealthy: stop it (and remove it, for recreate)
+	ActWait            ActionKind = "wait"             // not launched yet: a dependency is not there (depends.go)
 )
 
 // kind is one row of the action table: everything the planner, the
@@ -85,6 +86,9 @@ func init() {
 		ActBrake:  {settle: settleRecord},
 		ActUnhealthy: {call: (*Supervisor).callUnhealthy, targeted: true,
 			event: store.EventUnhealthy, settle: settleUnhealthy, wakes: true},
+		// Not targeted: a targeted pass does not list the dependencies,
+		// so a wait is judged again by a full pass.
+		ActWait: {settle: settleRecord, quiet: true},
 	}
 }
 

@@ -23,6 +23,7 @@ func TestKinds(t *testing.T) {
 		{ActForget, false, false, false},
 		{ActBrake, false, false, false},
 		{ActUnhealthy, true, false, true},
+		{ActWait, false, false, false},
 	} {
 		a := &Action{Kind: tc.kind}
 		if a.callsRuntime() != tc.calls || a.braked() != tc.braked || a.row().targeted != tc.targeted {
@@ -33,8 +34,8 @@ func TestKinds(t *testing.T) {
 			t.Errorf("%s: a row needs a settle, and an event exactly when it calls the runtime", tc.kind)
 		}
 	}
-	if len(kinds) != 11 {
-		t.Errorf("%d rows in the kinds table, %d listed here: list the new kind", len(kinds), 11)
+	if len(kinds) != 12 {
+		t.Errorf("%d rows in the kinds table, %d listed here: list the new kind", len(kinds), 12)
 	}
 	defer func() {
 		if recover() == nil {

@@ -155,3 +155,51 @@ func (s *Supervisor) writeHealth(ctx context.Context, h HealthStatus) {
 		s.logger().Warn("write health", LogKeyUID, h.UID, LogKeyError, err)
 	}
 }
+
+// healthyNow returns, by uid, the instance whose probe last passed: from
+// the prober when this process runs one, else as the daemon last wrote it
+// (a plan from the command line).
+func (s *Supervisor) healthyNow(ctx context.Context) map[string]runtime.InstanceID {
+	out := map[string]runtime.InstanceID{}
+	if s.Prober != nil {
+		for uid, h := range s.Prober.Snapshot() {
+			if h.State == HealthHealthy {
+				out[uid] = h.InstanceID
+			}
+		}
+		return out
+	}
+	rows, err := s.DB.FindHealth(ctx)
+	if err != nil {
+		return out
+	}
+	for _, r := range rows {
+		if r.State == string(HealthHealthy) {
+			out[r.UID] = runtime.InstanceID(r.RuntimeID)
+		}
+	}
+	return out
+}
+
+// followLaunches asks for a pass at once when the plan launches a uid that
+// has a probe: the pass after the launch hands its new instance to the
+// prober (a pass that finds the uid's action still in flight is followed
+// by another once it is done), so probing, and any dependant waiting for
+// it, does not wait for the next scheduled pass.
+func (s *Supervisor) followLaunches(plan Plan, specs []*store.Spec) {
+	if s.Prober == nil {
+		return
+	}
+	probed := map[string]bool{}
+	for _, sp := range specs {
+		if sp.Health != nil {
+			probed[sp.UID] = true
+		}
+	}
+	for _, a := range plan.Actions {
+		if a.callsRuntime() && a.Spec != nil && probed[a.UID] {
+			s.wake(s.now())
+			return
+		}
+	}
+}

@@ -39,6 +39,9 @@ type PlanInput struct {
 	// Unhealthy are the probe states of the uids the prober found
 	// unhealthy, by uid (see health.go).
 	Unhealthy map[string]HealthStatus
+	// Healthy holds, by uid, the instance whose probe last passed: what a
+	// dependant waiting for "healthy" waits for (depends.go).
+	Healthy map[string]runtime.InstanceID
 }
 
 // Plan is the output of Compute.
@@ -69,7 +72,7 @@ func Compute(in PlanInput) Plan {
 	}
 	observed = sortByUID(observed, func(o *runtime.Instance) string { return o.UID })
 
-	p := &planner{in: in, invalid: skipSet(in.Invalid)}
+	p := &planner{in: in, invalid: skipSet(in.Invalid), up: runningOf(in.Observed)}
 	p.out.Invalid = in.Invalid
 	seen := 0
 	for len(specs)+len(records)+len(observed) > 0 {
@@ -153,6 +156,8 @@ type planner struct {
 	invalid map[string]bool // uids of specs that cannot be used
 	// adopting: runtime ids this plan adopts (adopt_unlabeled)
 	adopting map[string]bool
+	// up: the running instance of each uid, for its dependants
+	up map[string]runtime.InstanceID
 }
 
 func skipSet(invalid []*store.InvalidSpec) map[string]bool {
@@ -263,6 +268,9 @@ func (p *planner) missing(spec *store.Spec, rec *store.Instance) {
 	}
 	if rec != nil && rec.NextAttemptAt.Time().After(p.in.Now) {
 		p.wake(rec.NextAttemptAt.Time())
+		return
+	}
+	if p.waits(spec) {
 		return
 	}
 	a := Action{Kind: ActLaunch, UID: spec.UID, Spec: spec, Next: carry(rec, spec), Reason: "not running"}

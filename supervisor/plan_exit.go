@@ -56,6 +56,9 @@ func (p *planner) exited(spec *store.Spec, rec *store.Instance, obs *runtime.Ins
 			p.add(Action{Kind: ActRecord, UID: uid, Observed: obs, Next: next, Events: events, Reason: reason})
 		}
 	default:
+		if p.waitsAfterExit(spec, obs, next, events) {
+			return
+		}
 		reason := fmt.Sprintf("exited with code %s; restart policy %s", codeText(next.ExitCode), spec.Restart)
 		if next.ConsecutiveFailures >= pol.CrashLoopAfter {
 			reason += fmt.Sprintf("; crash-loop (%d failures in a row)", next.ConsecutiveFailures)

@@ -63,7 +63,7 @@ func (s *Supervisor) planUIDs(ctx context.Context, lister uidLister, opts PassOp
 		Invalid:  filterUIDs(st.Invalid, func(v *store.InvalidSpec) bool { return want(v.UID) }),
 		Observed: observed, StoreID: s.DB.StoreID(), Adopted: st.Adopted, AdoptUnlabeled: s.AdoptUnlabeled,
 		Now: s.now(), Policy: s.policy(),
-		BrakeSince: s.brakeSince, InFlight: inFlight, Unhealthy: s.unhealthyNow(),
+		BrakeSince: s.brakeSince, InFlight: inFlight, Unhealthy: s.unhealthyNow(), Healthy: s.healthyNow(ctx),
 	}
 	// The look finds a container by its name. One the record names but the
 	// look did not show (renamed, or removed) is the full list's to find:

@@ -366,10 +366,12 @@ func (s *Supervisor) planFull(ctx context.Context, force bool, inFlight map[stri
 		Adopted: st.Adopted, AdoptUnlabeled: s.AdoptUnlabeled,
 		Now: s.now(), Policy: s.policy(), BrakeSince: s.brakeSince, Force: force, FirstPass: s.AdoptOnStart && !s.observedOK,
 		InFlight: inFlight,
-		Invalid:  st.Invalid, Restarts: st.Restarts, Unhealthy: s.unhealthyNow(),
+		Invalid:  st.Invalid, Restarts: st.Restarts, Unhealthy: s.unhealthyNow(), Healthy: s.healthyNow(ctx),
 	}
 	s.syncProbes(ctx, st.Specs, observed)
-	return Compute(in), in, nil
+	plan := Compute(in)
+	s.followLaunches(plan, st.Specs)
+	return plan, in, nil
 }
 
 // recordUnrecorded writes the rows of earlier passes that could not write or
