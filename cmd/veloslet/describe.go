@@ -64,7 +64,7 @@ type description struct {
 	LastLog *crashLogJSON  `json:"last_log"`
 	// Health is the uid's probe state and its newest probe, when it has one.
 	Health *store.Health `json:"health,omitempty"`
-	Fleet   string         `json:"fleet,omitempty"` // the node's link to the fleet, when serve runs one
+	Fleet  string        `json:"fleet,omitempty"` // the node's link to the fleet, when serve runs one
 	// ExitCodes, when set, says the runtime reports no exit codes.
 	ExitCodes string `json:"exit_codes,omitempty"`
 	// PassError is the newest pass's error, when it failed (such as
