@@ -89,7 +89,7 @@ bigfiles:
 # the whole output kept in bin/fuzz-<target>.txt. Minimising a new input is
 # capped so that a large seed cannot stall a short run.
 FUZZTIME ?= 30s
-FUZZ_TARGETS := ./spec:FuzzDecodeSpecs ./spec:FuzzParsePort ./spec:FuzzParseVolume ./cmd/veloslet:FuzzParseConfig ./runtime/apple:FuzzParseList \
+FUZZ_TARGETS := ./spec/compose:FuzzLoad ./spec:FuzzDecodeSpecs ./spec:FuzzParsePort ./spec:FuzzParseVolume ./cmd/veloslet:FuzzParseConfig ./runtime/apple:FuzzParseList \
 	./runtime/podman:FuzzParsePS ./runtime/podman:FuzzParseEvent
 fuzz:
 	@mkdir -p bin; for t in $(FUZZ_TARGETS); do \

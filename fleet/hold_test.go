@@ -140,7 +140,7 @@ func runEmptyBucket(t *testing.T, opts *server.Options, s *server.Server, c *fle
 	s.WaitForShutdown()
 	empty := opts.Clone()
 	empty.StoreDir = t.TempDir()
-	s = startServer(t, empty)
+	startServer(t, empty)
 	waitState(t, a, true)
 	waitState(t, b, true)
 	c2 := dialClient(t, url)

@@ -1,5 +1,5 @@
 -- +goose Up
--- Issue 28: health probes. The events kind CHECK gains 'unhealthy' (a probe
+-- Issue 28: health probes. The events kind CHECK (as 00013 left it) gains 'unhealthy' (a probe
 -- found an instance unhealthy and its on_failure acted). SQLite cannot
 -- change a CHECK in place, so events is rebuilt as 00004 did; unlike 00004
 -- its views stay: with legacy_alter_table on, the rename neither rewrites
@@ -22,7 +22,7 @@ CREATE TABLE events_new (
     kind       TEXT NOT NULL CHECK (kind IN (
                    'launched', 'adopted', 'exited', 'relaunched', 'replaced', 'stopped',
                    'removed_orphan', 'foreign', 'backoff', 'gave_up', 'failed',
-                   'spec_created', 'spec_updated', 'spec_deleted', 'brake_held', 'invalid',
+                   'spec_created', 'spec_updated', 'spec_deleted', 'brake_held', 'invalid', 'resumed', 'replacing',
                    'unhealthy')),
     generation INTEGER,
     exit_code  INTEGER,
@@ -80,7 +80,7 @@ CREATE TABLE events_old (
     kind       TEXT NOT NULL CHECK (kind IN (
                    'launched', 'adopted', 'exited', 'relaunched', 'replaced', 'stopped',
                    'removed_orphan', 'foreign', 'backoff', 'gave_up', 'failed',
-                   'spec_created', 'spec_updated', 'spec_deleted', 'brake_held', 'invalid')),
+                   'spec_created', 'spec_updated', 'spec_deleted', 'brake_held', 'invalid', 'resumed', 'replacing')),
     generation INTEGER,
     exit_code  INTEGER,
     reason     TEXT NOT NULL DEFAULT ''

@@ -221,6 +221,11 @@ type LogOptions struct {
 	// earlier runs of a container started again in place. Podman and Docker
 	// honour it; Loggers that cannot tell ignore it.
 	Since time.Time
+	// Timestamps starts each line with the time the runtime stamped it
+	// (RFC 3339, then a space). Podman and Docker honour it; Apple's CLI
+	// and the fake keep no times and ignore it (the CLI refuses the flag
+	// for them rather than print lines without).
+	Timestamps bool
 }
 
 // Logger is implemented by runtimes that keep a container's output.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	vspec "github.com/veloslet/veloslet/spec"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,7 +72,7 @@ func TestBackup_NeverFollowsPlantedFiles(t *testing.T) {
 	ctx := context.Background()
 	dbDir := t.TempDir()
 	db := storetest.MustOpenDBAt(t, filepath.Join(dbDir, "veloslet.db"))
-	if _, err := db.UpsertSpecs(ctx, []store.Spec{{UID: "web", Container: vspec.Container{Image: "busybox", Env: map[string]string{"TOKEN": "secret-value"}}}}); err != nil {
+	if _, err := db.UpsertSpecs(ctx, []store.Spec{{UID: "web", Container: spec.Container{Image: "busybox", Env: map[string]string{"TOKEN": "secret-value"}}}}); err != nil {
 		t.Fatal(err)
 	}
 	shared := t.TempDir() // stands for a folder another user can write
@@ -139,7 +138,7 @@ func TestBackup_NeverFollowsPlantedFiles(t *testing.T) {
 func TestBackup_SwapAfterCreateGetsNothing(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.MustOpenDB(t)
-	if _, err := db.UpsertSpecs(ctx, []store.Spec{{UID: "web", Container: vspec.Container{Image: "busybox", Env: map[string]string{"TOKEN": "secret-value"}}}}); err != nil {
+	if _, err := db.UpsertSpecs(ctx, []store.Spec{{UID: "web", Container: spec.Container{Image: "busybox", Env: map[string]string{"TOKEN": "secret-value"}}}}); err != nil {
 		t.Fatal(err)
 	}
 	loot := filepath.Join(t.TempDir(), "loot.db")

@@ -101,7 +101,13 @@ func (tx *Tx) upsertSpec(ctx context.Context, s *Spec) (ApplyResult, error) {
 	var changed []string
 	if old.SpecHash != s.SpecHash {
 		s.Generation++
-		changed = append(changed, "container")
+		fields := spec.ChangedFields(&old.Container, &s.Container)
+		if len(fields) == 0 {
+			// The hash moved with no field changed: a hash-key or
+			// encoding change, not the operator's edit.
+			fields = []string{"container"}
+		}
+		changed = append(changed, fields...)
 	}
 	if old.Restart != s.Restart {
 		changed = append(changed, "restart="+string(s.Restart))

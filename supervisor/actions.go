@@ -56,6 +56,10 @@ type kind struct {
 	keepsLog bool
 	// wakes: success asks for a pass at once (the uid's own plan waited for it).
 	wakes bool
+	// announces: a "replacing" event is written before the calls begin, so
+	// that status (another process) can tell the uid is being replaced
+	// until the outcome's own event follows; see announcement.
+	announces bool
 	// quiet: not logged unless it writes events.
 	quiet bool
 }
@@ -72,9 +76,9 @@ func init() {
 		ActRelaunch: {call: (*Supervisor).callRelaunch, targeted: true,
 			event: store.EventRelaunched, settle: settleRunning, countsRestart: true, startsInPlace: true, keepsLog: true},
 		ActReplace: {call: (*Supervisor).callRelaunch, braked: true,
-			event: store.EventReplaced, settle: settleRunning, keepsLog: true},
+			event: store.EventReplaced, settle: settleRunning, keepsLog: true, announces: true},
 		ActRestart: {call: (*Supervisor).callRelaunch,
-			event: store.EventReplaced, settle: settleRunning},
+			event: store.EventReplaced, settle: settleRunning, announces: true},
 		ActStop: {call: (*Supervisor).callStop, targeted: true,
 			event: store.EventStopped, settle: settleStopped},
 		ActRemoveOrphan: {call: (*Supervisor).callRemoveOrphan, braked: true,

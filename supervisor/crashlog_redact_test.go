@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	vspec "github.com/veloslet/veloslet/spec"
 	"io"
 	"log/slog"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
+	vspec "github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 )

@@ -250,7 +250,7 @@ func (p *planner) stopped(spec *store.Spec, rec *store.Instance, obs *runtime.In
 		Reason: fmt.Sprintf("desired state is stopped and instance %s is %s", obs.ID, obs.State)}
 	if rec == nil || rec.RuntimeID != string(obs.ID) {
 		a.Reason = "stopped instance not in records"
-		a.Events = []store.Event{{UID: spec.UID, Kind: store.EventAdopted, Generation: obs.Generation(), Reason: a.Reason}}
+		a.Events = []store.Event{{UID: spec.UID, Kind: store.EventResumed, Generation: obs.Generation(), Reason: a.Reason}}
 	} else {
 		a.Events = []store.Event{{UID: spec.UID, Kind: store.EventStopped, Generation: obs.Generation(), ExitCode: obs.ExitCode,
 			Reason: fmt.Sprintf("instance %s exited with code %s while desired stopped", obs.ID, codeText(obs.ExitCode))}}
@@ -299,7 +299,7 @@ func (p *planner) running(spec *store.Spec, rec *store.Instance, obs *runtime.In
 		}
 		var events []store.Event
 		if (rec == nil || rec.RuntimeID != string(obs.ID)) && !p.adopting[string(obs.ID)] { // adoptUnlabeled said it
-			events = append(events, store.Event{UID: spec.UID, Kind: store.EventAdopted, Generation: spec.Generation,
+			events = append(events, store.Event{UID: spec.UID, Kind: store.EventResumed, Generation: spec.Generation,
 				Reason: fmt.Sprintf("%s instance %s not in records", obs.State, obs.ID)})
 		}
 		p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next, Events: events,
@@ -310,7 +310,7 @@ func (p *planner) running(spec *store.Spec, rec *store.Instance, obs *runtime.In
 		reason := fmt.Sprintf("instance %s still %s from before this start", obs.ID, obs.State)
 		next := carry(rec, spec)
 		p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next, Reason: reason,
-			Events: []store.Event{{UID: spec.UID, Kind: store.EventAdopted, Generation: rec.Generation, Reason: reason}}})
+			Events: []store.Event{{UID: spec.UID, Kind: store.EventResumed, Generation: rec.Generation, Reason: reason}}})
 		return
 	}
 	if p.unhealthy(spec, rec, obs) {

@@ -3,12 +3,12 @@ package supervisor_test
 import (
 	"context"
 	"fmt"
-	vspec "github.com/veloslet/veloslet/spec"
 	"testing"
 	"time"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
+	vspec "github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"

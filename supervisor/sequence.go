@@ -3,6 +3,7 @@ package supervisor
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/store"
@@ -52,6 +53,9 @@ func (s *Supervisor) callRelaunch(ctx context.Context, a *Action, keepLog func(b
 // run runs a's spec under its uid's name.
 func (s *Supervisor) run(ctx context.Context, a *Action, note string) Result {
 	s.at(CrashBeforeRun, a)
+	if err := s.ensureNetwork(ctx, a.Spec); err != nil {
+		return s.failed(ctx, StepRun, err, note)
+	}
 	id, err := s.Runtime.Run(ctx, runSpec(a.Spec, s.DB.StoreID()))
 	if err != nil {
 		return s.failed(ctx, StepRun, err, note)
@@ -70,10 +74,17 @@ func (s *Supervisor) callStop(ctx context.Context, a *Action, _ func(bool)) Resu
 	return Result{At: s.now()}
 }
 
-// callRemoveOrphan removes an instance whose spec is gone.
+// callRemoveOrphan removes an instance whose spec is gone, then the
+// volumes the runtime kept for its image's declared paths: they outlive
+// replacements and relaunches, and go only with the spec.
 func (s *Supervisor) callRemoveOrphan(ctx context.Context, a *Action, _ func(bool)) Result {
 	if err := s.remove(ctx, a); err != nil {
 		return s.failed(ctx, StepRemove, err, "")
+	}
+	if vr, ok := s.Runtime.(runtime.VolumeRemover); ok {
+		if err := vr.RemoveVolumes(ctx, a.UID); err != nil {
+			return s.failed(ctx, StepRemove, fmt.Errorf("remove volumes of %s: %w", a.UID, err), "")
+		}
 	}
 	return Result{At: s.now()}
 }

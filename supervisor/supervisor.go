@@ -36,7 +36,7 @@ type Supervisor struct {
 	// Now returns the current time; it defaults to the store's clock so that
 	// tests move one clock for both.
 	Now func() time.Time
-	// AdoptOnStart makes the first pass record an adopted event for every
+	// AdoptOnStart makes the first pass record a resumed event for every
 	// recorded instance still running: what a daemon does when it starts.
 	// One-off passes from the CLI leave it off.
 	AdoptOnStart bool
@@ -76,6 +76,7 @@ type Supervisor struct {
 	// launch ended; each pass tries again (see endPull).
 	stalePulls pullSet
 	workers    workers
+	nets       networks // created for specs that ask (network.go)
 }
 
 // New returns a supervisor with the default policy.
@@ -231,6 +232,7 @@ func (s *Supervisor) Dispatch(ctx context.Context, opts PassOptions) (*Dispatche
 		if actions != nil {
 			<-actions
 		}
+		s.sweepNetworks(ctx, res.ID)
 		d.err = s.finish(ctx, opts, res, err)
 		close(d.done)
 	}()
@@ -255,6 +257,7 @@ func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResul
 		res.Errors = make([]error, len(plan.Actions))
 		return s.dispatch(ctx, res.ID, plan.Actions, res.Errors), nil
 	}
+	s.noteNetworks(res.ID, in.Specs)
 	// Bad rows are isolated, not fatal: noted (an event once per row
 	// version), skipped by the plan, and every other spec is supervised.
 	if err := s.DB.NoteInvalid(ctx, res.ID, in.Invalid); err != nil {
@@ -277,6 +280,9 @@ func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResul
 		s.wake(s.brakeSince.Add(s.Policy.BrakeHold))
 	} else {
 		s.brakeSince = time.Time{}
+	}
+	if !s.observedOK {
+		s.warnNestedStores(in) // once per process: at serve start
 	}
 	s.observedOK = true
 	if s.workers.markSkipped(plan.InFlight) {

@@ -104,6 +104,9 @@ func (m *Main) describe(cmd *cobra.Command, uid string) (*description, error) {
 		return nil, fmt.Errorf("%w: no spec or instance %q", store.ErrNotFound, uid)
 	}
 	r := rows[0]
+	if _, held := daemonPID(m.Config.Store.Path); !held {
+		notInFlight(rows)
+	}
 	d.Status = &statusJSON{StatusRow: r, Display: displayState(r, d.now), NextAttemptAt: timePtr(r.NextAttemptAt),
 		StartedAt: timePtr(r.StartedAt), ExitedAt: timePtr(r.ExitedAt), LastEventAt: timePtr(r.LastEventAt)}
 	if d.rawEvent, err = db.FindEvents(ctx, store.EventFilter{UID: uid, Limit: 10}); err != nil {

@@ -135,9 +135,10 @@ func TestStatus_MissingImagePodman(t *testing.T) {
 	_ = cmd.Run() // fails: the launch failed
 	for _, args := range [][]string{{"status"}, {"events", "--uid", "noimg"}, {"describe", "noimg"}} {
 		out := e.mustRun("", args...)
-		// podman tries to pull it, and its last line says why that failed.
+		// podman tries to pull it (before the run, which reads the image's
+		// declared volumes), and its last line says why that failed.
 		if !strings.Contains(out, "noimg: Error: ") && !strings.Contains(out, "  Error: ") ||
-			!strings.Contains(out, "veloslet-no-such-image") || !strings.Contains(out, "(podman run, exit 125)") ||
+			!strings.Contains(out, "veloslet-no-such-image") || !strings.Contains(out, "(podman pull, exit 125)") ||
 			strings.Contains(out, "--detach") {
 			t.Fatalf("veloslet %s:\n%s\nwant podman's Error: line, without the argv", strings.Join(args, " "), out)
 		}

@@ -146,6 +146,9 @@ func (m *Main) reconcileHere(cmd *cobra.Command, force bool) error {
 	if err != nil {
 		return errors.Join(perr, err)
 	}
+	if pass.Error != "" {
+		perr = nil // printPass returns the pass's recorded error: the same words once
+	}
 	return errors.Join(perr, m.printPass(cmd, sup.DB, pass, "this process"), forceHeld(cmd.Context(), sup.DB, pass, force))
 }
 
@@ -211,6 +214,9 @@ func (m *Main) printPass(cmd *cobra.Command, db *store.DB, p *store.Pass, where 
 		fmt.Fprintf(w, "pass %d by %s: %d desired, %d observed, %s, %d failed, %s\n",
 			p.ID, where, p.Desired, p.Observed, plural(p.Actions, "action"), p.Failures, dur)
 		for _, e := range evs {
+			if e.Kind == store.EventReplacing {
+				continue // said for status while in flight; the outcome's line follows
+			}
 			fmt.Fprintf(w, "  %s %s: %s\n", term(orDash(e.UID)), term(string(e.Kind)), term(e.Reason))
 		}
 	}

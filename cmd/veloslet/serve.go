@@ -131,15 +131,18 @@ func (m *Main) serve(ctx context.Context) error {
 		sc.Resync = 0
 	}
 	reg, metrics := newRegistry()
+	metrics.WatchStore(reg, db)
+	observeBackups(sc.Jobs, metrics)
+	resync := time.Duration(0)
+	if sc.Watcher != nil {
+		resync = sc.Resync // quiet hours pass at the resync interval
+	}
 	if err := supervisor.RegisterProbeMetrics(reg, sup.Prober); err != nil {
 		return fmt.Errorf("probe metrics: %w", err)
 	}
-	maxAge, err := supervisor.HealthMaxAge(sc.Schedule, time.Now())
+	maxAge, err := m.Config.HealthMaxAge(sc.Schedule, resync, time.Now())
 	if err != nil {
 		return err
-	}
-	if sc.Watcher != nil {
-		maxAge = max(maxAge, 3*sc.Resync) // quiet hours pass at the resync interval
 	}
 	health := supervisor.NewHealth(maxAge)
 	fatal := make(chan error, 1)

@@ -16,42 +16,55 @@ import (
 )
 
 func (m *Main) applyCommand() *cobra.Command {
-	var file, format string
-	var asJSON bool
+	var in applyInput
+	var asJSON, dryRun bool
 	cmd := &cobra.Command{
-		Use:   "apply -f FILE|-",
-		Short: "Create or update specs from a TOML or JSON file",
-		Long: `Create or update specs from a file: TOML with [[spec]] tables, or JSON with one
-object or an array of objects. All specs are applied in one transaction: if one
-is invalid, none is written. A running daemon picks the change up within about
-a second. Prints one line per uid: created, updated (generation N) or unchanged.`,
+		Use:   "apply -f FILE|- [-f FILE...]",
+		Short: "Create or update specs from a TOML, JSON or compose file",
+		Long: `Create or update specs from a file: TOML with [[spec]] tables, JSON with one
+object or an array of objects, or a compose file (compose.yaml, docker-compose.yml,
+any .yaml or .yml, or --format compose): each service becomes one spec, uid
+<project>-<service>; several -f compose files merge as under docker compose;
+docs/compose.md lists what each key becomes. All specs are applied in one
+transaction: if one is invalid, none is written. A running daemon picks the
+change up within about a second. Prints one line per uid: created, updated
+(generation N) or unchanged. --dry-run prints the specs as they would be
+stored, in the spec file format, and writes nothing.`,
 		Example: `  veloslet apply -f docs/examples/demo.toml
-  echo '{"uid":"web","image":"nginx:1.27"}' | veloslet apply -f -`,
+  echo '{"uid":"web","image":"nginx:1.27"}' | veloslet apply -f -
+  veloslet apply -f compose.yaml --dry-run --json
+  veloslet apply -f compose.yaml -f compose.prod.yaml --project shop`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if file == "" {
+			if len(in.files) == 0 {
 				return usagef("apply needs -f FILE (or -f - for standard input)")
 			}
-			var r io.Reader = m.Stdin
-			if file != "-" {
-				f, err := os.Open(file)
-				if err != nil {
-					return usageError{err}
-				}
-				defer func() { _ = f.Close() }()
-				r = f
+			if !cmd.Flags().Changed("profile") {
+				in.profiles = nil
 			}
-			specs, err := DecodeSpecs(r, format)
+			d, err := in.read(cmd.Context(), m.Stdin)
 			if err != nil {
-				return fmt.Errorf("%s: %w", displayName(file), err)
+				return err
 			}
-			return m.apply(cmd, specs, asJSON)
+			if dryRun {
+				for i := range d.specs {
+					d.specs[i].Normalize()
+					if err := d.specs[i].Validate(); err != nil {
+						return err
+					}
+				}
+				return printDryRun(cmd.OutOrStdout(), cmd.ErrOrStderr(), d, asJSON)
+			}
+			return m.apply(cmd, d.specs, asJSON)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of outcomes")
-	cmd.Flags().StringVarP(&file, "file", "f", "", "spec file, or - for standard input")
-	cmd.Flags().StringVar(&format, "format", "", "toml or json (default: guessed from the content)")
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"toml", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of outcomes (with --dry-run: of the specs)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the specs as they would be stored; write nothing")
+	cmd.Flags().StringArrayVarP(&in.files, "file", "f", nil, "spec or compose file, or - for standard input; repeatable")
+	cmd.Flags().StringVar(&in.format, "format", "", "toml, json or compose (default: guessed from the name and content)")
+	cmd.Flags().StringVar(&in.project, "project", "", "compose: the project name (default: name: in the file, else its folder's name)")
+	cmd.Flags().StringArrayVar(&in.profiles, "profile", nil, "compose: a profile to enable; repeatable (default: COMPOSE_PROFILES)")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"toml", "json", "compose"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -129,16 +142,31 @@ func (m *Main) completeUIDs(cmd *cobra.Command, args []string, _ string) ([]stri
 
 func (m *Main) deleteCommand() *cobra.Command {
 	var asJSON bool
+	var project string
 	cmd := &cobra.Command{
-		Use:               "delete UID...",
-		Short:             "Delete specs; the daemon then removes their instances",
-		Example:           "  veloslet delete web worker-2",
-		Args:              uidArgs,
+		Use:   "delete UID... | --project NAME",
+		Short: "Delete specs; the daemon then removes their instances",
+		Example: `  veloslet delete web worker-2
+  veloslet delete --project shop`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if project != "" {
+				if len(args) > 0 {
+					return usagef("delete takes UIDs or --project, not both")
+				}
+				return nil
+			}
+			return uidArgs(cmd, args)
+		},
 		ValidArgsFunction: m.completeUIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := m.openDB(cmd.Context(), true)
 			if err != nil {
 				return err
+			}
+			if project != "" {
+				if args, err = projectUIDs(cmd.Context(), db, project); err != nil {
+					return err
+				}
 			}
 			if err := db.DeleteSpecs(cmd.Context(), args...); err != nil {
 				return err
@@ -157,6 +185,7 @@ func (m *Main) deleteCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of outcomes")
+	cmd.Flags().StringVar(&project, "project", "", "delete every spec of this compose project")
 	return cmd
 }
 

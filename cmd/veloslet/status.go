@@ -16,8 +16,9 @@ import (
 
 func (m *Main) statusCommand() *cobra.Command {
 	var asJSON, watchFlag bool
+	var project string
 	cmd := &cobra.Command{
-		Use:   "status [UID...]",
+		Use:   "status [UID...] [--project NAME]",
 		Short: "Show desired against observed state, one row per uid",
 		Long: `Show whether a daemon runs (the pid holding the lock, or "no daemon") and how
 long ago the last successful pass started, with a warning when that is more
@@ -42,6 +43,13 @@ until interrupted.`,
 			if err != nil {
 				return err
 			}
+			if project != "" {
+				uids, err := projectUIDs(cmd.Context(), db, project)
+				if err != nil {
+					return err
+				}
+				args = append(args, uids...)
+			}
 			draw := func(w io.Writer) error { return m.printStatus(cmd.Context(), w, db, args, asJSON) }
 			if !watchFlag {
 				return draw(cmd.OutOrStdout())
@@ -53,6 +61,7 @@ until interrupted.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
 	cmd.Flags().BoolVarP(&watchFlag, "watch", "w", false, "redraw every second until interrupted")
+	cmd.Flags().StringVar(&project, "project", "", "only the specs of this compose project")
 	return cmd
 }
 
@@ -76,6 +85,7 @@ func (m *Main) printStatus(ctx context.Context, w io.Writer, db *store.DB, uids 
 	now := db.Now()
 	note := ""
 	if _, held := daemonPID(m.Config.Store.Path); !held {
+		notInFlight(rows)
 		note = m.liveView(ctx, db, rows)
 	}
 	if asJSON {
@@ -88,6 +98,9 @@ func (m *Main) printStatus(ctx context.Context, w io.Writer, db *store.DB, uids 
 	fmt.Fprintln(w, head)
 	if note != "" {
 		fmt.Fprintln(w, note)
+	}
+	for _, warn := range nestedWarnings(m.Config.Runtime.NamePrefix, db.StoreID(), rows) {
+		fmt.Fprintln(w, term(warn))
 	}
 	writeStatusTable(w, rows, now)
 	writeFleetState(ctx, w, db)
@@ -106,6 +119,8 @@ func displayState(r *store.StatusRow, now time.Time) string {
 		return "orphan"
 	case r.PullImage != nil:
 		return "pulling " + shortDuration(now.Sub(r.PullingSince.Time()))
+	case replacing(r):
+		return "replacing"
 	case r.State == string(store.InstanceGaveUp):
 		return "gave-up"
 	case r.State == string(store.InstanceExited) && deref(r.RuntimeID, "") == "" && !relaunches(r):
@@ -137,6 +152,23 @@ func healthText(r *store.StatusRow) string {
 		return fmt.Sprintf("unhealthy (%d/%d)", *r.HealthFailures, *r.HealthRetries)
 	}
 	return *r.Health
+}
+
+// notInFlight marks, for a status taken while no daemon runs, the rows
+// whose last event says a replacement began: a daemon began it and never
+// finished, and with no daemon nothing is in flight (see replacing).
+func notInFlight(rows []*store.StatusRow) {
+	for _, r := range rows {
+		r.Live = r.Live || deref(r.LastEvent, "") == string(store.EventReplacing)
+	}
+}
+
+// replacing reports whether the daemon is replacing the row's instance: its
+// last event says a replacement began, and no outcome followed yet. A row
+// laid over by the runtime's list (no daemon: nothing is in flight) is not.
+func replacing(r *store.StatusRow) bool {
+	return !r.Live && deref(r.LastEvent, "") == string(store.EventReplacing) &&
+		(r.State == string(store.InstanceRunning) || r.State == string(store.InstanceUnknown) || r.State == string(store.InstancePending))
 }
 
 // relaunches reports whether the restart policy relaunches the row's exit:

@@ -47,7 +47,9 @@ type Runtime struct {
 	// Poll and PollMax pace Watch (see watch.go); zero means the defaults.
 	Poll, PollMax time.Duration
 	// StopSignal is the signal a stop sends first (`stop -s`), such as
-	// "SIGTERM" or "SIGINT"; empty: the CLI's default, SIGTERM.
+	// "SIGTERM" or "SIGINT", for a container whose spec names none (a
+	// spec's stop_signal and stop_timeout win: see stops.go); empty: the
+	// CLI's default.
 	StopSignal string
 	// StartService makes a call that finds the container service down run
 	// `container system start` (see service.go); KernelInstall is its
@@ -61,7 +63,8 @@ type Runtime struct {
 	svc service  // the container service's state (see service.go)
 	rs  restarts // whether the service was seen down (see restart.go)
 
-	ver versionCache // the version launches use (see detect.go)
+	ver   versionCache // the version launches use (see detect.go)
+	stops stopPlans    // each container's grace and signal (see stops.go)
 }
 
 // New returns a backend for the binary (DefaultBinary if empty).
@@ -149,6 +152,7 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 		}
 		return "", err
 	}
+	r.stops.set(name, stopPlan{timeout: time.Duration(spec.StopTimeout), signal: spec.StopSignal})
 	id := strings.TrimSpace(string(out))
 	if id == "" {
 		id = name // the id equals the name
@@ -174,6 +178,9 @@ func (r *Runtime) launch(ctx context.Context, name string, spec runtime.RunSpec)
 		return nil, err
 	}
 	run := func(v *semver) ([]byte, error) {
+		if err := supported(spec, v); err != nil {
+			return nil, err
+		}
 		return r.CallEnv(ctx, r.RunTimeout, translate, spec.Env, func(envFlags []string) []string {
 			return runArgs(name, spec, v, envFlags)
 		})
@@ -192,10 +199,16 @@ func (r *Runtime) launch(ctx context.Context, name string, spec runtime.RunSpec)
 
 // runArgs builds `run`: every option before the image, since everything after
 // the image goes to the container. envFlags name the env keys; their values
-// never reach argv.
+// never reach argv. The spec's later fields are in specArgs (flags.go).
 func runArgs(name string, spec runtime.RunSpec, v *semver, envFlags []string) []string {
 	args := []string{"run", "--detach", "--name", name}
 	labels := spec.AllLabels()
+	if spec.StopSignal != "" {
+		labels[LabelStopSignal] = spec.StopSignal
+	}
+	if spec.StopTimeout > 0 {
+		labels[LabelStopTimeout] = spec.StopTimeout.String()
+	}
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		args = append(args, "--label", k+"="+labels[k])
 	}
@@ -207,13 +220,14 @@ func runArgs(name string, spec runtime.RunSpec, v *semver, envFlags []string) []
 		const mib = 1 << 20 // the CLI's granularity
 		args = append(args, "--memory", strconv.FormatInt(int64(spec.Memory+mib-1)/mib, 10)+"M")
 	}
+	args = append(args, specArgs(spec)...)
 	if v.less(semver{0, 7, 0}) {
 		args = append(args, "--disable-progress-updates") // renamed --progress in 0.7
 	} else {
 		args = append(args, "--progress", "none")
 	}
 	args = append(args, spec.Image)
-	return append(args, spec.Command...)
+	return append(args, tailArgs(spec)...)
 }
 
 // List returns our containers, from `container list --all --format json`:
@@ -237,7 +251,11 @@ func (r *Runtime) list(ctx context.Context) ([]runtime.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ParseListStore(out, r.Prefix, r.StoreID)
+	list, err := ParseListStore(out, r.Prefix, r.StoreID)
+	if err == nil {
+		r.stops.observe(list)
+	}
+	return list, err
 }
 
 // Version returns the CLI's version, "unknown" for builds that print none.

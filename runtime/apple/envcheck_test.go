@@ -3,7 +3,6 @@ package apple_test
 import (
 	"context"
 	"errors"
-	vspec "github.com/veloslet/veloslet/spec"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple/appletest"
+	vspec "github.com/veloslet/veloslet/spec"
 )
 
 // TestRun_EnvOverridesImage: a spec env key the image sets too. Up to 0.9

@@ -43,7 +43,8 @@ func TestEmulator_RunAttachedBlocksUntilExit(t *testing.T) {
 	emuVerb(t, env, "emu-log", "att", "last words")
 	emuVerb(t, env, "emu-exit", "att", "3")
 	select {
-	case <-done:
+	case err := <-done:
+		t.Logf("run without --detach returned: %v", err) // the exit code is checked below
 	case <-time.After(30 * time.Second):
 		t.Fatal("run without --detach did not return after the exit")
 	}

@@ -3,8 +3,6 @@ package apple
 import (
 	"context"
 	"errors"
-	"strconv"
-	"time"
 
 	"github.com/veloslet/veloslet/runtime"
 )
@@ -14,7 +12,8 @@ import (
 // from 0.11 it fails).
 func (r *Runtime) Stop(ctx context.Context, uid string) error {
 	name := runtime.Name(r.Prefix, uid)
-	_, err := r.call(ctx, r.stopDeadline(), r.stopArgs(name)...)
+	args, deadline := r.stopArgs(name)
+	_, err := r.call(ctx, deadline, args...)
 	return r.settle(ctx, "stop", name, err)
 }
 
@@ -36,38 +35,27 @@ func (r *Runtime) RemoveInstance(ctx context.Context, id runtime.InstanceID) err
 // remove is `container stop -t T [-s SIG] NAME`, then `container delete
 // --force NAME`. `delete --force` of a running container is a SIGKILL at
 // every release, with no grace: the stop first gives the process its
-// signal and StopTimeout to end, as `docker rm` after `docker stop` would.
+// spec's stop_signal and stop_timeout (else the backend's StopSignal and
+// StopTimeout; see stops.go) to end, as `docker rm` after `docker stop` would.
 // Stopping a stopped container does nothing and exits 0, so the stop needs
 // no look at the state first. A stop that fails for another reason does not
 // keep the container: the delete still runs, and its outcome is the
 // removal's. After an apiserver restart a running container's stop does
 // nothing (apple/container #2286); the delete is what ends it.
 func (r *Runtime) remove(ctx context.Context, name string) error {
-	_, err := r.call(ctx, r.stopDeadline(), r.stopArgs(name)...)
+	args, deadline := r.stopArgs(name)
+	_, err := r.call(ctx, deadline, args...)
 	var ce *CommandError
 	switch {
 	case errors.Is(err, runtime.ErrUnavailable) || ctx.Err() != nil:
 		return err
 	case errors.As(err, &ce) && gone("stop", name, ce):
+		r.stops.forget(name)
 		return nil // 0.11 on: the stop already said there is no such container
 	}
 	_, err = r.call(ctx, r.CallTimeout, "delete", "--force", name)
-	return r.settle(ctx, "delete", name, err)
-}
-
-// stopArgs is the graceful stop: `-t` StopTimeout in whole seconds (at least
-// one: the CLI's 0 is an immediate kill), `-s` StopSignal when set (the
-// CLI's default is SIGTERM). Both flags exist at every release from 0.1.0.
-func (r *Runtime) stopArgs(name string) []string {
-	secs := strconv.Itoa(int(max(r.StopTimeout, time.Second) / time.Second))
-	args := []string{"stop", "-t", secs}
-	if r.StopSignal != "" {
-		args = append(args, "-s", r.StopSignal)
+	if err = r.settle(ctx, "delete", name, err); err == nil {
+		r.stops.forget(name)
 	}
-	return append(args, name)
-}
-
-// stopDeadline bounds a stop: the grace, then the call itself.
-func (r *Runtime) stopDeadline() time.Duration {
-	return r.CallTimeout + max(r.StopTimeout, time.Second)
+	return err
 }

@@ -3,7 +3,6 @@ package apple_test
 import (
 	"context"
 	"encoding/json"
-	vspec "github.com/veloslet/veloslet/spec"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple/appletest"
+	vspec "github.com/veloslet/veloslet/spec"
 )
 
 // emuRecord reads the emulator's own record of a container: what the real

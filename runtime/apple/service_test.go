@@ -3,7 +3,6 @@ package apple_test
 import (
 	"context"
 	"errors"
-	vspec "github.com/veloslet/veloslet/spec"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple/appletest"
+	vspec "github.com/veloslet/veloslet/spec"
 )
 
 // TestService_StartedWhenDown: with StartService, a call that finds the

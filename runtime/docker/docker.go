@@ -23,17 +23,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
-	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
 	"github.com/veloslet/veloslet/runtime"
+	vspec "github.com/veloslet/veloslet/spec"
 )
 
 var (
@@ -161,15 +159,13 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 	ctx, cancel := context.WithTimeout(ctx, r.RunTimeout)
 	defer cancel()
 	name := runtime.Name(r.Prefix, spec.UID)
-	opts := createOptions(name, spec)
+	vols, err := r.imageVolumes(ctx, spec)
+	if err != nil {
+		return "", err
+	}
+	opts := createOptions(name, spec, r.StopTimeout, vols)
 	opts.HostConfig.LogConfig = r.logConfig(ctx)
 	res, err := r.c.ContainerCreate(ctx, opts)
-	if isMissingImage(err) {
-		if err = r.pull(ctx, spec.Image); err != nil {
-			return "", err
-		}
-		res, err = r.c.ContainerCreate(ctx, opts)
-	}
 	if err != nil {
 		return "", r.createFailed(ctx, name, err)
 	}
@@ -201,23 +197,6 @@ func (r *Runtime) createFailed(ctx context.Context, name string, err error) erro
 	return r.translate(err, "create "+name)
 }
 
-// createOptions builds the create request: env, labels and limits in its
-// body, the command after the image's entrypoint as the CLI would pass it.
-func createOptions(name string, spec runtime.RunSpec) client.ContainerCreateOptions {
-	env := make([]string, 0, len(spec.Env))
-	for _, k := range slices.Sorted(maps.Keys(spec.Env)) {
-		env = append(env, k+"="+spec.Env[k])
-	}
-	cfg := &container.Config{Image: spec.Image, Env: env, Labels: spec.AllLabels()}
-	if len(spec.Command) > 0 {
-		cfg.Cmd = slices.Clone(spec.Command)
-	}
-	hc := &container.HostConfig{}
-	hc.NanoCPUs = int64(spec.CPUs * 1e9)
-	hc.Memory = int64(spec.Memory)
-	return client.ContainerCreateOptions{Name: name, Config: cfg, HostConfig: hc}
-}
-
 // Start starts the exited container id again in place.
 func (r *Runtime) Start(ctx context.Context, id runtime.InstanceID) error {
 	ctx, cancel := context.WithTimeout(ctx, r.CallTimeout)
@@ -226,17 +205,19 @@ func (r *Runtime) Start(ctx context.Context, id runtime.InstanceID) error {
 	return r.translate(err, "start "+string(id))
 }
 
-// Stop stops uid's container with the configured grace. No error if it is
-// gone or already stopped.
+// Stop stops uid's container with its own stop signal and grace (the
+// spec's, set at create; see containerConfig), then SIGKILL. No error if it
+// is gone or already stopped.
 func (r *Runtime) Stop(ctx context.Context, uid string) error {
 	return r.stop(ctx, runtime.Name(r.Prefix, uid))
 }
 
 func (r *Runtime) stop(ctx context.Context, ref string) error {
-	ctx, cancel := context.WithTimeout(ctx, r.CallTimeout+r.StopTimeout)
+	// The server waits out the container's grace, which a spec may set up
+	// to spec.MaxStopTimeout, then kills it: the deadline is a backstop.
+	ctx, cancel := context.WithTimeout(ctx, r.CallTimeout+max(r.StopTimeout, time.Duration(vspec.MaxStopTimeout)))
 	defer cancel()
-	secs := int(max(r.StopTimeout, 0) / time.Second)
-	_, err := r.c.ContainerStop(ctx, ref, client.ContainerStopOptions{Timeout: &secs})
+	_, err := r.c.ContainerStop(ctx, ref, client.ContainerStopOptions{})
 	if isNotFound(err) {
 		return nil
 	}
@@ -258,8 +239,9 @@ func (r *Runtime) RemoveInstance(ctx context.Context, id runtime.InstanceID) err
 	return r.remove(ctx, string(id))
 }
 
-// remove stops ref with a grace (a forced remove would SIGKILL at once),
-// then removes it.
+// remove stops ref with its grace (a forced remove would SIGKILL at once),
+// then removes it with its anonymous volumes: the image's declared volumes
+// are ours by name (see imageVolumes) and stay for the next container.
 func (r *Runtime) remove(ctx context.Context, ref string) error {
 	if err := r.stop(ctx, ref); err != nil {
 		return err

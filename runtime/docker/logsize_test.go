@@ -2,7 +2,6 @@ package docker_test
 
 import (
 	"bytes"
-	vspec "github.com/veloslet/veloslet/spec"
 	"os"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/docker/dockertest"
+	vspec "github.com/veloslet/veloslet/spec"
 )
 
 // TestRun_LogMaxSize: with LogMaxSize set, a container that prints far

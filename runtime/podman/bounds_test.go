@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	vspec "github.com/veloslet/veloslet/spec"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/veloslet/veloslet/runtime/internal/cli"
 	"github.com/veloslet/veloslet/runtime/podman"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
+	vspec "github.com/veloslet/veloslet/spec"
 )
 
 // standIn returns a backend whose podman is script, a shell script that

@@ -7,15 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/internal/cli"
+	vspec "github.com/veloslet/veloslet/spec"
 )
 
 var (
@@ -93,10 +91,6 @@ func (r *Runtime) exists(ctx context.Context, name string) (bool, error) {
 	return false, err
 }
 
-func (r *Runtime) seconds() string {
-	return strconv.Itoa(int(max(r.StopTimeout, 0) / time.Second))
-}
-
 // Run launches spec as "<prefix><uid>" with `podman run -d`. A taken name
 // is found before running, by exit code, and returned as ErrExists. If the
 // run fails and leaves a container (created, then unable to start: exit
@@ -115,8 +109,12 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 	if taken {
 		return "", fmt.Errorf("%w: podman: container name %q is already in use", runtime.ErrExists, name)
 	}
+	vols, err := r.imageVolumes(ctx, spec)
+	if err != nil {
+		return "", err
+	}
 	out, err := r.CallEnv(ctx, r.RunTimeout, translate, spec.Env, func(envFlags []string) []string {
-		return runArgs(name, spec, envFlags, r.LogMaxSize)
+		return runArgs(name, spec, runOptions{envFlags: envFlags, logMax: r.LogMaxSize, stop: r.StopTimeout, imageVolumes: vols})
 	})
 	if err != nil {
 		return "", r.afterFailedRun(context.WithoutCancel(ctx), name, spec, err)
@@ -166,51 +164,38 @@ func labelsInclude(got, want map[string]string) bool {
 	return true
 }
 
-// runArgs builds `podman run`: options first; everything after the image
-// (after "--" too, so nothing there is read as podman's flag) goes to the
-// container. envFlags name the env keys; their values never reach argv.
-// logMax > 0 bounds the log file.
-func runArgs(name string, spec runtime.RunSpec, envFlags []string, logMax int64) []string {
-	args := []string{"run", "--detach", "--name", name}
-	labels := spec.AllLabels()
-	for _, k := range slices.Sorted(maps.Keys(labels)) {
-		args = append(args, "--label", k+"="+labels[k])
-	}
-	args = append(args, envFlags...)
-	if logMax > 0 {
-		args = append(args, "--log-opt", "max-size="+strconv.FormatInt(logMax, 10))
-	}
-	if spec.CPUs > 0 {
-		args = append(args, "--cpus", strconv.FormatFloat(spec.CPUs, 'f', -1, 64))
-	}
-	if spec.Memory > 0 {
-		args = append(args, "--memory", strconv.FormatInt(int64(spec.Memory), 10)+"b")
-	}
-	args = append(args, "--", spec.Image)
-	return append(args, spec.Command...)
-}
-
-// Stop stops uid's container with a short grace. No error if it is gone.
+// Stop stops uid's container with its own stop signal and grace (the
+// spec's, set at run; see containerFlags), then SIGKILL. No error if it is
+// gone.
 func (r *Runtime) Stop(ctx context.Context, uid string) error {
-	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "stop", "--ignore", "-t", r.seconds(), runtime.Name(r.Prefix, uid))
+	_, err := r.call(ctx, r.stopDeadline(), "stop", "--ignore", runtime.Name(r.Prefix, uid))
 	return err
 }
 
-// Remove removes uid's container, stopping it first with a short grace. No
-// error if it is gone.
+// Remove removes uid's container, stopping it first as Stop does. No error
+// if it is gone. -v removes the anonymous volumes podman made for it (none
+// when every volume the image declares has one of ours: those are named and
+// stay; see imageVolumes), so nothing is left dangling.
 func (r *Runtime) Remove(ctx context.Context, uid string) error {
-	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "rm", "--force", "--ignore", "-t", r.seconds(), runtime.Name(r.Prefix, uid))
+	_, err := r.call(ctx, r.stopDeadline(), "rm", "--force", "--ignore", "--volumes", runtime.Name(r.Prefix, uid))
 	return err
 }
 
-// RemoveInstance removes the container with id, whatever its name, stopping
-// it first with a short grace. No error if it is gone.
+// RemoveInstance removes the container with id, whatever its name, as
+// Remove does. No error if it is gone.
 func (r *Runtime) RemoveInstance(ctx context.Context, id runtime.InstanceID) error {
 	if err := id.Check(); err != nil {
 		return err
 	}
-	_, err := r.call(ctx, r.CallTimeout+r.StopTimeout, "rm", "--force", "--ignore", "-t", r.seconds(), string(id))
+	_, err := r.call(ctx, r.stopDeadline(), "rm", "--force", "--ignore", "--volumes", "--", string(id))
 	return err
+}
+
+// stopDeadline bounds a stop or remove: podman waits out the container's
+// own grace, which a spec may set up to spec.MaxStopTimeout, and kills it
+// then; the deadline is only the backstop for a podman that hangs.
+func (r *Runtime) stopDeadline() time.Duration {
+	return r.CallTimeout + max(r.StopTimeout, time.Duration(vspec.MaxStopTimeout))
 }
 
 // List returns the containers whose name has our prefix, whatever store

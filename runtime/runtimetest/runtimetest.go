@@ -38,6 +38,8 @@ type Harness struct {
 	// Rename renames a container, as `podman rename` does; nil for runtimes
 	// that cannot (Apple's CLI has no rename).
 	Rename func(tb testing.TB, id runtime.InstanceID, name string)
+	// Fields, when set, runs the spec-field cases (fields.go, ports.go).
+	Fields *Fields
 }
 
 // RunContract runs the contract against fresh harnesses from newHarness.
@@ -53,6 +55,10 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("ListByStoreLabel", func(t *testing.T) { testListByStoreLabel(t, newHarness(t)) })
 	t.Run("Start", func(t *testing.T) { testStart(t, newHarness(t)) })
 	t.Run("ListUID", func(t *testing.T) { testListUID(t, newHarness(t)) })
+	t.Run("Fields", func(t *testing.T) { testFields(t, newHarness(t)) })
+	t.Run("VolumesKept", func(t *testing.T) { testVolumesKept(t, newHarness(t)) })
+	t.Run("Ports", func(t *testing.T) { testPorts(t, newHarness(t)) })
+	t.Run("InitCaps", func(t *testing.T) { testInitCaps(t, newHarness(t)) })
 	t.Run("Exec", func(t *testing.T) { testExec(t, newHarness(t)) })
 }
 

@@ -48,6 +48,15 @@ func (h *hooked) Remove(ctx context.Context, uid string) error {
 	return err
 }
 
+// RemoveVolumes passes through to the runtime's, when it has one: the
+// wrapper must not hide it from the supervisor.
+func (h *hooked) RemoveVolumes(ctx context.Context, uid string) error {
+	if vr, ok := h.Runtime.(runtime.VolumeRemover); ok {
+		return vr.RemoveVolumes(ctx, uid)
+	}
+	return nil
+}
+
 func (h *hooked) List(ctx context.Context) ([]runtime.Instance, error) {
 	if h.list != nil {
 		return h.list(ctx)

@@ -78,7 +78,13 @@ func (e *emu) run(args []string, unlock func()) int {
 				return e.fail(fmt.Sprintf("invalidArgument: \"invalid memory value %q\"", v))
 			}
 		default:
-			return e.usage(fmt.Sprintf("Unknown option '%s'", opt))
+			code, known := e.specOption(c, opt, val)
+			if !known {
+				return e.usage(fmt.Sprintf("Unknown option '%s'", opt))
+			}
+			if code >= 0 {
+				return code
+			}
 		}
 		if !ok {
 			return e.usage(fmt.Sprintf("Missing value for '%s'", opt))

@@ -31,6 +31,17 @@
 // releases it belongs to, as read from the Swift source of
 // apple/container's tags.
 //
+// `run` takes the options that shape a container at the release that
+// introduced each (runflags.go): --workdir, --user, --entrypoint, --volume,
+// --mount, --tmpfs (0.1), --network (0.2), --publish (0.3), --read-only
+// (0.8), --init (0.10), --cap-add/--cap-drop (0.12); an older version
+// refuses a later one with exit 64, "Unknown option", as ArgumentParser
+// does. --publish is parsed as Parser.publishPort of the tag (no IPv6
+// brackets before 0.8, no port 1 from 0.8), a bind's host path must exist,
+// and `inspect`/`list` show them under configuration (publishedPorts,
+// mounts, networks, readOnly, useInit, capAdd, capDrop, initProcess's
+// workingDirectory and user) with the keys each tag encodes.
+//
 // Where the emulator once was more forgiving than the real CLI, and since
 // when it is not (issue 31); each has a test in runtime/apple that names
 // the source:

@@ -15,17 +15,27 @@ import (
 
 // container is one emulated container as stored in the state folder.
 type container struct {
-	ID       string            `json:"id"`
-	Image    string            `json:"image"`
-	Exec     string            `json:"executable"`
-	Args     []string          `json:"arguments"`
-	Env      []string          `json:"environment"`
-	Labels   map[string]string `json:"labels"`
-	CPUs     int               `json:"cpus"`
-	Memory   int64             `json:"memory"`
-	State    string            `json:"state"` // running, stopped
-	Started  *time.Time        `json:"started,omitempty"`
-	ExitCode int               `json:"exit_code"` // kept, never printed: the real CLI has none
+	ID     string            `json:"id"`
+	Image  string            `json:"image"`
+	Exec   string            `json:"executable"`
+	Args   []string          `json:"arguments"`
+	Env    []string          `json:"environment"`
+	Labels map[string]string `json:"labels"`
+	CPUs   int               `json:"cpus"`
+	Memory int64             `json:"memory"`
+	// The options of runflags.go.
+	Workdir  string        `json:"workdir,omitempty"`
+	User     string        `json:"user,omitempty"`
+	Ports    []publishPort `json:"ports,omitempty"`
+	Mounts   []mount       `json:"mounts,omitempty"`
+	Network  string        `json:"network,omitempty"`
+	ReadOnly bool          `json:"read_only,omitempty"`
+	Init     bool          `json:"init,omitempty"`
+	CapAdd   []string      `json:"cap_add,omitempty"`
+	CapDrop  []string      `json:"cap_drop,omitempty"`
+	State    string        `json:"state"` // running, stopped
+	Started  *time.Time    `json:"started,omitempty"`
+	ExitCode int           `json:"exit_code"` // kept, never printed: the real CLI has none
 	// StopSignal is the signal the last stop sent (0: none); Trap makes
 	// the process ignore all but SIGKILL (emu-trap). Never printed.
 	StopSignal int  `json:"stop_signal,omitempty"`

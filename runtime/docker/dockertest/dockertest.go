@@ -37,6 +37,9 @@ const HostEnv = "VELOSLET_DOCKER_HOST"
 // Image is the local image the tests run (the one podmantest makes).
 const Image = podmantest.Image
 
+// VolumeImage is Image declaring VOLUME /data.
+const VolumeImage = podmantest.VolumeImage
+
 // ExitCommand is podmantest's: it exits with the code Exit writes.
 var ExitCommand = podmantest.ExitCommand
 
@@ -213,6 +216,7 @@ func Harness(tb testing.TB) *runtimetest.Harness {
 	rt, _ := New(tb)
 	return &runtimetest.Harness{
 		Runtime: rt, ReportsExitCodes: true, Image: Image, Command: ExitCommand, Settle: 30 * time.Second,
-		Exit: func(tb testing.TB, uid string, code int) { tb.Helper(); Exit(tb, rt, uid, code) },
+		Exit:   func(tb testing.TB, uid string, code int) { tb.Helper(); Exit(tb, rt, uid, code) },
+		Fields: Fields(rt),
 	}
 }

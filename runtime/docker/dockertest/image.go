@@ -16,9 +16,15 @@ import (
 	"github.com/veloslet/veloslet/runtime/internal/testtool"
 )
 
-// ensureImage makes Image on a server that is not podman's (a dockerd): a
-// busybox root file system imported through the API.
+// ensureImage makes Image and VolumeImage on a server that is not
+// podman's (a dockerd): a busybox root file system imported through the API.
 func (s *Server) ensureImage(tb testing.TB) {
+	tb.Helper()
+	s.importImage(tb, Image, "ENV PATH=/bin")
+	s.importImage(tb, VolumeImage, "ENV PATH=/bin", "VOLUME /data")
+}
+
+func (s *Server) importImage(tb testing.TB, image string, changes ...string) {
 	tb.Helper()
 	busybox := testtool.Need(tb, "busybox")
 	rt, err := docker.New(s.Host)
@@ -28,22 +34,22 @@ func (s *Server) ensureImage(tb testing.TB) {
 	defer func() { _ = rt.Close() }()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := rt.Client().ImageInspect(ctx, Image); err == nil {
+	if _, err := rt.Client().ImageInspect(ctx, image); err == nil {
 		return
 	}
 	tar, err := rootfsTar(tb.TempDir(), busybox)
 	if err != nil {
 		tb.Fatalf("busybox rootfs: %v", err)
 	}
-	res, err := rt.Client().ImageImport(ctx, client.ImageImportSource{Source: bytes.NewReader(tar), SourceName: "-"}, Image,
-		client.ImageImportOptions{Changes: []string{"ENV PATH=/bin"}})
+	res, err := rt.Client().ImageImport(ctx, client.ImageImportSource{Source: bytes.NewReader(tar), SourceName: "-"}, image,
+		client.ImageImportOptions{Changes: changes})
 	if err != nil {
-		tb.Fatalf("import %s into %s: %v", Image, s.Host, err)
+		tb.Fatalf("import %s into %s: %v", image, s.Host, err)
 	}
 	out, _ := io.ReadAll(res)
 	_ = res.Close()
-	if _, err := rt.Client().ImageInspect(ctx, Image); err != nil {
-		tb.Fatalf("import %s into %s: %v: %s", Image, s.Host, err, out)
+	if _, err := rt.Client().ImageInspect(ctx, image); err != nil {
+		tb.Fatalf("import %s into %s: %v: %s", image, s.Host, err, out)
 	}
 }
 

@@ -26,6 +26,9 @@ import (
 // Image is the local image the tests run.
 const Image = "localhost/veloslet-busybox:test"
 
+// VolumeImage is Image declaring VOLUME /data, as a database's image does.
+const VolumeImage = "localhost/veloslet-busybox-vol:test"
+
 // containersConf makes podman work as root under cgroup v1 with tight
 // rlimits and no network, as on the CI machines.
 const containersConf = `[containers]
@@ -76,7 +79,8 @@ func setup(busybox string) error {
 		return err
 	}
 	env := append(os.Environ(), "CONTAINERS_CONF="+confPath)
-	if exec.Command("podman", "image", "exists", Image).Run() == nil {
+	if exec.Command("podman", "image", "exists", Image).Run() == nil &&
+		exec.Command("podman", "image", "exists", VolumeImage).Run() == nil {
 		return nil
 	}
 	// A busybox rootfs: the static binary and links for the applets we use.
@@ -103,10 +107,15 @@ func setup(busybox string) error {
 	if out, err := exec.Command("tar", "-C", root, "-cf", tar, ".").CombinedOutput(); err != nil {
 		return &setupError{"tar", err, out}
 	}
-	cmd := exec.Command("podman", "import", "--change", "ENV=PATH=/bin", tar, Image)
-	cmd.Env = env
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return &setupError{"podman import", err, out}
+	for _, imp := range [][]string{
+		{"--change", "ENV=PATH=/bin", tar, Image},
+		{"--change", "ENV=PATH=/bin", "--change", "VOLUME=/data", tar, VolumeImage},
+	} {
+		cmd := exec.Command("podman", append([]string{"import"}, imp...)...)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return &setupError{"podman import", err, out}
+		}
 	}
 	return nil
 }
@@ -173,6 +182,7 @@ func Harness(tb testing.TB) *runtimetest.Harness {
 			return other
 		},
 		Rename: func(tb testing.TB, id runtime.InstanceID, name string) { tb.Helper(); Rename(tb, rt, id, name) },
+		Fields: Fields(rt),
 	}
 }
 

@@ -1,0 +1,68 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/client"
+
+	"github.com/veloslet/veloslet/runtime"
+)
+
+var _ runtime.NetworkManager = (*Runtime)(nil)
+
+// EnsureNetwork creates a user bridge network (the engine's DNS resolves
+// container names and aliases on it) unless one has the name. A concurrent
+// create of the same name is not an error.
+func (r *Runtime) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
+	ctx, cancel := context.WithTimeout(ctx, r.CallTimeout)
+	defer cancel()
+	if _, err := r.c.NetworkInspect(ctx, name, client.NetworkInspectOptions{}); err == nil {
+		return nil
+	} else if !isNotFound(err) {
+		return fmt.Errorf("inspect network %s: %w", name, r.translate(err, "network"))
+	}
+	_, err := r.c.NetworkCreate(ctx, name, client.NetworkCreateOptions{Driver: "bridge", Labels: labels})
+	if err != nil && !cerrdefs.IsConflict(err) {
+		return fmt.Errorf("create network %s: %w", name, r.translate(err, "network"))
+	}
+	return nil
+}
+
+// RemoveNetwork removes the network; gone is fine, attached is ErrNetworkInUse.
+func (r *Runtime) RemoveNetwork(ctx context.Context, name string) error {
+	ctx, cancel := context.WithTimeout(ctx, r.CallTimeout)
+	defer cancel()
+	_, err := r.c.NetworkRemove(ctx, name, client.NetworkRemoveOptions{})
+	switch {
+	case err == nil || isNotFound(err):
+		return nil
+	case cerrdefs.IsConflict(err) || cerrdefs.IsFailedPrecondition(err) || cerrdefs.IsPermissionDenied(err) || inUse(err):
+		return fmt.Errorf("%w: %s: %v", runtime.ErrNetworkInUse, name, err)
+	}
+	return fmt.Errorf("remove network %s: %w", name, r.translate(err, "network"))
+}
+
+// Networks lists the networks labelled key=value.
+func (r *Runtime) Networks(ctx context.Context, key, value string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.CallTimeout)
+	defer cancel()
+	res, err := r.c.NetworkList(ctx, client.NetworkListOptions{Filters: make(client.Filters).Add("label", key+"="+value)})
+	if err != nil {
+		return nil, r.translate(err, "network ls")
+	}
+	var names []string
+	for _, n := range res.Items {
+		names = append(names, n.Name)
+	}
+	return names, nil
+}
+
+// inUse reads the wording of podman's API service, which answers 500 for a
+// network with containers (dockerd answers 403, "active endpoints").
+func inUse(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "network is being used") || strings.Contains(msg, "active endpoints")
+}

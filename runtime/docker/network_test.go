@@ -1,0 +1,58 @@
+package docker_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/docker/dockertest"
+)
+
+// TestNetworks_Docker: through the Engine API (podman's service, or the
+// dockerd of VELOSLET_DOCKER_HOST), EnsureNetwork creates a labelled
+// network once, Networks finds it by label, RemoveNetwork refuses while a
+// container is attached and forgives a network already gone.
+func TestNetworks_Docker(t *testing.T) {
+	rt, _ := dockertest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	name := strings.TrimSuffix(rt.Prefix, "-") + "_default"
+	t.Cleanup(func() { _ = rt.RemoveNetwork(context.Background(), name) })
+	for range 2 {
+		if err := rt.EnsureNetwork(ctx, name, map[string]string{runtime.LabelStore: rt.Prefix}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := rt.Networks(ctx, runtime.LabelStore, rt.Prefix)
+	if err != nil || !slices.Equal(got, []string{name}) {
+		t.Fatalf("Networks = %v, %v", got, err)
+	}
+	c := rt.Client()
+	res, err := c.ContainerCreate(ctx, client.ContainerCreateOptions{Name: rt.Prefix + "attached",
+		Config:     &container.Config{Image: dockertest.Image, Cmd: []string{"busybox", "sleep", "600"}},
+		HostConfig: &container.HostConfig{NetworkMode: container.NetworkMode(name)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ContainerStart(ctx, res.ID, client.ContainerStartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.RemoveNetwork(ctx, name); !errors.Is(err, runtime.ErrNetworkInUse) {
+		t.Fatalf("remove while attached: %v", err)
+	}
+	if _, err := c.ContainerRemove(ctx, res.ID, client.ContainerRemoveOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := rt.RemoveNetwork(ctx, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
