@@ -28,7 +28,8 @@ const (
 	EventSpecUpdated   EventKind = "spec_updated"
 	EventSpecDeleted   EventKind = "spec_deleted"
 	EventBrakeHeld     EventKind = "brake_held"
-	EventInvalid       EventKind = "invalid" // a spec row the code cannot use, once per row version
+	EventInvalid       EventKind = "invalid"   // a spec row the code cannot use, once per row version
+	EventUnhealthy     EventKind = "unhealthy" // a probe found the instance unhealthy; on_failure acted
 )
 
 // Event is one row of the append-only history.

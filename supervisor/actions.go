@@ -25,6 +25,8 @@ const (
 	ActRecord          ActionKind = "record"           // adopt, exit, back-off, give-up, reset, foreign
 	ActForget          ActionKind = "forget"           // drop the record of a deleted spec's vanished instance
 	ActBrake           ActionKind = "brake"            // the safety brake held removals back
+	ActUnhealthy       ActionKind = "unhealthy"        // a probe found it unhealthy: stop it (and remove it, for recreate)
+	ActWait            ActionKind = "wait"             // not launched yet: a dependency is not there (depends.go)
 )
 
 // kind is one row of the action table: everything the planner, the
@@ -43,9 +45,9 @@ type kind struct {
 	// event is the event success writes, beside the planner's own Events
 	// (which record-only kinds write alone).
 	event store.EventKind
-	// settle is the record and events of a success (settle.go); a failure
-	// of any kind settles by settleFailure.
-	settle func(a *Action, r Result, next *store.Instance) store.Outcome
+	// settle is the record and events of a success (settle.go), under the
+	// failure policy pol; a failure of any kind settles by settleFailure.
+	settle func(a *Action, r Result, next *store.Instance, pol Policy) store.Outcome
 	// countsRestart: success counts a restart (but for a resumed instance).
 	countsRestart bool
 	// startsInPlace: the runtime's start may relaunch the instance (inplace.go).
@@ -86,6 +88,11 @@ func init() {
 		ActRecord: {targeted: true, settle: settleRecord, quiet: true},
 		ActForget: {settle: settleForget},
 		ActBrake:  {settle: settleRecord},
+		ActUnhealthy: {call: (*Supervisor).callUnhealthy, targeted: true,
+			event: store.EventUnhealthy, settle: settleUnhealthy, wakes: true},
+		// Not targeted: a targeted pass does not list the dependencies,
+		// so a wait is judged again by a full pass.
+		ActWait: {settle: settleRecord, quiet: true},
 	}
 }
 
@@ -125,6 +132,9 @@ type Action struct {
 	// Resumed marks the relaunch of an instance stopped on purpose and
 	// wanted again: an operator's start, not a restart after an exit.
 	Resumed bool `json:"-"`
+	// Recreate: an unhealthy instance is removed, not only stopped, so
+	// that a fresh container replaces it (health.on_failure = "recreate").
+	Recreate bool `json:"-"`
 }
 
 // Step names a runtime call of an action's sequence.

@@ -36,6 +36,12 @@ type PlanInput struct {
 	Invalid []*store.InvalidSpec
 	// Restarts are operators' restart requests, by uid (see plan_restart.go).
 	Restarts map[string]time.Time
+	// Unhealthy are the probe states of the uids the prober found
+	// unhealthy, by uid (see health.go).
+	Unhealthy map[string]HealthStatus
+	// Healthy holds, by uid, the instance whose probe last passed: what a
+	// dependant waiting for "healthy" waits for (depends.go).
+	Healthy map[string]runtime.InstanceID
 }
 
 // Plan is the output of Compute.
@@ -66,7 +72,7 @@ func Compute(in PlanInput) Plan {
 	}
 	observed = sortByUID(observed, func(o *runtime.Instance) string { return o.UID })
 
-	p := &planner{in: in, invalid: skipSet(in.Invalid)}
+	p := &planner{in: in, invalid: skipSet(in.Invalid), up: runningOf(in.Observed)}
 	p.out.Invalid = in.Invalid
 	seen := 0
 	for len(specs)+len(records)+len(observed) > 0 {
@@ -150,6 +156,8 @@ type planner struct {
 	invalid map[string]bool // uids of specs that cannot be used
 	// adopting: runtime ids this plan adopts (adopt_unlabeled)
 	adopting map[string]bool
+	// up: the running instance of each uid, for its dependants
+	up map[string]runtime.InstanceID
 }
 
 func skipSet(invalid []*store.InvalidSpec) map[string]bool {
@@ -262,6 +270,9 @@ func (p *planner) missing(spec *store.Spec, rec *store.Instance) {
 		p.wake(rec.NextAttemptAt.Time())
 		return
 	}
+	if p.waits(spec) {
+		return
+	}
 	a := Action{Kind: ActLaunch, UID: spec.UID, Spec: spec, Next: carry(rec, spec), Reason: "not running"}
 	// A recorded instance, running or exited, that the list no longer shows
 	// has vanished. Launching it again is safe even if the list was wrong:
@@ -300,6 +311,9 @@ func (p *planner) running(spec *store.Spec, rec *store.Instance, obs *runtime.In
 		next := carry(rec, spec)
 		p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next, Reason: reason,
 			Events: []store.Event{{UID: spec.UID, Kind: store.EventResumed, Generation: rec.Generation, Reason: reason}}})
+		return
+	}
+	if p.unhealthy(spec, rec, obs) {
 		return
 	}
 	if next, reason := settleRun(rec, spec, p.in.Now, p.in.Policy); next != nil {

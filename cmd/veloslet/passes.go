@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/veloslet/veloslet/internal/boottime"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/supervisor"
@@ -24,6 +25,7 @@ func (m *Main) newSupervisor(db *store.DB, rt runtime.Runtime, log *slog.Logger)
 	sup := supervisor.New(db, rt)
 	sup.Policy, sup.Concurrency, sup.Logger = m.Config.Policy(), m.Config.Reconcile.Concurrency, log
 	sup.LogCapture = m.Config.LogCapture()
+	sup.BootTime = boottime.Read // a reboot's exits are no failures
 	return sup
 }
 

@@ -107,6 +107,7 @@ func (m *Main) serve(ctx context.Context) error {
 	}
 
 	sup := m.newSupervisor(db, rt, log)
+	sup.Prober = supervisor.NewProber(rt)
 	sup.AdoptOnStart, sup.AdoptUnlabeled = true, m.Config.Runtime.AdoptUnlabeled
 	sup.Precheck = func(context.Context) error { return db.CheckFile() }
 	m.Supervisor = sup
@@ -131,6 +132,9 @@ func (m *Main) serve(ctx context.Context) error {
 	resync := time.Duration(0)
 	if sc.Watcher != nil {
 		resync = sc.Resync // quiet hours pass at the resync interval
+	}
+	if err := supervisor.RegisterProbeMetrics(reg, sup.Prober); err != nil {
+		return fmt.Errorf("probe metrics: %w", err)
 	}
 	maxAge, err := m.Config.HealthMaxAge(sc.Schedule, resync, time.Now())
 	if err != nil {

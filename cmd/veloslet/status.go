@@ -24,7 +24,8 @@ func (m *Main) statusCommand() *cobra.Command {
 long ago the last successful pass started, with a warning when that is more
 than twice the schedule's interval; then one row per uid: its desired state,
 what veloslet last saw of its instance, restarts, age, image and the last
-event. STATE is one of running, exited(CODE), backoff DURATION, crash-loop,
+event. HEALTH is what the health probe last found of the running instance:
+starting, healthy, unhealthy (FAILURES/RETRIES), or - (no probe). STATE is one of running, exited(CODE), backoff DURATION, crash-loop,
 gave-up, stopped, missing (with no daemon: the runtime no longer lists the
 recorded instance), foreign (another store's container holds the name: never
 touched), pending, orphan (an instance of ours whose spec was deleted,
@@ -141,6 +142,18 @@ func displayState(r *store.StatusRow, now time.Time) string {
 	return r.State
 }
 
+// healthText is the HEALTH column: the probe state of the running
+// instance, "unhealthy (3/3)" with its failures in a row, "-" for none.
+func healthText(r *store.StatusRow) string {
+	switch {
+	case r.Health == nil:
+		return "-"
+	case *r.Health == "unhealthy" && r.HealthFailures != nil && r.HealthRetries != nil:
+		return fmt.Sprintf("unhealthy (%d/%d)", *r.HealthFailures, *r.HealthRetries)
+	}
+	return *r.Health
+}
+
 // notInFlight marks, for a status taken while no daemon runs, the rows
 // whose last event says a replacement began: a daemon began it and never
 // finished, and with no daemon nothing is in flight (see replacing).
@@ -211,14 +224,14 @@ func deref[T any](p *T, zero string) string {
 
 func writeStatusTable(w io.Writer, rows []*store.StatusRow, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "UID\tDESIRED\tSTATE\tRESTARTS\tAGE\tIMAGE\tLAST EVENT")
+	fmt.Fprintln(tw, "UID\tDESIRED\tSTATE\tHEALTH\tRESTARTS\tAGE\tIMAGE\tLAST EVENT")
 	for _, r := range rows {
 		last := "-"
 		if r.LastEvent != nil {
 			last = fmt.Sprintf("%s %s ago", *r.LastEvent, shortDuration(now.Sub(r.LastEventAt.Time())))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", term(r.UID), term(string(r.DesiredState)), term(displayState(r, now)),
-			r.RestartCount, age(r, now), term(deref(r.Image, "-")), term(last))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", term(r.UID), term(string(r.DesiredState)), term(displayState(r, now)),
+			healthText(r), r.RestartCount, age(r, now), term(deref(r.Image, "-")), term(last))
 	}
 	_ = tw.Flush()
 	for _, r := range rows {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -83,6 +84,7 @@ type backend struct {
 	path  string     // state file; empty for memory only
 	files files      // what this process has read of the state files
 	rng   *rand.Rand // draws faults; seeded from st.Faults
+	execs execTable  // what an exec in a container answers (exec.go)
 	runs  runs       // the last RunSpec launched per uid, by this process
 }
 
@@ -108,6 +110,7 @@ type Runtime struct {
 	RemoveInstanceFunc func(ctx context.Context, id runtime.InstanceID) error
 	ListFunc           func(ctx context.Context) ([]runtime.Instance, error)
 	VersionFunc        func(ctx context.Context) (string, error)
+	ExecFunc           func(ctx context.Context, uid string, cmd []string, out io.Writer) (int, error)
 
 	b *backend
 }
