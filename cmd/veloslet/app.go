@@ -57,6 +57,8 @@ type Main struct {
 
 	ownDB    bool // DB was opened here, and is closed here
 	passJSON bool // reconcile and restart print their pass as JSON
+	// applied holds the outcome of the last apply, for apply --wait.
+	applied []store.ApplyResult
 }
 
 // NewMain returns a Main wired to the process's standard streams.

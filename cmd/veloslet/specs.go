@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -17,7 +18,8 @@ import (
 
 func (m *Main) applyCommand() *cobra.Command {
 	var in applyInput
-	var asJSON, dryRun bool
+	var asJSON, dryRun, wait bool
+	var waitFor time.Duration
 	cmd := &cobra.Command{
 		Use:   "apply -f FILE|- [-f FILE...]",
 		Short: "Create or update specs from a TOML, JSON or compose file",
@@ -29,7 +31,9 @@ docs/compose.md lists what each key becomes. All specs are applied in one
 transaction: if one is invalid, none is written. A running daemon picks the
 change up within about a second. Prints one line per uid: created, updated
 (generation N) or unchanged. --dry-run prints the specs as they would be
-stored, in the spec file format, and writes nothing.`,
+stored, in the spec file format, and writes nothing. --wait then waits until
+the daemon runs every applied uid (healthy, where it has a probe), printing
+each change, and exits 1 naming what is not there when --timeout passes.`,
 		Example: `  veloslet apply -f docs/examples/demo.toml
   echo '{"uid":"web","image":"nginx:1.27"}' | veloslet apply -f -
   veloslet apply -f compose.yaml --dry-run --json
@@ -55,9 +59,17 @@ stored, in the spec file format, and writes nothing.`,
 				}
 				return printDryRun(cmd.OutOrStdout(), cmd.ErrOrStderr(), d, asJSON)
 			}
-			return m.apply(cmd, d.specs, asJSON)
+			if !wait {
+				return m.apply(cmd, d.specs, asJSON)
+			}
+			if asJSON {
+				return usagef("--wait prints progress lines; it does not combine with --json")
+			}
+			return m.applyWait(cmd, d.specs, waitFor)
 		},
 	}
+	cmd.Flags().BoolVar(&wait, "wait", false, "wait until the daemon runs every applied uid (and it is healthy, where it has a probe)")
+	cmd.Flags().DurationVar(&waitFor, "timeout", 2*time.Minute, "with --wait: how long to wait")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of outcomes (with --dry-run: of the specs)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the specs as they would be stored; write nothing")
 	cmd.Flags().StringArrayVarP(&in.files, "file", "f", nil, "spec or compose file, or - for standard input; repeatable")
@@ -73,6 +85,15 @@ func displayName(file string) string {
 		return "standard input"
 	}
 	return file
+}
+
+// applyWait applies the specs, then waits for the daemon to run them.
+func (m *Main) applyWait(cmd *cobra.Command, specs []store.Spec, timeout time.Duration) error {
+	if err := m.apply(cmd, specs, false); err != nil {
+		return err
+	}
+	results := m.applied
+	return m.waitApplied(cmd.Context(), cmd.OutOrStdout(), m.DB, results, timeout)
 }
 
 func (m *Main) apply(cmd *cobra.Command, specs []store.Spec, asJSON bool) error {
@@ -93,6 +114,7 @@ func (m *Main) apply(cmd *cobra.Command, specs []store.Spec, asJSON bool) error 
 	if err != nil {
 		return err
 	}
+	m.applied = results
 	if asJSON {
 		out := []specResultJSON{}
 		for _, r := range results {
