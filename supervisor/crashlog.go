@@ -57,7 +57,7 @@ func (s *Supervisor) keepCrashLog(ctx context.Context, passID int64, a *Action, 
 	rctx, cancel := context.WithTimeout(ctx, cmp.Or(c.Timeout, DefaultLogTimeout))
 	defer cancel()
 	buf := newTailBuffer(cmp.Or(c.MaxBytes, DefaultLogMaxBytes))
-	if err := lg.Logs(rctx, obs.ID, runtime.LogOptions{Tail: c.TailLines, Until: until, Since: obs.StartedAt}, buf); err != nil {
+	if err := lg.Logs(rctx, obs.ID, runtime.LogOptions{Tail: c.TailLines, Until: until, Since: runSince(obs.StartedAt)}, buf); err != nil {
 		// The error may quote the container's output (podman's last line).
 		s.logger().Warn("read output of exited instance", LogKeyPass, passID, LogKeyUID, a.UID, "instance", obs.ID, LogKeyError, redact.Error(err, a.Spec.Env))
 		return
@@ -123,3 +123,19 @@ func envOf(a *Action) map[string]string {
 // RedactEnv replaces every value of env in text by "[env NAME]"; it is
 // redact.Env, whose comment says what it promises.
 func RedactEnv(text string, env map[string]string) string { return redact.Env(text, env) }
+
+// sinceMargin is how much earlier than the recorded start a crash log is
+// read from: the runtime stamps a line when its log reader gets it, which on
+// a loaded host can come before the start time it records for the run (a
+// process that prints at once and exits lost its whole output to an exact
+// cut). Half a second of the run before is the lesser harm.
+const sinceMargin = 500 * time.Millisecond
+
+// runSince is where the crash log of a run that started at start begins; the
+// zero time (start unknown) reads from the beginning.
+func runSince(start time.Time) time.Time {
+	if start.IsZero() {
+		return start
+	}
+	return start.Add(-sinceMargin)
+}

@@ -212,10 +212,10 @@ func TestRuntime_LogsSince(t *testing.T) {
 	if err := rt.Logs(ctx, id, runtime.LogOptions{Tail: 10}, &all); err != nil || all.String() != "run 1\nrun 2\n" {
 		t.Fatalf("all runs: %q, %v", all.String(), err)
 	}
-	if err := rt.Logs(ctx, id, runtime.LogOptions{Tail: 10, Since: second.StartedAt}, &last); err != nil || last.String() != "run 2\n" {
+	if err := rt.Logs(ctx, id, runtime.LogOptions{Tail: 10, Since: second.StartedAt.Add(-500 * time.Millisecond)}, &last); err != nil || last.String() != "run 2\n" {
 		t.Fatalf("since the last start: %q, %v; want the last run's alone", last.String(), err)
 	}
-	opts := runtime.LogOptions{Tail: 10, Since: second.StartedAt, Until: time.Now()}
+	opts := runtime.LogOptions{Tail: 10, Since: second.StartedAt.Add(-500 * time.Millisecond), Until: time.Now()}
 	if err := rt.Logs(ctx, id, opts, &until); err != nil || until.String() != "run 2\n" {
 		t.Fatalf("since the last start, until now: %q, %v; want the last run's alone", until.String(), err)
 	}
