@@ -88,7 +88,10 @@ func (m *Main) Execute(ctx context.Context, args []string) int {
 
 func exitCode(err error) int {
 	var ue usageError
+	var ce commandExit
 	switch {
+	case errors.As(err, &ce):
+		return ce.code
 	case errors.As(err, &ue), errors.Is(err, ErrConfig), errors.Is(err, ErrSpecFile),
 		errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrNotFound), errors.Is(err, errLocked), errors.Is(err, store.ErrInUse),
 		errors.Is(err, errNoRuntime):
@@ -135,6 +138,7 @@ file, with or without a running daemon.`,
 		m.statusCommand(), m.eventsCommand(), m.planCommand(), m.reconcileCommand(), m.migrateCommand(),
 		m.versionCommand(), m.fakeCommand(), m.launchdCommand(), m.systemdCommand(), m.docsCommand(), m.backupCommand(), m.fleetCommand())
 	root.AddCommand(m.adoptCommand())
+	root.AddCommand(m.execCommand())
 	root.AddCommand(m.logsCommand(), m.restartCommand(), m.describeCommand(), m.configCommand())
 	return root
 }
