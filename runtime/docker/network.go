@@ -25,10 +25,16 @@ func (r *Runtime) EnsureNetwork(ctx context.Context, name string, labels map[str
 		return fmt.Errorf("inspect network %s: %w", name, r.translate(err, "network"))
 	}
 	_, err := r.c.NetworkCreate(ctx, name, client.NetworkCreateOptions{Driver: "bridge", Labels: labels})
-	if err != nil && !cerrdefs.IsConflict(err) {
-		return fmt.Errorf("create network %s: %w", name, r.translate(err, "network"))
+	if err == nil || cerrdefs.IsConflict(err) {
+		return nil
 	}
-	return nil
+	// Lost a race to a concurrent create: dockerd says 409, podman's
+	// service 500 "network already exists". Whatever the wording, the
+	// network now there is the one asked for.
+	if _, ierr := r.c.NetworkInspect(ctx, name, client.NetworkInspectOptions{}); ierr == nil {
+		return nil
+	}
+	return fmt.Errorf("create network %s: %w", name, r.translate(err, "network"))
 }
 
 // RemoveNetwork removes the network; gone is fine, attached is ErrNetworkInUse.

@@ -56,3 +56,32 @@ func TestNetworks_Docker(t *testing.T) {
 		}
 	}
 }
+
+// TestNetworks_DockerConcurrentEnsure: launches of one project's services
+// ensure its network at the same time; every call must succeed however the
+// server words the losing creates (podman's service answers them 500,
+// "network already exists", not 409).
+func TestNetworks_DockerConcurrentEnsure(t *testing.T) {
+	rt, _ := dockertest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	name := strings.TrimSuffix(rt.Prefix, "-") + "_race"
+	t.Cleanup(func() { _ = rt.RemoveNetwork(context.Background(), name) })
+	errs := make(chan error, 8)
+	start := make(chan struct{})
+	for range cap(errs) {
+		go func() {
+			<-start
+			errs <- rt.EnsureNetwork(ctx, name, map[string]string{runtime.LabelStore: rt.Prefix})
+		}()
+	}
+	close(start)
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent EnsureNetwork: %v", err)
+		}
+	}
+	if got, err := rt.Networks(ctx, runtime.LabelStore, rt.Prefix); err != nil || !slices.Equal(got, []string{name}) {
+		t.Fatalf("Networks = %v, %v; want one %s", got, err, name)
+	}
+}
