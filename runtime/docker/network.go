@@ -16,7 +16,15 @@ var _ runtime.NetworkManager = (*Runtime)(nil)
 // EnsureNetwork creates a user bridge network (the engine's DNS resolves
 // container names and aliases on it) unless one has the name. A concurrent
 // create of the same name is not an error.
+//
+// Calls are serialised: an engine before API 1.44 (Debian's dockerd 20.10)
+// creates a second network of the same name when asked, after which every
+// use of the name fails as ambiguous; the launches of one project's services
+// ensure its network at the same time. (Another process creating the name
+// at that very moment can still race; only veloslet's daemon creates these.)
 func (r *Runtime) EnsureNetwork(ctx context.Context, name string, labels map[string]string) error {
+	r.netMu.Lock()
+	defer r.netMu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, r.CallTimeout)
 	defer cancel()
 	if _, err := r.c.NetworkInspect(ctx, name, client.NetworkInspectOptions{}); err == nil {

@@ -60,7 +60,8 @@ func TestNetworks_Docker(t *testing.T) {
 // TestNetworks_DockerConcurrentEnsure: launches of one project's services
 // ensure its network at the same time; every call must succeed however the
 // server words the losing creates (podman's service answers them 500,
-// "network already exists", not 409).
+// "network already exists", not 409), and one network must result (dockerd
+// 20.10 makes a second of the same name when asked).
 func TestNetworks_DockerConcurrentEnsure(t *testing.T) {
 	rt, _ := dockertest.New(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
