@@ -221,6 +221,11 @@ type LogOptions struct {
 	// earlier runs of a container started again in place. Podman and Docker
 	// honour it; Loggers that cannot tell ignore it.
 	Since time.Time
+	// Timestamps starts each line with the time the runtime stamped it
+	// (RFC 3339, then a space). Podman and Docker honour it; Apple's CLI
+	// and the fake keep no times and ignore it (the CLI refuses the flag
+	// for them rather than print lines without).
+	Timestamps bool
 }
 
 // Logger is implemented by runtimes that keep a container's output.
@@ -300,4 +305,39 @@ func Listed(prefix, storeID, name string, labels map[string]string) (uid string,
 func UIDFromName(prefix, name string) (string, bool) {
 	uid, ok := strings.CutPrefix(strings.TrimPrefix(name, "/"), prefix)
 	return uid, ok && uid != ""
+}
+
+// ExecOutputMax bounds what an exec's output a caller should keep: a
+// probe's last words, not a log.
+const ExecOutputMax = 4 << 10
+
+// Execer is implemented by runtimes that can run a command inside a
+// running container: an exec health probe.
+type Execer interface {
+	// Exec runs cmd (argv, no shell) inside uid's running container under
+	// ctx's deadline, writing its stdout and stderr to out as they come,
+	// and returns its exit code. The caller bounds out (ExecOutputMax).
+	// Returns ErrNotFound if uid has no container, ErrNotRunning if it is
+	// not running, ErrInvalid for an empty cmd, and ctx's error (no code)
+	// when ctx ends first: a command that hangs is cut by the deadline.
+	Exec(ctx context.Context, uid string, cmd []string, out io.Writer) (exitCode int, err error)
+}
+
+// ErrNotRunning is returned by Exec for a container that is not running.
+var ErrNotRunning = errors.New("container not running")
+
+// CheckExec refuses an exec's argv that is empty, or holds a NUL byte.
+func CheckExec(uid string, cmd []string) error {
+	if uid == "" || strings.HasPrefix(uid, "-") {
+		return fmt.Errorf("%w: uid %q: must be non-empty and not start with '-'", ErrInvalid, uid)
+	}
+	if len(cmd) == 0 || cmd[0] == "" {
+		return fmt.Errorf("%w: exec command %q: must name a program", ErrInvalid, cmd)
+	}
+	for _, a := range cmd {
+		if strings.ContainsRune(a, 0) {
+			return fmt.Errorf("%w: exec argument %q: contains a NUL byte", ErrInvalid, a)
+		}
+	}
+	return nil
 }

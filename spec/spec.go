@@ -71,6 +71,12 @@ type Spec struct {
 	Container
 	Restart      RestartPolicy `json:"restart" toml:"restart"`
 	DesiredState DesiredState  `json:"desired_state" toml:"desired_state"`
+	// Health is the spec's probe ([spec.health]); nil: none. Not part of
+	// the hash: a probe changes nothing in the container.
+	Health *HealthCheck `json:"health,omitempty" toml:"health"`
+	// DependsOn: the uids this one waits for before it is launched, each
+	// until started or healthy. Not part of the hash.
+	DependsOn DependsOn `json:"depends_on,omitempty" toml:"depends_on"`
 
 	// Set by the store; a spec file cannot set them (spec:"store").
 	Generation int64     `json:"generation,omitzero" toml:"-" spec:"store"`
@@ -95,6 +101,9 @@ func (s *Spec) Normalize() {
 	}
 	if s.DesiredState == "" {
 		s.DesiredState = DesiredRunning
+	}
+	if s.DependsOn == nil {
+		s.DependsOn = DependsOn{}
 	}
 	v := reflect.ValueOf(&s.Container).Elem()
 	for i := range v.NumField() {

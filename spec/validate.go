@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -128,6 +129,18 @@ func (s *Spec) Validate() error {
 	if err := s.Container.validateRun(); err != nil {
 		err.UID = s.UID
 		return err
+	}
+	if err := s.DependsOn.validate(s.UID); err != nil {
+		return err
+	}
+	if s.Health != nil {
+		if err := s.Health.Validate(); err != nil {
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				ve.UID = s.UID
+			}
+			return err
+		}
 	}
 	return nil
 }

@@ -44,15 +44,3 @@ func readAdopted(ctx context.Context, tx *Tx) (map[string]bool, error) {
 	}
 	return out, translate(rows.Err())
 }
-
-// FindAdoptions returns every adoption on record, ordered by uid.
-func (db *DB) FindAdoptions(ctx context.Context) ([]Adoption, error) {
-	tx, err := db.beginRead(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	var out []Adoption
-	err = tx.SelectContext(ctx, &out, `SELECT runtime_id, uid, from_store, adopted_at FROM adoptions ORDER BY uid, runtime_id`)
-	return out, translate(err)
-}

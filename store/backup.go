@@ -123,16 +123,10 @@ func FileStoreID(ctx context.Context, path string) (string, error) {
 	return id, nil
 }
 
-// Checkpoint copies the WAL into the database file and truncates it,
-// waiting up to the busy timeout for readers and blocking writers meanwhile.
-// For shutdown and tests; the daemon's periodic checkpoint is
+// CheckpointTruncate copies the WAL into the database file and truncates
+// it, waiting up to the busy timeout for readers and blocking writers
+// meanwhile, and says what it achieved. The daemon's periodic checkpoint is
 // CheckpointPassive.
-func (db *DB) Checkpoint(ctx context.Context) error {
-	_, err := db.CheckpointTruncate(ctx)
-	return err
-}
-
-// CheckpointTruncate is Checkpoint with what it achieved.
 func (db *DB) CheckpointTruncate(ctx context.Context) (CheckpointResult, error) {
 	// TRUNCATE reports 0 frames once it has emptied the WAL: a PASSIVE step
 	// first counts what there was.

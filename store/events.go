@@ -12,7 +12,9 @@ type EventKind string
 // Event kinds, as stored in events.kind.
 const (
 	EventLaunched      EventKind = "launched"
-	EventAdopted       EventKind = "adopted"
+	EventAdopted       EventKind = "adopted"   // a foreign instance taken over: `veloslet adopt`, runtime.adopt_unlabeled
+	EventResumed       EventKind = "resumed"   // this store's own instance found already there (migration 00013)
+	EventReplacing     EventKind = "replacing" // a replacement began: status shows the uid replacing until its outcome (migration 00013)
 	EventExited        EventKind = "exited"
 	EventRelaunched    EventKind = "relaunched"
 	EventReplaced      EventKind = "replaced"
@@ -26,7 +28,8 @@ const (
 	EventSpecUpdated   EventKind = "spec_updated"
 	EventSpecDeleted   EventKind = "spec_deleted"
 	EventBrakeHeld     EventKind = "brake_held"
-	EventInvalid       EventKind = "invalid" // a spec row the code cannot use, once per row version
+	EventInvalid       EventKind = "invalid"   // a spec row the code cannot use, once per row version
+	EventUnhealthy     EventKind = "unhealthy" // a probe found the instance unhealthy; on_failure acted
 )
 
 // Event is one row of the append-only history.

@@ -2,9 +2,6 @@ package store
 
 import (
 	"context"
-	"slices"
-	"strings"
-	"time"
 )
 
 // InstanceState is the supervisor's record of a uid's container.
@@ -96,30 +93,4 @@ func (tx *Tx) clearGaveUp(ctx context.Context, uid string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE instances SET state = 'exited', consecutive_failures = 0,
 		next_attempt_at = NULL, updated_at = ? WHERE uid = ? AND state = 'gave_up'`, Millis(tx.now), uid)
 	return translate(err)
-}
-
-// FindInstances returns every instance record, ordered by uid.
-func (db *DB) FindInstances(ctx context.Context) ([]*Instance, error) {
-	tx, err := db.beginRead(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	recs, err := readInstances(ctx, tx)
-	slices.SortFunc(recs, func(a, b *Instance) int { return strings.Compare(a.UID, b.UID) })
-	return recs, err
-}
-
-// State is one consistent snapshot of desired specs and instance records.
-type State struct {
-	Specs     []*Spec
-	Instances []*Instance
-	// Invalid holds the spec rows that could not be decoded or validated:
-	// a pass leaves their uids alone (see InvalidSpec).
-	Invalid []*InvalidSpec
-	// Adopted holds the runtime ids this store adopted (see Adoption).
-	Adopted map[string]bool
-	// Restarts are the operators' restart requests, by uid.
-	Restarts map[string]time.Time
-	ReadAt   time.Time
 }

@@ -137,27 +137,3 @@ func readNoted(ctx context.Context, tx *Tx) (map[string]invalidVersion, error) {
 	}
 	return out, translate(rows.Err())
 }
-
-// FindInvalidSpecs returns the specs that cannot be used as the store reads
-// them now (not as the last pass noted them), ordered by uid.
-func (db *DB) FindInvalidSpecs(ctx context.Context) ([]*InvalidSpec, error) {
-	tx, err := db.beginRead(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	_, invalid, err := db.readSpecs(ctx, tx)
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(invalid, func(a, b *InvalidSpec) int {
-		switch {
-		case a.UID < b.UID:
-			return -1
-		case a.UID > b.UID:
-			return 1
-		}
-		return 0
-	})
-	return invalid, nil
-}

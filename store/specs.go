@@ -3,10 +3,15 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/veloslet/veloslet/spec"
 )
 
 // ApplyOutcome says what UpsertSpecs did with one spec.
@@ -60,6 +65,9 @@ func (db *DB) UpsertSpecs(ctx context.Context, specs []Spec) ([]ApplyResult, err
 		}
 		results = append(results, r)
 	}
+	if err := tx.checkDependencies(ctx); err != nil {
+		return nil, err
+	}
 	return results, tx.Commit()
 }
 
@@ -84,20 +92,31 @@ func (tx *Tx) upsertSpec(ctx context.Context, s *Spec) (ApplyResult, error) {
 		return ApplyResult{}, err
 	}
 	s.Generation, s.CreatedAt, s.UpdatedAt = old.Generation, old.CreatedAt, tx.now
-	if old.SpecHash == s.SpecHash && old.Restart == s.Restart && old.DesiredState == s.DesiredState {
+	// Not hashed: a new probe or order replaces nothing.
+	sameHealth := reflect.DeepEqual(old.Health, s.Health) && maps.Equal(old.DependsOn, s.DependsOn)
+	if old.SpecHash == s.SpecHash && old.Restart == s.Restart && old.DesiredState == s.DesiredState && sameHealth {
 		*s = *old
 		return ApplyResult{s.UID, Unchanged, s.Generation}, nil
 	}
 	var changed []string
 	if old.SpecHash != s.SpecHash {
 		s.Generation++
-		changed = append(changed, "container")
+		fields := spec.ChangedFields(&old.Container, &s.Container)
+		if len(fields) == 0 {
+			// The hash moved with no field changed: a hash-key or
+			// encoding change, not the operator's edit.
+			fields = []string{"container"}
+		}
+		changed = append(changed, fields...)
 	}
 	if old.Restart != s.Restart {
 		changed = append(changed, "restart="+string(s.Restart))
 	}
 	if old.DesiredState != s.DesiredState {
 		changed = append(changed, "desired_state="+string(s.DesiredState))
+	}
+	if !sameHealth {
+		changed = append(changed, "health or depends_on")
 	}
 	if err := tx.updateSpec(ctx, s); err != nil {
 		return ApplyResult{}, err
@@ -280,4 +299,30 @@ func (db *DB) SetDesiredState(ctx context.Context, state DesiredState, uids ...s
 		results = append(results, r)
 	}
 	return results, tx.Commit()
+}
+
+// checkDependencies refuses the specs as written in tx when a depends_on
+// names a uid no spec has or closes a cycle (spec.CheckDependencies).
+func (tx *Tx) checkDependencies(ctx context.Context) error {
+	rows, err := tx.QueryContext(ctx, `SELECT uid, depends_on FROM specs`)
+	if err != nil {
+		return translate(err)
+	}
+	defer func() { _ = rows.Close() }()
+	deps := map[string]spec.DependsOn{}
+	for rows.Next() {
+		var uid, text string
+		if err := rows.Scan(&uid, &text); err != nil {
+			return translate(err)
+		}
+		var d spec.DependsOn
+		if err := json.Unmarshal([]byte(text), &d); err != nil {
+			d = nil // a row written by hand; the pass shows it invalid
+		}
+		deps[uid] = d
+	}
+	if err := rows.Err(); err != nil {
+		return translate(err)
+	}
+	return spec.CheckDependencies(deps)
 }

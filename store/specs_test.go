@@ -209,3 +209,25 @@ func TestDB_ReadStateSeesChanges(t *testing.T) {
 		t.Fatalf("specs after a delete and two applies: %v, want b=y and c=x", uids)
 	}
 }
+
+// TestDB_UpsertSpecs_UpdatedEventNamesFields: the spec_updated event names
+// the fields that changed, never their values.
+func TestDB_UpsertSpecs_UpdatedEventNamesFields(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.MustOpenDB(t)
+	s := store.Spec{UID: "web", Container: spec.Container{Image: "alpine:3.20", Env: map[string]string{"TOKEN": "hunter2"}}}
+	storetest.MustApply(t, db, s)
+	s.Image, s.Memory, s.Env = "alpine:3.21", 64<<20, map[string]string{"TOKEN": "hunter3"}
+	s.Restart = store.RestartNever
+	storetest.MustApply(t, db, s)
+	evs, err := db.FindEvents(ctx, store.EventFilter{UID: "web", Kind: store.EventSpecUpdated})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 {
+		t.Fatalf("%d spec_updated events, want 1", len(evs))
+	}
+	if got, want := evs[0].Reason, "changed: image, env, memory, restart=never"; got != want {
+		t.Fatalf("reason=%q, want %q", got, want)
+	}
+}

@@ -7,9 +7,24 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"modernc.org/sqlite"
 )
+
+// State is one consistent snapshot of desired specs and instance records.
+type State struct {
+	Specs     []*Spec
+	Instances []*Instance
+	// Invalid holds the spec rows that could not be decoded or validated:
+	// a pass leaves their uids alone (see InvalidSpec).
+	Invalid []*InvalidSpec
+	// Adopted holds the runtime ids this store adopted (see Adoption).
+	Adopted map[string]bool
+	// Restarts are the operators' restart requests, by uid.
+	Restarts map[string]time.Time
+	ReadAt   time.Time
+}
 
 // stateCache keeps the last State a read returned, so that a pass after
 // which nothing changed reads no rows. It is valid while three numbers stand
@@ -42,10 +57,19 @@ type stateCache struct {
 // connOpens counts the SQLite connections this process opened.
 var connOpens atomic.Uint64
 
-func init() {
-	sqlite.RegisterConnectionHook(func(sqlite.ExecQuerierContext, string) error {
-		connOpens.Add(1)
-		return nil
+// countConnsOnce guards the driver's connection hook: the hook list is the
+// driver's, process-wide, so it is registered once, by the first Open,
+// before that Open's first connection (a hook per Open would count each
+// connection once per database ever opened).
+var countConnsOnce sync.Once
+
+// countConns makes the driver count every connection it opens in connOpens.
+func countConns() {
+	countConnsOnce.Do(func() {
+		sqlite.RegisterConnectionHook(func(sqlite.ExecQuerierContext, string) error {
+			connOpens.Add(1)
+			return nil
+		})
 	})
 }
 
@@ -91,6 +115,8 @@ func (db *DB) ReadState(ctx context.Context) (*State, error) {
 
 // StateReads counts the calls of ReadState that read the tables (full) and
 // those that found nothing written since and returned the last read (cached).
+// Production never calls it; it is exported for the supervisor's tests and
+// benchmarks, which prove a pass with nothing to do reads no rows.
 func (db *DB) StateReads() (cached, full int64) {
 	return db.state.hits.Load(), db.state.reads.Load()
 }

@@ -35,6 +35,12 @@ type StatusRow struct {
 	// PullingSince; nil when it is not pulling (see StartPull).
 	PullImage    *string `db:"pull_image" json:"pull_image,omitempty"`
 	PullingSince Millis  `db:"pulling_since" json:"-"`
+	// Health is the probe state of the uid's current instance (starting,
+	// healthy, unhealthy), HealthFailures of HealthRetries failures in a
+	// row; nil when it has no probe or none ran for this instance.
+	Health         *string `db:"health" json:"health"`
+	HealthFailures *int    `db:"health_failures" json:"health_failures,omitempty"`
+	HealthRetries  *int    `db:"health_retries" json:"health_retries,omitempty"`
 	// Live is set by a reader that replaced State with what the runtime
 	// lists now (status while no daemon runs); the store never sets it.
 	Live bool `db:"-" json:"live,omitempty"`
@@ -53,9 +59,11 @@ func (db *DB) FindStatus(ctx context.Context, uids ...string) ([]*StatusRow, err
 	}
 	defer tx.Rollback()
 	q := `SELECT st.*, s.created_at AS spec_created_at, coalesce(i.state, 'pending') AS instance_state,
-		p.image AS pull_image, p.started_at AS pulling_since
+		p.image AS pull_image, p.started_at AS pulling_since,
+		h.state AS health, h.failures AS health_failures, h.retries AS health_retries
 		FROM status st LEFT JOIN specs s ON s.uid = st.uid LEFT JOIN instances i ON i.uid = st.uid
-		LEFT JOIN pulls p ON p.uid = st.uid`
+		LEFT JOIN pulls p ON p.uid = st.uid
+		LEFT JOIN health h ON h.uid = st.uid AND h.runtime_id = i.runtime_id AND i.state = 'running'`
 	var args []any
 	if len(uids) > 0 {
 		q += ` WHERE st.uid IN (?` + strings.Repeat(", ?", len(uids)-1) + `)`

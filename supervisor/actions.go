@@ -25,6 +25,8 @@ const (
 	ActRecord          ActionKind = "record"           // adopt, exit, back-off, give-up, reset, foreign
 	ActForget          ActionKind = "forget"           // drop the record of a deleted spec's vanished instance
 	ActBrake           ActionKind = "brake"            // the safety brake held removals back
+	ActUnhealthy       ActionKind = "unhealthy"        // a probe found it unhealthy: stop it (and remove it, for recreate)
+	ActWait            ActionKind = "wait"             // not launched yet: a dependency is not there (depends.go)
 )
 
 // kind is one row of the action table: everything the planner, the
@@ -43,9 +45,9 @@ type kind struct {
 	// event is the event success writes, beside the planner's own Events
 	// (which record-only kinds write alone).
 	event store.EventKind
-	// settle is the record and events of a success (settle.go); a failure
-	// of any kind settles by settleFailure.
-	settle func(a *Action, r Result, next *store.Instance) store.Outcome
+	// settle is the record and events of a success (settle.go), under the
+	// failure policy pol; a failure of any kind settles by settleFailure.
+	settle func(a *Action, r Result, next *store.Instance, pol Policy) store.Outcome
 	// countsRestart: success counts a restart (but for a resumed instance).
 	countsRestart bool
 	// startsInPlace: the runtime's start may relaunch the instance (inplace.go).
@@ -54,6 +56,10 @@ type kind struct {
 	keepsLog bool
 	// wakes: success asks for a pass at once (the uid's own plan waited for it).
 	wakes bool
+	// announces: a "replacing" event is written before the calls begin, so
+	// that status (another process) can tell the uid is being replaced
+	// until the outcome's own event follows; see announcement.
+	announces bool
 	// quiet: not logged unless it writes events.
 	quiet bool
 }
@@ -70,9 +76,9 @@ func init() {
 		ActRelaunch: {call: (*Supervisor).callRelaunch, targeted: true,
 			event: store.EventRelaunched, settle: settleRunning, countsRestart: true, startsInPlace: true, keepsLog: true},
 		ActReplace: {call: (*Supervisor).callRelaunch, braked: true,
-			event: store.EventReplaced, settle: settleRunning, keepsLog: true},
+			event: store.EventReplaced, settle: settleRunning, keepsLog: true, announces: true},
 		ActRestart: {call: (*Supervisor).callRelaunch,
-			event: store.EventReplaced, settle: settleRunning},
+			event: store.EventReplaced, settle: settleRunning, announces: true},
 		ActStop: {call: (*Supervisor).callStop, targeted: true,
 			event: store.EventStopped, settle: settleStopped},
 		ActRemoveOrphan: {call: (*Supervisor).callRemoveOrphan, braked: true,
@@ -82,6 +88,11 @@ func init() {
 		ActRecord: {targeted: true, settle: settleRecord, quiet: true},
 		ActForget: {settle: settleForget},
 		ActBrake:  {settle: settleRecord},
+		ActUnhealthy: {call: (*Supervisor).callUnhealthy, targeted: true,
+			event: store.EventUnhealthy, settle: settleUnhealthy, wakes: true},
+		// Not targeted: a targeted pass does not list the dependencies,
+		// so a wait is judged again by a full pass.
+		ActWait: {settle: settleRecord, quiet: true},
 	}
 }
 
@@ -121,6 +132,9 @@ type Action struct {
 	// Resumed marks the relaunch of an instance stopped on purpose and
 	// wanted again: an operator's start, not a restart after an exit.
 	Resumed bool `json:"-"`
+	// Recreate: an unhealthy instance is removed, not only stopped, so
+	// that a fresh container replaces it (health.on_failure = "recreate").
+	Recreate bool `json:"-"`
 }
 
 // Step names a runtime call of an action's sequence.

@@ -4,8 +4,9 @@ import "testing"
 
 // TestKinds: every kind has a row, and the rows say what the design says:
 // only replacements and orphan removals are braked (a reboot's relaunches
-// must come back at once); a targeted pass plans only launches, relaunches,
-// stops and records; record-only kinds have no call.
+// must come back at once, an unhealthy one's stop is per-uid evidence); a
+// targeted pass plans only launches, relaunches, stops (an unhealthy
+// instance's too) and records; record-only kinds have no call.
 func TestKinds(t *testing.T) {
 	for _, tc := range []struct {
 		kind                    ActionKind
@@ -21,6 +22,8 @@ func TestKinds(t *testing.T) {
 		{ActRecord, false, false, true},
 		{ActForget, false, false, false},
 		{ActBrake, false, false, false},
+		{ActUnhealthy, true, false, true},
+		{ActWait, false, false, false},
 	} {
 		a := &Action{Kind: tc.kind}
 		if a.callsRuntime() != tc.calls || a.braked() != tc.braked || a.row().targeted != tc.targeted {
@@ -31,8 +34,8 @@ func TestKinds(t *testing.T) {
 			t.Errorf("%s: a row needs a settle, and an event exactly when it calls the runtime", tc.kind)
 		}
 	}
-	if len(kinds) != 10 {
-		t.Errorf("%d rows in the kinds table, %d listed here: list the new kind", len(kinds), 10)
+	if len(kinds) != 12 {
+		t.Errorf("%d rows in the kinds table, %d listed here: list the new kind", len(kinds), 12)
 	}
 	defer func() {
 		if recover() == nil {

@@ -66,7 +66,7 @@ func TestSupervisor_RunErrorRedacted(t *testing.T) {
 	}
 	storetest.MustApply(t, s.DB, store.Spec{UID: "web", Container: vspec.Container{Image: "busybox", Command: []string{"true"}, Env: map[string]string{"TOKEN": "s3cret-value"}}})
 	_ = s.Reconcile(ctx)
-	ins, err := s.DB.FindInstances(ctx)
+	ins, err := storetest.FindInstances(ctx, s.DB)
 	if err != nil || len(ins) != 1 {
 		t.Fatalf("instances %+v, %v; want one", ins, err)
 	}

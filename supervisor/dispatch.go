@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,8 +33,8 @@ func (s *Supervisor) dispatch(ctx context.Context, passID int64, actions []Actio
 			s.logAction(passID, a, errs[i])
 			continue
 		}
-		if len(a.Events) > 0 {
-			if err := s.record(context.WithoutCancel(ctx), passID, a, store.Outcome{Instance: a.Next, Events: a.Events}); err != nil {
+		if pre := announcement(a); len(pre.Events) > 0 {
+			if err := s.record(context.WithoutCancel(ctx), passID, a, pre); err != nil {
 				errs[i] = err
 				s.logAction(passID, a, err)
 				continue
@@ -116,4 +117,27 @@ func (s *Supervisor) logAction(passID int64, a *Action, err error) {
 	case !a.row().quiet || len(a.Events) > 0:
 		s.logger().Info("action done", LogKeyPass, passID, LogKeyUID, a.UID, LogKeyAction, a.Kind, LogKeyReason, a.Reason)
 	}
+}
+
+// announcement is what is recorded before a's runtime calls begin: the
+// planner's events with the record they go with (an exit is on file before
+// its instance is removed), and, for a kind that announces itself, a
+// replacing event naming the instance that goes. The replacing event comes
+// alone, without a record: the record changes only with the outcome.
+func announcement(a *Action) store.Outcome {
+	var out store.Outcome
+	if len(a.Events) > 0 {
+		out = store.Outcome{Instance: a.Next, Events: a.Events}
+	}
+	if a.row().announces {
+		ev := store.Event{UID: a.UID, Kind: store.EventReplacing, Reason: a.Reason}
+		if a.Spec != nil {
+			ev.Generation = a.Spec.Generation
+		}
+		if a.Observed != nil {
+			ev.Reason = fmt.Sprintf("instance %s: %s", a.Observed.ID, a.Reason)
+		}
+		out.Events = append(slices.Clone(out.Events), ev)
+	}
+	return out
 }

@@ -36,7 +36,7 @@ func findInstance(t *testing.T, rt *fake.Runtime, uid string) runtime.Instance {
 
 func recordOf(t *testing.T, db *store.DB, uid string) *store.Instance {
 	t.Helper()
-	recs, err := db.FindInstances(context.Background())
+	recs, err := storetest.FindInstances(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/veloslet/veloslet/runtime"
 )
 
 // Metrics publishes what passes did, in the Prometheus format.
@@ -17,12 +15,16 @@ type Metrics struct {
 	passes       *prometheus.CounterVec
 	passDuration prometheus.Histogram
 	actions      *prometheus.CounterVec
-	instances    *prometheus.GaugeVec
 	foreign      prometheus.Gauge
 	restarts     prometheus.Counter
 	brakeHolds   prometheus.Counter
 	lastSuccess  prometheus.Gauge
 	invalid      prometheus.Gauge
+	lastBackup   prometheus.Gauge
+	backupOK     prometheus.Gauge
+
+	reg        prometheus.Registerer
+	backupOnce sync.Once
 
 	mu     sync.Mutex
 	newest int64 // the newest pass whose view the gauges show
@@ -30,7 +32,7 @@ type Metrics struct {
 
 // NewMetrics registers the supervisor's metrics with reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
-	m := &Metrics{
+	m := &Metrics{reg: reg,
 		passes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "veloslet_passes_total", Help: "Reconcile passes by trigger and result (ok, failed).",
 		}, []string{"trigger", "result"}),
@@ -41,9 +43,6 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "veloslet_actions_total", Help: "Actions by kind and result (ok, failed, interrupted, not_started).",
 		}, []string{"kind", "result"}),
-		instances: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "veloslet_instances", Help: "Instances the last pass observed, by state.",
-		}, []string{"state"}),
 		foreign: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "veloslet_foreign_instances", Help: "Instances under our prefix that another store launched.",
 		}),
@@ -60,7 +59,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "veloslet_invalid_specs", Help: "Specs the last pass skipped because they cannot be used.",
 		}),
 	}
-	reg.MustRegister(m.passes, m.passDuration, m.actions, m.instances, m.foreign, m.restarts, m.brakeHolds, m.lastSuccess, m.invalid)
+	m.lastBackup = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "veloslet_last_backup_timestamp_seconds", Help: "When the last scheduled backup that succeeded finished; absent before the first.",
+	})
+	m.backupOK = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "veloslet_last_backup_success", Help: "1 if the last scheduled backup succeeded, 0 if it failed; absent before the first.",
+	})
+	reg.MustRegister(m.passes, m.passDuration, m.actions, m.foreign, m.restarts, m.brakeHolds, m.lastSuccess, m.invalid)
 	return m
 }
 
@@ -92,13 +97,24 @@ func (m *Metrics) ObservePass(res *PassResult, err error) {
 			m.brakeHolds.Inc()
 		}
 	}
+	// Instance gauges are read from the records at each scrape (WatchStore).
 	if res.States != nil && m.newer(res.ID) { // passes finish out of order: gauges show the newest look
-		for _, st := range []runtime.State{runtime.StateRunning, runtime.StateExited, runtime.StateUnknown} {
-			m.instances.WithLabelValues(string(st)).Set(float64(res.States[st]))
-		}
 		m.foreign.Set(float64(res.Foreign))
 		m.invalid.Set(float64(len(res.Plan.Invalid)))
 	}
+}
+
+// ObserveBackup records one scheduled backup's end. The backup gauges are
+// registered on the first, so a daemon without a backup schedule shows none
+// (an alert on a missing series would otherwise fire for a choice).
+func (m *Metrics) ObserveBackup(at time.Time, err error) {
+	m.backupOnce.Do(func() { m.reg.MustRegister(m.lastBackup, m.backupOK) })
+	if err != nil {
+		m.backupOK.Set(0)
+		return
+	}
+	m.backupOK.Set(1)
+	m.lastBackup.Set(float64(at.UnixNano()) / 1e9)
 }
 
 // newer reports whether pass id is the newest seen so far, and notes it.

@@ -36,6 +36,12 @@ type PlanInput struct {
 	Invalid []*store.InvalidSpec
 	// Restarts are operators' restart requests, by uid (see plan_restart.go).
 	Restarts map[string]time.Time
+	// Unhealthy are the probe states of the uids the prober found
+	// unhealthy, by uid (see health.go).
+	Unhealthy map[string]HealthStatus
+	// Healthy holds, by uid, the instance whose probe last passed: what a
+	// dependant waiting for "healthy" waits for (depends.go).
+	Healthy map[string]runtime.InstanceID
 }
 
 // Plan is the output of Compute.
@@ -66,7 +72,7 @@ func Compute(in PlanInput) Plan {
 	}
 	observed = sortByUID(observed, func(o *runtime.Instance) string { return o.UID })
 
-	p := &planner{in: in, invalid: skipSet(in.Invalid)}
+	p := &planner{in: in, invalid: skipSet(in.Invalid), up: runningOf(in.Observed)}
 	p.out.Invalid = in.Invalid
 	seen := 0
 	for len(specs)+len(records)+len(observed) > 0 {
@@ -150,6 +156,8 @@ type planner struct {
 	invalid map[string]bool // uids of specs that cannot be used
 	// adopting: runtime ids this plan adopts (adopt_unlabeled)
 	adopting map[string]bool
+	// up: the running instance of each uid, for its dependants
+	up map[string]runtime.InstanceID
 }
 
 func skipSet(invalid []*store.InvalidSpec) map[string]bool {
@@ -242,7 +250,7 @@ func (p *planner) stopped(spec *store.Spec, rec *store.Instance, obs *runtime.In
 		Reason: fmt.Sprintf("desired state is stopped and instance %s is %s", obs.ID, obs.State)}
 	if rec == nil || rec.RuntimeID != string(obs.ID) {
 		a.Reason = "stopped instance not in records"
-		a.Events = []store.Event{{UID: spec.UID, Kind: store.EventAdopted, Generation: obs.Generation(), Reason: a.Reason}}
+		a.Events = []store.Event{{UID: spec.UID, Kind: store.EventResumed, Generation: obs.Generation(), Reason: a.Reason}}
 	} else {
 		a.Events = []store.Event{{UID: spec.UID, Kind: store.EventStopped, Generation: obs.Generation(), ExitCode: obs.ExitCode,
 			Reason: fmt.Sprintf("instance %s exited with code %s while desired stopped", obs.ID, codeText(obs.ExitCode))}}
@@ -260,6 +268,9 @@ func (p *planner) missing(spec *store.Spec, rec *store.Instance) {
 	}
 	if rec != nil && rec.NextAttemptAt.Time().After(p.in.Now) {
 		p.wake(rec.NextAttemptAt.Time())
+		return
+	}
+	if p.waits(spec) {
 		return
 	}
 	a := Action{Kind: ActLaunch, UID: spec.UID, Spec: spec, Next: carry(rec, spec), Reason: "not running"}
@@ -288,7 +299,7 @@ func (p *planner) running(spec *store.Spec, rec *store.Instance, obs *runtime.In
 		}
 		var events []store.Event
 		if (rec == nil || rec.RuntimeID != string(obs.ID)) && !p.adopting[string(obs.ID)] { // adoptUnlabeled said it
-			events = append(events, store.Event{UID: spec.UID, Kind: store.EventAdopted, Generation: spec.Generation,
+			events = append(events, store.Event{UID: spec.UID, Kind: store.EventResumed, Generation: spec.Generation,
 				Reason: fmt.Sprintf("%s instance %s not in records", obs.State, obs.ID)})
 		}
 		p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next, Events: events,
@@ -299,7 +310,10 @@ func (p *planner) running(spec *store.Spec, rec *store.Instance, obs *runtime.In
 		reason := fmt.Sprintf("instance %s still %s from before this start", obs.ID, obs.State)
 		next := carry(rec, spec)
 		p.add(Action{Kind: ActRecord, UID: spec.UID, Observed: obs, Next: next, Reason: reason,
-			Events: []store.Event{{UID: spec.UID, Kind: store.EventAdopted, Generation: rec.Generation, Reason: reason}}})
+			Events: []store.Event{{UID: spec.UID, Kind: store.EventResumed, Generation: rec.Generation, Reason: reason}}})
+		return
+	}
+	if p.unhealthy(spec, rec, obs) {
 		return
 	}
 	if next, reason := settleRun(rec, spec, p.in.Now, p.in.Policy); next != nil {

@@ -28,8 +28,11 @@ func (p *planner) exited(spec *store.Spec, rec *store.Instance, obs *runtime.Ins
 	var events []store.Event
 	if !known {
 		why := "exit code " + codeText(obs.ExitCode)
-		if obs.ServiceRestarted {
+		switch {
+		case obs.ServiceRestarted:
 			why += "; the runtime's service restarted and stopped it: relaunched by remove and run, not counted as a failure"
+		case pol.Rebooted(exitStart(obs, rec)):
+			why += "; the host rebooted since it started: not counted as a failure"
 		}
 		events = append(events, store.Event{UID: uid, Kind: store.EventExited, Generation: genOf(obs, rec),
 			ExitCode: obs.ExitCode, Reason: why})
@@ -53,6 +56,9 @@ func (p *planner) exited(spec *store.Spec, rec *store.Instance, obs *runtime.Ins
 			p.add(Action{Kind: ActRecord, UID: uid, Observed: obs, Next: next, Events: events, Reason: reason})
 		}
 	default:
+		if p.waitsAfterExit(spec, obs, next, events) {
+			return
+		}
 		reason := fmt.Sprintf("exited with code %s; restart policy %s", codeText(next.ExitCode), spec.Restart)
 		if next.ConsecutiveFailures >= pol.CrashLoopAfter {
 			reason += fmt.Sprintf("; crash-loop (%d failures in a row)", next.ConsecutiveFailures)

@@ -39,7 +39,7 @@ func TestCompute_Ownership(t *testing.T) {
 			in: supervisor.PlanInput{Specs: prefSpecs, Observed: prefObs, Records: prefRecs}},
 		{name: "RenamedUnknownIsAdopted",
 			in:   supervisor.PlanInput{Specs: []*store.Spec{spec("a")}, Observed: []runtime.Instance{obs("a", runtime.StateRunning, renamed("x"))}},
-			want: []want{{kind: supervisor.ActRecord, uid: "a", events: []store.EventKind{store.EventAdopted}}}},
+			want: []want{{kind: supervisor.ActRecord, uid: "a", events: []store.EventKind{store.EventResumed}}}},
 		{name: "DuplicateBesideOwnName", // the one under its own name is kept; nothing else this pass
 			in: supervisor.PlanInput{Specs: []*store.Spec{spec("a", gen(2, "h2"))}, Observed: []runtime.Instance{
 				obs("a", runtime.StateRunning, renamed("x"), id("old")), obs("a", runtime.StateRunning, id("new"))}},

@@ -44,7 +44,7 @@ func TestSupervisor_Restart(t *testing.T) {
 	if after[4].ID != before[4].ID {
 		t.Fatal("s00004 was replaced without a request")
 	}
-	recs, _ := s.DB.FindInstances(ctx)
+	recs, _ := storetest.FindInstances(ctx, s.DB)
 	if recs[0].RestartCount != 0 || recs[0].ConsecutiveFailures != 0 || recs[0].State != store.InstanceRunning {
 		t.Fatalf("record after a restart: %+v; want running, no restart or failure counted", recs[0])
 	}

@@ -62,8 +62,8 @@ func (s *Supervisor) planUIDs(ctx context.Context, lister uidLister, opts PassOp
 		Records:  filterUIDs(st.Instances, func(r *store.Instance) bool { return want(r.UID) }),
 		Invalid:  filterUIDs(st.Invalid, func(v *store.InvalidSpec) bool { return want(v.UID) }),
 		Observed: observed, StoreID: s.DB.StoreID(), Adopted: st.Adopted, AdoptUnlabeled: s.AdoptUnlabeled,
-		Now: s.now(), Policy: s.Policy,
-		BrakeSince: s.brakeSince, InFlight: inFlight,
+		Now: s.now(), Policy: s.policy(),
+		BrakeSince: s.brakeSince, InFlight: inFlight, Unhealthy: s.unhealthyNow(), Healthy: s.healthyNow(ctx),
 	}
 	// The look finds a container by its name. One the record names but the
 	// look did not show (renamed, or removed) is the full list's to find:

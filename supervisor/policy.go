@@ -43,6 +43,10 @@ type Policy struct {
 	// BrakeHold: how long the brake holds while the same condition persists;
 	// a runtime that lists everything as gone for longer is believed.
 	BrakeHold time.Duration
+	// BootTime is when the host last booted; zero when unknown. An exit of
+	// an instance that started before it is the reboot's, not a failure
+	// (settleExit). The supervisor fills it in from Supervisor.BootTime.
+	BootTime time.Time
 }
 
 // DefaultPolicy returns the policy with every default.

@@ -134,6 +134,19 @@ func (sc *Scheduler) Start() error {
 
 	go sc.runner(passCtx)
 	c.Start()
+	if p := sc.Supervisor.Prober; p != nil {
+		// An instance turning unhealthy asks for a pass at once; the
+		// probes end with the other auxiliary work at Stop.
+		p.OnUnhealthy = func(string) { sc.wakeAt(sc.Supervisor.now()) }
+		p.OnChange = func(h HealthStatus) {
+			sc.Supervisor.writeHealth(auxCtx, h)
+			if h.State == HealthHealthy { // a dependant may wait for it
+				sc.wakeAt(sc.Supervisor.now())
+			}
+		}
+		sc.wg.Add(1)
+		go func() { defer sc.wg.Done(); p.Run(auxCtx) }()
+	}
 	sc.wg.Add(1)
 	go sc.watchDataVersion(auxCtx, version, verr)
 	if sc.Watcher != nil {

@@ -19,7 +19,7 @@ import (
 func Settle(a *Action, r Result, pol Policy) store.Outcome {
 	row := a.row()
 	if row.call == nil {
-		return row.settle(a, r, a.Next)
+		return row.settle(a, r, a.Next, pol)
 	}
 	next := a.Next
 	if next == nil {
@@ -30,11 +30,11 @@ func Settle(a *Action, r Result, pol Policy) store.Outcome {
 	if r.Err != nil {
 		return settleFailure(a, next, r, pol)
 	}
-	return row.settle(a, r, next)
+	return row.settle(a, r, next, pol)
 }
 
 // settleRunning: a launch, relaunch, replace or restart that succeeded.
-func settleRunning(a *Action, r Result, next *store.Instance) store.Outcome {
+func settleRunning(a *Action, r Result, next *store.Instance, _ Policy) store.Outcome {
 	next.RuntimeID, next.State, next.ExitCode, next.LastError = string(r.RuntimeID), store.InstanceRunning, nil, ""
 	next.Generation, next.SpecHash = a.Spec.Generation, a.Spec.SpecHash
 	next.StartedAt, next.ExitedAt, next.NextAttemptAt = store.Millis(r.At), store.Millis{}, store.Millis{}
@@ -47,30 +47,30 @@ func settleRunning(a *Action, r Result, next *store.Instance) store.Outcome {
 }
 
 // settleStopped: a stop that succeeded.
-func settleStopped(a *Action, _ Result, next *store.Instance) store.Outcome {
+func settleStopped(a *Action, _ Result, next *store.Instance, _ Policy) store.Outcome {
 	next.State, next.NextAttemptAt = store.InstanceStopped, store.Millis{}
 	return store.Outcome{Instance: next, Events: []store.Event{{UID: a.UID, Kind: a.row().event, Reason: a.Reason}}}
 }
 
 // settleRemoved: an orphan removed; its record goes with it.
-func settleRemoved(a *Action, _ Result, _ *store.Instance) store.Outcome {
+func settleRemoved(a *Action, _ Result, _ *store.Instance, _ Policy) store.Outcome {
 	return store.Outcome{Delete: a.UID, Events: []store.Event{{UID: a.UID, Kind: a.row().event,
 		Generation: a.Observed.Generation(), Reason: a.Reason}}}
 }
 
 // settleDuplicates: duplicates removed; the uid's record is the kept one's.
-func settleDuplicates(a *Action, _ Result, _ *store.Instance) store.Outcome {
+func settleDuplicates(a *Action, _ Result, _ *store.Instance, _ Policy) store.Outcome {
 	return store.Outcome{Events: duplicateEvents(a)}
 }
 
 // settleRecord: a record-only action writes what the planner decided.
-func settleRecord(a *Action, _ Result, _ *store.Instance) store.Outcome {
+func settleRecord(a *Action, _ Result, _ *store.Instance, _ Policy) store.Outcome {
 	return store.Outcome{Instance: a.Next, Events: a.Events, Adopt: a.Adopt}
 }
 
 // settleForget: the record of a deleted spec's vanished instance goes.
-func settleForget(a *Action, r Result, next *store.Instance) store.Outcome {
-	out := settleRecord(a, r, next)
+func settleForget(a *Action, r Result, next *store.Instance, _ Policy) store.Outcome {
+	out := settleRecord(a, r, next, Policy{})
 	out.Delete = a.UID
 	return out
 }
@@ -235,20 +235,20 @@ const (
 // the back-off; an accepted exit has no retry time.
 func settleExit(spec *store.Spec, rec *store.Instance, obs *runtime.Instance, known bool, now time.Time, pol Policy) (*store.Instance, exitVerdict) {
 	next := carry(rec, spec)
+	started := exitStart(obs, rec)
+	rebooted := pol.Rebooted(started)
 	if !known {
 		next.RuntimeID, next.State, next.ExitCode = string(obs.ID), store.InstanceExited, obs.ExitCode
 		next.ExitedAt = store.Millis(now)
-		started := obs.StartedAt
-		if started.IsZero() && rec != nil && rec.RuntimeID == string(obs.ID) {
-			started = rec.StartedAt.Time()
-		}
 		if !started.IsZero() && now.Sub(started) >= pol.BackoffReset {
 			next.ConsecutiveFailures = 0
 		}
 		switch {
-		case obs.ServiceRestarted:
-			// Stopped by the runtime's own service, as a reboot stops
-			// everything: no failure counted and no back-off to wait out.
+		case obs.ServiceRestarted || rebooted:
+			// Stopped by the runtime's own service or by a reboot of the
+			// host, which stops everything: no failure counted and no
+			// back-off to wait out, so a host that reboots twice does not
+			// wait out back-offs earlier crashes earned.
 			next.NextAttemptAt = store.Millis{}
 		case failed(spec.Restart, obs.ExitCode):
 			next.ConsecutiveFailures++
@@ -258,7 +258,9 @@ func settleExit(spec *store.Spec, rec *store.Instance, obs *runtime.Instance, kn
 		}
 	}
 	switch {
-	case !relaunches(spec.Restart, next.ExitCode):
+	case !relaunches(spec.Restart, next.ExitCode) && !(rebooted && spec.Restart != store.RestartNever):
+		// (A reboot's exit is relaunched whatever its code, but under
+		// never: it ended no work of its own; runtimes report 0 for some.)
 		next.NextAttemptAt = store.Millis{} // no relaunch, so no back-off to wait out
 		return next, verdictAccept
 	case givesUp(spec.Restart, next.ConsecutiveFailures, pol):
@@ -268,6 +270,25 @@ func settleExit(spec *store.Spec, rec *store.Instance, obs *runtime.Instance, kn
 		return next, verdictBackoff
 	}
 	return next, verdictRelaunch
+}
+
+// exitStart is when an exited instance started: as listed, else as its
+// record says when the record is about this very instance; zero if unknown.
+func exitStart(obs *runtime.Instance, rec *store.Instance) time.Time {
+	if !obs.StartedAt.IsZero() {
+		return obs.StartedAt
+	}
+	if rec != nil && rec.RuntimeID == string(obs.ID) {
+		return rec.StartedAt.Time()
+	}
+	return time.Time{}
+}
+
+// Rebooted reports whether an instance that started at started was
+// stopped by a reboot of the host: it started before the current boot.
+// Unknown times (zero) say no.
+func (p Policy) Rebooted(started time.Time) bool {
+	return !p.BootTime.IsZero() && !started.IsZero() && started.Before(p.BootTime)
 }
 
 // settleRun is the failure policy for an instance seen running as

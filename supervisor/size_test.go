@@ -91,7 +91,7 @@ func TestSoak_CrashLoopDayStaysSmall(t *testing.T) {
 		}
 	}
 	evs, _ := s.DB.FindEvents(ctx, store.EventFilter{})
-	recs, _ := s.DB.FindInstances(ctx)
+	recs, _ := storetest.FindInstances(ctx, s.DB)
 	var crashy *store.Instance
 	for _, r := range recs {
 		if r.UID == "crashy" {
@@ -130,7 +130,7 @@ func hourly(t *testing.T, db *store.DB, clock *storetest.Clock, at time.Time) {
 	if _, err := db.PrunePasses(ctx, store.Retention{MaxAge: 7 * 24 * time.Hour, MaxRows: 50_000}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Checkpoint(ctx); err != nil {
+	if _, err := db.CheckpointTruncate(ctx); err != nil {
 		t.Fatal(err)
 	}
 }

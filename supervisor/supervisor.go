@@ -36,7 +36,7 @@ type Supervisor struct {
 	// Now returns the current time; it defaults to the store's clock so that
 	// tests move one clock for both.
 	Now func() time.Time
-	// AdoptOnStart makes the first pass record an adopted event for every
+	// AdoptOnStart makes the first pass record a resumed event for every
 	// recorded instance still running: what a daemon does when it starts.
 	// One-off passes from the CLI leave it off.
 	AdoptOnStart bool
@@ -52,6 +52,15 @@ type Supervisor struct {
 	// pass at a time (a retry after a failed run), or a uid a plan skipped
 	// while busy is free again. The Scheduler sets it.
 	OnWake func(time.Time)
+	// BootTime, if set, returns when the host booted (internal/boottime);
+	// each plan reads it into Policy.BootTime, so an exit of an instance
+	// started before the boot is the reboot's, not a failure. Nil: not
+	// known, and every exit is judged by its code alone.
+	BootTime func() (time.Time, error)
+	// Prober, if set, probes the specs that have a health check; each full
+	// pass tells it what to probe and plans for what it found unhealthy
+	// (health.go). The Scheduler runs it.
+	Prober *Prober
 
 	crash      CrashHook  // called at every crash point; tests set it
 	mu         sync.Mutex // one plan at a time, however it is called
@@ -74,6 +83,19 @@ type Supervisor struct {
 func New(db *store.DB, rt runtime.Runtime) *Supervisor {
 	return &Supervisor{DB: db, Runtime: rt, Policy: DefaultPolicy(), Concurrency: DefaultConcurrency,
 		LogCapture: DefaultLogCapture(), Logger: slog.Default()}
+}
+
+// policy is Policy with the boot time read, unless Policy carries one.
+// A boot time that cannot be read leaves it unknown: exits are then judged
+// as before, never all excused.
+func (s *Supervisor) policy() Policy {
+	p := s.Policy
+	if s.BootTime != nil && p.BootTime.IsZero() {
+		if t, err := s.BootTime(); err == nil {
+			p.BootTime = t
+		}
+	}
+	return p
 }
 
 func (s *Supervisor) now() time.Time {
@@ -259,6 +281,9 @@ func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResul
 	} else {
 		s.brakeSince = time.Time{}
 	}
+	if !s.observedOK {
+		s.warnNestedStores(in) // once per process: at serve start
+	}
 	s.observedOK = true
 	if s.workers.markSkipped(plan.InFlight) {
 		s.wake(in.Now) // a skipped uid became free while the plan was made
@@ -345,11 +370,14 @@ func (s *Supervisor) planFull(ctx context.Context, force bool, inFlight map[stri
 	in := PlanInput{
 		Specs: st.Specs, Records: st.Instances, Observed: observed, StoreID: s.DB.StoreID(),
 		Adopted: st.Adopted, AdoptUnlabeled: s.AdoptUnlabeled,
-		Now: s.now(), Policy: s.Policy, BrakeSince: s.brakeSince, Force: force, FirstPass: s.AdoptOnStart && !s.observedOK,
+		Now: s.now(), Policy: s.policy(), BrakeSince: s.brakeSince, Force: force, FirstPass: s.AdoptOnStart && !s.observedOK,
 		InFlight: inFlight,
-		Invalid:  st.Invalid, Restarts: st.Restarts,
+		Invalid:  st.Invalid, Restarts: st.Restarts, Unhealthy: s.unhealthyNow(), Healthy: s.healthyNow(ctx),
 	}
-	return Compute(in), in, nil
+	s.syncProbes(ctx, st.Specs, observed)
+	plan := Compute(in)
+	s.followLaunches(plan, st.Specs)
+	return plan, in, nil
 }
 
 // recordUnrecorded writes the rows of earlier passes that could not write or

@@ -124,7 +124,7 @@ func TestSupervisor_RunFailureBacksOff(t *testing.T) {
 		}
 		_ = s.Reconcile(ctx)
 	}
-	recs, _ := s.DB.FindInstances(ctx)
+	recs, _ := storetest.FindInstances(ctx, s.DB)
 	if len(recs) != 1 || recs[0].ConsecutiveFailures != 3 || !strings.Contains(recs[0].LastError, "image not found") {
 		t.Fatalf("record=%+v, want 3 failures and the error", recs[0])
 	}
@@ -168,7 +168,7 @@ func TestSupervisor_StopAndStart(t *testing.T) {
 	if list[0].State != runtime.StateRunning {
 		t.Fatalf("state=%v after start, want running", list[0].State)
 	}
-	recs, _ := s.DB.FindInstances(ctx)
+	recs, _ := storetest.FindInstances(ctx, s.DB)
 	if recs[0].ConsecutiveFailures != 0 {
 		t.Fatalf("a stop counted as a failure: %+v", recs[0])
 	}

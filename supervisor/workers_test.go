@@ -282,7 +282,7 @@ func TestSupervisor_CancelStopsDispatch(t *testing.T) {
 	if n := countKind(t, s.DB, store.EventFailed); n != 0 {
 		t.Errorf("%d failed events for a shutdown", n)
 	}
-	recs, _ := s.DB.FindInstances(context.Background())
+	recs, _ := storetest.FindInstances(context.Background(), s.DB)
 	for _, r := range recs {
 		if r.ConsecutiveFailures != 0 {
 			t.Errorf("%s: %d failures counted for a shutdown", r.UID, r.ConsecutiveFailures)
@@ -342,7 +342,7 @@ func TestSupervisor_ExitRecordedBeforeRelaunch(t *testing.T) {
 			return
 		}
 		evs, _ := s.DB.FindEvents(ctx, store.EventFilter{UID: "a", Kind: store.EventExited})
-		recs, _ := s.DB.FindInstances(ctx)
+		recs, _ := storetest.FindInstances(ctx, s.DB)
 		for _, e := range evs {
 			if e.ExitCode != nil {
 				seen = append(seen, fmt.Sprintf("event %d", *e.ExitCode))
@@ -376,7 +376,7 @@ func TestSupervisor_StopAfterExitIsRecorded(t *testing.T) {
 	if err := s.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
-	recs, _ := s.DB.FindInstances(ctx)
+	recs, _ := storetest.FindInstances(ctx, s.DB)
 	if len(recs) != 1 || recs[0].State != store.InstanceStopped {
 		t.Fatalf("records %+v, want a stopped", recs[0])
 	}

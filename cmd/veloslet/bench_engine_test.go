@@ -8,6 +8,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/veloslet/veloslet/runtime/docker"
+	"github.com/veloslet/veloslet/runtime/docker/dockertest"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
 )
 
@@ -53,7 +54,7 @@ func (b *bench) engineClient() *client.Client {
 			b.t.Fatal(err)
 		}
 		b.t.Cleanup(func() { _ = rt.Close() })
-		b.api = rt.Client()
+		b.api = dockertest.Client(b.t, rt)
 	}
 	return b.api
 }

@@ -278,7 +278,7 @@ func waitChaosPoint(t *testing.T, db *store.DB, d *daemon, round, k int, mark ch
 		acted := 0
 		for _, ev := range evs {
 			switch ev.Kind {
-			case store.EventAdopted, store.EventForeign, store.EventBrakeHeld, store.EventBackoff:
+			case store.EventAdopted, store.EventResumed, store.EventForeign, store.EventBrakeHeld, store.EventBackoff:
 			default:
 				acted++
 			}

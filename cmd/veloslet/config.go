@@ -88,6 +88,20 @@ type BackupConfig struct {
 type HTTPConfig struct {
 	Listen      string `toml:"listen"` // host:port; empty: no server
 	AllowRemote bool   `toml:"allow_remote"`
+	// HealthMaxAge is how old the last successful pass may be before
+	// /healthz says 503; 0: derived from the schedule (HealthMaxAge).
+	HealthMaxAge Duration `toml:"health_max_age"`
+}
+
+// HealthMaxAge returns [http] health_max_age, or when it is 0 three
+// intervals of the schedule (at least a minute), and at least three resync
+// intervals when events stand in for cron passes.
+func (c *Config) HealthMaxAge(schedule string, resync time.Duration, now time.Time) (time.Duration, error) {
+	if c.HTTP.HealthMaxAge > 0 {
+		return time.Duration(c.HTTP.HealthMaxAge), nil
+	}
+	maxAge, err := supervisor.HealthMaxAge(schedule, now)
+	return max(maxAge, 3*resync), err
 }
 
 // StoreConfig locates the database.
@@ -328,6 +342,8 @@ func (c *Config) Validate() error {
 		return bad("retention.passes_max_rows", c.Retention.PassesMaxRows, "must not be negative")
 	case c.Backup.Keep < 1:
 		return bad("backup.keep", c.Backup.Keep, "must be at least 1")
+	case c.HTTP.HealthMaxAge < 0:
+		return bad("http.health_max_age", c.HTTP.HealthMaxAge, "must not be negative (\"0s\": three schedule intervals, at least 1m)")
 	case c.HTTP.Listen != "" && !c.HTTP.AllowRemote && !isLoopback(c.HTTP.Listen):
 		return bad("http.listen", c.HTTP.Listen, "is not a loopback address; set http.allow_remote = true to serve other hosts")
 	case !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level):

@@ -62,7 +62,9 @@ type description struct {
 	Status  *statusJSON    `json:"status"`
 	Events  []eventJSON    `json:"events"`
 	LastLog *crashLogJSON  `json:"last_log"`
-	Fleet   string         `json:"fleet,omitempty"` // the node's link to the fleet, when serve runs one
+	// Health is the uid's probe state and its newest probe, when it has one.
+	Health *store.Health `json:"health,omitempty"`
+	Fleet  string        `json:"fleet,omitempty"` // the node's link to the fleet, when serve runs one
 	// ExitCodes, when set, says the runtime reports no exit codes.
 	ExitCodes string `json:"exit_codes,omitempty"`
 	// PassError is the newest pass's error, when it failed (such as
@@ -102,6 +104,9 @@ func (m *Main) describe(cmd *cobra.Command, uid string) (*description, error) {
 		return nil, fmt.Errorf("%w: no spec or instance %q", store.ErrNotFound, uid)
 	}
 	r := rows[0]
+	if _, held := daemonPID(m.Config.Store.Path); !held {
+		notInFlight(rows)
+	}
 	d.Status = &statusJSON{StatusRow: r, Display: displayState(r, d.now), NextAttemptAt: timePtr(r.NextAttemptAt),
 		StartedAt: timePtr(r.StartedAt), ExitedAt: timePtr(r.ExitedAt), LastEventAt: timePtr(r.LastEventAt)}
 	if d.rawEvent, err = db.FindEvents(ctx, store.EventFilter{UID: uid, Limit: 10}); err != nil {
@@ -121,6 +126,13 @@ func (m *Main) describe(cmd *cobra.Command, uid string) (*description, error) {
 	}
 	if st, ok, err := fleet.ReadState(ctx, db); err == nil && ok {
 		d.Fleet = fleet.FormatState(st)
+	}
+	if hs, err := db.FindHealth(ctx); err == nil {
+		for i := range hs {
+			if hs[i].UID == uid {
+				d.Health = &hs[i]
+			}
+		}
 	}
 	logs, err := db.FindCrashLogs(ctx, uid, 1)
 	if err != nil {
@@ -179,6 +191,31 @@ func (d *description) write(w io.Writer) {
 	}
 	line("instance", "%s", inst)
 	line("restarts", "%d (%s in a row)", r.RestartCount, plural(r.ConsecutiveFailures, "failure"))
+	if s := d.Spec; s != nil && s.Health != nil {
+		hc := s.Health.WithDefaults()
+		target := hc.HTTP + hc.TCP
+		if hc.Kind() == "cmd" {
+			b, _ := json.Marshal(hc.Cmd)
+			target = string(b)
+		}
+		line("probe", "%s %s every %s, timeout %s, %d retries, start period %s, on failure %s", hc.Kind(), term(target),
+			time.Duration(hc.Interval), time.Duration(hc.Timeout), hc.Retries, time.Duration(hc.StartPeriod), hc.OnFailure)
+	}
+	if h := d.Health; h != nil {
+		state := h.State
+		if h.State == "unhealthy" {
+			state = fmt.Sprintf("unhealthy (%d/%d)", h.Failures, h.Retries)
+		}
+		result := "failed"
+		if h.LastOK {
+			result = "passed"
+		}
+		last := "no probe yet"
+		if t := h.LastAt.Time(); !t.IsZero() {
+			last = fmt.Sprintf("%s %s ago in %dms: %s", result, shortDuration(d.now.Sub(t)), h.LastMillis, h.LastOutput)
+		}
+		line("health", "%s (instance %s); last probe %s", state, term(h.RuntimeID), term(last))
+	}
 	if d.ExitCodes != "" {
 		line("exits", "%s", d.ExitCodes)
 	}

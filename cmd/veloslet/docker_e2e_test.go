@@ -72,10 +72,11 @@ func TestServe_Docker(t *testing.T) {
 	t.Parallel()
 	e, rt := dockerEnv(t)
 	ctx := context.Background()
-	hand, err := rt.Client().ContainerCreate(ctx, client.ContainerCreateOptions{Name: rt.Prefix + "byhand",
+	api := dockertest.Client(t, rt)
+	hand, err := api.ContainerCreate(ctx, client.ContainerCreateOptions{Name: rt.Prefix + "byhand",
 		Config: &container.Config{Image: dockertest.Image, Cmd: []string{"sleep", "100000"}}})
 	if err == nil {
-		_, err = rt.Client().ContainerStart(ctx, hand.ID, client.ContainerStartOptions{})
+		_, err = api.ContainerStart(ctx, hand.ID, client.ContainerStartOptions{})
 	}
 	if err != nil {
 		t.Fatalf("start a container by hand: %v", err)
@@ -185,13 +186,13 @@ func TestServe_Docker(t *testing.T) {
 	for i := 1; i < 8; i++ {
 		uid := fmt.Sprintf("p%02d", i)
 		if now[uid].ID != before[uid].ID {
-			t.Errorf("%s was replaced (%s → %s); want it adopted untouched", uid, before[uid].ID, now[uid].ID)
+			t.Errorf("%s was replaced (%s → %s); want it resumed untouched", uid, before[uid].ID, now[uid].ID)
 		}
 	}
 	pollFor(t, podmanTimeout, func() error {
-		evs, _ := db.FindEvents(ctx, store.EventFilter{AfterID: last, Kind: store.EventAdopted})
+		evs, _ := db.FindEvents(ctx, store.EventFilter{AfterID: last, Kind: store.EventResumed})
 		if len(evs) != 7 {
-			return fmt.Errorf("%d adopted events after the restart, want 7", len(evs))
+			return fmt.Errorf("%d resumed events after the restart, want 7", len(evs))
 		}
 		return nil
 	})

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/veloslet/veloslet/internal/testtool"
 	"github.com/veloslet/veloslet/store/storetest"
 )
 
@@ -116,10 +117,7 @@ func checkpoint(t *testing.T, path string) {
 // tmpfs mounts a tmpfs of size bytes for the test; only root can.
 func tmpfs(t *testing.T, size int) string {
 	if os.Geteuid() != 0 {
-		if os.Getenv(storetest.RequireToolsEnv) == "1" {
-			t.Fatalf("mounting a tmpfs needs root, and %s=1 forbids skipping", storetest.RequireToolsEnv)
-		}
-		t.Skip("mounting a tmpfs needs root")
+		testtool.Missing(t, "mounting a tmpfs needs root")
 	}
 	dir := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d,mode=0755", size), "tmpfs", dir).CombinedOutput(); err != nil {

@@ -50,6 +50,13 @@ func (m *Main) startFleet(ctx context.Context, db *store.DB, sc *supervisor.Sche
 			}
 			return 0
 		}))
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "veloslet_fleet_connected",
+			Help: "1 while the node is connected to the fleet's NATS servers, 0 while it supervises from the local store alone."}, func() float64 {
+			if connected, _ := node.State(); connected {
+				return 1
+			}
+			return 0
+		}))
 	}
 	prev := sc.OnPass
 	sc.OnPass = func(res *supervisor.PassResult, err error) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	goruntime "runtime"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -33,6 +34,21 @@ func newRegistry() (*prometheus.Registry, *supervisor.Metrics) {
 	info.WithLabelValues(Version, goruntime.Version()).Set(1)
 	reg.MustRegister(info)
 	return reg, supervisor.NewMetrics(reg)
+}
+
+// observeBackups makes the scheduled backup job, if any, report each
+// attempt to the metrics (`veloslet backup` run by hand is another process
+// and is not counted).
+func observeBackups(jobs []supervisor.Job, metrics *supervisor.Metrics) {
+	for i := range jobs {
+		if run := jobs[i].Run; jobs[i].Name == "backup" {
+			jobs[i].Run = func(ctx context.Context) error {
+				err := run(ctx)
+				metrics.ObserveBackup(time.Now(), err)
+				return err
+			}
+		}
+	}
 }
 
 // startHTTP listens on addr and serves until Close.

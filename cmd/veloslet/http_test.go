@@ -56,11 +56,16 @@ func TestServe_MetricsAndHealth(t *testing.T) {
 		if families["veloslet_restarts_total"] == 0 || !strings.Contains(string(body), "veloslet_restarts_total 1") {
 			return fmt.Errorf("no restart counted yet")
 		}
+		// Read from the records: the relaunched instance counts as running.
+		if !strings.Contains(string(body), `veloslet_instances{state="running"} 3`) {
+			return fmt.Errorf("veloslet_instances does not show 3 running yet")
+		}
 		return nil
 	})
 	for _, name := range []string{"veloslet_passes_total", "veloslet_pass_duration_seconds", "veloslet_actions_total",
 		"veloslet_instances", "veloslet_restarts_total", "veloslet_foreign_instances", "veloslet_brake_holds_total",
-		"veloslet_last_successful_pass_timestamp_seconds", "veloslet_build_info"} {
+		"veloslet_last_successful_pass_timestamp_seconds", "veloslet_build_info",
+		"veloslet_crash_looping_instances", "veloslet_backing_off_instances"} {
 		if families[name] == 0 {
 			t.Errorf("metric %s missing", name)
 		}

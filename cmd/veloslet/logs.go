@@ -20,13 +20,15 @@ import (
 
 func (m *Main) logsCommand() *cobra.Command {
 	var (
-		previous int
-		follow   bool
-		tail     int
-		asJSON   bool
+		previous   int
+		follow     bool
+		tail       int
+		asJSON     bool
+		since      string
+		timestamps bool
 	)
 	cmd := &cobra.Command{
-		Use:   "logs UID [--previous [N]] [--follow] [--tail N]",
+		Use:   "logs UID [--previous [N]] [--follow] [--tail N] [--since D] [--timestamps]",
 		Short: "Print an instance's output, or what was kept of an earlier exit",
 		Long: `Print the output of uid's instance as the runtime keeps it (podman logs,
 container logs). With --previous, print instead what veloslet kept of the
@@ -34,9 +36,15 @@ instance that exited last before being relaunched or replaced (--previous 2:
 the one before, and so on): the runtime's copy is gone with the instance, the
 database keeps the last [logs] tail_lines lines, env values replaced by
 "[env NAME]". Control characters are escaped; --json (with --previous) prints
-the kept log and its facts as one object.`,
+the kept log and its facts as one object.
+
+--since (a duration back from now, or an RFC 3339 time) leaves out older
+output and --timestamps starts each line with the time the runtime stamped
+it, on podman and docker; Apple's container CLI offers -n and --follow only,
+so there both flags are refused.`,
 		Example: `  veloslet logs web --tail 50
   veloslet logs web --follow
+  veloslet logs web --since 10m --timestamps
   veloslet logs web --previous
   veloslet logs web --previous 2 --json`,
 		ValidArgsFunction: m.completeUIDs,
@@ -65,11 +73,21 @@ the kept log and its facts as one object.`,
 				return usagef("--follow cannot go with --previous: that instance is gone")
 			case asJSON && !cmd.Flags().Changed("previous"):
 				return usagef("--json goes with --previous; live output is printed as it comes")
+			case cmd.Flags().Changed("previous") && (since != "" || timestamps):
+				return usagef("--since and --timestamps cannot go with --previous: the kept lines carry no times")
+			}
+			opts := runtime.LogOptions{Tail: tail, Follow: follow, Timestamps: timestamps}
+			if since != "" {
+				t, err := parseSince(since, time.Now())
+				if err != nil {
+					return err
+				}
+				opts.Since = t
 			}
 			if cmd.Flags().Changed("previous") {
 				return m.previousLogs(cmd.Context(), cmd.OutOrStdout(), args[0], max(previous, 1), tail, asJSON)
 			}
-			return m.liveLogs(cmd.Context(), cmd.OutOrStdout(), args[0], runtime.LogOptions{Tail: tail, Follow: follow})
+			return m.liveLogs(cmd.Context(), cmd.OutOrStdout(), args[0], opts)
 		},
 	}
 	cmd.Flags().IntVarP(&previous, "previous", "p", 0, "print the kept output of the Nth-last exit (default 1)")
@@ -77,6 +95,8 @@ the kept log and its facts as one object.`,
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new output until interrupted")
 	cmd.Flags().IntVar(&tail, "tail", 0, "only the last N lines; 0 for all")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "with --previous: print one JSON object")
+	cmd.Flags().StringVar(&since, "since", "", "only output newer than a duration back (10m) or an RFC 3339 time")
+	cmd.Flags().BoolVarP(&timestamps, "timestamps", "t", false, "start each line with the time the runtime stamped it")
 	return cmd
 }
 
@@ -132,13 +152,21 @@ func lastLines(text string, n int) string {
 }
 
 // liveLogs prints the runtime's output of uid's instance: the one the
-// records name, else the one under uid's runtime name.
+// records name, else the one under uid's runtime name. While a replacement
+// is in flight the records still name the old instance, which is read as
+// long as the runtime keeps it; once it is gone the new one under the name
+// is read, and between the two the error says so instead of a bare "not
+// found".
 func (m *Main) liveLogs(ctx context.Context, w io.Writer, uid string, opts runtime.LogOptions) error {
-	id, storeID := runtime.InstanceID(runtime.Name(m.Config.Runtime.NamePrefix, uid)), ""
+	byName := runtime.InstanceID(runtime.Name(m.Config.Runtime.NamePrefix, uid))
+	ids, storeID, replacing := []runtime.InstanceID{byName}, "", false
 	if db, err := m.openDBRead(ctx); err == nil {
 		storeID = db.StoreID()
-		if rows, err := db.FindStatus(ctx, uid); err == nil && len(rows) == 1 && rows[0].RuntimeID != nil && *rows[0].RuntimeID != "" {
-			id = runtime.InstanceID(*rows[0].RuntimeID)
+		if rows, err := db.FindStatus(ctx, uid); err == nil && len(rows) == 1 {
+			if id := deref(rows[0].RuntimeID, ""); id != "" && id != string(byName) {
+				ids = []runtime.InstanceID{runtime.InstanceID(id), byName}
+			}
+			replacing = deref(rows[0].LastEvent, "") == string(store.EventReplacing)
 		}
 	}
 	rt, _, err := m.openRuntime(storeID)
@@ -149,16 +177,29 @@ func (m *Main) liveLogs(ctx context.Context, w io.Writer, uid string, opts runti
 	if !ok {
 		return fmt.Errorf("the %T runtime keeps no output", rt)
 	}
+	if err := timedLogs(rt, opts); err != nil {
+		return err
+	}
 	tw := &termWriter{w: w}
-	err = lg.Logs(ctx, id, opts, tw)
+	for _, id := range ids {
+		// A missing instance fails before anything is written, so the
+		// next id starts on a clean slate.
+		if err = lg.Logs(ctx, id, opts, tw); !errors.Is(err, runtime.ErrNotFound) {
+			break
+		}
+	}
 	if ferr := tw.Flush(); err == nil {
 		err = ferr
 	}
 	switch {
+	case errors.Is(err, runtime.ErrNotFound) && replacing:
+		return fmt.Errorf("%s is being replaced: the old instance is gone and the new one is not running yet; try again in a moment (`veloslet logs %s --previous` prints what was kept of an earlier exit)", uid, uid)
 	case errors.Is(err, runtime.ErrNotFound):
 		return fmt.Errorf("no instance of %s in the runtime (%v); `veloslet logs %s --previous` prints what was kept of the last exit", uid, err, uid)
 	case ctx.Err() != nil && opts.Follow:
 		return nil // interrupted: the normal end of --follow
+	case err != nil && replacing:
+		return fmt.Errorf("%s is being replaced: %w", uid, err)
 	}
 	return err
 }

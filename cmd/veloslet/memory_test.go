@@ -46,7 +46,7 @@ func TestSoak_ServeMemory10k(t *testing.T) {
 	ctx := context.Background()
 	var first int64
 	storetest.RetryUntil(t, 100*time.Millisecond, 5*time.Minute, func() error {
-		recs, err := db.FindInstances(ctx)
+		recs, err := storetest.FindInstances(ctx, db)
 		if err != nil {
 			return err
 		}

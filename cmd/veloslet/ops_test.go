@@ -24,7 +24,8 @@ import (
 // opsQuery is one ```sql block of docs/ops.md.
 type opsQuery struct {
 	columns []string
-	sql     string
+	sql     string // without the columns line
+	block   string // the whole block, as an operator copies it
 }
 
 var sqlBlock = regexp.MustCompile("(?s)```sql\n(.*?)```")
@@ -38,11 +39,12 @@ func readOpsQueries(t *testing.T) []opsQuery {
 	var out []opsQuery
 	for _, m := range sqlBlock.FindAllStringSubmatch(string(doc), -1) {
 		first, rest, _ := strings.Cut(m[1], "\n")
-		cols, ok := strings.CutPrefix(first, "-- columns: ")
-		if !ok {
-			t.Fatalf("query without a columns line: %q", m[1])
+		cols, pre := strings.CutPrefix(first, "/* columns: ")
+		cols, post := strings.CutSuffix(cols, " */")
+		if !pre || !post {
+			t.Fatalf("query without a /* columns: … */ line: %q", m[1])
 		}
-		out = append(out, opsQuery{columns: strings.Split(cols, ", "), sql: rest})
+		out = append(out, opsQuery{columns: strings.Split(cols, ", "), sql: rest, block: m[1]})
 	}
 	return out
 }
@@ -57,6 +59,24 @@ func sqlite(t *testing.T, db, query string) [][]string {
 	out, err := exec.Command(bin, "-readonly", "-header", "-csv", "-cmd", ".timeout 10000", db, query).CombinedOutput()
 	if err != nil {
 		t.Fatalf("sqlite3: %v\n%s\nquery:\n%s", err, out, query)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(out))).ReadAll()
+	if err != nil {
+		t.Fatalf("sqlite3 output is not CSV: %v\n%s", err, out)
+	}
+	return rows
+}
+
+// sqliteFile runs a query file with the sqlite3 CLI, as `sqlite3 DB < FILE`
+// does, and returns its CSV rows, header first.
+func sqliteFile(t *testing.T, db, query string) [][]string {
+	t.Helper()
+	bin := storetest.NeedTool(t, "sqlite3")
+	cmd := exec.Command(bin, "-bail", "-readonly", "-header", "-csv", "-cmd", ".timeout 10000", db)
+	cmd.Stdin = strings.NewReader(query)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("sqlite3 < file: %v\n%s\nquery:\n%s", err, out, query)
 	}
 	rows, err := csv.NewReader(strings.NewReader(string(out))).ReadAll()
 	if err != nil {
@@ -110,7 +130,7 @@ func opsEnv(t *testing.T) (*testEnv, *daemon) {
 			if err != nil || len(evs) > 0 {
 				return err
 			}
-			recs, err := db.FindInstances(ctx)
+			recs, err := storetest.FindInstances(ctx, db)
 			if err != nil {
 				return err
 			}
@@ -156,13 +176,16 @@ func TestOpsQueries(t *testing.T) {
 	}
 	e, _ := opsEnv(t)
 	for i, q := range queries {
-		rows := sqlite(t, e.db, q.sql)
-		if len(rows) == 0 || strings.Join(rows[0], ", ") != strings.Join(q.columns, ", ") {
-			t.Errorf("query %d: header %v, documented %v\n%s", i+1, rows, q.columns, q.sql)
-			continue
-		}
-		if len(rows) < 2 {
-			t.Errorf("query %d returned no rows:\n%s", i+1, q.sql)
+		// The whole block, columns line included, both ways an operator
+		// runs it: as the argument and as a file on stdin.
+		for way, rows := range map[string][][]string{"argument": sqlite(t, e.db, q.block), "file": sqliteFile(t, e.db, q.block)} {
+			if len(rows) == 0 || strings.Join(rows[0], ", ") != strings.Join(q.columns, ", ") {
+				t.Errorf("query %d as %s: header %v, documented %v\n%s", i+1, way, rows, q.columns, q.block)
+				continue
+			}
+			if len(rows) < 2 {
+				t.Errorf("query %d as %s returned no rows:\n%s", i+1, way, q.block)
+			}
 		}
 	}
 }

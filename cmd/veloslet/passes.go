@@ -6,18 +6,32 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/veloslet/veloslet/internal/boottime"
+	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/supervisor"
 )
 
-// newSupervisor builds a supervisor over the database and runtime for a
-// one-off pass or plan in this process; a plan only reads.
-func (m *Main) newSupervisor(ctx context.Context, readOnly bool) (*supervisor.Supervisor, error) {
+// newSupervisor builds the supervisor over db and rt with the config's
+// policy, concurrency and log capture, logging to log: the one place a
+// supervisor is built, for serve and for a one-off pass or plan alike.
+func (m *Main) newSupervisor(db *store.DB, rt runtime.Runtime, log *slog.Logger) *supervisor.Supervisor {
+	sup := supervisor.New(db, rt)
+	sup.Policy, sup.Concurrency, sup.Logger = m.Config.Policy(), m.Config.Reconcile.Concurrency, log
+	sup.LogCapture = m.Config.LogCapture()
+	sup.BootTime = boottime.Read // a reboot's exits are no failures
+	return sup
+}
+
+// openSupervisor opens the database and runtime and builds a supervisor
+// over them for a one-off pass or plan in this process; a plan only reads.
+func (m *Main) openSupervisor(ctx context.Context, readOnly bool) (*supervisor.Supervisor, error) {
 	open := func(ctx context.Context) (*store.DB, error) { return m.openDB(ctx, true) }
 	if readOnly {
 		open = m.openDBRead
@@ -30,15 +44,12 @@ func (m *Main) newSupervisor(ctx context.Context, readOnly bool) (*supervisor.Su
 	if err != nil {
 		return nil, err
 	}
-	sup := supervisor.New(db, rt)
-	sup.Policy, sup.Concurrency, sup.LogCapture = m.Config.Policy(), m.Config.Reconcile.Concurrency, m.Config.LogCapture()
 	// A one-off pass prints its outcome; its log carries only warnings.
 	lc := m.Config.Log
 	if lc.Level == "debug" || lc.Level == "info" {
 		lc.Level = "warn"
 	}
-	sup.Logger = newLogger(m.Stderr, lc)
-	return sup, nil
+	return m.newSupervisor(db, rt, newLogger(m.Stderr, lc)), nil
 }
 
 func (m *Main) planCommand() *cobra.Command {
@@ -48,7 +59,7 @@ func (m *Main) planCommand() *cobra.Command {
 		Short: "Print what the next pass would do, without doing it",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sup, err := m.newSupervisor(cmd.Context(), true)
+			sup, err := m.openSupervisor(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
@@ -132,7 +143,7 @@ func (m *Main) reconcileHere(cmd *cobra.Command, force bool) error {
 	if err := lock.holdFile(); err != nil {
 		return err
 	}
-	sup, err := m.newSupervisor(cmd.Context(), false)
+	sup, err := m.openSupervisor(cmd.Context(), false)
 	if err != nil {
 		return err
 	}
@@ -143,6 +154,9 @@ func (m *Main) reconcileHere(cmd *cobra.Command, force bool) error {
 	pass, err := sup.DB.FindPassByID(cmd.Context(), res.ID)
 	if err != nil {
 		return errors.Join(perr, err)
+	}
+	if pass.Error != "" {
+		perr = nil // printPass returns the pass's recorded error: the same words once
 	}
 	return errors.Join(perr, m.printPass(cmd, sup.DB, pass, "this process"), forceHeld(cmd.Context(), sup.DB, pass, force))
 }
@@ -209,6 +223,9 @@ func (m *Main) printPass(cmd *cobra.Command, db *store.DB, p *store.Pass, where 
 		fmt.Fprintf(w, "pass %d by %s: %d desired, %d observed, %s, %d failed, %s\n",
 			p.ID, where, p.Desired, p.Observed, plural(p.Actions, "action"), p.Failures, dur)
 		for _, e := range evs {
+			if e.Kind == store.EventReplacing {
+				continue // said for status while in flight; the outcome's line follows
+			}
 			fmt.Fprintf(w, "  %s %s: %s\n", term(orDash(e.UID)), term(string(e.Kind)), term(e.Reason))
 		}
 	}

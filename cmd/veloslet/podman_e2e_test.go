@@ -221,13 +221,13 @@ func TestServe_Podman(t *testing.T) {
 	for i := 2; i < 17; i++ {
 		uid := fmt.Sprintf("p%02d", i)
 		if now[uid].ID != before[uid].ID {
-			t.Errorf("%s was replaced (%s → %s); want it adopted untouched", uid, before[uid].ID, now[uid].ID)
+			t.Errorf("%s was replaced (%s → %s); want it resumed untouched", uid, before[uid].ID, now[uid].ID)
 		}
 	}
 	pollFor(t, podmanTimeout, func() error {
-		evs, _ := db.FindEvents(ctx, store.EventFilter{AfterID: last, Kind: store.EventAdopted})
+		evs, _ := db.FindEvents(ctx, store.EventFilter{AfterID: last, Kind: store.EventResumed})
 		if len(evs) != 15 {
-			return fmt.Errorf("%d adopted events after the restart, want 15", len(evs))
+			return fmt.Errorf("%d resumed events after the restart, want 15", len(evs))
 		}
 		return nil
 	})

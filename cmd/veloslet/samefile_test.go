@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/internal/testtool"
 	"github.com/veloslet/veloslet/store"
-	"github.com/veloslet/veloslet/store/storetest"
 )
 
 // atPath returns a copy of the env whose config names the database by path.
@@ -219,10 +219,7 @@ func TestServe_MovedDatabaseUnhealthyAtOnce(t *testing.T) {
 // own -wal and -shm beside it. The second serve exits 2 naming the first.
 func TestServe_SecondDaemonThroughBindMountRefused(t *testing.T) {
 	if os.Geteuid() != 0 {
-		if os.Getenv(storetest.RequireToolsEnv) == "1" {
-			t.Fatalf("a bind mount needs root, and %s=1 forbids skipping", storetest.RequireToolsEnv)
-		}
-		t.Skip("a bind mount needs root")
+		testtool.Missing(t, "a bind mount needs root")
 	}
 	e := newTestEnv(t, "")
 	first := e.serve()

@@ -106,9 +106,8 @@ func (m *Main) serve(ctx context.Context) error {
 		return fmt.Errorf("write meta: %w", err)
 	}
 
-	sup := supervisor.New(db, rt)
-	sup.Policy, sup.Concurrency, sup.Logger = m.Config.Policy(), m.Config.Reconcile.Concurrency, log
-	sup.LogCapture = m.Config.LogCapture()
+	sup := m.newSupervisor(db, rt, log)
+	sup.Prober = supervisor.NewProber(rt)
 	sup.AdoptOnStart, sup.AdoptUnlabeled = true, m.Config.Runtime.AdoptUnlabeled
 	sup.Precheck = func(context.Context) error { return db.CheckFile() }
 	m.Supervisor = sup
@@ -128,12 +127,18 @@ func (m *Main) serve(ctx context.Context) error {
 		sc.Resync = 0
 	}
 	reg, metrics := newRegistry()
-	maxAge, err := supervisor.HealthMaxAge(sc.Schedule, time.Now())
+	metrics.WatchStore(reg, db)
+	observeBackups(sc.Jobs, metrics)
+	resync := time.Duration(0)
+	if sc.Watcher != nil {
+		resync = sc.Resync // quiet hours pass at the resync interval
+	}
+	if err := supervisor.RegisterProbeMetrics(reg, sup.Prober); err != nil {
+		return fmt.Errorf("probe metrics: %w", err)
+	}
+	maxAge, err := m.Config.HealthMaxAge(sc.Schedule, resync, time.Now())
 	if err != nil {
 		return err
-	}
-	if sc.Watcher != nil {
-		maxAge = max(maxAge, 3*sc.Resync) // quiet hours pass at the resync interval
 	}
 	health := supervisor.NewHealth(maxAge)
 	fatal := make(chan error, 1)

@@ -227,9 +227,9 @@ func TestServe_SIGTERMKeepsInstances(t *testing.T) {
 	last := evs[len(evs)-1].ID
 	e.serve()
 	poll(t, func() error {
-		evs, _ := db.FindEvents(context.Background(), store.EventFilter{AfterID: last, Kind: store.EventAdopted})
+		evs, _ := db.FindEvents(context.Background(), store.EventFilter{AfterID: last, Kind: store.EventResumed})
 		if len(evs) != 3 {
-			return fmt.Errorf("%d adopted events, want 3", len(evs))
+			return fmt.Errorf("%d resumed events, want 3", len(evs))
 		}
 		return nil
 	})

@@ -24,7 +24,8 @@ func (m *Main) statusCommand() *cobra.Command {
 long ago the last successful pass started, with a warning when that is more
 than twice the schedule's interval; then one row per uid: its desired state,
 what veloslet last saw of its instance, restarts, age, image and the last
-event. STATE is one of running, exited(CODE), backoff DURATION, crash-loop,
+event. HEALTH is what the health probe last found of the running instance:
+starting, healthy, unhealthy (FAILURES/RETRIES), or - (no probe). STATE is one of running, exited(CODE), backoff DURATION, crash-loop,
 gave-up, stopped, missing (with no daemon: the runtime no longer lists the
 recorded instance), foreign (another store's container holds the name: never
 touched), pending, orphan (an instance of ours whose spec was deleted,
@@ -84,6 +85,7 @@ func (m *Main) printStatus(ctx context.Context, w io.Writer, db *store.DB, uids 
 	now := db.Now()
 	note := ""
 	if _, held := daemonPID(m.Config.Store.Path); !held {
+		notInFlight(rows)
 		note = m.liveView(ctx, db, rows)
 	}
 	if asJSON {
@@ -96,6 +98,9 @@ func (m *Main) printStatus(ctx context.Context, w io.Writer, db *store.DB, uids 
 	fmt.Fprintln(w, head)
 	if note != "" {
 		fmt.Fprintln(w, note)
+	}
+	for _, warn := range nestedWarnings(m.Config.Runtime.NamePrefix, db.StoreID(), rows) {
+		fmt.Fprintln(w, term(warn))
 	}
 	writeStatusTable(w, rows, now)
 	writeFleetState(ctx, w, db)
@@ -114,6 +119,8 @@ func displayState(r *store.StatusRow, now time.Time) string {
 		return "orphan"
 	case r.PullImage != nil:
 		return "pulling " + shortDuration(now.Sub(r.PullingSince.Time()))
+	case replacing(r):
+		return "replacing"
 	case r.State == string(store.InstanceGaveUp):
 		return "gave-up"
 	case r.State == string(store.InstanceExited) && deref(r.RuntimeID, "") == "" && !relaunches(r):
@@ -133,6 +140,35 @@ func displayState(r *store.StatusRow, now time.Time) string {
 		return fmt.Sprintf("exited(%d)", *r.ExitCode)
 	}
 	return r.State
+}
+
+// healthText is the HEALTH column: the probe state of the running
+// instance, "unhealthy (3/3)" with its failures in a row, "-" for none.
+func healthText(r *store.StatusRow) string {
+	switch {
+	case r.Health == nil:
+		return "-"
+	case *r.Health == "unhealthy" && r.HealthFailures != nil && r.HealthRetries != nil:
+		return fmt.Sprintf("unhealthy (%d/%d)", *r.HealthFailures, *r.HealthRetries)
+	}
+	return *r.Health
+}
+
+// notInFlight marks, for a status taken while no daemon runs, the rows
+// whose last event says a replacement began: a daemon began it and never
+// finished, and with no daemon nothing is in flight (see replacing).
+func notInFlight(rows []*store.StatusRow) {
+	for _, r := range rows {
+		r.Live = r.Live || deref(r.LastEvent, "") == string(store.EventReplacing)
+	}
+}
+
+// replacing reports whether the daemon is replacing the row's instance: its
+// last event says a replacement began, and no outcome followed yet. A row
+// laid over by the runtime's list (no daemon: nothing is in flight) is not.
+func replacing(r *store.StatusRow) bool {
+	return !r.Live && deref(r.LastEvent, "") == string(store.EventReplacing) &&
+		(r.State == string(store.InstanceRunning) || r.State == string(store.InstanceUnknown) || r.State == string(store.InstancePending))
 }
 
 // relaunches reports whether the restart policy relaunches the row's exit:
@@ -188,14 +224,14 @@ func deref[T any](p *T, zero string) string {
 
 func writeStatusTable(w io.Writer, rows []*store.StatusRow, now time.Time) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "UID\tDESIRED\tSTATE\tRESTARTS\tAGE\tIMAGE\tLAST EVENT")
+	fmt.Fprintln(tw, "UID\tDESIRED\tSTATE\tHEALTH\tRESTARTS\tAGE\tIMAGE\tLAST EVENT")
 	for _, r := range rows {
 		last := "-"
 		if r.LastEvent != nil {
 			last = fmt.Sprintf("%s %s ago", *r.LastEvent, shortDuration(now.Sub(r.LastEventAt.Time())))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", term(r.UID), term(string(r.DesiredState)), term(displayState(r, now)),
-			r.RestartCount, age(r, now), term(deref(r.Image, "-")), term(last))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", term(r.UID), term(string(r.DesiredState)), term(displayState(r, now)),
+			healthText(r), r.RestartCount, age(r, now), term(deref(r.Image, "-")), term(last))
 	}
 	_ = tw.Flush()
 	for _, r := range rows {

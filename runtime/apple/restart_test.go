@@ -80,7 +80,7 @@ func checkRelaunched(t *testing.T, s *supervisor.Supervisor, rt *apple.Runtime, 
 			t.Errorf("%s %s after the pass", in.UID, in.State)
 		}
 	}
-	recs, err := s.DB.FindInstances(ctx)
+	recs, err := storetest.FindInstances(ctx, s.DB)
 	if err != nil || len(recs) != n {
 		t.Fatalf("records %v, %v", recs, err)
 	}

@@ -126,10 +126,6 @@ func (r *Runtime) Configure(o runtime.Options) {
 // Host returns the API address the backend talks to.
 func (r *Runtime) Host() string { return r.host }
 
-// Client returns the API client, for tests that act on containers as a
-// user would.
-func (r *Runtime) Client() *client.Client { return r.c }
-
 // Close releases the client's idle connections.
 func (r *Runtime) Close() error {
 	r.transport.CloseIdleConnections()

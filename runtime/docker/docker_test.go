@@ -76,7 +76,7 @@ func TestRunCarriesSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := rt.Client().ContainerInspect(ctx, string(id), client.ContainerInspectOptions{})
+	res, err := dockertest.Client(t, rt).ContainerInspect(ctx, string(id), client.ContainerInspectOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func (r *Runtime) Logs(ctx context.Context, id runtime.InstanceID, opts runtime.
 			defer cancel()
 		}
 	}
-	lo := client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: opts.Follow, Tail: "all"}
+	lo := client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: opts.Follow, Tail: "all", Timestamps: opts.Timestamps}
 	if opts.Tail > 0 {
 		lo.Tail = strconv.Itoa(opts.Tail)
 	}

@@ -25,8 +25,9 @@ func TestRun_LogMaxSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	var path string
+	api := dockertest.Client(t, rt)
 	for deadline := time.Now().Add(30 * time.Second); ; {
-		res, err := rt.Client().ContainerInspect(ctx, string(id), client.ContainerInspectOptions{})
+		res, err := api.ContainerInspect(ctx, string(id), client.ContainerInspectOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -34,7 +34,7 @@ func TestNetworks_Docker(t *testing.T) {
 	if err != nil || !slices.Equal(got, []string{name}) {
 		t.Fatalf("Networks = %v, %v", got, err)
 	}
-	c := rt.Client()
+	c := dockertest.Client(t, rt)
 	res, err := c.ContainerCreate(ctx, client.ContainerCreateOptions{Name: rt.Prefix + "attached",
 		Config:     &container.Config{Image: dockertest.Image, Cmd: []string{"busybox", "sleep", "600"}},
 		HostConfig: &container.HostConfig{NetworkMode: container.NetworkMode(name)}})

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -83,6 +84,7 @@ type backend struct {
 	path  string     // state file; empty for memory only
 	files files      // what this process has read of the state files
 	rng   *rand.Rand // draws faults; seeded from st.Faults
+	execs execTable  // what an exec in a container answers (exec.go)
 	runs  runs       // the last RunSpec launched per uid, by this process
 }
 
@@ -108,6 +110,7 @@ type Runtime struct {
 	RemoveInstanceFunc func(ctx context.Context, id runtime.InstanceID) error
 	ListFunc           func(ctx context.Context) ([]runtime.Instance, error)
 	VersionFunc        func(ctx context.Context) (string, error)
+	ExecFunc           func(ctx context.Context, uid string, cmd []string, out io.Writer) (int, error)
 
 	b *backend
 }
@@ -360,37 +363,4 @@ func (r *Runtime) Put(c Container) error {
 func setExited(c *Container, code int) {
 	c.State = runtime.StateExited
 	c.ExitCode = &code
-}
-
-// Reopened returns a view of rt's host that lists storeID's containers by
-// label too, under rt's prefix or, with newPrefix, "moved-": a daemon
-// restarted with another prefix, for tests.
-func Reopened(rt *Runtime, storeID string, newPrefix bool) *Runtime {
-	v := rt.Real()
-	v.StoreID = storeID
-	if newPrefix {
-		v.Prefix = "moved-"
-	}
-	return v
-}
-
-// RenameID renames the container with id to name, failing tb if it cannot.
-func RenameID(tb interface {
-	Helper()
-	Fatalf(string, ...any)
-}, rt *Runtime, id runtime.InstanceID, name string) {
-	tb.Helper()
-	list, err := rt.Containers()
-	if err != nil {
-		tb.Fatalf("rename: %v", err)
-	}
-	for _, c := range list {
-		if c.ID == string(id) {
-			if err := rt.Rename(c.Name, name); err != nil {
-				tb.Fatalf("rename: %v", err)
-			}
-			return
-		}
-	}
-	tb.Fatalf("rename: no container %s", id)
 }

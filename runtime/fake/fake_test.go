@@ -9,28 +9,14 @@ import (
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
+	"github.com/veloslet/veloslet/runtime/fake/faketest"
 	"github.com/veloslet/veloslet/runtime/runtimetest"
 	"github.com/veloslet/veloslet/spec"
 	"github.com/veloslet/veloslet/store/storetest"
 )
 
-func harness(rt *fake.Runtime) *runtimetest.Harness {
-	return &runtimetest.Harness{
-		Runtime: rt, ReportsExitCodes: true, Image: "busybox", Command: []string{"sleep", "infinity"},
-		Exit: func(tb testing.TB, uid string, code int) {
-			if err := rt.SetExited(uid, code); err != nil {
-				tb.Fatal(err)
-			}
-		},
-		Reopen: func(_ testing.TB, storeID string, newPrefix bool) runtime.Runtime {
-			return fake.Reopened(rt, storeID, newPrefix)
-		},
-		Rename: func(tb testing.TB, id runtime.InstanceID, name string) { fake.RenameID(tb, rt, id, name) },
-	}
-}
-
 func TestContract_Memory(t *testing.T) {
-	runtimetest.RunContract(t, func(t *testing.T) *runtimetest.Harness { return harness(fake.New()) })
+	runtimetest.RunContract(t, func(t *testing.T) *runtimetest.Harness { return faketest.Harness(fake.New()) })
 }
 
 func TestContract_File(t *testing.T) {
@@ -39,7 +25,7 @@ func TestContract_File(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return harness(rt)
+		return faketest.Harness(rt)
 	})
 }
 

@@ -45,6 +45,9 @@ func (r *Runtime) logs(ctx context.Context, id runtime.InstanceID, opts runtime.
 	if opts.Tail > 0 {
 		args = append(args, "--tail", strconv.Itoa(opts.Tail))
 	}
+	if opts.Timestamps {
+		args = append(args, "--timestamps")
+	}
 	timeout := r.readTimeout(ctx)
 	if opts.Follow {
 		args, timeout = append(args, "--follow"), 0

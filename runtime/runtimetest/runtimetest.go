@@ -59,6 +59,7 @@ func RunContract(t *testing.T, newHarness func(t *testing.T) *Harness) {
 	t.Run("VolumesKept", func(t *testing.T) { testVolumesKept(t, newHarness(t)) })
 	t.Run("Ports", func(t *testing.T) { testPorts(t, newHarness(t)) })
 	t.Run("InitCaps", func(t *testing.T) { testInitCaps(t, newHarness(t)) })
+	t.Run("Exec", func(t *testing.T) { testExec(t, newHarness(t)) })
 }
 
 func ctxFor(t *testing.T) context.Context {

@@ -90,6 +90,7 @@ func newEnv(t *testing.T, h *runtimetest.Harness) *env {
 			}
 		}
 	})
+	storetest.MustSeedMigrated(t, e.path) // a new file, without migrating it again
 	e.start()
 	return e
 }
@@ -192,7 +193,7 @@ func (e *env) exit(uid string, code int) {
 
 func (e *env) record(uid string) *store.Instance {
 	e.t.Helper()
-	recs, err := e.db.FindInstances(context.Background())
+	recs, err := storetest.FindInstances(context.Background(), e.db)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -52,8 +52,8 @@ func testAdoptAfterRestart(t *testing.T, e *env) {
 			t.Fatalf("start-up pass after a restart did %s: %v", k, kinds(evs, ""))
 		}
 	}
-	if got := kinds(evs, "a"); !slices.Equal(got, []store.EventKind{store.EventAdopted}) {
-		t.Fatalf("a events=%v at start-up, want adopted", got)
+	if got := kinds(evs, "a"); !slices.Equal(got, []store.EventKind{store.EventResumed}) {
+		t.Fatalf("a events=%v at start-up, want resumed", got)
 	}
 	after := e.list()
 	for uid, in := range before {
@@ -116,8 +116,8 @@ func testCrashAfterRun(t *testing.T, e *env) {
 		t.Fatalf("record written despite the crash: %+v", r)
 	}
 	evs := e.pass()
-	if !has(evs, "a", store.EventAdopted) || has(evs, "a", store.EventLaunched) {
-		t.Fatalf("events=%v, want a adopted and not launched", kinds(evs, ""))
+	if !has(evs, "a", store.EventResumed) || has(evs, "a", store.EventLaunched) {
+		t.Fatalf("events=%v, want a resumed and not launched", kinds(evs, ""))
 	}
 	if n := len(e.list()); n != 1 {
 		t.Fatalf("%d instances, want 1", n)

@@ -75,6 +75,8 @@
 //	  no startedDate; stop leaves their VMs running, delete ends them
 //	a logout ends the apiserver and every VM                    launchd gui domain                                      issue 31
 //	calls fail with the XPC error until system start            ClientHealthCheck, XPC                                  issue 31
+//	exec exits with the process's code; a stopped container     ContainerExec.swift (exit code passed through)          issue 28
+//	  fails (wording ours); see exec.go for the commands run
 package main
 
 import (
@@ -185,6 +187,8 @@ func (e *emu) main(args []string) int {
 		return e.inspect(args[1:])
 	case "logs":
 		return e.logs(args[1:], unlock)
+	case "exec":
+		return e.exec(args[1:], unlock)
 	}
 	return e.usage(fmt.Sprintf("Unexpected argument '%s'", strings.Join(args, " ")))
 }

@@ -42,8 +42,10 @@ type container struct {
 	Trap       bool `json:"trap,omitempty"`
 	// Ghost: a VM of this container runs on although the apiserver lost it
 	// (see restartService); delete ends it. Never printed.
-	Ghost     bool      `json:"ghost,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
+	Ghost bool `json:"ghost,omitempty"`
+	// Files are the paths `exec touch` made in its filesystem (exec.go).
+	Files     map[string]bool `json:"files,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
 }
 
 type emu struct {

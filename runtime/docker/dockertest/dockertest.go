@@ -24,8 +24,8 @@ import (
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
 
+	"github.com/veloslet/veloslet/internal/testtool"
 	"github.com/veloslet/veloslet/runtime/docker"
-	"github.com/veloslet/veloslet/runtime/internal/testtool"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
 	"github.com/veloslet/veloslet/runtime/runtimetest"
 )
@@ -42,6 +42,9 @@ const VolumeImage = podmantest.VolumeImage
 
 // ExitCommand is podmantest's: it exits with the code Exit writes.
 var ExitCommand = podmantest.ExitCommand
+
+// sweepOnce sweeps HostEnv's server once per test process.
+var sweepOnce sync.Once
 
 // startTimeout bounds how long the API service may take to answer.
 const startTimeout = 60 * time.Second
@@ -62,6 +65,12 @@ type Server struct {
 func Start(tb testing.TB) *Server {
 	tb.Helper()
 	if h := os.Getenv(HostEnv); h != "" {
+		sweepOnce.Do(func() {
+			// Best effort: stale containers never fail a test.
+			if n, err := sweep(h); err != nil {
+				tb.Logf("sweep containers of dead test runs on %s: %v (%d removed)", h, err, n)
+			}
+		})
 		s := &Server{Host: h}
 		s.ensureImage(tb)
 		return s
@@ -163,7 +172,7 @@ func (s *Server) Runtime(tb testing.TB) *docker.Runtime {
 	}
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
-	rt.Prefix = "vd" + hex.EncodeToString(b) + "-"
+	rt.Prefix = prefix(hex.EncodeToString(b))
 	rt.StopTimeout = 0 // kill at once: ExitCommand ignores SIGTERM as PID 1
 	tb.Cleanup(func() {
 		RemoveAll(rt)
@@ -183,7 +192,11 @@ func RemoveAll(rt *docker.Runtime) {
 // Exec runs cmd in container ref through the API and waits for it to end,
 // returning its output.
 func Exec(ctx context.Context, rt *docker.Runtime, ref string, cmd ...string) (string, error) {
-	c := rt.Client()
+	c, err := newClient(rt.Host())
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = c.Close() }()
 	ex, err := c.ExecCreate(ctx, ref, client.ExecCreateOptions{Cmd: cmd, AttachStdout: true, AttachStderr: true})
 	if err != nil {
 		return "", err
@@ -219,4 +232,25 @@ func Harness(tb testing.TB) *runtimetest.Harness {
 		Exit:   func(tb testing.TB, uid string, code int) { tb.Helper(); Exit(tb, rt, uid, code) },
 		Fields: Fields(rt),
 	}
+}
+
+// Client returns an API client of the test's own for rt's server, to act on
+// containers as a user would; closed at cleanup. The backend keeps its
+// client to itself.
+func Client(tb testing.TB, rt *docker.Runtime) *client.Client {
+	tb.Helper()
+	c, err := newClient(rt.Host())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func newClient(host string) (*client.Client, error) {
+	c, err := client.New(client.WithHost(host))
+	if err != nil {
+		return nil, fmt.Errorf("docker client for %s: %w", host, err)
+	}
+	return c, nil
 }

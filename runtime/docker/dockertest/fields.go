@@ -24,7 +24,12 @@ func Fields(rt *docker.Runtime) *runtimetest.Fields {
 	network := Network
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := rt.Client().NetworkInspect(ctx, Network, client.NetworkInspectOptions{}); err != nil {
+	c, err := newClient(rt.Host())
+	if err != nil {
+		panic(err) // only a malformed host fails here, and the runtime was built from it
+	}
+	defer func() { _ = c.Close() }()
+	if _, err := c.NetworkInspect(ctx, Network, client.NetworkInspectOptions{}); err != nil {
 		network = ""
 	}
 	return &runtimetest.Fields{
@@ -38,7 +43,7 @@ func Fields(rt *docker.Runtime) *runtimetest.Fields {
 			tb.Helper()
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			_, err := rt.Client().VolumeInspect(ctx, name, client.VolumeInspectOptions{})
+			_, err := Client(tb, rt).VolumeInspect(ctx, name, client.VolumeInspectOptions{})
 			if err != nil && !cerrdefs.IsNotFound(err) {
 				tb.Fatalf("inspect volume %s: %v", name, err)
 			}
@@ -47,7 +52,7 @@ func Fields(rt *docker.Runtime) *runtimetest.Fields {
 		RemoveVolume: func(tb testing.TB, name string) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			_, _ = rt.Client().VolumeRemove(ctx, name, client.VolumeRemoveOptions{Force: true})
+			_, _ = Client(tb, rt).VolumeRemove(ctx, name, client.VolumeRemoveOptions{Force: true})
 		},
 	}
 }
@@ -57,7 +62,7 @@ func Mounts(tb testing.TB, rt *docker.Runtime, ref string) []string {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	res, err := rt.Client().ContainerInspect(ctx, ref, client.ContainerInspectOptions{})
+	res, err := Client(tb, rt).ContainerInspect(ctx, ref, client.ContainerInspectOptions{})
 	if err != nil {
 		tb.Fatalf("inspect %s: %v", ref, err)
 	}

@@ -12,8 +12,7 @@ import (
 
 	"github.com/moby/moby/client"
 
-	"github.com/veloslet/veloslet/runtime/docker"
-	"github.com/veloslet/veloslet/runtime/internal/testtool"
+	"github.com/veloslet/veloslet/internal/testtool"
 )
 
 // ensureImage makes Image and VolumeImage on a server that is not
@@ -27,28 +26,28 @@ func (s *Server) ensureImage(tb testing.TB) {
 func (s *Server) importImage(tb testing.TB, image string, changes ...string) {
 	tb.Helper()
 	busybox := testtool.Need(tb, "busybox")
-	rt, err := docker.New(s.Host)
+	c, err := newClient(s.Host)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer func() { _ = rt.Close() }()
+	defer func() { _ = c.Close() }()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if _, err := rt.Client().ImageInspect(ctx, image); err == nil {
+	if _, err := c.ImageInspect(ctx, image); err == nil {
 		return
 	}
 	tar, err := rootfsTar(tb.TempDir(), busybox)
 	if err != nil {
 		tb.Fatalf("busybox rootfs: %v", err)
 	}
-	res, err := rt.Client().ImageImport(ctx, client.ImageImportSource{Source: bytes.NewReader(tar), SourceName: "-"}, image,
+	res, err := c.ImageImport(ctx, client.ImageImportSource{Source: bytes.NewReader(tar), SourceName: "-"}, image,
 		client.ImageImportOptions{Changes: changes})
 	if err != nil {
 		tb.Fatalf("import %s into %s: %v", image, s.Host, err)
 	}
 	out, _ := io.ReadAll(res)
 	_ = res.Close()
-	if _, err := rt.Client().ImageInspect(ctx, image); err != nil {
+	if _, err := c.ImageInspect(ctx, image); err != nil {
 		tb.Fatalf("import %s into %s: %v: %s", image, s.Host, err, out)
 	}
 }

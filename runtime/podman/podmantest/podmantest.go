@@ -1,7 +1,8 @@
 // Package podmantest prepares real podman for tests: the sandbox settings
 // (a containers.conf for root in a restricted CI sandbox, kept here with the
 // tests and out of the backend), a local busybox image made with `podman
-// import` so no test needs a registry, and the harness for the contract.
+// import` so no test needs a registry, the harness for the contract, and the
+// sweep of containers left by test runs that died (sweep.go).
 package podmantest
 
 import (
@@ -9,16 +10,18 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/internal/testtool"
 	"github.com/veloslet/veloslet/runtime"
-	"github.com/veloslet/veloslet/runtime/internal/testtool"
 	"github.com/veloslet/veloslet/runtime/podman"
 	"github.com/veloslet/veloslet/runtime/runtimetest"
 )
@@ -39,6 +42,13 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 `
+
+// runConf is added under [containers] (TOML allows no second table of the
+// same name): every container carries this run's RunLabel.
+func runConf() string {
+	return strings.Replace(containersConf, "[containers]\n",
+		"[containers]\nannotations = [\""+RunLabel+"="+testtool.RunID()+"\"]\n", 1)
+}
 
 // ExitCommand runs until `podman exec` writes a code to /tmp/exit, then
 // exits with it: how a test makes a container's process end with a code.
@@ -75,10 +85,15 @@ func setup(busybox string) error {
 		return err
 	}
 	confPath = filepath.Join(dir, "containers.conf")
-	if err := os.WriteFile(confPath, []byte(containersConf), 0o600); err != nil {
+	if err := os.WriteFile(confPath, []byte(runConf()), 0o600); err != nil {
 		return err
 	}
 	env := append(os.Environ(), "CONTAINERS_CONF="+confPath)
+	// Best effort: a sweep that fails leaves stale containers, never a test
+	// failing for them.
+	if n, err := sweep([]string{"CONTAINERS_CONF=" + confPath}); err != nil {
+		fmt.Fprintf(os.Stderr, "podmantest: sweep containers of dead test runs: %v (%d removed)\n", err, n)
+	}
 	if exec.Command("podman", "image", "exists", Image).Run() == nil &&
 		exec.Command("podman", "image", "exists", VolumeImage).Run() == nil {
 		return nil
