@@ -16,6 +16,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/veloslet/veloslet/runtime"
+	"github.com/veloslet/veloslet/runtime/docker/dockertest"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
@@ -246,13 +247,13 @@ func TestCompose_Docker(t *testing.T) {
 		kill: func(name string) error {
 			ctx, cancel := api()
 			defer cancel()
-			_, err := rt.Client().ContainerKill(ctx, name, client.ContainerKillOptions{Signal: "KILL"})
+			_, err := dockertest.Client(t, rt).ContainerKill(ctx, name, client.ContainerKillOptions{Signal: "KILL"})
 			return err
 		},
 		hasNetwork: func(name string) (bool, error) {
 			ctx, cancel := api()
 			defer cancel()
-			_, err := rt.Client().NetworkInspect(ctx, name, client.NetworkInspectOptions{})
+			_, err := dockertest.Client(t, rt).NetworkInspect(ctx, name, client.NetworkInspectOptions{})
 			if cerrdefs.IsNotFound(err) {
 				return false, nil
 			}

@@ -103,7 +103,7 @@ func TestNetworks_DockerDuplicateRepaired(t *testing.T) {
 		}
 	})
 	for i := range 2 {
-		if _, err := rt.Client().NetworkCreate(ctx, name, client.NetworkCreateOptions{Driver: "bridge", Labels: labels}); err != nil {
+		if _, err := dockertest.Client(t, rt).NetworkCreate(ctx, name, client.NetworkCreateOptions{Driver: "bridge", Labels: labels}); err != nil {
 			if i == 1 {
 				t.Skipf("the server refuses a second network named %s: %v", name, err)
 			}
