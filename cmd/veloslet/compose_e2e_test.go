@@ -23,8 +23,9 @@ import (
 )
 
 // composeTwoServices is the end-to-end project: web serves a page naming its
-// boot (a fresh uuid each start) on 8080, client fetches it by service name
-// five times a second. (No `wget -T`: busybox 1.35's static build segfaults
+// boot (a fresh uuid each start) on 8080, with a healthcheck fetching it;
+// client, started once web is healthy, fetches it by service name five
+// times a second. (No `wget -T`: busybox 1.35's static build segfaults
 // with it.)
 const composeTwoServices = `name: %s
 services:
@@ -32,9 +33,16 @@ services:
     image: %s
     restart: always
     command: ["sh", "-c", "mkdir -p /www && echo page-from-web $$(cat /proc/sys/kernel/random/uuid) > /www/index.html && exec busybox httpd -f -p 8080 -h /www"]
+    healthcheck:
+      test: ["CMD", "busybox", "wget", "-q", "-O", "/dev/null", "http://localhost:8080/"]
+      interval: 500ms
+      retries: 3
   client:
     image: %s
     restart: always
+    depends_on:
+      web:
+        condition: service_healthy
     command: ["sh", "-c", "while :; do busybox wget -q -O - http://web:8080/ || echo fetch failed; sleep 0.2; done"]
 `
 
@@ -145,6 +153,17 @@ func runComposeE2E(t *testing.T, e *testEnv, prefix string, be composeBackend) {
 	}
 
 	db := e.openDB()
+	launched := map[string]time.Time{}
+	for _, uid := range []string{web, cli} {
+		evs, err := db.FindEvents(ctx, store.EventFilter{UID: uid, Kind: store.EventLaunched})
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("launched events of %s: %+v, %v", uid, evs, err)
+		}
+		launched[uid] = evs[0].At.Time()
+	}
+	if !launched[cli].After(launched[web]) { // depends_on: web healthy first
+		t.Fatalf("client launched at %s, web at %s: want the client after web", launched[cli], launched[web])
+	}
 	killed := time.Now()
 	if err := be.kill(prefix + web); err != nil {
 		t.Fatalf("kill web: %v", err)
