@@ -69,6 +69,8 @@ type Runtime struct {
 	driver      string // the server's default log driver
 	driverKnown bool
 
+	netMu sync.Mutex // serialises EnsureNetwork (network.go)
+
 	host      string
 	c         *client.Client
 	transport *http.Transport // under c's, whose idle connections Close lets go

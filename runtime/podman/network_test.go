@@ -68,3 +68,30 @@ func TestNetworks_Podman(t *testing.T) {
 		}
 	}
 }
+
+// TestNetworks_PodmanConcurrentEnsure: launches of one project's services
+// ensure its network at the same time; every call must succeed.
+func TestNetworks_PodmanConcurrentEnsure(t *testing.T) {
+	rt := podmantest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	name := strings.TrimSuffix(rt.Prefix, "-") + "_race"
+	t.Cleanup(func() { _ = rt.RemoveNetwork(context.Background(), name) })
+	errs := make(chan error, 6)
+	start := make(chan struct{})
+	for range cap(errs) {
+		go func() {
+			<-start
+			errs <- rt.EnsureNetwork(ctx, name, map[string]string{runtime.LabelStore: rt.Prefix})
+		}()
+	}
+	close(start)
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent EnsureNetwork: %v", err)
+		}
+	}
+	if got, err := rt.Networks(ctx, runtime.LabelStore, rt.Prefix); err != nil || !slices.Equal(got, []string{name}) {
+		t.Fatalf("Networks = %v, %v; want one %s", got, err, name)
+	}
+}

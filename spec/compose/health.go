@@ -1,16 +1,20 @@
 package compose
 
 import (
+	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/veloslet/veloslet/spec"
 )
 
-// Health is a service's healthcheck as compose means it. The spec has no
-// health probe yet, so an active one is refused at import; the form is kept
-// so that wiring it to the spec's health is a mapping, not a new parser.
+// Health is a service's healthcheck as compose means it, mapped to the
+// spec's health (a probe run inside the container, as Docker runs it).
 type Health struct {
 	Test        []string // the command; Shell says whether it runs under /bin/sh -c
 	Shell       bool     // CMD-SHELL
@@ -27,8 +31,12 @@ type Dependency struct {
 	Restart   bool
 }
 
-// healthAndDeps fills svc.Health and svc.DependsOn, then refuses what the
-// spec cannot carry yet: an active healthcheck and any depends_on.
+// healthAndDeps fills svc.Health and svc.DependsOn and maps them to the
+// spec: the healthcheck to its health (CMD-SHELL runs under /bin/sh -c, as
+// Docker does), depends_on to the uids of the project's services with
+// service_started → started and service_healthy → healthy.
+// service_completed_successfully is refused: a spec waits for an instance
+// that runs, never for one that has ended.
 func healthAndDeps(svc *Service, c types.ServiceConfig) error {
 	if h := c.HealthCheck; h != nil {
 		switch {
@@ -62,16 +70,44 @@ func healthAndDeps(svc *Service, c types.ServiceConfig) error {
 			svc.DependsOn[name] = Dependency{Condition: d.Condition, Required: d.Required, Restart: d.Restart}
 		}
 	}
-	if svc.Health != nil {
-		return &Refusal{Service: c.Name, Key: "healthcheck", Reason: "not supported yet: a spec has no health probe in this version; remove it or set disable: true"}
-	}
-	if len(svc.DependsOn) > 0 {
-		names := make([]string, 0, len(svc.DependsOn))
-		for n := range svc.DependsOn {
-			names = append(names, n)
+	if hc := svc.Health; hc != nil {
+		cmd := slices.Clone(hc.Test)
+		if hc.Shell {
+			cmd = []string{"/bin/sh", "-c", strings.Join(hc.Test, " ")}
 		}
-		sort.Strings(names)
-		return &Refusal{Service: c.Name, Key: "depends_on", Reason: "not supported yet (" + strings.Join(names, ", ") + "): a spec has no start order in this version; veloslet starts every service at once and restarts the ones that fail"}
+		if len(cmd) == 0 || cmd[0] == "" {
+			return &Refusal{Service: c.Name, Key: "healthcheck.test", Reason: "no command to run"}
+		}
+		if hc.Retries > math.MaxInt32 {
+			return &Refusal{Service: c.Name, Key: "healthcheck.retries", Reason: fmt.Sprintf("%d is too many", hc.Retries)}
+		}
+		svc.Spec.Health = &spec.HealthCheck{Cmd: cmd, Interval: spec.Duration(hc.Interval), Timeout: spec.Duration(hc.Timeout),
+			Retries: int(hc.Retries), StartPeriod: spec.Duration(hc.StartPeriod)}
 	}
+	if len(svc.DependsOn) == 0 {
+		return nil
+	}
+	prefix := strings.TrimSuffix(svc.Spec.UID, c.Name) // "<project>-"
+	names := make([]string, 0, len(svc.DependsOn))
+	for n := range svc.DependsOn {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	deps := spec.DependsOn{}
+	for _, n := range names {
+		d := svc.DependsOn[n]
+		switch d.Condition {
+		case "", types.ServiceConditionStarted:
+			deps[prefix+n] = spec.DependStarted
+		case types.ServiceConditionHealthy:
+			deps[prefix+n] = spec.DependHealthy
+		default:
+			return &Refusal{Service: c.Name, Key: "depends_on." + n + ".condition", Reason: fmt.Sprintf("%s is not supported: veloslet waits for a dependency that runs (service_started) or passes its probe (service_healthy), never for one that has ended", d.Condition)}
+		}
+		if d.Restart {
+			svc.Notes = append(svc.Notes, fmt.Sprintf("depends_on %s restart: true ignored: veloslet does not restart a service when its dependency restarts", n))
+		}
+	}
+	svc.Spec.DependsOn = deps
 	return nil
 }

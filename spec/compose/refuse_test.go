@@ -47,8 +47,8 @@ func TestRefusals(t *testing.T) {
 		{"image: x\n    deploy: {resources: {reservations: {memory: 1G}}}", "service s: deploy.resources.reservations:"},
 		{"image: x\n    gpus: all", "service s: gpus: veloslet cannot honour this key"},
 		{"command: [a]\n    x-note: 1", "has neither an image nor a build context"},
-		{"image: x\n    healthcheck: {test: [CMD, 'true']}", "service s: healthcheck: not supported yet"},
-		{"image: x\n    depends_on: [t]\n  t:\n    image: y", "service s: depends_on: not supported yet (t)"},
+		{"image: x\n    depends_on: {t: {condition: service_completed_successfully}}\n  t:\n    image: y",
+			"service s: depends_on.t.condition: service_completed_successfully is not supported"},
 		{"image: x\n    labels: {velos.uid: a}", "service s: spec \"p-s\": labels: key \"velos.uid\""},
 	} {
 		_, err := loadText(t, "name: p\nservices:\n  s:\n    "+tc.body+"\n", Options{})
