@@ -15,7 +15,9 @@ import (
 // exits with the same code, as `docker exec` and `kubectl exec` do.
 type commandExit struct{ code int }
 
-func (e commandExit) Error() string { return fmt.Sprintf("command terminated with exit code %d", e.code) }
+func (e commandExit) Error() string {
+	return fmt.Sprintf("command terminated with exit code %d", e.code)
+}
 
 func (m *Main) execCommand() *cobra.Command {
 	var timeout time.Duration
