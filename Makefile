@@ -43,7 +43,9 @@ dist: build
 	cd bin/dist && sha256sum *.tar.gz > SHA256SUMS && sha256sum -c SHA256SUMS
 
 # A first look with no container runtime: serve on the simulated backend.
-demo: build
+demo:
+	@[ -x bin/veloslet ] || echo "building veloslet (first time: a few minutes, most of it compiling the SQLite driver)"
+	@$(MAKE) --no-print-directory build
 	bash docs/examples/demo.sh
 
 # Serve for real with config.example.toml (podman on Linux, container on macOS).
