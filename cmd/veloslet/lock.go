@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -81,6 +82,9 @@ func (l *daemonLock) holdFile() error {
 
 // lockHeld reports whether a daemon holds the lock, without keeping it.
 func lockHeld(dbPath string) (bool, error) {
+	if _, err := os.Stat(filepath.Dir(lockPath(dbPath))); errors.Is(err, fs.ErrNotExist) {
+		return false, nil // no folder yet, so no database and no daemon
+	}
 	l, err := acquireLock(dbPath)
 	if errors.Is(err, errLocked) {
 		return true, nil

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -135,6 +137,11 @@ func (m *Main) reconcile(cmd *cobra.Command, force bool, timeout time.Duration) 
 }
 
 func (m *Main) reconcileHere(cmd *cobra.Command, force bool) error {
+	// A first reconcile on a new path makes the database's folder, as
+	// serve and apply do, before it takes the lock that lives there.
+	if err := os.MkdirAll(filepath.Dir(m.Config.Store.Path), 0o700); err != nil {
+		return fmt.Errorf("create database folder: %w", err)
+	}
 	lock, err := acquireLock(m.Config.Store.Path) // keep a daemon from starting mid-pass
 	if err != nil {
 		return err
