@@ -169,10 +169,10 @@ func bigCompose(n, size int) string {
 	return b.String()
 }
 
-// TestApplyCompose_500Services: a 1 MiB compose file of 500 services is
+// TestSoak_ApplyCompose500Services: a 1 MiB compose file of 500 services is
 // applied in one transaction: all 500 created, or, with one bad service,
 // none. The time is logged, not asserted.
-func TestApplyCompose_500Services(t *testing.T) {
+func TestSoak_ApplyCompose500Services(t *testing.T) {
 	e := newTestEnv(t, "")
 	dir := t.TempDir()
 	text := bigCompose(500, 1<<20)
