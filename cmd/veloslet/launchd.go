@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -90,24 +89,9 @@ func (m *Main) launchdJob(daemon bool, label, binary, user, logPath string) (*la
 	if user != "" && !daemon {
 		return nil, usagef("--user is for --daemon: an agent runs as the user who loads it")
 	}
-	if binary == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, fmt.Errorf("find this executable: %w (pass --binary)", err)
-		}
-		binary = exe
-	}
-	bin, err := filepath.Abs(binary)
+	args, err := m.serviceArgs(binary)
 	if err != nil {
-		return nil, usageError{err}
-	}
-	args := []string{bin}
-	if m.ConfigPath != "" {
-		cfg, err := filepath.Abs(m.ConfigPath)
-		if err != nil {
-			return nil, usageError{err}
-		}
-		args = append(args, "--config", cfg)
+		return nil, err
 	}
 	args = append(args, "serve")
 	if logPath == "" {

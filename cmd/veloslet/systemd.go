@@ -60,24 +60,9 @@ global --config is passed on.`,
 }
 
 func (m *Main) systemdUnit(user bool, binary string) (*systemdUnit, error) {
-	if binary == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, fmt.Errorf("find this executable: %w (pass --binary)", err)
-		}
-		binary = exe
-	}
-	bin, err := filepath.Abs(binary)
+	args, err := m.serviceArgs(binary)
 	if err != nil {
-		return nil, usageError{err}
-	}
-	args := []string{bin}
-	if m.ConfigPath != "" {
-		cfg, err := filepath.Abs(m.ConfigPath)
-		if err != nil {
-			return nil, usageError{err}
-		}
-		args = append(args, "--config", cfg)
+		return nil, err
 	}
 	for _, a := range args {
 		// systemd splits ExecStart on whitespace and expands % and $: a path
@@ -138,4 +123,30 @@ func writeUnit(w io.Writer, u *systemdUnit) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// serviceArgs is how a service manager starts veloslet, before the verb: the
+// binary (this executable unless given) and the global --config, both
+// absolute, since launchd and systemd start jobs from another folder.
+func (m *Main) serviceArgs(binary string) ([]string, error) {
+	if binary == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("find this executable: %w (pass --binary)", err)
+		}
+		binary = exe
+	}
+	bin, err := filepath.Abs(binary)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	args := []string{bin}
+	if m.ConfigPath != "" {
+		cfg, err := filepath.Abs(m.ConfigPath)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		args = append(args, "--config", cfg)
+	}
+	return args, nil
 }
