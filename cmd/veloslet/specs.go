@@ -164,31 +164,22 @@ func (m *Main) completeUIDs(cmd *cobra.Command, args []string, _ string) ([]stri
 
 func (m *Main) deleteCommand() *cobra.Command {
 	var asJSON bool
-	var project string
+	var sel selection
 	cmd := &cobra.Command{
-		Use:   "delete UID... | --project NAME",
+		Use:   "delete UID... | --project NAME | -l SELECTOR | --all",
 		Short: "Delete specs; the daemon then removes their instances",
 		Example: `  veloslet delete web worker-2
-  veloslet delete --project shop`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if project != "" {
-				if len(args) > 0 {
-					return usagef("delete takes UIDs or --project, not both")
-				}
-				return nil
-			}
-			return uidArgs(cmd, args)
-		},
+  veloslet delete --project shop
+  veloslet delete -l team=web`,
+		Args:              sel.checkArgs,
 		ValidArgsFunction: m.completeUIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := m.openDB(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
-			if project != "" {
-				if args, err = projectUIDs(cmd.Context(), db, project); err != nil {
-					return err
-				}
+			if args, err = sel.uids(cmd.Context(), db, args); err != nil {
+				return err
 			}
 			if err := db.DeleteSpecs(cmd.Context(), args...); err != nil {
 				return err
@@ -207,7 +198,8 @@ func (m *Main) deleteCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of outcomes")
-	cmd.Flags().StringVar(&project, "project", "", "delete every spec of this compose project")
+	cmd.Flags().StringVar(&sel.project, "project", "", "delete every spec of this compose project")
+	sel.addFlags(cmd, "delete")
 	return cmd
 }
 
@@ -220,15 +212,19 @@ func (m *Main) desiredCommand(verb string, state store.DesiredState) *cobra.Comm
 		short = "Set specs' desired state to running; also clears a gave-up instance"
 	}
 	var asJSON bool
+	var sel selection
 	cmd := &cobra.Command{
-		Use:               verb + " UID...",
+		Use:               verb + " UID... | -l SELECTOR | --all",
 		Short:             short,
-		Example:           "  veloslet " + verb + " web",
-		Args:              uidArgs,
+		Example:           "  veloslet " + verb + " web\n  veloslet " + verb + " -l team=web",
+		Args:              sel.checkArgs,
 		ValidArgsFunction: m.completeUIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := m.openDB(cmd.Context(), true)
 			if err != nil {
+				return err
+			}
+			if args, err = sel.uids(cmd.Context(), db, args); err != nil {
 				return err
 			}
 			results, err := db.SetDesiredState(cmd.Context(), state, args...)
@@ -253,6 +249,7 @@ func (m *Main) desiredCommand(verb string, state store.DesiredState) *cobra.Comm
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of outcomes")
+	sel.addFlags(cmd, verb)
 	return cmd
 }
 

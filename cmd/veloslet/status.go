@@ -16,7 +16,7 @@ import (
 
 func (m *Main) statusCommand() *cobra.Command {
 	var asJSON, watchFlag bool
-	var project string
+	var project, selector string
 	cmd := &cobra.Command{
 		Use:   "status [UID...] [--project NAME]",
 		Short: "Show desired against observed state, one row per uid",
@@ -43,8 +43,9 @@ until interrupted.`,
 			if err != nil {
 				return err
 			}
-			if project != "" {
-				uids, err := projectUIDs(cmd.Context(), db, project)
+			if project != "" || selector != "" {
+				sel := selection{project: project, selector: selector}
+				uids, err := sel.uids(cmd.Context(), db, nil)
 				if err != nil {
 					return err
 				}
@@ -62,6 +63,8 @@ until interrupted.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
 	cmd.Flags().BoolVarP(&watchFlag, "watch", "w", false, "redraw every second until interrupted")
 	cmd.Flags().StringVar(&project, "project", "", "only the specs of this compose project")
+	cmd.Flags().StringVarP(&selector, "selector", "l", "", "only the specs whose labels match (KEY=VALUE, KEY!=VALUE, KEY, !KEY; comma: and)")
+	cmd.MarkFlagsMutuallyExclusive("project", "selector")
 	return cmd
 }
 
