@@ -18,8 +18,9 @@ import (
 
 func (m *Main) applyCommand() *cobra.Command {
 	var in applyInput
-	var asJSON, dryRun, wait bool
+	var asJSON, dryRun, wait, pruneFlag bool
 	var waitFor time.Duration
+	var pruneSel string
 	cmd := &cobra.Command{
 		Use:   "apply -f FILE|- [-f FILE...]",
 		Short: "Create or update specs from a TOML, JSON or compose file",
@@ -57,7 +58,13 @@ each change, and exits 1 naming what is not there when --timeout passes.`,
 						return err
 					}
 				}
+				if err := m.dryRunPrune(cmd, d.specs, pruneFlag, pruneSel); err != nil {
+					return err
+				}
 				return printDryRun(cmd.OutOrStdout(), cmd.ErrOrStderr(), d, asJSON)
+			}
+			if pruneFlag {
+				return m.applyPrune(cmd, d.specs, pruneSel, asJSON, wait, waitFor)
 			}
 			if !wait {
 				return m.apply(cmd, d.specs, asJSON)
@@ -68,6 +75,8 @@ each change, and exits 1 naming what is not there when --timeout passes.`,
 			return m.applyWait(cmd, d.specs, waitFor)
 		},
 	}
+	cmd.Flags().BoolVar(&pruneFlag, "prune", false, "delete the specs in scope (the compose project, or --selector) that the input does not hold")
+	cmd.Flags().StringVarP(&pruneSel, "selector", "l", "", "with --prune: the specs the input is the whole of (KEY=VALUE, …)")
 	cmd.Flags().BoolVar(&wait, "wait", false, "wait until the daemon runs every applied uid (and it is healthy, where it has a probe)")
 	cmd.Flags().DurationVar(&waitFor, "timeout", 2*time.Minute, "with --wait: how long to wait")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of outcomes (with --dry-run: of the specs)")
@@ -85,6 +94,50 @@ func displayName(file string) string {
 		return "standard input"
 	}
 	return file
+}
+
+// applyPrune applies the specs, then deletes those in scope the input lacks.
+func (m *Main) applyPrune(cmd *cobra.Command, specs []store.Spec, selector string, asJSON, wait bool, timeout time.Duration) error {
+	if asJSON {
+		return usagef("--prune prints what it deletes as lines; it does not combine with --json")
+	}
+	if err := m.apply(cmd, specs, false); err != nil {
+		return err
+	}
+	uids, err := pruneSet(cmd.Context(), m.DB, specs, selector)
+	if err != nil {
+		return err
+	}
+	if err := prune(cmd.Context(), cmd.OutOrStdout(), m.DB, uids, false); err != nil {
+		return err
+	}
+	if wait {
+		return m.waitApplied(cmd.Context(), cmd.OutOrStdout(), m.DB, m.applied, timeout)
+	}
+	return nil
+}
+
+// dryRunPrune names on stderr what --prune would delete; it reads the
+// database only if one exists.
+func (m *Main) dryRunPrune(cmd *cobra.Command, specs []store.Spec, pruneFlag bool, selector string) error {
+	if !pruneFlag {
+		return nil
+	}
+	if selector == "" && commonProject(specs) == "" {
+		return errNoPruneScope
+	}
+	if _, err := os.Stat(m.Config.Store.Path); err != nil {
+		return nil // no database yet: nothing to prune
+	}
+	db, err := m.openDBRead(cmd.Context())
+	if err != nil {
+		return err
+	}
+	uids, err := pruneSet(cmd.Context(), db, specs, selector)
+	if err != nil {
+		return err
+	}
+	return prune(cmd.Context(), cmd.ErrOrStderr(), db, uids, true)
 }
 
 // applyWait applies the specs, then waits for the daemon to run them.
