@@ -10,8 +10,9 @@ import (
 
 func (m *Main) restartCommand() *cobra.Command {
 	var timeout time.Duration
+	var sel selection
 	cmd := &cobra.Command{
-		Use:   "restart UID...",
+		Use:   "restart UID... | -l SELECTOR | --all",
 		Short: "Replace running instances now, as an operator's action",
 		Long: `Replace each uid's running instance with a new one from its spec, now. It is
 recorded as an operator's action (a replaced event saying so), not as a crash:
@@ -25,12 +26,15 @@ or "on-failure" with exit code 0) is run again too, whether it is still listed
 or was removed by hand (status shows such a one "completed": the daemon does
 not launch it again by itself). Any other instance that is not running is left
 as it is, and the command fails naming it.`,
-		Example:           "  veloslet restart web\n  veloslet restart web worker-1",
-		Args:              uidArgs,
+		Example:           "  veloslet restart web\n  veloslet restart web worker-1\n  veloslet restart -l team=web",
+		Args:              sel.checkArgs,
 		ValidArgsFunction: m.completeUIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := m.openDB(cmd.Context(), true)
 			if err != nil {
+				return err
+			}
+			if args, err = sel.uids(cmd.Context(), db, args); err != nil {
 				return err
 			}
 			at, err := db.RequestRestart(cmd.Context(), args...)
@@ -45,5 +49,6 @@ as it is, and the command fails naming it.`,
 	}
 	cmd.Flags().BoolVar(&m.passJSON, "json", false, "print the pass that answered and its events as JSON")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "how long to wait for the daemon's pass")
+	sel.addFlags(cmd, "restart")
 	return cmd
 }

@@ -67,6 +67,10 @@ func TestSelector_Verbs(t *testing.T) {
 			t.Errorf("veloslet %v: exit %d (%q), want %d", args, code, errOut, ExitUsage)
 		}
 	}
+	e.mustRun("", "reconcile")
+	if out := e.mustRun("", "restart", "-l", "team=b"); !strings.Contains(out, "restart of b1 requested") || !strings.Contains(out, "b1 replaced") {
+		t.Errorf("restart -l team=b printed %q", out)
+	}
 	if out := e.mustRun("", "delete", "-l", "team=b"); out != "b1 deleted\n" {
 		t.Errorf("delete -l team=b printed %q", out)
 	}

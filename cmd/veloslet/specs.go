@@ -190,13 +190,6 @@ func printResults(w io.Writer, results []store.ApplyResult) {
 	}
 }
 
-func uidArgs(cmd *cobra.Command, args []string) error {
-	if len(args) == 0 {
-		return usagef("%s needs at least one UID", cmd.Name())
-	}
-	return nil
-}
-
 // completeUIDs offers the uids of the configured database.
 func (m *Main) completeUIDs(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 	if err := m.loadConfig(); err != nil {
