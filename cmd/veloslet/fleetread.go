@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -33,9 +32,7 @@ func (m *Main) fleetStatusCommand() *cobra.Command {
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(nodes)
+				return writeJSON(cmd.OutOrStdout(), nodes)
 			}
 			writeFleetStatus(cmd.OutOrStdout(), nodes, time.Now())
 			return nil
