@@ -69,10 +69,10 @@ func (m *Main) waitApplied(ctx context.Context, w io.Writer, db *store.DB, resul
 // waitState names where a uid stands for --wait: "ready" once it is where
 // its spec wants it, else what status would show.
 func waitState(r *store.StatusRow, gen int64, now time.Time) string {
-	running := r.State == "running" && r.RunningGeneration != nil && *r.RunningGeneration >= gen
+	running := r.State == string(store.InstanceRunning) && r.RunningGeneration != nil && *r.RunningGeneration >= gen
 	healthy := r.Health == nil || *r.Health == "healthy"
 	switch {
-	case r.DesiredState == "stopped" && r.State != "running":
+	case r.DesiredState == string(store.DesiredStopped) && r.State != string(store.InstanceRunning):
 		return "ready"
 	case running && healthy:
 		return "ready"
