@@ -27,19 +27,22 @@ func TestEmulator_RunAttachedBlocksUntilExit(t *testing.T) {
 	env := emuHost(t, "1.2.2")
 	cmd := exec.Command(appletest.Emulator(t), "run", "--name", "att", "--progress", "none", "alpine", "sleep", "infinity")
 	cmd.Env = append(os.Environ(), env...)
-	var out strings.Builder
-	cmd.Stdout = &out
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	waitFor(t, func() bool { _, _, code := emu(t, env, "inspect", "att"); return code == 0 })
-	select {
-	case err := <-done:
-		t.Fatalf("run without --detach returned (%v) while its process runs", err)
-	default:
-	}
+	waitFor(t, func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("run without --detach returned (%v, %q) while its process runs", err, errOut.String())
+		default:
+		}
+		_, _, code := emu(t, env, "inspect", "att")
+		return code == 0
+	})
 	emuVerb(t, env, "emu-log", "att", "last words")
 	emuVerb(t, env, "emu-exit", "att", "3")
 	select {

@@ -162,6 +162,9 @@ func (e *emu) main(args []string) int {
 		return e.fail(err.Error())
 	}
 	defer unlock()
+	if err := e.seedBuilder(); err != nil {
+		return e.fail(err.Error())
+	}
 	e.down = e.serviceDown()
 	if args[0] == "system" {
 		return e.system(args[1:])

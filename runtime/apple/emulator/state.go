@@ -80,7 +80,7 @@ func newEmu() (*emu, error) {
 			e.version[i] = n
 		}
 	}
-	return e, e.seedBuilder()
+	return e, nil
 }
 
 func (e *emu) versionText() string {
@@ -157,7 +157,8 @@ func (e *emu) all() ([]*container, error) {
 }
 
 // seedBuilder adds the image builder's container, which real hosts list and
-// which is not ours.
+// which is not ours. It runs under the state lock: two first calls at once
+// would race on the same temporary file.
 func (e *emu) seedBuilder() error {
 	if _, err := os.Stat(e.path("buildkit")); err == nil {
 		return nil
