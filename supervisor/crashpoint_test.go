@@ -95,6 +95,7 @@ const crashStore = "other-store"
 func newCrashEnv(t *testing.T) *crashEnv {
 	e := &crashEnv{t: t, path: filepath.Join(t.TempDir(), "veloslet.db"), rt: fake.New(),
 		clock: storetest.NewClock(), runs: map[string]int{}, starts: map[string]int{}}
+	storetest.MustSeedMigrated(t, e.path)
 	e.rt.Now = e.clock.Now
 	e.rt.RunFunc = func(ctx context.Context, spec runtime.RunSpec) (runtime.InstanceID, error) {
 		if countOf(e.rt.Real(), spec.UID) > 0 {

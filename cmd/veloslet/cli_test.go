@@ -24,7 +24,7 @@ restart = "on-failure"
 `
 
 func TestCLI_Help(t *testing.T) {
-	e := newTestEnv(t, "")
+	e := newBareTestEnv(t, "")
 	verbs := [][]string{{}, {"serve"}, {"apply"}, {"delete"}, {"stop"}, {"start"}, {"status"}, {"events"},
 		{"plan"}, {"reconcile"}, {"migrate"}, {"migrate", "status"}, {"migrate", "up"}, {"version"},
 		{"fake"}, {"fake", "exit"}, {"completion", "bash"}}
@@ -44,7 +44,7 @@ func TestCLI_Help(t *testing.T) {
 }
 
 func TestCLI_Errors(t *testing.T) {
-	e := newTestEnv(t, "")
+	e := newBareTestEnv(t, "")
 	bad := filepath.Join(e.dir, "bad.toml")
 	write := func(name, text string) string {
 		p := filepath.Join(e.dir, name)
@@ -182,7 +182,7 @@ func TestCLI_SpecLifecycle(t *testing.T) {
 }
 
 func TestCLI_MigrateAndVersion(t *testing.T) {
-	e := newTestEnv(t, "")
+	e := newBareTestEnv(t, "")
 	if _, _, code := e.run("", "migrate", "status"); code != ExitUsage {
 		t.Fatalf("migrate status without a database: exit %d, want 2", code)
 	}

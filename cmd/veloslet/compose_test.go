@@ -28,7 +28,7 @@ func composeArgs(t *testing.T, dir string) []string {
 func TestApplyCompose_DryRunCorpus(t *testing.T) {
 	t.Setenv("FROM_SHELL", "shell-value")
 	t.Setenv("COMPOSE_PROFILES", "")
-	e := newTestEnv(t, "")
+	e := newBareTestEnv(t, "")
 	dirs, _ := filepath.Glob(filepath.Join(corpus, "*"))
 	if len(dirs) < 10 {
 		t.Fatalf("corpus has %d projects", len(dirs))
@@ -138,7 +138,7 @@ func TestApplyCompose_RoundTrip(t *testing.T) {
 // TestApplyCompose_Refused: a refused key exits 2 naming the service and
 // the key, writes nothing; stdin needs no --format when it has services:.
 func TestApplyCompose_Refused(t *testing.T) {
-	e := newTestEnv(t, "")
+	e := newBareTestEnv(t, "")
 	_, errOut, code := e.run("services:\n  web:\n    image: x\n    privileged: true\n", "apply", "-f", "-")
 	if code != 2 || !strings.Contains(errOut, "service web: privileged:") {
 		t.Errorf("exit %d: %s", code, errOut)

@@ -22,7 +22,7 @@ import (
 func TestFiles_Permissions(t *testing.T) {
 	old := syscall.Umask(0)
 	defer syscall.Umask(old)
-	e := newTestEnv(t, "")
+	e := newBareTestEnv(t, "")
 	e.mustRun(specsJSON(2), "apply", "-f", "-")
 	d := e.serve()
 	e.waitRunning(2)
