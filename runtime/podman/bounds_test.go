@@ -180,10 +180,11 @@ func TestRun_LogMaxSize(t *testing.T) {
 func TestRuntime_LogsSince(t *testing.T) {
 	ctx := context.Background()
 	rt := podmantest.New(t)
-	// Each run prints its number at once, then lives a second, so the next
-	// run starts in a later second than this one's output.
+	// Each run prints its number at once, then lives two seconds, so the
+	// next run starts well after this one's output, even when a loaded host
+	// stamps a line late.
 	id, err := rt.Run(ctx, runtime.RunSpec{UID: "runs", Container: vspec.Container{Image: podmantest.Image, Command: []string{"sh", "-c",
-		`n=$(cat /n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /n; echo "run $n"; sleep 1; exit 3`}}, StoreID: "s"})
+		`n=$(cat /n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /n; echo "run $n"; sleep 2; exit 3`}}, StoreID: "s"})
 	if err != nil {
 		t.Fatal(err)
 	}

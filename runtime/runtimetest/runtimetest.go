@@ -44,22 +44,24 @@ type Harness struct {
 
 // RunContract runs the contract against fresh harnesses from newHarness.
 func RunContract(t *testing.T, newHarness func(t *testing.T) *Harness) {
-	t.Run("RunList", func(t *testing.T) { testRunList(t, newHarness(t)) })
-	t.Run("RunExists", func(t *testing.T) { testRunExists(t, newHarness(t)) })
-	t.Run("RunRejectsFlags", func(t *testing.T) { testRunRejectsFlags(t, newHarness(t)) })
-	t.Run("StopIdempotent", func(t *testing.T) { testStop(t, newHarness(t)) })
-	t.Run("RemoveIdempotent", func(t *testing.T) { testRemove(t, newHarness(t)) })
-	t.Run("Exit", func(t *testing.T) { testExit(t, newHarness(t)) })
-	t.Run("Version", func(t *testing.T) { testVersion(t, newHarness(t)) })
-	t.Run("RemoveInstance", func(t *testing.T) { testRemoveInstance(t, newHarness(t)) })
-	t.Run("ListByStoreLabel", func(t *testing.T) { testListByStoreLabel(t, newHarness(t)) })
-	t.Run("Start", func(t *testing.T) { testStart(t, newHarness(t)) })
-	t.Run("ListUID", func(t *testing.T) { testListUID(t, newHarness(t)) })
-	t.Run("Fields", func(t *testing.T) { testFields(t, newHarness(t)) })
-	t.Run("VolumesKept", func(t *testing.T) { testVolumesKept(t, newHarness(t)) })
-	t.Run("Ports", func(t *testing.T) { testPorts(t, newHarness(t)) })
-	t.Run("InitCaps", func(t *testing.T) { testInitCaps(t, newHarness(t)) })
-	t.Run("Exec", func(t *testing.T) { testExec(t, newHarness(t)) })
+	// Each case has a host of its own (its own name prefix), and most of
+	// their time is the runtime's: they run side by side.
+	t.Run("RunList", func(t *testing.T) { t.Parallel(); testRunList(t, newHarness(t)) })
+	t.Run("RunExists", func(t *testing.T) { t.Parallel(); testRunExists(t, newHarness(t)) })
+	t.Run("RunRejectsFlags", func(t *testing.T) { t.Parallel(); testRunRejectsFlags(t, newHarness(t)) })
+	t.Run("StopIdempotent", func(t *testing.T) { t.Parallel(); testStop(t, newHarness(t)) })
+	t.Run("RemoveIdempotent", func(t *testing.T) { t.Parallel(); testRemove(t, newHarness(t)) })
+	t.Run("Exit", func(t *testing.T) { t.Parallel(); testExit(t, newHarness(t)) })
+	t.Run("Version", func(t *testing.T) { t.Parallel(); testVersion(t, newHarness(t)) })
+	t.Run("RemoveInstance", func(t *testing.T) { t.Parallel(); testRemoveInstance(t, newHarness(t)) })
+	t.Run("ListByStoreLabel", func(t *testing.T) { t.Parallel(); testListByStoreLabel(t, newHarness(t)) })
+	t.Run("Start", func(t *testing.T) { t.Parallel(); testStart(t, newHarness(t)) })
+	t.Run("ListUID", func(t *testing.T) { t.Parallel(); testListUID(t, newHarness(t)) })
+	t.Run("Fields", func(t *testing.T) { t.Parallel(); testFields(t, newHarness(t)) })
+	t.Run("VolumesKept", func(t *testing.T) { t.Parallel(); testVolumesKept(t, newHarness(t)) })
+	t.Run("Ports", func(t *testing.T) { t.Parallel(); testPorts(t, newHarness(t)) })
+	t.Run("InitCaps", func(t *testing.T) { t.Parallel(); testInitCaps(t, newHarness(t)) })
+	t.Run("Exec", func(t *testing.T) { t.Parallel(); testExec(t, newHarness(t)) })
 }
 
 func ctxFor(t *testing.T) context.Context {

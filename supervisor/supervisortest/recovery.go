@@ -31,7 +31,10 @@ func RunCrashRecovery(t *testing.T, newHost func(t *testing.T) *runtimetest.Harn
 		{"Renamed", testRenamed},
 		{"VolumesFollowSpec", testVolumesFollowSpec},
 	} {
-		t.Run(sc.name, func(t *testing.T) { sc.fn(t, newEnv(t, newHost(t))) })
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel() // a host and a database of its own; the time is the runtime's
+			sc.fn(t, newEnv(t, newHost(t)))
+		})
 	}
 }
 
