@@ -12,6 +12,7 @@ import (
 // uid runs; for an image that cannot be pulled it fails within its timeout
 // naming the uid and why.
 func TestApply_Wait(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, "")
 	e.serve()
 	e.waitPass(e.openDB(), store.TriggerStartup)

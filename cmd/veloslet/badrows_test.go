@@ -113,6 +113,7 @@ func (e *testEnv) wantInvalid(uid string) {
 // two applies: the schema refuses it, or it shows invalid; either way both
 // good specs run and reconcile and plan exit 0.
 func TestOps_BadRowRefusedOrIsolated(t *testing.T) {
+	t.Parallel()
 	storetest.NeedTool(t, "sqlite3")
 	for _, tc := range badRows {
 		for _, relaxed := range []bool{false, true} {
@@ -162,6 +163,7 @@ func TestOps_BadRowRefusedOrIsolated(t *testing.T) {
 // shown invalid; its instance is left running (not removed as an orphan) and
 // the other specs are supervised. A fix with apply takes it back.
 func TestOps_BadRowOfOldSchemaKeepsItsInstance(t *testing.T) {
+	t.Parallel()
 	storetest.NeedTool(t, "sqlite3")
 	for _, tc := range []struct{ name, update string }{
 		{"EnvNumber", `UPDATE specs SET env = '{"PORT": 8080}' WHERE uid = 'bad'`},

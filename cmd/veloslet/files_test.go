@@ -57,6 +57,7 @@ func fileSum(t *testing.T, path string) [32]byte {
 // and one from a newer schema each stop every verb with an error that says
 // so, and the file is never changed.
 func TestFiles_BadDatabase(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, want string
 		spoil      func(t *testing.T, path string)
@@ -145,6 +146,7 @@ func withDB(t *testing.T, e *testEnv, dir string) {
 // with an error that says the database cannot be written, and reads still
 // work where they can.
 func TestFiles_ReadOnly(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, "")
 	dir := tmpfs(t, 16<<20)
 	withDB(t, e, dir)
@@ -169,6 +171,7 @@ func TestFiles_ReadOnly(t *testing.T) {
 // says so; nothing stored before is lost, and once there is room again
 // everything works and the file passes SQLite's integrity check.
 func TestFiles_DiskFull(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, "")
 	dir := tmpfs(t, 4<<20)
 	withDB(t, e, dir)

@@ -134,6 +134,7 @@ func httpGet(addr, path string) (string, error) {
 // veloslet_fleet_held gauge; `fleet resync` without --confirm previews,
 // with it the node runs what the bucket holds.
 func TestFleet_HoldAndResync(t *testing.T) {
+	t.Parallel()
 	ns := startNATS(t)
 	e := newTestEnv(t, fmt.Sprintf("schedule = \"@every 1s\"\n[http]\nlisten = \"127.0.0.1:0\"\n[fleet]\nurl = %q\nnode = \"mini-1\"\n", ns.ClientURL()))
 	d := e.serve()

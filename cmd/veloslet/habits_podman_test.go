@@ -14,6 +14,7 @@ import (
 // apply --prune -l deletes (and the next pass removes) what the input
 // dropped from its scope.
 func TestHabits_Podman(t *testing.T) {
+	t.Parallel()
 	e, rt := podmanEnv(t)
 	spec := func(uid, team string) string {
 		return fmt.Sprintf(`{"uid": %q, "image": %q, "command": ["sleep", "100000"], "labels": {"team": %q}}`, uid, podmantest.Image, team)

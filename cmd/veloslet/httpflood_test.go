@@ -19,6 +19,7 @@ import (
 // once did: passes keep succeeding (a crashed instance is relaunched), the
 // daemon's descriptors stay bounded, and /healthz answers.
 func TestServe_HTTPFlood(t *testing.T) {
+	t.Parallel()
 	prlimit := storetest.NeedTool(t, "prlimit")
 	e := newTestEnv(t, "schedule = \"@every 1s\"\n[http]\nlisten = \"127.0.0.1:0\"\n")
 	e.mustRun(specsJSON(3)+"\n", "apply", "-f", "-")

@@ -14,38 +14,64 @@ import (
 	"github.com/veloslet/veloslet/store/storetest"
 )
 
-// bin is the race-built veloslet binary for the process-level tests, built
-// on first use (a fuzzing run needs none).
-var bin struct {
+// built is a veloslet binary for the process-level tests, built on first
+// use (a fuzzing run needs none) and shared by every test of the process.
+type built struct {
 	once sync.Once
 	dir  string
 	path string
 	err  error
 }
 
-func binPath(tb testing.TB) string {
+// raceBin is built with the race detector, plainBin without: serve under
+// test runs with the detector when the tests do (make test), and without it
+// in the long runs and wherever its cost would be measured too.
+var raceBin, plainBin built
+
+func (b *built) get(tb testing.TB, flags ...string) string {
 	tb.Helper()
-	bin.once.Do(func() {
-		if bin.dir, bin.err = os.MkdirTemp("", "veloslet-bin-"); bin.err != nil {
+	b.once.Do(func() {
+		if b.dir, b.err = os.MkdirTemp("", "veloslet-bin-"); b.err != nil {
 			return
 		}
-		bin.path = filepath.Join(bin.dir, "veloslet")
-		build := exec.Command("go", "build", "-race", "-o", bin.path, ".")
-		build.Env = append(os.Environ(), "CGO_ENABLED=1")
+		b.path = filepath.Join(b.dir, "veloslet")
+		build := exec.Command("go", append(append([]string{"build"}, flags...), "-o", b.path, ".")...)
+		if len(flags) > 0 {
+			build.Env = append(os.Environ(), "CGO_ENABLED=1") // the race detector needs cgo
+		}
 		if out, err := build.CombinedOutput(); err != nil {
-			bin.err = fmt.Errorf("build veloslet: %v\n%s", err, out)
+			b.err = fmt.Errorf("build veloslet: %v\n%s", err, out)
 		}
 	})
-	if bin.err != nil {
-		tb.Fatal(bin.err)
+	if b.err != nil {
+		tb.Fatal(b.err)
 	}
-	return bin.path
+	return b.path
+}
+
+// binPath is the binary that process-level tests run: race-built when this
+// test binary is.
+func binPath(tb testing.TB) string {
+	tb.Helper()
+	if raceEnabled {
+		return raceBin.get(tb, "-race")
+	}
+	return plainBin.get(tb)
+}
+
+// plainBinPath is the binary built without the race detector, for the
+// measurements (memory, CPU) and the large runs.
+func plainBinPath(tb testing.TB) string {
+	tb.Helper()
+	return plainBin.get(tb)
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bin.dir != "" {
-		_ = os.RemoveAll(bin.dir)
+	for _, b := range []*built{&raceBin, &plainBin} {
+		if b.dir != "" {
+			_ = os.RemoveAll(b.dir)
+		}
 	}
 	os.Exit(code)
 }

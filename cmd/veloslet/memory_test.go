@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	goruntime "runtime"
 	"strconv"
 	"strings"
@@ -28,10 +26,7 @@ func TestSoak_ServeMemory10k(t *testing.T) {
 	if goruntime.GOOS != "linux" {
 		t.Skip("peak RSS is read from /proc/<pid>/status, which only Linux has")
 	}
-	bin := filepath.Join(t.TempDir(), "veloslet")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := plainBinPath(t)
 	e := newMemoryEnv(t)
 	var specs strings.Builder
 	for i := range 10_000 {

@@ -20,6 +20,7 @@ import (
 // one pass that keeps the force, so the removals happen, and each CLI
 // prints the pass of its own request and exits 0.
 func TestServe_ForceKeptWhenRequestsCoalesce(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, "schedule = \"@every 1h\"\n")
 	cfg, err := os.ReadFile(e.config)
 	if err != nil {

@@ -166,6 +166,7 @@ func copyFile(t *testing.T, from, to string) {
 // slow pass is in flight: /healthz says so (503) while the daemon is still
 // finishing that pass, not at the next one an hour later.
 func TestServe_MovedDatabaseUnhealthyAtOnce(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, "schedule = \"@every 1h\"\nconcurrency = 1\n[http]\nlisten = \"127.0.0.1:0\"\n", `latency = "100ms"`)
 	e.mustRun(specsJSON(1), "apply", "-f", "-")
 	d := e.serve()

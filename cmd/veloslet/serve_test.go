@@ -186,6 +186,7 @@ func specsJSON(n int) string {
 }
 
 func TestServe_SecondDaemonRefused(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, "")
 	first := e.serve()
 	db := e.openDB()
@@ -357,6 +358,7 @@ func TestEvents_Follow(t *testing.T) {
 // TestServe_SecondDaemonThroughSymlinkRefused serves one file under two
 // paths: the second daemon meets the first one's lock and exits 2 naming it.
 func TestServe_SecondDaemonThroughSymlinkRefused(t *testing.T) {
+	t.Parallel()
 	e := newTestEnv(t, "")
 	first := e.serve()
 	e.waitPass(e.openDB(), store.TriggerStartup)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	goruntime "runtime"
 	"strings"
 	"testing"
@@ -23,10 +22,7 @@ import (
 // call did not converge in 15 minutes.
 func TestSoak_FileSimulation10k(t *testing.T) {
 	const n = 10_000
-	bin := filepath.Join(t.TempDir(), "veloslet")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := plainBinPath(t)
 	e := newTestEnv(t, "concurrency = 8\n")
 	apply := exec.Command(bin, "apply", "-f", "-")
 	apply.Env = append(os.Environ(), EnvConfig+"="+e.config)

@@ -57,6 +57,7 @@ func TestStatus_LiveWithNoDaemon(t *testing.T) {
 // TestStatus_LiveWithNoDaemonPodman: containers killed and removed by podman
 // while no daemon runs are shown exited and missing, never running.
 func TestStatus_LiveWithNoDaemonPodman(t *testing.T) {
+	t.Parallel()
 	e, rt := podmanEnv(t)
 	mustPodmanCLI(t, e, rt, podmanSpecs(2, podmantest.Image), "apply", "-f", "-")
 	mustPodmanCLI(t, e, rt, "", "reconcile")
