@@ -70,6 +70,9 @@ func service(p *types.Project, c types.ServiceConfig, nets map[string]Network) (
 	if err := restart(svc, c); err != nil {
 		return nil, err
 	}
+	if err := logging(svc, c); err != nil {
+		return nil, err
+	}
 	if err := limits(svc, c); err != nil {
 		return nil, err
 	}
