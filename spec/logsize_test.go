@@ -104,3 +104,14 @@ func TestRestartMaxAttempts_Validate(t *testing.T) {
 		t.Fatalf("Decode: %+v, %v", specs, err)
 	}
 }
+
+// TestSpecLimits_Suggest: the keys other tools use for these limits point
+// at the spec's.
+func TestSpecLimits_Suggest(t *testing.T) {
+	for key, want := range map[string]string{"max_attempts": "restart_max_attempts", "max_size": "log_max_size", "log_opt": "log_max_size"} {
+		_, err := spec.Decode(strings.NewReader("[[spec]]\nuid = \"a\"\nimage = \"x\"\n"+key+" = 3\n"), "toml")
+		if err == nil || !strings.Contains(err.Error(), "did you mean "+want+"?") {
+			t.Errorf("%s: %v, want a suggestion of %s", key, err, want)
+		}
+	}
+}
