@@ -40,7 +40,7 @@ func TestChangedFields_EveryFieldSeen(t *testing.T) {
 		Labels: map[string]string{"a": "b"}, Entrypoint: []string{"e"}, Workdir: "/w", User: "1",
 		Ports: []spec.Port{{HostPort: 80, ContainerPort: 80, Proto: "tcp"}}, Volumes: []spec.Volume{{Source: "v", Target: "/v"}},
 		Tmpfs: []string{"/t"}, Network: "n", NetworkAliases: []string{"n"}, StopSignal: "SIGTERM", StopTimeout: spec.Duration(1e9),
-		Init: true, ReadOnly: true, CapAdd: []string{"NET_ADMIN"}, CapDrop: []string{"ALL"}}
+		Init: true, ReadOnly: true, CapAdd: []string{"NET_ADMIN"}, CapDrop: []string{"ALL"}, LogMaxSize: 1 << 20}
 	got := spec.ChangedFields(&zero, &full)
 	if n, want := len(got), reflect.TypeOf(zero).NumField(); n != want {
 		t.Fatalf("ChangedFields named %d fields (%q); update this test's full Container when a field is added", n, got)

@@ -13,7 +13,7 @@ import (
 // fields with reflection, and fail for a field full leaves unset, so a new
 // field must be given a sample here.
 func full() spec.Spec {
-	return spec.Spec{UID: "full", Restart: spec.RestartOnFailure, DesiredState: spec.DesiredStopped,
+	return spec.Spec{UID: "full", Restart: spec.RestartOnFailure, RestartMaxAttempts: 3, DesiredState: spec.DesiredStopped,
 		Container: spec.Container{
 			Image:          "busybox:1.36",
 			Command:        []string{"httpd", "-f"},
@@ -35,6 +35,7 @@ func full() spec.Spec {
 			ReadOnly:       true,
 			CapAdd:         []string{"NET_ADMIN"},
 			CapDrop:        []string{"ALL"},
+			LogMaxSize:     1 << 20,
 		}}
 }
 

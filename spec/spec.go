@@ -61,6 +61,9 @@ type Container struct {
 	ReadOnly       bool     `json:"read_only,omitempty" toml:"read_only"`
 	CapAdd         []string `json:"cap_add,omitempty" toml:"cap_add"`
 	CapDrop        []string `json:"cap_drop,omitempty" toml:"cap_drop"`
+	// LogMaxSize bounds the runtime's log file of the container, in bytes;
+	// 0: [logs] max_size. Part of the hash: the bound is set at create.
+	LogMaxSize LogSize `json:"log_max_size,omitempty" toml:"log_max_size"`
 }
 
 // Spec is one desired container instance, keyed by its stable uid. Copies
@@ -69,8 +72,12 @@ type Container struct {
 type Spec struct {
 	UID string `json:"uid" toml:"uid"`
 	Container
-	Restart      RestartPolicy `json:"restart" toml:"restart"`
-	DesiredState DesiredState  `json:"desired_state" toml:"desired_state"`
+	Restart RestartPolicy `json:"restart" toml:"restart"`
+	// RestartMaxAttempts: under on-failure, the failures in a row after
+	// which the supervisor gives up (compose's on-failure:N); 0: [restart]
+	// max_attempts. Not part of the hash: a policy changes no container.
+	RestartMaxAttempts int          `json:"restart_max_attempts,omitempty" toml:"restart_max_attempts"`
+	DesiredState       DesiredState `json:"desired_state" toml:"desired_state"`
 	// Health is the spec's probe ([spec.health]); nil: none. Not part of
 	// the hash: a probe changes nothing in the container.
 	Health *HealthCheck `json:"health,omitempty" toml:"health"`

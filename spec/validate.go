@@ -27,6 +27,9 @@ const (
 	MaxExecBytes = 1 << 20
 	MaxMemory    = 1 << 50
 	MaxCPUs      = 1024
+	// MaxRestartAttempts bounds restart_max_attempts: a million failures
+	// in a row is "never give up" in all but name.
+	MaxRestartAttempts = 1_000_000
 	// ReservedLabelPrefix starts the labels veloslet sets itself; it is
 	// reserved in any letter case.
 	ReservedLabelPrefix = "velos."
@@ -114,6 +117,9 @@ func (s *Spec) Validate() error {
 	case RestartAlways, RestartOnFailure, RestartNever:
 	default:
 		return bad("restart", quote(string(s.Restart)), "must be always, on-failure or never")
+	}
+	if err := s.validateMaxAttempts(); err != nil {
+		return err
 	}
 	switch s.DesiredState {
 	case DesiredRunning, DesiredStopped:

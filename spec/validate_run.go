@@ -84,7 +84,7 @@ func (c *Container) validateRun() *ValidationError {
 			return err
 		}
 	}
-	return nil
+	return c.validateLogSize()
 }
 
 func (c *Container) validatePorts() *ValidationError {

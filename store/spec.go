@@ -119,7 +119,7 @@ func kindOf(t reflect.Type) columnKind {
 	switch t.Kind() {
 	case reflect.String:
 		return colText
-	case reflect.Int64:
+	case reflect.Int, reflect.Int64:
 		return colInt
 	case reflect.Float64:
 		return colReal

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/veloslet/veloslet/spec"
@@ -94,7 +95,8 @@ func (tx *Tx) upsertSpec(ctx context.Context, s *Spec) (ApplyResult, error) {
 	s.Generation, s.CreatedAt, s.UpdatedAt = old.Generation, old.CreatedAt, tx.now
 	// Not hashed: a new probe or order replaces nothing.
 	sameHealth := reflect.DeepEqual(old.Health, s.Health) && maps.Equal(old.DependsOn, s.DependsOn)
-	if old.SpecHash == s.SpecHash && old.Restart == s.Restart && old.DesiredState == s.DesiredState && sameHealth {
+	samePolicy := old.Restart == s.Restart && old.RestartMaxAttempts == s.RestartMaxAttempts
+	if old.SpecHash == s.SpecHash && samePolicy && old.DesiredState == s.DesiredState && sameHealth {
 		*s = *old
 		return ApplyResult{s.UID, Unchanged, s.Generation}, nil
 	}
@@ -111,6 +113,9 @@ func (tx *Tx) upsertSpec(ctx context.Context, s *Spec) (ApplyResult, error) {
 	}
 	if old.Restart != s.Restart {
 		changed = append(changed, "restart="+string(s.Restart))
+	}
+	if old.RestartMaxAttempts != s.RestartMaxAttempts {
+		changed = append(changed, "restart_max_attempts="+strconv.Itoa(s.RestartMaxAttempts))
 	}
 	if old.DesiredState != s.DesiredState {
 		changed = append(changed, "desired_state="+string(s.DesiredState))

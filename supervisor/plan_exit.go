@@ -44,7 +44,7 @@ func (p *planner) exited(spec *store.Spec, rec *store.Instance, obs *runtime.Ins
 			p.add(Action{Kind: ActRecord, UID: uid, Observed: obs, Next: next, Events: events, Reason: reason})
 		}
 	case verdictGiveUp:
-		reason := giveUpReason(next.ConsecutiveFailures, pol)
+		reason := giveUpReason(next.ConsecutiveFailures, pol.forSpec(spec))
 		events = append(events, store.Event{UID: uid, Kind: store.EventGaveUp, Generation: spec.Generation, Reason: reason})
 		p.add(Action{Kind: ActRecord, UID: uid, Observed: obs, Next: next, Events: events, Reason: reason})
 	case verdictBackoff:

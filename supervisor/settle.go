@@ -17,6 +17,7 @@ import (
 // (freshGeneration) and the worker's retry time (retryWake) are beside it in
 // this file. A record-only action settles as the planner wrote it.
 func Settle(a *Action, r Result, pol Policy) store.Outcome {
+	pol = pol.forSpec(a.Spec)
 	row := a.row()
 	if row.call == nil {
 		return row.settle(a, r, a.Next, pol)
@@ -188,6 +189,18 @@ func retryWake(r Result, next *store.Instance) time.Time {
 	return at
 }
 
+// forSpec returns the policy that applies to spec: the daemon's, with the
+// spec's restart_max_attempts in place of [restart] max_attempts when it
+// sets one. Every give-up goes through it (Settle, settleExit, and the
+// planner's give-up reason), so the spec's maximum holds whether the
+// failure was a failed run, an observed exit or an unhealthy probe.
+func (p Policy) forSpec(spec *store.Spec) Policy {
+	if spec != nil && spec.RestartMaxAttempts > 0 {
+		p.MaxAttempts = spec.RestartMaxAttempts
+	}
+	return p
+}
+
 // givesUp reports whether on-failure gives up after failures in a row.
 func givesUp(policy store.RestartPolicy, failures int, pol Policy) bool {
 	return policy == store.RestartOnFailure && failures > pol.MaxAttempts
@@ -234,6 +247,7 @@ const (
 // BackoffReset starts a fresh count; a failure counts one more and sets
 // the back-off; an accepted exit has no retry time.
 func settleExit(spec *store.Spec, rec *store.Instance, obs *runtime.Instance, known bool, now time.Time, pol Policy) (*store.Instance, exitVerdict) {
+	pol = pol.forSpec(spec)
 	next := carry(rec, spec)
 	started := exitStart(obs, rec)
 	rebooted := pol.Rebooted(started)

@@ -155,7 +155,12 @@ func (d *description) write(w io.Writer) {
 		fmt.Fprintln(w, d.Fleet)
 	}
 	if s := d.Spec; s != nil {
-		line("spec", "image %s, restart %s, desired %s, generation %d", term(s.Image), s.Restart, s.DesiredState, s.Generation)
+		restart := string(s.Restart)
+		if s.RestartMaxAttempts > 0 {
+			// The spec's own restart_max_attempts, in place of [restart] max_attempts.
+			restart += fmt.Sprintf(" (gives up after %d relaunches in a row)", s.RestartMaxAttempts)
+		}
+		line("spec", "image %s, restart %s, desired %s, generation %d", term(s.Image), restart, s.DesiredState, s.Generation)
 		if len(s.Command) > 0 {
 			b, _ := json.Marshal(s.Command)
 			line("command", "%s", term(string(b)))

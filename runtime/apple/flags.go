@@ -50,13 +50,18 @@ func needs(v *semver, since semver, field string) error {
 }
 
 // supported refuses a spec that the CLI of version v cannot run as written:
-// a field whose flag v lacks, or one no release has (network aliases). It
+// a field whose flag v lacks, or one no release has (network aliases, a
+// log size limit: [logs] max_size, the daemon's, is not applied here). It
 // runs before `container run`, so the reason reaches `status` in these
 // words rather than as the CLI's usage error.
 func supported(spec runtime.RunSpec, v *semver) error {
 	if len(spec.NetworkAliases) > 0 {
 		return fmt.Errorf("%w: network_aliases: container has no network aliases (no --network-alias up to 1.2.2); "+
 			"leave it out and reach the container by its name on the network", runtime.ErrInvalid)
+	}
+	if spec.LogMaxSize > 0 {
+		return fmt.Errorf("%w: log_max_size: container has no log size limit (no --log-opt up to 1.2.2); "+
+			"leave it out: the container's log grows until the container is removed", runtime.ErrInvalid)
 	}
 	checks := []struct {
 		on    bool

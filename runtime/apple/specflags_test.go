@@ -74,6 +74,7 @@ func fieldCases(t *testing.T) []fieldCase {
 		{name: "cap_add", set: func(c *vspec.Container, _ string) { c.CapAdd = []string{"NET_ADMIN", "SYS_TIME"} },
 			flags: fixed("--cap-add", "NET_ADMIN", "--cap-add", "SYS_TIME"), since: "0.12.0"},
 		{name: "cap_drop", set: func(c *vspec.Container, _ string) { c.CapDrop = []string{"ALL"} }, flags: fixed("--cap-drop", "ALL"), since: "0.12.0"},
+		{name: "log_max_size", set: func(c *vspec.Container, _ string) { c.LogMaxSize = 1 << 20 }, since: "never"},
 	}
 }
 
@@ -111,7 +112,7 @@ func TestRun_SpecFieldArgvPerRelease(t *testing.T) {
 					if fc.since == "never" || older(v, fc.since) {
 						want := fmt.Sprintf("invalid run spec: %s: needs container %s or later (installed %s)", fc.name, fc.since, v)
 						if fc.since == "never" {
-							want = "invalid run spec: network_aliases: container has no network aliases"
+							want = "invalid run spec: " + fc.name + ": container has no "
 						}
 						if !errors.Is(err, runtime.ErrInvalid) || !strings.HasPrefix(fmt.Sprint(err), want) {
 							t.Fatalf("run: %v; want %q", err, want)

@@ -162,7 +162,7 @@ func (r *Runtime) Run(ctx context.Context, spec runtime.RunSpec) (runtime.Instan
 		return "", err
 	}
 	opts := createOptions(name, spec, r.StopTimeout, vols)
-	opts.HostConfig.LogConfig = r.logConfig(ctx)
+	opts.HostConfig.LogConfig = r.logConfig(ctx, spec)
 	res, err := r.c.ContainerCreate(ctx, opts)
 	if err != nil {
 		return "", r.createFailed(ctx, name, err)

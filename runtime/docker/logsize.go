@@ -6,6 +6,8 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
+
+	"github.com/veloslet/veloslet/runtime"
 )
 
 // sizedDrivers are the log drivers that take a max-size option: Docker's
@@ -17,12 +19,16 @@ import (
 var sizedDrivers = map[string]bool{"json-file": true, "local": true, "k8s-file": true, "": true}
 
 // logConfig returns the log settings of a create: the server's default
-// driver, bounded to LogMaxSize bytes when that driver keeps a file
-// (Docker's max-file stays 1: the file is cut, not rotated into copies).
-// The driver is asked once, from the server's info; until that succeeds
-// nothing is set, so a create never fails for it.
-func (r *Runtime) logConfig(ctx context.Context) container.LogConfig {
-	if r.LogMaxSize <= 0 {
+// driver, bounded to the spec's log_max_size (else LogMaxSize) bytes when
+// that driver keeps a file (Docker's max-file stays 1: the file is cut, not
+// rotated into copies). The driver is asked once, from the server's info;
+// until that succeeds nothing is set, so a create never fails for it.
+func (r *Runtime) logConfig(ctx context.Context, spec runtime.RunSpec) container.LogConfig {
+	size := r.LogMaxSize
+	if spec.LogMaxSize > 0 {
+		size = int64(spec.LogMaxSize)
+	}
+	if size <= 0 {
 		return container.LogConfig{}
 	}
 	r.driverMu.Lock()
@@ -37,5 +43,10 @@ func (r *Runtime) logConfig(ctx context.Context) container.LogConfig {
 	if !sizedDrivers[r.driver] {
 		return container.LogConfig{}
 	}
-	return container.LogConfig{Config: map[string]string{"max-size": strconv.FormatInt(r.LogMaxSize, 10)}}
+	return sizedLogConfig(size)
+}
+
+// sizedLogConfig is the log settings that bound the file to size bytes.
+func sizedLogConfig(size int64) container.LogConfig {
+	return container.LogConfig{Config: map[string]string{"max-size": strconv.FormatInt(size, 10)}}
 }

@@ -24,7 +24,7 @@ func TestLastRun_RecordsEveryField(t *testing.T) {
 		Ports:   []spec.Port{{HostIP: "127.0.0.1", HostPort: 8080, ContainerPort: 80, Proto: "tcp"}},
 		Volumes: []spec.Volume{{Source: "data", Target: "/data", Kind: spec.VolumeNamed}},
 		Tmpfs:   []string{"/run"}, Network: "n", NetworkAliases: []string{"db"}, StopSignal: "SIGQUIT",
-		StopTimeout: spec.Duration(5 * time.Second), Init: true, ReadOnly: true, CapAdd: []string{"NET_ADMIN"}, CapDrop: []string{"ALL"}}
+		StopTimeout: spec.Duration(5 * time.Second), Init: true, ReadOnly: true, CapAdd: []string{"NET_ADMIN"}, CapDrop: []string{"ALL"}, LogMaxSize: 1 << 20}
 	// Every field is set, so a field the fake dropped would show.
 	for i, v := 0, reflect.ValueOf(c); i < v.NumField(); i++ {
 		if v.Field(i).IsZero() {

@@ -16,9 +16,18 @@ import (
 // kept for the image's declared paths.
 type runOptions struct {
 	envFlags     []string
-	logMax       int64         // > 0 bounds the log file
+	logMax       int64         // > 0 bounds the log file, unless the spec sets its own
 	stop         time.Duration // the grace when the spec sets none
 	imageVolumes []imageVolume
+}
+
+// logMax is the log file's bound of a launch: the spec's log_max_size,
+// else the backend's [logs] max_size; 0: none.
+func logMax(spec runtime.RunSpec, o runOptions) int64 {
+	if spec.LogMaxSize > 0 {
+		return int64(spec.LogMaxSize)
+	}
+	return o.logMax
 }
 
 // imageVolume is one volume of ours mounted where the image declares one.
@@ -35,8 +44,8 @@ func runArgs(name string, spec runtime.RunSpec, o runOptions) []string {
 		args = append(args, "--label", k+"="+labels[k])
 	}
 	args = append(args, o.envFlags...)
-	if o.logMax > 0 {
-		args = append(args, "--log-opt", "max-size="+strconv.FormatInt(o.logMax, 10))
+	if n := logMax(spec, o); n > 0 {
+		args = append(args, "--log-opt", "max-size="+strconv.FormatInt(n, 10))
 	}
 	if spec.CPUs > 0 {
 		args = append(args, "--cpus", strconv.FormatFloat(spec.CPUs, 'f', -1, 64))

@@ -12,7 +12,7 @@ var (
 	// mapped: service() turns them into spec fields (or refuses a value).
 	mappedKeys = keySet("image command entrypoint environment env_file working_dir user ports volumes tmpfs " +
 		"restart cpus mem_limit deploy stop_signal stop_grace_period init read_only cap_add cap_drop labels " +
-		"network_mode networks healthcheck depends_on scale")
+		"network_mode networks healthcheck depends_on scale logging")
 	// accepted: already applied by the loader, or without effect at runtime.
 	acceptedKeys = keySet("profiles extends container_name expose label_file attach develop")
 )
@@ -35,7 +35,6 @@ var refusedWhy = map[string]string{
 	"security_opt":    "a spec cannot set security options",
 	"pull_policy":     "veloslet pulls an image when it is missing; no other policy",
 	"platform":        "a spec runs the host's platform",
-	"logging":         "veloslet reads logs through the runtime's default driver",
 	"shm_size":        "a spec cannot size /dev/shm; mount a tmpfs on /dev/shm",
 	"stdin_open":      "veloslet runs detached, without stdin",
 	"tty":             "veloslet runs detached, without a terminal",

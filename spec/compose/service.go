@@ -3,7 +3,6 @@ package compose
 import (
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -71,6 +70,9 @@ func service(p *types.Project, c types.ServiceConfig, nets map[string]Network) (
 	if err := restart(svc, c); err != nil {
 		return nil, err
 	}
+	if err := logging(svc, c); err != nil {
+		return nil, err
+	}
 	if err := limits(svc, c); err != nil {
 		return nil, err
 	}
@@ -114,44 +116,6 @@ func service(p *types.Project, c types.ServiceConfig, nets map[string]Network) (
 		svc.Notes = append(svc.Notes, "expose ignored: every port of a container is reachable on its network")
 	}
 	return svc, nil
-}
-
-// restart maps restart: (and deploy.restart_policy.condition). A service
-// without either gets veloslet's default, always: compose's default "no"
-// would make an imported project unsupervised.
-func restart(svc *Service, c types.ServiceConfig) error {
-	r := c.Restart
-	key := "restart"
-	if c.Deploy != nil && c.Deploy.RestartPolicy != nil {
-		rp := c.Deploy.RestartPolicy
-		if k := unknownKey(rp, keySet("condition")); k != "" {
-			return &Refusal{Service: c.Name, Key: "deploy.restart_policy." + k, Reason: "a spec's back-off is veloslet's own; only condition maps"}
-		}
-		switch rp.Condition {
-		case "none":
-			r = "no"
-		case "any", "":
-			r = "always"
-		case "on-failure":
-			r = "on-failure"
-		}
-		key = "deploy.restart_policy.condition"
-	}
-	switch {
-	case r == "":
-		svc.defaultRestart = true // one note for the project (convert)
-	case r == "no":
-		svc.Spec.Restart = spec.RestartNever
-	case r == "always" || r == "unless-stopped":
-		svc.Spec.Restart = spec.RestartAlways
-	case r == "on-failure":
-		svc.Spec.Restart = spec.RestartOnFailure
-	case strings.HasPrefix(r, "on-failure:"):
-		return &Refusal{Service: c.Name, Key: key, Reason: fmt.Sprintf("%q: a spec has no maximum of attempts (veloslet backs off and gives up on its own); write on-failure", r)}
-	default:
-		return &Refusal{Service: c.Name, Key: key, Reason: fmt.Sprintf("%q: want no, always, unless-stopped or on-failure", r)}
-	}
-	return nil
 }
 
 // limits maps cpus, mem_limit and deploy (replicas 1, resources.limits).
