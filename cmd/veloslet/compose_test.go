@@ -173,7 +173,7 @@ func bigCompose(n, size int) string {
 // applied in one transaction: all 500 created, or, with one bad service,
 // none. The time is logged, not asserted.
 func TestSoak_ApplyCompose500Services(t *testing.T) {
-	e := newTestEnv(t, "")
+	e := newBareTestEnv(t, "")
 	dir := t.TempDir()
 	text := bigCompose(500, 1<<20)
 	if len(text) < 1<<20-(1<<14) {
