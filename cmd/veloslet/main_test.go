@@ -54,9 +54,7 @@ func (b *built) get(tb testing.TB, flags ...string) string {
 func binPath(tb testing.TB) string {
 	tb.Helper()
 	if raceEnabled {
-		// The SQLite driver uninstrumented, as make test builds it (see RACE
-		// in the Makefile): the same build, from the same cache.
-		return raceBin.get(tb, "-race", "-gcflags=modernc.org/...=-race=false")
+		return raceBin.get(tb, "-race")
 	}
 	return plainBin.get(tb)
 }
