@@ -3,6 +3,7 @@ package supervisor
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/spec"
@@ -88,12 +89,17 @@ func (s *Supervisor) unhealthyNow() map[string]HealthStatus {
 }
 
 // syncProbes tells the prober what to probe: the running instance of ours
-// of each spec wanted running that has a health check. It then writes the
-// probe states to the store's health table, where status, describe and an
-// operator's query read them; a failure to write is logged, not the pass's.
-func (s *Supervisor) syncProbes(ctx context.Context, specs []*store.Spec, observed []runtime.Instance) {
+// of each spec wanted running that has a health check, with its start (for
+// start_period; see runStart). It then writes the probe states to the
+// store's health table, where status, describe and an operator's query
+// read them; a failure to write is logged, not the pass's.
+func (s *Supervisor) syncProbes(ctx context.Context, specs []*store.Spec, records []*store.Instance, observed []runtime.Instance) {
 	if s.Prober == nil {
 		return
+	}
+	recs := make(map[string]*store.Instance, len(records))
+	for _, r := range records {
+		recs[r.UID] = r
 	}
 	running := make(map[string]*runtime.Instance, len(observed))
 	for i := range observed {
@@ -108,7 +114,7 @@ func (s *Supervisor) syncProbes(ctx context.Context, specs []*store.Spec, observ
 			continue
 		}
 		want[sp.UID] = true
-		s.Prober.Set(sp.UID, o.ID, o.StartedAt, *sp.Health, sp.Env)
+		s.Prober.Set(sp.UID, o.ID, runStart(o, recs[sp.UID]), *sp.Health, sp.Env)
 	}
 	var drop []string
 	for _, uid := range s.Prober.UIDs() {
@@ -125,6 +131,21 @@ func (s *Supervisor) syncProbes(ctx context.Context, specs []*store.Spec, observ
 	if err := s.DB.PutHealth(ctx, rows, s.healthGone(ctx, want, drop)); err != nil {
 		s.logger().Warn("write health", LogKeyError, err)
 	}
+}
+
+// runStart is when a running instance started: as listed, else (the Docker
+// API lists no start time for a running container) as its record says when
+// the record is about this very instance; zero when unknown, as while its
+// launch is still in flight (Prober.Set then counts from when it is first
+// probed).
+func runStart(obs *runtime.Instance, rec *store.Instance) time.Time {
+	if !obs.StartedAt.IsZero() {
+		return obs.StartedAt
+	}
+	if rec != nil && rec.RuntimeID == string(obs.ID) {
+		return rec.StartedAt.Time()
+	}
+	return time.Time{}
 }
 
 // healthGone is the uids whose health rows go: those dropped now, and any

@@ -24,6 +24,7 @@ import (
 // it again, where the file is made anew and the probe passes. Passes run
 // every 200ms, as the prober's wake-up would ask for one.
 func TestHealth_ExecProbe_Podman(t *testing.T) {
+	t.Parallel()
 	rt := podmantest.New(t) // skips without podman, fails instead under VELOSLET_REQUIRE_TOOLS=1
 	testExecProbe(t, rt, podmantest.Image, func(t *testing.T) {
 		podmantest.Env(t)
@@ -38,6 +39,7 @@ func TestHealth_ExecProbe_Podman(t *testing.T) {
 // TestHealth_ExecProbe_Docker is the same scenario over the Engine API
 // (podman's API service), the probe run by the API's exec.
 func TestHealth_ExecProbe_Docker(t *testing.T) {
+	t.Parallel()
 	rt, _ := dockertest.New(t)
 	testExecProbe(t, rt, dockertest.Image, func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

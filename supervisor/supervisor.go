@@ -374,7 +374,7 @@ func (s *Supervisor) planFull(ctx context.Context, force bool, inFlight map[stri
 		InFlight: inFlight,
 		Invalid:  st.Invalid, Restarts: st.Restarts, Unhealthy: s.unhealthyNow(), Healthy: s.healthyNow(ctx),
 	}
-	s.syncProbes(ctx, st.Specs, observed)
+	s.syncProbes(ctx, st.Specs, st.Instances, observed)
 	plan := Compute(in)
 	s.followLaunches(plan, st.Specs)
 	return plan, in, nil
