@@ -88,6 +88,46 @@ func (s *Supervisor) unhealthyNow() map[string]HealthStatus {
 	return out
 }
 
+// unhealthyWritten returns, on this process's first pass, the uids whose
+// health row says unhealthy: what an earlier process found, written when
+// its pass planned the stop. A process killed between that stop and its
+// record leaves an exited instance the records do not know; the row tells
+// why it exited (stoppedUnhealthy). Later passes know their own stops.
+func (s *Supervisor) unhealthyWritten(ctx context.Context) map[string]HealthStatus {
+	if s.observedOK {
+		return nil
+	}
+	rows, err := s.DB.FindHealth(ctx)
+	if err != nil {
+		return nil
+	}
+	var out map[string]HealthStatus
+	for _, r := range rows {
+		if r.State != string(HealthUnhealthy) {
+			continue
+		}
+		if out == nil {
+			out = map[string]HealthStatus{}
+		}
+		out[r.UID] = HealthStatus{UID: r.UID, InstanceID: runtime.InstanceID(r.RuntimeID), State: HealthUnhealthy,
+			Probe: r.Probe, Failures: r.Failures, Retries: r.Retries, Last: ProbeResult{At: r.LastAt.Time(), OK: r.LastOK, Output: r.LastOutput}}
+	}
+	return out
+}
+
+// stoppedUnhealthy returns the unhealthy event an earlier process did not
+// live to write, for an exit the records do not know of an instance that
+// process last found unhealthy; none otherwise. The exit itself is counted
+// as the exit it is, one failure, as the stop would have been.
+func (p *planner) stoppedUnhealthy(sp *store.Spec, obs *runtime.Instance) []store.Event {
+	h, ok := p.in.WasUnhealthy[sp.UID]
+	if !ok || h.InstanceID != obs.ID {
+		return nil
+	}
+	return []store.Event{{UID: sp.UID, Kind: store.EventUnhealthy, Generation: sp.Generation,
+		Reason: fmt.Sprintf("unhealthy (%d/%d): %s (found by the previous veloslet process, which died stopping it)", h.Failures, h.Retries, h.Last.Output)}}
+}
+
 // syncProbes tells the prober what to probe: the running instance of ours
 // of each spec wanted running that has a health check, with its start (for
 // start_period; see runStart). It then writes the probe states to the

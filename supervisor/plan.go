@@ -39,6 +39,10 @@ type PlanInput struct {
 	// Unhealthy are the probe states of the uids the prober found
 	// unhealthy, by uid (see health.go).
 	Unhealthy map[string]HealthStatus
+	// WasUnhealthy, on a process's first pass, holds the uids an earlier
+	// process last wrote unhealthy (health.go): an exit of that very
+	// instance the records do not know is the stop it died before recording.
+	WasUnhealthy map[string]HealthStatus
 	// Healthy holds, by uid, the instance whose probe last passed: what a
 	// dependant waiting for "healthy" waits for (depends.go).
 	Healthy map[string]runtime.InstanceID
