@@ -140,7 +140,7 @@ func TestHealthCrash_WhileDependantWaits(t *testing.T) {
 	t.Parallel()
 	h := newProbedHost(t)
 	storetest.MustApply(t, h.s.DB, probedSpec("db", fastCheck(time.Hour), nil),
-		probedSpec("app", nil, vspec.DependsOn{"db": vspec.DependHealthy}))
+		probedSpec("app", nil, vspec.DependsOn{"db": {Condition: vspec.DependHealthy}}))
 	h.pass()
 	if err := h.rt.SetExec("db", fake.ExecResult{Code: 1, Output: "starting up"}); err != nil {
 		t.Fatal(err)

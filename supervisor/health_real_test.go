@@ -206,7 +206,7 @@ func testDependsOnHealthy(t *testing.T, be realBackend) {
 			Health: &vspec.HealthCheck{Cmd: []string{"busybox", "test", "-f", "/tmp/ready"}, Interval: vspec.Duration(500 * time.Millisecond),
 				Timeout: vspec.Duration(3 * time.Second), Retries: 2, StartPeriod: vspec.Duration(time.Minute)}},
 		store.Spec{UID: "app", Container: vspec.Container{Image: be.image, Command: []string{"sleep", "3600"}},
-			DependsOn: vspec.DependsOn{"db": vspec.DependHealthy}})
+			DependsOn: vspec.DependsOn{"db": {Condition: vspec.DependHealthy}}})
 
 	waited, applied := 0, time.Now()
 	storetest.RetryUntil(t, 200*time.Millisecond, 30*time.Second, func() error {

@@ -162,6 +162,8 @@ type planner struct {
 	adopting map[string]bool
 	// up: the running instance of each uid, for its dependants
 	up map[string]runtime.InstanceID
+	// records: each uid's record, made when a dependant asks (depends.go)
+	records map[string]*store.Instance
 }
 
 func skipSet(invalid []*store.InvalidSpec) map[string]bool {
@@ -317,7 +319,7 @@ func (p *planner) running(spec *store.Spec, rec *store.Instance, obs *runtime.In
 			Events: []store.Event{{UID: spec.UID, Kind: store.EventResumed, Generation: rec.Generation, Reason: reason}}})
 		return
 	}
-	if p.unhealthy(spec, rec, obs) {
+	if p.unhealthy(spec, rec, obs) || p.restartForDependency(spec, rec, obs) {
 		return
 	}
 	if next, reason := settleRun(rec, spec, p.in.Now, p.in.Policy); next != nil {
