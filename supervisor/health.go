@@ -117,11 +117,13 @@ func (s *Supervisor) unhealthyWritten(ctx context.Context) map[string]HealthStat
 
 // stoppedUnhealthy returns the unhealthy event an earlier process did not
 // live to write, for an exit the records do not know of an instance that
-// process last found unhealthy; none otherwise. The exit itself is counted
+// process last found unhealthy during its current run; none otherwise. The exit itself is counted
 // as the exit it is, one failure, as the stop would have been.
-func (p *planner) stoppedUnhealthy(sp *store.Spec, obs *runtime.Instance) []store.Event {
+func (p *planner) stoppedUnhealthy(sp *store.Spec, rec *store.Instance, obs *runtime.Instance) []store.Event {
 	h, ok := p.in.WasUnhealthy[sp.UID]
-	if !ok || h.InstanceID != obs.ID {
+	// A verdict from before the run the record knows (started again in
+	// place, same id, its row not yet rewritten) is not about this exit.
+	if !ok || h.InstanceID != obs.ID || (rec != nil && h.Last.At.Before(rec.StartedAt.Time())) {
 		return nil
 	}
 	return []store.Event{{UID: sp.UID, Kind: store.EventUnhealthy, Generation: sp.Generation,
