@@ -155,7 +155,7 @@ func decodeTOML(data []byte) ([]Spec, error) {
 		if errors.As(err, &ve) {
 			return nil, ve
 		}
-		return nil, TOMLError(err)
+		return nil, TOMLError(nameTOMLDuration(err))
 	}
 	if err := CheckTOMLKeys(md, reflect.TypeOf(f)); err != nil {
 		return nil, err

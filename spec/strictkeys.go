@@ -25,7 +25,8 @@ import (
 
 // checkJSONKeys walks data's tokens along typ and returns every key that is
 // repeated in its object, names a field in another letter case, is unknown
-// or is set by the store.
+// or is set by the store, and every duration that does not parse, by its
+// path (the decoder proper would stop at the first, unable to name it).
 func checkJSONKeys(data []byte, typ reflect.Type) error {
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.UseNumber()
@@ -55,14 +56,17 @@ func walkJSON(d *json.Decoder, typ reflect.Type, path string, problems *[]string
 	if err != nil {
 		return err
 	}
-	delim, ok := tok.(json.Delim)
-	if !ok {
-		return nil
-	}
 	note := func(s string) {
 		if len(*problems) < maxProblems {
 			*problems = append(*problems, s)
 		}
+	}
+	delim, ok := tok.(json.Delim)
+	if !ok {
+		if p := jsonDurationProblem(typ, tok, path); p != "" {
+			note(p)
+		}
+		return nil
 	}
 	switch delim {
 	case '[':

@@ -85,7 +85,7 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	}
 	v, err := time.ParseDuration(string(b))
 	if err != nil {
-		return &ValidationError{Field: "stop_timeout", Value: quote(string(b)), Reason: "want a duration such as \"10s\""}
+		return badDuration(durationField, string(b)) // the decoder names the field
 	}
 	*d = Duration(v)
 	return nil

@@ -34,8 +34,8 @@ func TestSupervisor_DependsOnOrder(t *testing.T) {
 	storetest.MustApply(t, s.DB,
 		store.Spec{UID: "db", Container: vspec.Container{Image: "postgres"}, Health: &vspec.HealthCheck{Cmd: []string{"pg_isready"},
 			Interval: vspec.Duration(vspec.MinHealthInterval), Timeout: vspec.Duration(time.Second), StartPeriod: vspec.Duration(time.Hour)}},
-		store.Spec{UID: "app", Container: vspec.Container{Image: "app"}, DependsOn: vspec.DependsOn{"db": vspec.DependHealthy}},
-		store.Spec{UID: "web", Container: vspec.Container{Image: "web"}, DependsOn: vspec.DependsOn{"app": vspec.DependStarted}})
+		store.Spec{UID: "app", Container: vspec.Container{Image: "app"}, DependsOn: vspec.DependsOn{"db": {Condition: vspec.DependHealthy}}},
+		store.Spec{UID: "web", Container: vspec.Container{Image: "web"}, DependsOn: vspec.DependsOn{"app": {Condition: vspec.DependStarted}}})
 
 	res := mustPass(t, s)
 	wantRunning(t, rt, "db")

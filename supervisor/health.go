@@ -3,6 +3,7 @@ package supervisor
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/spec"
@@ -87,13 +88,60 @@ func (s *Supervisor) unhealthyNow() map[string]HealthStatus {
 	return out
 }
 
+// unhealthyWritten returns, on this process's first pass, the uids whose
+// health row says unhealthy: what an earlier process found, written when
+// its pass planned the stop. A process killed between that stop and its
+// record leaves an exited instance the records do not know; the row tells
+// why it exited (stoppedUnhealthy). Later passes know their own stops.
+func (s *Supervisor) unhealthyWritten(ctx context.Context) map[string]HealthStatus {
+	if s.observedOK {
+		return nil
+	}
+	rows, err := s.DB.FindHealth(ctx)
+	if err != nil {
+		return nil
+	}
+	var out map[string]HealthStatus
+	for _, r := range rows {
+		if r.State != string(HealthUnhealthy) {
+			continue
+		}
+		if out == nil {
+			out = map[string]HealthStatus{}
+		}
+		out[r.UID] = HealthStatus{UID: r.UID, InstanceID: runtime.InstanceID(r.RuntimeID), State: HealthUnhealthy,
+			Probe: r.Probe, Failures: r.Failures, Retries: r.Retries, Last: ProbeResult{At: r.LastAt.Time(), OK: r.LastOK, Output: r.LastOutput}}
+	}
+	return out
+}
+
+// stoppedUnhealthy returns the unhealthy event an earlier process did not
+// live to write, for an exit the records do not know of an instance that
+// process last found unhealthy during its current run; none otherwise. The exit itself is counted
+// as the exit it is, one failure, as the stop would have been.
+func (p *planner) stoppedUnhealthy(sp *store.Spec, rec *store.Instance, obs *runtime.Instance) []store.Event {
+	h, ok := p.in.WasUnhealthy[sp.UID]
+	// A verdict from before the run the record knows (started again in
+	// place, same id, its row not yet rewritten) is not about this exit.
+	if !ok || h.InstanceID != obs.ID || (rec != nil && h.Last.At.Before(rec.StartedAt.Time())) {
+		return nil
+	}
+	return []store.Event{{UID: sp.UID, Kind: store.EventUnhealthy, Generation: sp.Generation,
+		Reason: fmt.Sprintf("unhealthy (%d/%d): %s (found by the previous veloslet process, which died stopping it)", h.Failures, h.Retries, h.Last.Output)}}
+}
+
 // syncProbes tells the prober what to probe: the running instance of ours
-// of each spec wanted running that has a health check. It then writes the
-// probe states to the store's health table, where status, describe and an
-// operator's query read them; a failure to write is logged, not the pass's.
-func (s *Supervisor) syncProbes(ctx context.Context, specs []*store.Spec, observed []runtime.Instance) {
+// of each spec wanted running that has a health check, with its start (for
+// start_period; see runStart). It then writes the probe states to the
+// store's health table, where status, describe and an operator's query
+// read them; a failure to write is logged, not the pass's.
+func (s *Supervisor) syncProbes(ctx context.Context, specs []*store.Spec, records []*store.Instance, observed []runtime.Instance) {
 	if s.Prober == nil {
 		return
+	}
+	recs := make(map[string]*store.Instance, len(records))
+	for _, r := range records {
+		recs[r.UID] = r
 	}
 	running := make(map[string]*runtime.Instance, len(observed))
 	for i := range observed {
@@ -108,7 +156,7 @@ func (s *Supervisor) syncProbes(ctx context.Context, specs []*store.Spec, observ
 			continue
 		}
 		want[sp.UID] = true
-		s.Prober.Set(sp.UID, o.ID, o.StartedAt, *sp.Health, sp.Env)
+		s.Prober.Set(sp.UID, o.ID, runStart(o, recs[sp.UID]), *sp.Health, sp.Env)
 	}
 	var drop []string
 	for _, uid := range s.Prober.UIDs() {
@@ -125,6 +173,21 @@ func (s *Supervisor) syncProbes(ctx context.Context, specs []*store.Spec, observ
 	if err := s.DB.PutHealth(ctx, rows, s.healthGone(ctx, want, drop)); err != nil {
 		s.logger().Warn("write health", LogKeyError, err)
 	}
+}
+
+// runStart is when a running instance started: as listed, else (the Docker
+// API lists no start time for a running container) as its record says when
+// the record is about this very instance; zero when unknown, as while its
+// launch is still in flight (Prober.Set then counts from when it is first
+// probed).
+func runStart(obs *runtime.Instance, rec *store.Instance) time.Time {
+	if !obs.StartedAt.IsZero() {
+		return obs.StartedAt
+	}
+	if rec != nil && rec.RuntimeID == string(obs.ID) {
+		return rec.StartedAt.Time()
+	}
+	return time.Time{}
 }
 
 // healthGone is the uids whose health rows go: those dropped now, and any

@@ -20,6 +20,7 @@ import (
 // the container is stopped with an unhealthy event and started again.
 // Apple's own CLI has no health checks: this is veloslet's.
 func TestHealth_ExecProbe_AppleEmulator(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rt, _ := appletest.New(t, "1.2.2")
 	s := supervisor.New(storetest.MustOpenDB(t), rt)

@@ -49,7 +49,7 @@ func TestSupervisor_UnhealthyIsRestarted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(evs) != 1 || !strings.Contains(evs[0].Reason, "unhealthy (2/2)") || !strings.Contains(evs[0].Reason, "no answer within the timeout") {
+	if len(evs) != 1 || !afterRetries.MatchString(evs[0].Reason) || !strings.Contains(evs[0].Reason, "no answer within the timeout") {
 		t.Fatalf("unhealthy events %+v", evs)
 	}
 	rec := instanceOf(t, s.DB, "db")

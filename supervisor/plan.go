@@ -39,6 +39,10 @@ type PlanInput struct {
 	// Unhealthy are the probe states of the uids the prober found
 	// unhealthy, by uid (see health.go).
 	Unhealthy map[string]HealthStatus
+	// WasUnhealthy, on a process's first pass, holds the uids an earlier
+	// process last wrote unhealthy (health.go): an exit of that very
+	// instance the records do not know is the stop it died before recording.
+	WasUnhealthy map[string]HealthStatus
 	// Healthy holds, by uid, the instance whose probe last passed: what a
 	// dependant waiting for "healthy" waits for (depends.go).
 	Healthy map[string]runtime.InstanceID
@@ -158,6 +162,8 @@ type planner struct {
 	adopting map[string]bool
 	// up: the running instance of each uid, for its dependants
 	up map[string]runtime.InstanceID
+	// records: each uid's record, made when a dependant asks (depends.go)
+	records map[string]*store.Instance
 }
 
 func skipSet(invalid []*store.InvalidSpec) map[string]bool {
@@ -313,7 +319,7 @@ func (p *planner) running(spec *store.Spec, rec *store.Instance, obs *runtime.In
 			Events: []store.Event{{UID: spec.UID, Kind: store.EventResumed, Generation: rec.Generation, Reason: reason}}})
 		return
 	}
-	if p.unhealthy(spec, rec, obs) {
+	if p.unhealthy(spec, rec, obs) || p.restartForDependency(spec, rec, obs) {
 		return
 	}
 	if next, reason := settleRun(rec, spec, p.in.Now, p.in.Policy); next != nil {

@@ -34,7 +34,7 @@ func (p *planner) exited(spec *store.Spec, rec *store.Instance, obs *runtime.Ins
 		case pol.Rebooted(exitStart(obs, rec)):
 			why += "; the host rebooted since it started: not counted as a failure"
 		}
-		events = append(events, store.Event{UID: uid, Kind: store.EventExited, Generation: genOf(obs, rec),
+		events = append(p.stoppedUnhealthy(spec, rec, obs), store.Event{UID: uid, Kind: store.EventExited, Generation: genOf(obs, rec),
 			ExitCode: obs.ExitCode, Reason: why})
 	}
 	switch verdict {

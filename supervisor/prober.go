@@ -64,12 +64,15 @@ type target struct {
 	uid     string
 	id      runtime.InstanceID
 	started time.Time
-	hc      spec.HealthCheck
-	env     map[string]string
-	health  HealthStatus
-	next    time.Time
-	index   int  // in the heap; -1 when not in it
-	running bool // a probe is under way
+	// startKnown: started came from the runtime or the record, not from
+	// when the target was first set.
+	startKnown bool
+	hc         spec.HealthCheck
+	env        map[string]string
+	health     HealthStatus
+	next       time.Time
+	index      int  // in the heap; -1 when not in it
+	running    bool // a probe is under way
 }
 
 // NewProber returns a prober over rt.
@@ -81,19 +84,30 @@ func NewProber(rt runtime.Runtime) *Prober {
 // Set probes uid's instance id (started at started) with hc. The same
 // instance with the same start and check keeps its state; a new instance,
 // one started again in place (same id, a new start) or a new check starts
-// afresh, first probed at once.
+// afresh, first probed at once. A zero start is unknown: a new target
+// counts its start period from now, and a later call with the start known
+// sets it without starting afresh.
 func (p *Prober) Set(uid string, id runtime.InstanceID, started time.Time, hc spec.HealthCheck, env map[string]string) {
 	hc = hc.WithDefaults()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if t, ok := p.targets[uid]; ok {
-		if t.id == id && t.started.Equal(started) && equalCheck(t.hc, hc) {
-			return
+		if t.id == id && equalCheck(t.hc, hc) {
+			switch {
+			case started.IsZero(), t.startKnown && t.started.Equal(started):
+				return
+			case !t.startKnown:
+				t.started, t.startKnown = started, true
+				return
+			}
 		}
 		p.drop(t)
 	}
-	t := &target{uid: uid, id: id, started: started, hc: hc, env: env, next: time.Now(), index: -1,
+	t := &target{uid: uid, id: id, started: started, startKnown: !started.IsZero(), hc: hc, env: env, next: time.Now(), index: -1,
 		health: HealthStatus{UID: uid, InstanceID: id, State: HealthStarting, Probe: hc.Kind(), Retries: hc.Retries, OnFailure: hc.OnFailure}}
+	if !t.startKnown {
+		t.started = time.Now()
+	}
 	p.targets[uid] = t
 	heap.Push(&p.due, t)
 	p.wake()

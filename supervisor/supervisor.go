@@ -373,8 +373,9 @@ func (s *Supervisor) planFull(ctx context.Context, force bool, inFlight map[stri
 		Now: s.now(), Policy: s.policy(), BrakeSince: s.brakeSince, Force: force, FirstPass: s.AdoptOnStart && !s.observedOK,
 		InFlight: inFlight,
 		Invalid:  st.Invalid, Restarts: st.Restarts, Unhealthy: s.unhealthyNow(), Healthy: s.healthyNow(ctx),
+		WasUnhealthy: s.unhealthyWritten(ctx), // before syncProbes drops the rows of uids not probed
 	}
-	s.syncProbes(ctx, st.Specs, observed)
+	s.syncProbes(ctx, st.Specs, st.Instances, observed)
 	plan := Compute(in)
 	s.followLaunches(plan, st.Specs)
 	return plan, in, nil

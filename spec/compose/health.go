@@ -98,14 +98,11 @@ func healthAndDeps(svc *Service, c types.ServiceConfig) error {
 		d := svc.DependsOn[n]
 		switch d.Condition {
 		case "", types.ServiceConditionStarted:
-			deps[prefix+n] = spec.DependStarted
+			deps[prefix+n] = spec.Dependency{Condition: spec.DependStarted, Restart: d.Restart}
 		case types.ServiceConditionHealthy:
-			deps[prefix+n] = spec.DependHealthy
+			deps[prefix+n] = spec.Dependency{Condition: spec.DependHealthy, Restart: d.Restart}
 		default:
 			return &Refusal{Service: c.Name, Key: "depends_on." + n + ".condition", Reason: fmt.Sprintf("%s is not supported: veloslet waits for a dependency that runs (service_started) or passes its probe (service_healthy), never for one that has ended", d.Condition)}
-		}
-		if d.Restart {
-			svc.Notes = append(svc.Notes, fmt.Sprintf("depends_on %s restart: true ignored: veloslet does not restart a service when its dependency restarts", n))
 		}
 	}
 	svc.Spec.DependsOn = deps
