@@ -22,8 +22,9 @@ const (
 	CrashBeforePassFinish CrashPoint = "before-pass-finish" // actions done, passes row still open
 )
 
-// CrashPoints lists every crash point.
-var CrashPoints = []CrashPoint{
+// crashPoints lists every crash point (tests check that a scenario meets
+// each one).
+var crashPoints = []CrashPoint{
 	CrashPassCreated, CrashBeforeStart, CrashAfterStart, CrashBeforeRemove, CrashAfterRemove, CrashBeforeRun, CrashAfterRun,
 	CrashBeforeStop, CrashAfterStop, CrashBeforeRecord, CrashAfterRecord, CrashBeforePassFinish,
 }

@@ -2,6 +2,9 @@ package supervisor
 
 import "time"
 
+// CrashPoints lists every crash point.
+var CrashPoints = crashPoints
+
 // SetCrashHook makes the supervisor call h at every crash point. Only tests
 // crash a supervisor on purpose.
 func (s *Supervisor) SetCrashHook(h CrashHook) { s.crash = h }

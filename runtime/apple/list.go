@@ -31,14 +31,14 @@ type statusObject struct {
 	StartedDate json.RawMessage `json:"startedDate"`
 }
 
-// ParseList parses the output of `container list --all --format json` in
+// parseList parses the output of `container list --all --format json` in
 // both shapes the CLI has printed (0.x and 1.x) and returns the containers
 // whose name starts with prefix. It never panics on bad input.
-func ParseList(data []byte, prefix string) ([]runtime.Instance, error) {
+func parseList(data []byte, prefix string) ([]runtime.Instance, error) {
 	return ParseListStore(data, prefix, "")
 }
 
-// ParseListStore is ParseList that also returns the containers labelled
+// ParseListStore is parseList that also returns the containers labelled
 // with storeID (velos.store) whatever their name, their uid from velos.uid.
 func ParseListStore(data []byte, prefix, storeID string) ([]runtime.Instance, error) {
 	data = bytes.TrimSpace(data)
