@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
@@ -90,6 +91,12 @@ func writeFleetState(ctx context.Context, w io.Writer, db *store.DB) {
 		fmt.Fprintf(w, "fleet: hold unreadable: %v\n", err)
 	} else if h != nil {
 		fmt.Fprintln(w, term(h.Line(s.Node)))
+	}
+	if b := fleet.BrakeLine(ctx, db); b != "" {
+		if s.Node != "" {
+			b = strings.ReplaceAll(b, "NODE", s.Node)
+		}
+		fmt.Fprintln(w, term(b))
 	}
 }
 
