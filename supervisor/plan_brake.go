@@ -86,14 +86,21 @@ type fleetBrakeHold struct {
 
 // noteFleetBrake keeps the brake's hold of fleet-caused removals in the
 // store, where `status` (another process) and /healthz read it, and clears
-// it when the hold ends; written only when it changes.
-func (s *Supervisor) noteFleetBrake(ctx context.Context, plan Plan) {
+// it when the hold ends; written only when it changes. While it stands
+// unchanged, the brake's action writes no event: a hold with no expiry
+// would otherwise add one at every tick until an operator comes.
+func (s *Supervisor) noteFleetBrake(ctx context.Context, plan *Plan) {
 	v := ""
 	if plan.FleetHeld != "" {
 		b, _ := json.Marshal(fleetBrakeHold{Since: s.brakeSince.UTC(), Reason: plan.FleetHeld})
 		v = string(b)
 	}
 	if s.fleetBrakeNoted != nil && *s.fleetBrakeNoted == v {
+		for i := range plan.Actions {
+			if plan.Actions[i].Kind == ActBrake {
+				plan.Actions[i].Events = nil // told when the hold began or changed
+			}
+		}
 		return
 	}
 	if err := s.DB.SetBrakeFleetHold(ctx, v); err != nil {

@@ -288,7 +288,7 @@ func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResul
 	} else {
 		s.brakeSince = time.Time{}
 	}
-	s.noteFleetBrake(ctx, plan)
+	s.noteFleetBrake(ctx, &plan)
 	if !s.observedOK {
 		s.warnNestedStores(in) // once per process: at serve start
 	}

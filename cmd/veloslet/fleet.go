@@ -44,8 +44,8 @@ func (m *Main) startFleet(ctx context.Context, db *store.DB, sc *supervisor.Sche
 		OnChange: func() { sc.Trigger(store.TriggerChange) }}
 	if reg != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "veloslet_fleet_held",
-			Help: "1 while the fleet mirror is held (a missing or new specs bucket, or a catch-up deleting too much) " +
-				"until `veloslet fleet resync --confirm`; 0 otherwise."}, func() float64 {
+			Help: "1 while the fleet mirror is held (a missing or new specs bucket, a catch-up deleting too much, " +
+				"or fleet specs kept whose key is gone with no delete marker) until `veloslet fleet resync --confirm`; 0 otherwise."}, func() float64 {
 			if node.Held() != nil {
 				return 1
 			}
