@@ -124,8 +124,11 @@ type NodeStatus struct {
 	ReportedAt time.Time `json:"reported_at"` // the newest write of the node's keys
 	Report     *Report   `json:"report,omitempty"`
 	// Hold is why the node stopped mirroring, as its report says.
-	Hold *Hold    `json:"hold,omitempty"`
-	Rows []Status `json:"rows"`
+	Hold *Hold `json:"hold,omitempty"`
+	// Brake is the node's supervisor holding the removal of instances
+	// whose spec the fleet deleted, as its report says ("" when not).
+	Brake string   `json:"brake,omitempty"`
+	Rows  []Status `json:"rows"`
 }
 
 // Status reads the status bucket: every node's, or one node's, ordered by
@@ -166,7 +169,7 @@ func (c *Client) Status(ctx context.Context, node string) ([]*NodeStatus, error)
 		if uid == "" {
 			var r nodeReport
 			if json.Unmarshal(e.Value(), &r) == nil {
-				ns.Report, ns.Hold = &r.Report, r.Hold
+				ns.Report, ns.Hold, ns.Brake = &r.Report, r.Hold, r.Brake
 			}
 			continue
 		}

@@ -19,9 +19,11 @@ const (
 	HoldBrake    = "brake"    // a catch-up would delete too many fleet specs
 )
 
-// Hold is why a node stopped mirroring. Absence is never evidence: while a
-// hold is kept no spec is deleted or changed by the fleet, and only `veloslet
-// fleet resync --node N --confirm` (or the same bucket coming back) ends it.
+// Hold is why a node stopped mirroring, or (HoldAbsent) which fleet specs
+// it keeps while it mirrors the rest. Absence is never evidence: while a
+// hold is kept no spec is deleted by absence, and only `veloslet fleet
+// resync --node N --confirm` (or the same bucket, or the keys, coming back)
+// ends it.
 type Hold struct {
 	Kind   string    `json:"kind"`
 	Reason string    `json:"reason"`
@@ -33,6 +35,8 @@ type Hold struct {
 	// LastSeq is the bucket's last revision when the hold was set: a
 	// confirmation for the same bucket must be written after it.
 	LastSeq uint64 `json:"last_seq,omitempty"`
+	// UIDs are the fleet specs an absent hold keeps (HoldAbsent).
+	UIDs []string `json:"uids,omitempty"`
 }
 
 // Line is the hold as `status` and /healthz print it.
@@ -157,7 +161,14 @@ func (n *Node) plan(ctx context.Context, s specsState) (mode, error) {
 				bucket, time.Unix(0, s.created).UTC().Format(time.RFC3339), src, len(owned))})
 	}
 	switch {
-	case h == nil:
+	case h == nil || h.Kind == HoldAbsent:
+		// Mirroring goes on; a confirmation written since makes this
+		// session the confirmed resync.
+		if ok, err := n.confirmedSince(ctx, s, h); ok {
+			return modeResync, nil
+		} else if err != nil {
+			n.log().Warn("fleet: read the resync confirmation", "error", err)
+		}
 		return modeMirror, nil
 	case h.Kind != HoldBrake:
 		// The bucket mirrored before is back, whole: nothing to confirm.
@@ -173,6 +184,30 @@ func (n *Node) plan(ctx context.Context, s specsState) (mode, error) {
 		return modeResync, nil
 	}
 	return modeHeld, err
+}
+
+// confirmedSince reports whether the node's confirmation names this bucket
+// and was written after what waits for one while the mirror runs: an absent
+// hold, or the fleet's deletions whose removal the supervisor's brake holds
+// (store.MetaFleetRemoved). False when nothing waits.
+func (n *Node) confirmedSince(ctx context.Context, s specsState, h *Hold) (bool, error) {
+	var after uint64
+	waits := h != nil && h.Kind == HoldAbsent
+	if waits {
+		after = h.LastSeq
+	}
+	removed, err := n.DB.FleetRemovals(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, rev := range removed {
+		waits, after = true, max(after, uint64(rev))
+	}
+	if !waits {
+		return false, nil
+	}
+	c, rev, err := n.confirmation(ctx, s)
+	return err == nil && c != nil && c.BucketCreated == s.created && rev > after, err
 }
 
 // confirmation reads the node's confirmation key; nil when there is none

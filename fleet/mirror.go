@@ -142,25 +142,27 @@ func (m *mirror) add(e jetstream.KeyValueEntry) {
 }
 
 // flush applies the gathered entries in one transaction. At the end of the
-// initial values of a resumed watch, it also deletes the fleet-owned uids
-// whose key is gone: a delete marker removed from the bucket (purged) while
-// this node was away would otherwise leave their spec for good. A catch-up
-// that would delete more than the brake allows applies nothing and holds
-// the mirror, unless the operator confirmed this resync.
+// initial values it also looks at the node's fleet specs that no entry
+// named: a key whose newest entry is a delete marker (seen now, the marker
+// itself perhaps older than the stored revision) deletes the spec; a key
+// the bucket holds nothing for is absence, not evidence, and its spec is
+// kept under an absent hold (evidence.go). Only a resync the operator
+// confirmed deletes by absence. A catch-up that would delete more than the
+// brake allows applies nothing and holds the mirror, unless the operator
+// confirmed this resync.
 func (m *mirror) flush(ctx context.Context, initial bool) error {
 	b := store.FleetBatch{Bucket: m.n.Config.SpecsBucket, Source: m.source, Revision: m.rev,
-		Changes: m.pending, Full: initial && m.full, BadKeys: m.badKeys, ClearHold: initial && m.resync}
+		Changes: m.pending, Full: initial && m.resync, BadKeys: m.badKeys, ClearHold: initial && m.resync}
+	var absent []string
 	if initial {
 		owned, err := m.n.DB.FindFleetSpecs(ctx)
 		if err != nil {
 			return err
 		}
-		if !m.full {
-			gone, err := m.goneKeys(ctx, owned)
-			if err != nil {
+		if !m.resync {
+			if absent, err = m.evidence(ctx, owned, &b); err != nil {
 				return err
 			}
-			b.Changes = append(b.Changes, gone...)
 		}
 		if n := wouldDelete(owned, b); !m.resync && n > m.n.BrakeMin && float64(n) > m.n.BrakeShare*float64(len(owned)) {
 			err := m.n.hold(ctx, &Hold{Kind: HoldBrake, Bucket: b.Bucket, Created: m.st.created,
@@ -185,11 +187,21 @@ func (m *mirror) flush(ctx context.Context, initial bool) error {
 		m.n.setHeld(nil)
 		m.n.log().Info("fleet resync confirmed and applied; hold released")
 	}
+	if initial && !m.resync {
+		err = m.holdAbsent(ctx, absent)
+	} else if !initial {
+		err = m.settleAbsent(ctx, b.Changes)
+	}
+	if err != nil {
+		return err
+	}
 	if res.Created+res.Updated+res.Deleted+res.Refused > 0 {
 		m.n.log().Info("fleet specs mirrored", "revision", b.Revision, "created", res.Created, "updated", res.Updated,
 			"deleted", res.Deleted, "refused", res.Refused, "unchanged", res.Unchanged)
 	}
-	if res.Changed() && m.n.OnChange != nil {
+	// A confirmed resync also lets go of the removals the brake held for
+	// the fleet: a pass at once, even when no spec changed.
+	if (res.Changed() || b.ClearHold) && m.n.OnChange != nil {
 		m.n.OnChange()
 	}
 	return nil
@@ -213,29 +225,4 @@ func wouldDelete(owned []*store.FleetSpec, b store.FleetBatch) int {
 		}
 	}
 	return n
-}
-
-// goneKeys returns a delete for each fleet-owned uid with no live key.
-func (m *mirror) goneKeys(ctx context.Context, owned []*store.FleetSpec) ([]store.FleetChange, error) {
-	if len(owned) == 0 {
-		return nil, nil
-	}
-	lctx, cancel := context.WithTimeout(ctx, opTimeout)
-	defer cancel()
-	l, err := m.kv.ListKeysFiltered(lctx, m.n.Config.Node+".>")
-	if err != nil {
-		return nil, fmt.Errorf("fleet: list keys: %w", err)
-	}
-	defer func() { _ = l.Stop() }()
-	live := map[string]bool{}
-	for k := range l.Keys() {
-		live[k] = true
-	}
-	var gone []store.FleetChange
-	for _, f := range owned {
-		if f.Bucket == m.n.Config.SpecsBucket && !live[f.Key] {
-			gone = append(gone, store.FleetChange{UID: f.UID, Key: f.Key, Revision: m.rev, Delete: true})
-		}
-	}
-	return gone, nil
 }

@@ -68,13 +68,19 @@ func (n *Node) State() (connected bool, since time.Time) {
 	return n.connected, n.since
 }
 
-// StateLine is what `status` and /healthz print: the connection, and the
-// hold on a second line while one is kept.
+// StateLine is what `status` and /healthz print: the connection, the
+// hold on a second line while one is kept, and the supervisor's brake
+// holding fleet-caused removals on a third.
 func (n *Node) StateLine() string {
 	c, since := n.State()
 	line := FormatState(State{Connected: c, Since: since, Node: n.Config.Node})
 	if h := n.Held(); h != nil {
 		line += "\n" + h.Line(n.Config.Node)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	if b := BrakeLine(ctx, n.DB); b != "" {
+		line += "\n" + strings.ReplaceAll(b, "NODE", n.Config.Node)
 	}
 	return line
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -27,6 +28,9 @@ type reporter struct {
 	beat time.Time
 	sent int64 // the last event id the stream acknowledged
 	hold *Hold // the hold the node's report carries
+	// brake is the supervisor's brake holding fleet removals, as the
+	// report carries it (BrakeLine).
+	brake string
 	// epoch is the connection's when the session began: writes stop once
 	// it moved, instead of each waiting out its timeout on a dead link.
 	epoch int
@@ -74,7 +78,7 @@ func (r *reporter) report(ctx context.Context, beat bool) error {
 	}
 	warn("fleet: write status", r.statuses(ctx))
 	warn("fleet: publish events", r.events(ctx))
-	if beat || time.Since(r.beat) >= r.n.Heartbeat || r.n.Held() != r.hold {
+	if beat || time.Since(r.beat) >= r.n.Heartbeat || r.n.Held() != r.hold || r.brakeLine(ctx) != r.brake {
 		warn("fleet: write node report", r.heartbeat(ctx))
 	}
 	return ctx.Err()
@@ -232,6 +236,13 @@ func (r *reporter) events(ctx context.Context) error {
 type nodeReport struct {
 	Report
 	Hold *Hold `json:"hold,omitempty"`
+	// Brake is the supervisor's brake holding fleet-caused removals.
+	Brake string `json:"brake,omitempty"`
+}
+
+// brakeLine is BrakeLine with the node's name in the verbs it names.
+func (r *reporter) brakeLine(ctx context.Context) string {
+	return strings.ReplaceAll(BrakeLine(ctx, r.n.DB), "NODE", r.n.Config.Node)
 }
 
 func (r *reporter) heartbeat(ctx context.Context) error {
@@ -240,12 +251,12 @@ func (r *reporter) heartbeat(ctx context.Context) error {
 		return err
 	}
 	_, since := r.n.State()
-	hold := r.n.Held()
+	hold, brake := r.n.Held(), r.brakeLine(ctx)
 	v, _ := json.Marshal(nodeReport{Report: Report{Node: r.n.Config.Node, At: formatTime(time.Now()), Specs: len(r.last),
-		Revision: rev, StoreID: r.n.DB.StoreID(), Connected: formatTime(since)}, Hold: hold})
+		Revision: rev, StoreID: r.n.DB.StoreID(), Connected: formatTime(since)}, Hold: hold, Brake: brake})
 	if err := r.put(ctx, r.n.Config.Node, v); err != nil {
 		return err
 	}
-	r.beat, r.hold = time.Now(), hold
+	r.beat, r.hold, r.brake = time.Now(), hold, brake
 	return nil
 }

@@ -118,6 +118,12 @@ func (n *Node) recheck(ctx context.Context, js jetstream.JetStream, was specsSta
 			"present", now.kv != nil)
 		return true, nil
 	}
+	if md == modeMirror {
+		// An operator's confirmation ends an absent hold, or lets go of
+		// removals the brake holds for the fleet: a confirmed resync.
+		ok, err := n.confirmedSince(ctx, now, n.Held())
+		return ok && err == nil, nil // an error: the next check retries
+	}
 	if md != modeHeld && md != modeWait {
 		return false, nil
 	}

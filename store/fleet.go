@@ -79,6 +79,8 @@ type FleetBatch struct {
 // FleetResult counts what a batch did.
 type FleetResult struct {
 	Created, Updated, Deleted, Refused, Unchanged int
+
+	deleted []string // the uids whose spec the batch deleted
 }
 
 // Changed reports whether the batch changed the desired state.
@@ -143,6 +145,11 @@ func (db *DB) ApplyFleetBatch(ctx context.Context, b FleetBatch) (FleetResult, e
 		if err := tx.clearFleetHold(ctx); err != nil {
 			return res, err
 		}
+	}
+	// Kept with the deletions, so that the brake knows them for the
+	// fleet's whatever happens next (fleetremoved.go).
+	if err := tx.noteFleetRemovals(ctx, res.deleted, b.Revision, b.ClearHold); err != nil {
+		return res, err
 	}
 	if err := tx.setMeta(ctx, MetaFleetRevision, strconv.FormatInt(b.Revision, 10)); err != nil {
 		return res, err
@@ -211,6 +218,7 @@ func (tx *Tx) deleteFleetSpec(ctx context.Context, uid, why string, res *FleetRe
 		return nil // only a refused value was ever mirrored
 	}
 	res.Deleted++
+	res.deleted = append(res.deleted, uid)
 	return tx.createEvent(ctx, &Event{UID: uid, Kind: EventSpecDeleted, Reason: why})
 }
 

@@ -26,6 +26,9 @@ type PlanInput struct {
 	BrakeSince time.Time
 	// Force ignores the safety brake, on an operator's word.
 	Force bool
+	// FleetRemoved are the uids whose spec the fleet deleted (by uid, the
+	// bucket revision): the brake holds their removal with no expiry.
+	FleetRemoved map[string]int64
 	// FirstPass is set on a supervisor's first pass: recorded instances that
 	// still run are adopted by this process, with an event saying so.
 	FirstPass bool
@@ -55,6 +58,9 @@ type Plan struct {
 	NextWake time.Time `json:"next_wake,omitzero"`
 	// BrakeHeld is true when the brake dropped removals from this plan.
 	BrakeHeld bool `json:"brake_held"`
+	// FleetHeld says why the brake holds fleet-caused removals, which only
+	// an operator releases; "" when it does not.
+	FleetHeld string `json:"fleet_held,omitempty"`
 	// Foreign counts listed instances that belong to another store.
 	Foreign int `json:"foreign"`
 	// InFlight lists the uids skipped because an action for them is under way.

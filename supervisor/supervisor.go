@@ -77,6 +77,10 @@ type Supervisor struct {
 	stalePulls pullSet
 	workers    workers
 	nets       networks // created for specs that ask (network.go)
+
+	// fleetBrakeNoted is the MetaBrakeFleetHold value written; nil before
+	// this process wrote or cleared it.
+	fleetBrakeNoted *string
 }
 
 // New returns a supervisor with the default policy.
@@ -276,11 +280,15 @@ func (s *Supervisor) start(ctx context.Context, opts PassOptions, res *PassResul
 			s.brakeSince = in.Now
 		}
 		// Look again the moment the hold ends: the next cron tick may be
-		// a schedule's interval later, and no event need come.
-		s.wake(s.brakeSince.Add(s.Policy.BrakeHold))
+		// a schedule's interval later, and no event need come. A hold past
+		// its end (fleet-caused removals) waits for an operator instead.
+		if end := s.brakeSince.Add(s.Policy.BrakeHold); end.After(in.Now) {
+			s.wake(end)
+		}
 	} else {
 		s.brakeSince = time.Time{}
 	}
+	s.noteFleetBrake(ctx, &plan)
 	if !s.observedOK {
 		s.warnNestedStores(in) // once per process: at serve start
 	}
@@ -363,11 +371,15 @@ func (s *Supervisor) planFull(ctx context.Context, force bool, inFlight map[stri
 	if err != nil {
 		return Plan{}, PlanInput{}, fmt.Errorf("read state: %w", err)
 	}
+	removed, err := s.DB.FleetRemovals(ctx)
+	if err != nil {
+		return Plan{}, PlanInput{}, fmt.Errorf("read fleet removals: %w", err)
+	}
 	observed, err := s.Runtime.List(ctx)
 	if err != nil {
 		return Plan{}, PlanInput{}, fmt.Errorf("list instances: %w", err)
 	}
-	in := PlanInput{
+	in := PlanInput{FleetRemoved: removed,
 		Specs: st.Specs, Records: st.Instances, Observed: observed, StoreID: s.DB.StoreID(),
 		Adopted: st.Adopted, AdoptUnlabeled: s.AdoptUnlabeled,
 		Now: s.now(), Policy: s.policy(), BrakeSince: s.brakeSince, Force: force, FirstPass: s.AdoptOnStart && !s.observedOK,

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
@@ -43,8 +44,8 @@ func (m *Main) startFleet(ctx context.Context, db *store.DB, sc *supervisor.Sche
 		OnChange: func() { sc.Trigger(store.TriggerChange) }}
 	if reg != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "veloslet_fleet_held",
-			Help: "1 while the fleet mirror is held (a missing or new specs bucket, or a catch-up deleting too much) " +
-				"until `veloslet fleet resync --confirm`; 0 otherwise."}, func() float64 {
+			Help: "1 while the fleet mirror is held (a missing or new specs bucket, a catch-up deleting too much, " +
+				"or fleet specs kept whose key is gone with no delete marker) until `veloslet fleet resync --confirm`; 0 otherwise."}, func() float64 {
 			if node.Held() != nil {
 				return 1
 			}
@@ -90,6 +91,12 @@ func writeFleetState(ctx context.Context, w io.Writer, db *store.DB) {
 		fmt.Fprintf(w, "fleet: hold unreadable: %v\n", err)
 	} else if h != nil {
 		fmt.Fprintln(w, term(h.Line(s.Node)))
+	}
+	if b := fleet.BrakeLine(ctx, db); b != "" {
+		if s.Node != "" {
+			b = strings.ReplaceAll(b, "NODE", s.Node)
+		}
+		fmt.Fprintln(w, term(b))
 	}
 }
 

@@ -67,6 +67,9 @@ func writeFleetStatus(w io.Writer, nodes []*fleet.NodeStatus, now time.Time) {
 		if n.Hold != nil {
 			fmt.Fprintf(w, "node %s: %s\n", term(n.Node), term(n.Hold.Line(n.Node)))
 		}
+		if n.Brake != "" {
+			fmt.Fprintf(w, "node %s: %s\n", term(n.Node), term(n.Brake))
+		}
 		for _, r := range n.Rows {
 			if r.Refused != "" {
 				fmt.Fprintf(w, "refused %s.%s: %s\n", term(n.Node), term(r.UID), term(r.Refused))

@@ -17,10 +17,14 @@ func (m *Main) fleetResyncCommand() *cobra.Command {
 		Short: "Let a held node mirror the specs bucket as it is now, deletions included",
 		Long: `A node stops mirroring, keeping every spec and instance, when the specs
 bucket is missing, is another bucket than the one it mirrored, or a catch-up
-would delete more than brake_share of its fleet specs (docs/fleet.md).
+would delete more than brake_share of its fleet specs. It keeps (and goes on
+mirroring the rest) the fleet specs whose key is gone with no delete marker,
+and its safety brake holds, with no expiry, the removal of instances whose
+spec the fleet deleted when they are more than brake_share (docs/fleet.md).
 Without --confirm, resync shows what the node reports and what the bucket
 holds for it; with --confirm, it writes the confirmation the node waits for:
-the node then runs exactly the specs the bucket holds for it.`,
+the node then runs exactly the specs the bucket holds for it, and its brake
+lets the fleet's removals go.`,
 		Example: "  veloslet fleet resync --node mini-7\n  veloslet fleet resync --node mini-7 --confirm",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -45,6 +49,9 @@ the node then runs exactly the specs the bucket holds for it.`,
 					nodes[0].ReportedAt.UTC().Format(time.RFC3339))
 			default:
 				fmt.Fprintf(out, "node %s: %s\n", node, term(nodes[0].Hold.Line(node)))
+			}
+			if len(nodes) > 0 && nodes[0].Brake != "" {
+				fmt.Fprintf(out, "node %s: %s\n", node, term(nodes[0].Brake))
 			}
 			keys, err := c.CountKeys(cmd.Context(), node)
 			if err != nil {
