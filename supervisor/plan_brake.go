@@ -96,6 +96,9 @@ func (s *Supervisor) noteFleetBrake(ctx context.Context, plan *Plan) {
 		v = string(b)
 	}
 	if s.fleetBrakeNoted != nil && *s.fleetBrakeNoted == v {
+		if v == "" {
+			return // no fleet hold: the brake's other holds tell each pass
+		}
 		for i := range plan.Actions {
 			if plan.Actions[i].Kind == ActBrake {
 				plan.Actions[i].Events = nil // told when the hold began or changed
