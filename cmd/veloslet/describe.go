@@ -22,36 +22,60 @@ const describeLogLines = 15
 
 func (m *Main) describeCommand() *cobra.Command {
 	var asJSON bool
+	var sel selection
 	cmd := &cobra.Command{
-		Use:   "describe UID",
+		Use:   "describe UID... | --project NAME | -l SELECTOR | --all",
 		Short: "Show one uid on one screen: spec, record, state, events, last exit's output",
 		Long: `Show everything veloslet knows of one uid, as systemctl status does for a unit:
 its spec (env names only, never values), the record of its instance, the
 state and why, the next attempt, the last 10 events, and the last lines
-kept of its latest exit (all of them: veloslet logs UID --previous).`,
-		Example:           "  veloslet describe web\n  veloslet describe web --json",
+kept of its latest exit (all of them: veloslet logs UID --previous).
+
+Several uids, or a selection (--selector, --project, --all), are described
+one after another, a blank line between; --json then prints a JSON array.`,
+		Example:           "  veloslet describe web\n  veloslet describe web --json\n  veloslet describe -l team=web",
 		ValidArgsFunction: m.completeUIDs,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("describe takes exactly one uid, got %d arguments", len(args))
-			}
-			return nil
-		},
+		Args:              sel.checkArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := m.describe(cmd, args[0])
-			if err != nil {
-				return err
+			uids := args
+			if sel.used() {
+				db, err := m.openDBRead(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if uids, err = sel.uids(cmd.Context(), db, nil); err != nil {
+					return err
+				}
 			}
+			var ds []*description
+			for _, uid := range uids {
+				d, err := m.describe(cmd, uid)
+				if err != nil {
+					return err
+				}
+				ds = append(ds, d)
+			}
+			w := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc := json.NewEncoder(w)
 				enc.SetIndent("", "  ")
-				return enc.Encode(d)
+				if len(args) == 1 {
+					return enc.Encode(ds[0]) // one object, as ever, for one uid named
+				}
+				return enc.Encode(ds)
 			}
-			d.write(cmd.OutOrStdout())
+			for i, d := range ds {
+				if i > 0 {
+					fmt.Fprintln(w)
+				}
+				d.write(w)
+			}
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object (several uids or a selection: an array)")
+	cmd.Flags().StringVar(&sel.project, "project", "", "describe every spec of this compose project")
+	sel.addFlags(cmd, "describe")
 	return cmd
 }
 
