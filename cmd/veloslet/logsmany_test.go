@@ -1,9 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/veloslet/veloslet/runtime/fake"
 )
 
 // TestLogsDescribe_Selection: logs and describe take -l, --project and
@@ -57,5 +62,55 @@ func TestLogsDescribe_Selection(t *testing.T) {
 		if _, errOut, code := e.run("", args...); code != ExitUsage {
 			t.Errorf("veloslet %v: exit %d (%q), want %d", args, code, errOut, ExitUsage)
 		}
+	}
+}
+
+// TestLogs_FollowSelection: with --follow every selected uid is followed at
+// once: a line printed later by either instance shows up under its uid,
+// and an interrupt ends the command with exit 0.
+func TestLogs_FollowSelection(t *testing.T) {
+	e := newTestEnv(t, "")
+	e.mustRun(`[{"uid":"f1","image":"busybox","command":["echo","one"],"labels":{"team":"f"}},
+		{"uid":"f2","image":"busybox","command":["echo","two"],"labels":{"team":"f"}}]`, "apply", "-f", "-")
+	e.mustRun("", "reconcile")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out syncBuffer
+	m := NewMain()
+	m.Stdout, m.Stderr = &out, io.Discard
+	m.Getenv = func(k string) string {
+		if k == EnvConfig {
+			return e.config
+		}
+		return ""
+	}
+	done := make(chan int)
+	go func() { done <- m.Execute(ctx, []string{"logs", "-l", "team=f", "--follow"}) }()
+	want := func(lines ...string) {
+		t.Helper()
+		poll(t, func() error {
+			for _, l := range lines {
+				if !strings.Contains(out.String(), l+"\n") {
+					return fmt.Errorf("no line %q in %q", l, out.String())
+				}
+			}
+			return nil
+		})
+	}
+	want("f1 | one", "f2 | two")
+	host, err := fake.Open(e.host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := host.Print("f2", "later"); err != nil {
+		t.Fatal(err)
+	}
+	if err := host.Print("f1", "later too"); err != nil {
+		t.Fatal(err)
+	}
+	want("f2 | later", "f1 | later too")
+	cancel()
+	if code := <-done; code != ExitOK {
+		t.Fatalf("logs --follow ended with exit %d:\n%s", code, out.String())
 	}
 }
