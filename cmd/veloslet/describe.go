@@ -94,8 +94,11 @@ type description struct {
 	// PassError is the newest pass's error, when it failed (such as
 	// "container service down since …; starting it").
 	PassError string `json:"pass_error,omitempty"`
-	now       time.Time
-	rawEvent  []*store.Event
+	// Live, with no daemon, says the state is what the runtime lists now
+	// where that differs from the last pass's record (as status does).
+	Live     string `json:"live,omitempty"`
+	now      time.Time
+	rawEvent []*store.Event
 }
 
 // describedSpec is a spec with its env values left out.
@@ -130,6 +133,7 @@ func (m *Main) describe(cmd *cobra.Command, uid string) (*description, error) {
 	r := rows[0]
 	if _, held := daemonPID(m.Config.Store.Path); !held {
 		notInFlight(rows)
+		d.Live = m.liveView(ctx, db, rows)
 	}
 	d.Status = &statusJSON{StatusRow: r, Display: displayState(r, d.now), NextAttemptAt: timePtr(r.NextAttemptAt),
 		StartedAt: timePtr(r.StartedAt), ExitedAt: timePtr(r.ExitedAt), LastEventAt: timePtr(r.LastEventAt)}
@@ -175,6 +179,9 @@ func (d *description) write(w io.Writer) {
 		fmt.Fprintf(w, "%-10s %s\n", label+":", fmt.Sprintf(format, args...))
 	}
 	fmt.Fprintf(w, "%s — %s\n", term(d.UID), term(d.Status.Display))
+	if d.Live != "" {
+		fmt.Fprintln(w, term(d.Live))
+	}
 	if d.Fleet != "" {
 		fmt.Fprintln(w, d.Fleet)
 	}
