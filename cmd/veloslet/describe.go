@@ -48,8 +48,9 @@ one after another, a blank line between; --json then prints a JSON array.`,
 				}
 			}
 			var ds []*description
+			live := &listing{}
 			for _, uid := range uids {
-				d, err := m.describe(cmd, uid)
+				d, err := m.describe(cmd, uid, live)
 				if err != nil {
 					return err
 				}
@@ -108,7 +109,9 @@ type describedSpec struct {
 	EnvKeys []string `json:"env_keys"`
 }
 
-func (m *Main) describe(cmd *cobra.Command, uid string) (*description, error) {
+// describe gathers what describe shows of uid; with no daemon its state is
+// laid over live, the runtime's listing shared by the uids of one call.
+func (m *Main) describe(cmd *cobra.Command, uid string, live *listing) (*description, error) {
 	ctx := cmd.Context()
 	db, err := m.openDBRead(ctx)
 	if err != nil {
@@ -133,7 +136,7 @@ func (m *Main) describe(cmd *cobra.Command, uid string) (*description, error) {
 	r := rows[0]
 	if _, held := daemonPID(m.Config.Store.Path); !held {
 		notInFlight(rows)
-		d.Live = m.liveView(ctx, db, rows)
+		d.Live = m.liveViewFrom(ctx, db, rows, live)
 	}
 	d.Status = &statusJSON{StatusRow: r, Display: displayState(r, d.now), NextAttemptAt: timePtr(r.NextAttemptAt),
 		StartedAt: timePtr(r.StartedAt), ExitedAt: timePtr(r.ExitedAt), LastEventAt: timePtr(r.LastEventAt)}
