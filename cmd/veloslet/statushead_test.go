@@ -22,7 +22,7 @@ func TestStatusHeader_PassAgeFromItsEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }()
 	clock := storetest.NewClock()
 	db.Now = clock.Now
 	id, err := db.CreatePass(ctx, store.TriggerSchedule, 0)
