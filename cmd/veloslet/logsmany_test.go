@@ -37,6 +37,18 @@ func TestLogsDescribe_Selection(t *testing.T) {
 		t.Errorf("logs with one uid not running: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 
+	// `--previous 2` after a selection reads 2 as the count, not as a uid.
+	if _, errOut, _ := e.run("", "logs", "-l", "team=a", "--previous", "2"); !strings.Contains(errOut, "a1 has 0 kept logs of exited instances, asked for the 2. last") {
+		t.Errorf("logs -l team=a --previous 2: stderr %q", errOut)
+	}
+
+	e.mustRun("", "fake", "exit", "a1", "--code", "1")
+	e.mustRun("", "reconcile") // relaunches a1, keeping what it printed
+	out, errOut, code = e.run("", "logs", "-l", "team=a", "--previous")
+	if code == 0 || !strings.HasPrefix(out, "a1  | one\n") || !strings.Contains(errOut, "a22 has 0 kept logs") {
+		t.Errorf("logs -l team=a --previous: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+
 	desc := e.mustRun("", "describe", "-l", "team=a")
 	if blocks := strings.Split(desc, "\n\n"); len(blocks) != 3 || !strings.HasPrefix(blocks[0], "a1 — ") ||
 		!strings.HasPrefix(blocks[1], "a22 — ") || !strings.HasPrefix(blocks[2], "b1 — ") {
