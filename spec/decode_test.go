@@ -27,7 +27,7 @@ func TestDecode_ReportsEveryUnknownKey(t *testing.T) {
 		}
 		for _, want := range []string{"cmd (did you mean command?)", "args (did you mean command?)",
 			"environment (did you mean env?)", "name (did you mean uid?)", "working_dir (did you mean workdir?)",
-			"healthcheck (health checks are not supported yet)", "generation is set by the store",
+			"healthcheck (did you mean health?", "generation is set by the store",
 			"imgae (did you mean image?)"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("%s: %v\nlacks %q", format, err, want)

@@ -79,10 +79,8 @@ var aliases = map[string]string{
 	"stopsignal":        "did you mean stop_signal?",
 	"read_only_rootfs":  "did you mean read_only?",
 	"readonly":          "did you mean read_only?",
-	"healthcheck":       "health checks are not supported yet",
-	"health":            "health checks are not supported yet",
+	"healthcheck":       "did you mean health? (a table: cmd, http or tcp, interval, retries …)",
 	"privileged":        "not supported: grant what the container needs with cap_add",
-	"depends_on":        "not supported: each spec starts on its own",
 }
 
 // suggest says what an unknown key of typ was most likely meant to be:

@@ -22,36 +22,61 @@ const describeLogLines = 15
 
 func (m *Main) describeCommand() *cobra.Command {
 	var asJSON bool
+	var sel selection
 	cmd := &cobra.Command{
-		Use:   "describe UID",
+		Use:   "describe UID... | --project NAME | -l SELECTOR | --all",
 		Short: "Show one uid on one screen: spec, record, state, events, last exit's output",
 		Long: `Show everything veloslet knows of one uid, as systemctl status does for a unit:
 its spec (env names only, never values), the record of its instance, the
 state and why, the next attempt, the last 10 events, and the last lines
-kept of its latest exit (all of them: veloslet logs UID --previous).`,
-		Example:           "  veloslet describe web\n  veloslet describe web --json",
+kept of its latest exit (all of them: veloslet logs UID --previous).
+
+Several uids, or a selection (--selector, --project, --all), are described
+one after another, a blank line between; --json then prints a JSON array.`,
+		Example:           "  veloslet describe web\n  veloslet describe web --json\n  veloslet describe -l team=web",
 		ValidArgsFunction: m.completeUIDs,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("describe takes exactly one uid, got %d arguments", len(args))
-			}
-			return nil
-		},
+		Args:              sel.checkArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := m.describe(cmd, args[0])
-			if err != nil {
-				return err
+			uids := args
+			if sel.used() {
+				db, err := m.openDBRead(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if uids, err = sel.uids(cmd.Context(), db, nil); err != nil {
+					return err
+				}
 			}
+			var ds []*description
+			live := &listing{}
+			for _, uid := range uids {
+				d, err := m.describe(cmd, uid, live)
+				if err != nil {
+					return err
+				}
+				ds = append(ds, d)
+			}
+			w := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc := json.NewEncoder(w)
 				enc.SetIndent("", "  ")
-				return enc.Encode(d)
+				if len(args) == 1 {
+					return enc.Encode(ds[0]) // one object, as ever, for one uid named
+				}
+				return enc.Encode(ds)
 			}
-			d.write(cmd.OutOrStdout())
+			for i, d := range ds {
+				if i > 0 {
+					fmt.Fprintln(w)
+				}
+				d.write(w)
+			}
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object (several uids or a selection: an array)")
+	cmd.Flags().StringVar(&sel.project, "project", "", "describe every spec of this compose project")
+	sel.addFlags(cmd, "describe")
 	return cmd
 }
 
@@ -70,8 +95,11 @@ type description struct {
 	// PassError is the newest pass's error, when it failed (such as
 	// "container service down since …; starting it").
 	PassError string `json:"pass_error,omitempty"`
-	now       time.Time
-	rawEvent  []*store.Event
+	// Live, with no daemon, says the state is what the runtime lists now
+	// where that differs from the last pass's record (as status does).
+	Live     string `json:"live,omitempty"`
+	now      time.Time
+	rawEvent []*store.Event
 }
 
 // describedSpec is a spec with its env values left out.
@@ -81,7 +109,9 @@ type describedSpec struct {
 	EnvKeys []string `json:"env_keys"`
 }
 
-func (m *Main) describe(cmd *cobra.Command, uid string) (*description, error) {
+// describe gathers what describe shows of uid; with no daemon its state is
+// laid over live, the runtime's listing shared by the uids of one call.
+func (m *Main) describe(cmd *cobra.Command, uid string, live *listing) (*description, error) {
 	ctx := cmd.Context()
 	db, err := m.openDBRead(ctx)
 	if err != nil {
@@ -106,6 +136,7 @@ func (m *Main) describe(cmd *cobra.Command, uid string) (*description, error) {
 	r := rows[0]
 	if _, held := daemonPID(m.Config.Store.Path); !held {
 		notInFlight(rows)
+		d.Live = m.liveViewFrom(ctx, db, rows, live)
 	}
 	d.Status = &statusJSON{StatusRow: r, Display: displayState(r, d.now), NextAttemptAt: timePtr(r.NextAttemptAt),
 		StartedAt: timePtr(r.StartedAt), ExitedAt: timePtr(r.ExitedAt), LastEventAt: timePtr(r.LastEventAt)}
@@ -151,6 +182,9 @@ func (d *description) write(w io.Writer) {
 		fmt.Fprintf(w, "%-10s %s\n", label+":", fmt.Sprintf(format, args...))
 	}
 	fmt.Fprintf(w, "%s — %s\n", term(d.UID), term(d.Status.Display))
+	if d.Live != "" {
+		fmt.Fprintln(w, term(d.Live))
+	}
 	if d.Fleet != "" {
 		fmt.Fprintln(w, d.Fleet)
 	}

@@ -26,9 +26,10 @@ func (m *Main) logsCommand() *cobra.Command {
 		asJSON     bool
 		since      string
 		timestamps bool
+		sel        selection
 	)
 	cmd := &cobra.Command{
-		Use:   "logs UID [--previous [N]] [--follow] [--tail N] [--since D] [--timestamps]",
+		Use:   "logs UID|-l SELECTOR|--project NAME|--all [--previous [N]] [--follow] [--tail N] [--since D] [--timestamps]",
 		Short: "Print an instance's output, or what was kept of an earlier exit",
 		Long: `Print the output of uid's instance as the runtime keeps it (podman logs,
 container logs). With --previous, print instead what veloslet kept of the
@@ -41,25 +42,33 @@ the kept log and its facts as one object.
 --since (a duration back from now, or an RFC 3339 time) leaves out older
 output and --timestamps starts each line with the time the runtime stamped
 it, on podman and docker; Apple's container CLI offers -n and --follow only,
-so there both flags are refused.`,
+so there both flags are refused.
+
+With --selector, --project or --all, the output of every spec selected is
+printed, each line led by its uid as docker compose does: one uid after
+another, or with --follow all at once until interrupted.`,
 		Example: `  veloslet logs web --tail 50
   veloslet logs web --follow
   veloslet logs web --since 10m --timestamps
   veloslet logs web --previous
-  veloslet logs web --previous 2 --json`,
+  veloslet logs web --previous 2 --json
+  veloslet logs -l team=web --since 5m --follow`,
 		ValidArgsFunction: m.completeUIDs,
 		Args: func(cmd *cobra.Command, args []string) error {
+			uids := args
 			// `--previous 2` reads as --previous with 2 as an argument.
-			if len(args) == 2 && cmd.Flags().Changed("previous") && previous == 1 {
-				n, err := strconv.Atoi(args[1])
-				if err != nil || n < 1 {
-					return usagef("logs takes one uid; --previous takes a count from 1, got %q", args[1])
+			if n := len(args); cmd.Flags().Changed("previous") && previous == 1 && (n == 2 || n == 1 && sel.used()) {
+				c, err := strconv.Atoi(args[n-1])
+				if err != nil || c < 1 {
+					return usagef("logs takes one uid or a selection flag; --previous takes a count from 1, got %q", args[n-1])
 				}
-				previous = n
-				return nil
+				previous, uids = c, args[:n-1]
 			}
-			if len(args) != 1 {
-				return usagef("logs takes exactly one uid, got %d arguments", len(args))
+			if err := sel.checkArgs(cmd, uids); err != nil {
+				return err
+			}
+			if !sel.used() && len(uids) != 1 {
+				return usagef("logs takes exactly one uid (several: --selector, --project or --all), got %d arguments", len(uids))
 			}
 			return nil
 		},
@@ -75,6 +84,8 @@ so there both flags are refused.`,
 				return usagef("--json goes with --previous; live output is printed as it comes")
 			case cmd.Flags().Changed("previous") && (since != "" || timestamps):
 				return usagef("--since and --timestamps cannot go with --previous: the kept lines carry no times")
+			case asJSON && sel.used():
+				return usagef("--json prints the kept log of one uid; it cannot go with a selection flag")
 			}
 			opts := runtime.LogOptions{Tail: tail, Follow: follow, Timestamps: timestamps}
 			if since != "" {
@@ -83,6 +94,21 @@ so there both flags are refused.`,
 					return err
 				}
 				opts.Since = t
+			}
+			if sel.used() {
+				db, err := m.openDBRead(cmd.Context())
+				if err != nil {
+					return err
+				}
+				uids, err := sel.uids(cmd.Context(), db, nil)
+				if err != nil {
+					return err
+				}
+				n := 0 // live output
+				if cmd.Flags().Changed("previous") {
+					n = max(previous, 1)
+				}
+				return m.manyLogs(cmd.Context(), cmd.OutOrStdout(), uids, opts, n)
 			}
 			if cmd.Flags().Changed("previous") {
 				return m.previousLogs(cmd.Context(), cmd.OutOrStdout(), args[0], max(previous, 1), tail, asJSON)
@@ -97,6 +123,8 @@ so there both flags are refused.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "with --previous: print one JSON object")
 	cmd.Flags().StringVar(&since, "since", "", "only output newer than a duration back (10m) or an RFC 3339 time")
 	cmd.Flags().BoolVarP(&timestamps, "timestamps", "t", false, "start each line with the time the runtime stamped it")
+	cmd.Flags().StringVar(&sel.project, "project", "", "print the output of every spec of this compose project")
+	sel.addFlags(cmd, "print the output of")
 	return cmd
 }
 
@@ -158,33 +186,31 @@ func lastLines(text string, n int) string {
 // is read, and between the two the error says so instead of a bare "not
 // found".
 func (m *Main) liveLogs(ctx context.Context, w io.Writer, uid string, opts runtime.LogOptions) error {
-	byName := runtime.InstanceID(runtime.Name(m.Config.Runtime.NamePrefix, uid))
-	ids, storeID, replacing := []runtime.InstanceID{byName}, "", false
-	if db, err := m.openDBRead(ctx); err == nil {
-		storeID = db.StoreID()
-		if rows, err := db.FindStatus(ctx, uid); err == nil && len(rows) == 1 {
+	r, err := m.openLogReader(ctx, opts)
+	if err != nil {
+		return err
+	}
+	return r.read(ctx, w, uid, opts)
+}
+
+// read prints the output of uid's instance to w.
+func (r *logReader) read(ctx context.Context, w io.Writer, uid string, opts runtime.LogOptions) error {
+	byName := runtime.InstanceID(runtime.Name(r.prefix, uid))
+	ids, replacing := []runtime.InstanceID{byName}, false
+	if r.db != nil {
+		if rows, err := r.db.FindStatus(ctx, uid); err == nil && len(rows) == 1 {
 			if id := deref(rows[0].RuntimeID, ""); id != "" && id != string(byName) {
 				ids = []runtime.InstanceID{runtime.InstanceID(id), byName}
 			}
 			replacing = deref(rows[0].LastEvent, "") == string(store.EventReplacing)
 		}
 	}
-	rt, _, err := m.openRuntime(storeID)
-	if err != nil {
-		return err
-	}
-	lg, ok := rt.(runtime.Logger)
-	if !ok {
-		return fmt.Errorf("the %T runtime keeps no output", rt)
-	}
-	if err := timedLogs(rt, opts); err != nil {
-		return err
-	}
+	var err error
 	tw := &termWriter{w: w}
 	for _, id := range ids {
 		// A missing instance fails before anything is written, so the
 		// next id starts on a clean slate.
-		if err = lg.Logs(ctx, id, opts, tw); !errors.Is(err, runtime.ErrNotFound) {
+		if err = r.lg.Logs(ctx, id, opts, tw); !errors.Is(err, runtime.ErrNotFound) {
 			break
 		}
 	}

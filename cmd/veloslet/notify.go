@@ -25,6 +25,8 @@ type sdNotifier struct {
 	log      *slog.Logger
 	ready    sync.Once
 	mu       sync.Mutex // one datagram at a time keeps STATUS lines in order
+	// ticker is time.NewTicker's channel and stop; tests replace it.
+	ticker func(time.Duration) (<-chan time.Time, func())
 }
 
 // newSDNotifier reads and clears NOTIFY_SOCKET and the watchdog variables.
@@ -77,8 +79,15 @@ func (n *sdNotifier) RunWatchdog(ctx context.Context, alive func() bool) {
 	if n.addr == "" || n.watchdog <= 0 {
 		return
 	}
-	t := time.NewTicker(n.watchdog / 2)
-	defer t.Stop()
+	ticker := n.ticker
+	if ticker == nil {
+		ticker = func(d time.Duration) (<-chan time.Time, func()) {
+			t := time.NewTicker(d)
+			return t.C, t.Stop
+		}
+	}
+	tick, stop := ticker(n.watchdog / 2)
+	defer stop()
 	for {
 		if alive() {
 			n.send("WATCHDOG=1")
@@ -86,7 +95,7 @@ func (n *sdNotifier) RunWatchdog(ctx context.Context, alive func() bool) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-tick:
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -46,12 +47,13 @@ func (m *Main) openSupervisor(ctx context.Context, readOnly bool) (*supervisor.S
 	if err != nil {
 		return nil, err
 	}
-	// A one-off pass prints its outcome; its log carries only warnings.
+	// A one-off pass prints its outcome; its log carries only warnings, and
+	// not those printPass prints (its failed actions and its error).
 	lc := m.Config.Log
 	if lc.Level == "debug" || lc.Level == "info" {
 		lc.Level = "warn"
 	}
-	return m.newSupervisor(db, rt, newLogger(m.Stderr, lc)), nil
+	return m.newSupervisor(db, rt, slog.New(dropPassEcho{newLogger(m.Stderr, lc).Handler()})), nil
 }
 
 func (m *Main) planCommand() *cobra.Command {
@@ -227,8 +229,18 @@ func (m *Main) printPass(cmd *cobra.Command, db *store.DB, p *store.Pass, where 
 		}
 	} else {
 		dur := p.FinishedAt.Time().Sub(p.StartedAt.Time())
-		fmt.Fprintf(w, "pass %d by %s: %d desired, %d observed, %s, %d failed, %s\n",
-			p.ID, where, p.Desired, p.Observed, plural(p.Actions, "action"), p.Failures, dur)
+		switch {
+		case p.Error != "" && p.Actions == 0:
+			// Its counts were never taken (the runtime's list failed, say):
+			// "0 desired, 0 failed" would read as a pass that had nothing to do.
+			fmt.Fprintf(w, "pass %d by %s failed after %s, before any action\n", p.ID, where, dur)
+		case p.Error != "":
+			fmt.Fprintf(w, "pass %d by %s failed: %d desired, %d observed, %s, %d failed, %s\n",
+				p.ID, where, p.Desired, p.Observed, plural(p.Actions, "action"), p.Failures, dur)
+		default:
+			fmt.Fprintf(w, "pass %d by %s: %d desired, %d observed, %s, %d failed, %s\n",
+				p.ID, where, p.Desired, p.Observed, plural(p.Actions, "action"), p.Failures, dur)
+		}
 		for _, e := range evs {
 			if e.Kind == store.EventReplacing {
 				continue // said for status while in flight; the outcome's line follows
@@ -237,6 +249,11 @@ func (m *Main) printPass(cmd *cobra.Command, db *store.DB, p *store.Pass, where 
 		}
 	}
 	if p.Error != "" {
+		// "1 of 2 actions failed, first launch of b: …" repeats a line just
+		// printed; the count alone says the rest.
+		if head, _, ok := strings.Cut(p.Error, ", first "); ok && p.Failures > 0 && !m.passJSON && strings.HasSuffix(head, " actions failed") && !strings.Contains(p.Error, "\n") {
+			return fmt.Errorf("pass %d: %s (each listed above)", p.ID, head)
+		}
 		return fmt.Errorf("pass %d: %s", p.ID, p.Error)
 	}
 	return nil

@@ -12,7 +12,7 @@ func (m *Main) restartCommand() *cobra.Command {
 	var timeout time.Duration
 	var sel selection
 	cmd := &cobra.Command{
-		Use:   "restart UID... | -l SELECTOR | --all",
+		Use:   "restart UID... | --project NAME | -l SELECTOR | --all",
 		Short: "Replace running instances now, as an operator's action",
 		Long: `Replace each uid's running instance with a new one from its spec, now. It is
 recorded as an operator's action (a replaced event saying so), not as a crash:
@@ -49,6 +49,7 @@ as it is, and the command fails naming it.`,
 	}
 	cmd.Flags().BoolVar(&m.passJSON, "json", false, "print the pass that answered and its events as JSON")
 	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "how long to wait for the daemon's pass")
+	cmd.Flags().StringVar(&sel.project, "project", "", "restart every spec of this compose project")
 	sel.addFlags(cmd, "restart")
 	return cmd
 }

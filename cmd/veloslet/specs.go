@@ -260,7 +260,7 @@ func (m *Main) desiredCommand(verb string, state store.DesiredState) *cobra.Comm
 	var asJSON bool
 	var sel selection
 	cmd := &cobra.Command{
-		Use:               verb + " UID... | -l SELECTOR | --all",
+		Use:               verb + " UID... | --project NAME | -l SELECTOR | --all",
 		Short:             short,
 		Example:           "  veloslet " + verb + " web\n  veloslet " + verb + " -l team=web",
 		Args:              sel.checkArgs,
@@ -295,6 +295,7 @@ func (m *Main) desiredCommand(verb string, state store.DesiredState) *cobra.Comm
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of outcomes")
+	cmd.Flags().StringVar(&sel.project, "project", "", verb+" every spec of this compose project")
 	sel.addFlags(cmd, verb)
 	return cmd
 }

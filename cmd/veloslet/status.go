@@ -15,10 +15,10 @@ import (
 )
 
 func (m *Main) statusCommand() *cobra.Command {
-	var asJSON, watchFlag bool
+	var asJSON, watchFlag, all bool
 	var project, selector string
 	cmd := &cobra.Command{
-		Use:   "status [UID...] [--project NAME]",
+		Use:   "status [UID... | --project NAME | -l SELECTOR | --all]",
 		Short: "Show desired against observed state, one row per uid",
 		Long: `Show whether a daemon runs (the pid holding the lock, or "no daemon") and how
 long ago the last successful pass started, with a warning when that is more
@@ -38,6 +38,12 @@ now, not the last pass's records. Env values are never shown. --watch redraws ev
 until interrupted.`,
 		Example:           "  veloslet status\n  veloslet status --watch\n  veloslet status web --json",
 		ValidArgsFunction: m.completeUIDs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 && (all || project != "" || selector != "") {
+				return usagef("status takes UIDs or a selection flag, not both")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			db, err := m.openDBRead(cmd.Context())
 			if err != nil {
@@ -64,7 +70,8 @@ until interrupted.`,
 	cmd.Flags().BoolVarP(&watchFlag, "watch", "w", false, "redraw every second until interrupted")
 	cmd.Flags().StringVar(&project, "project", "", "only the specs of this compose project")
 	cmd.Flags().StringVarP(&selector, "selector", "l", "", "only the specs whose labels match (KEY=VALUE, KEY!=VALUE, KEY, !KEY; comma: and)")
-	cmd.MarkFlagsMutuallyExclusive("project", "selector")
+	cmd.Flags().BoolVar(&all, "all", false, "every spec (the same as no UID; for scripts that pass it to every verb)")
+	cmd.MarkFlagsMutuallyExclusive("project", "selector", "all")
 	return cmd
 }
 

@@ -19,16 +19,32 @@ const StateMissing = "missing"
 // note for the header when a row differs, or when the runtime could not be
 // read (the rows then stay as recorded).
 func (m *Main) liveView(ctx context.Context, db *store.DB, rows []*store.StatusRow) string {
+	return m.liveViewFrom(ctx, db, rows, &listing{})
+}
+
+// listing is one answer of the runtime's List, taken at its first use:
+// describe of several uids reads the runtime once, not once per uid.
+type listing struct {
+	done   bool
+	listed []runtime.Instance
+	err    error
+}
+
+func (m *Main) liveViewFrom(ctx context.Context, db *store.DB, rows []*store.StatusRow, l *listing) string {
 	if c := m.Config.Runtime; m.Runtime == nil && c.Backend == "fake" && c.Fake.StateFile == "" {
 		return "STATE is the last pass's view (the simulated runtime has no state file to read)"
 	}
-	rt, _, err := m.openRuntime(db.StoreID())
-	if err != nil {
-		return fmt.Sprintf("STATE is the last pass's view (runtime not opened: %v)", err)
+	if !l.done {
+		rt, _, err := m.openRuntime(db.StoreID())
+		if err != nil {
+			return fmt.Sprintf("STATE is the last pass's view (runtime not opened: %v)", err)
+		}
+		lctx, cancel := context.WithTimeout(ctx, time.Duration(m.Config.Runtime.CallTimeout))
+		l.listed, l.err = rt.List(lctx)
+		l.done = true
+		cancel()
 	}
-	lctx, cancel := context.WithTimeout(ctx, time.Duration(m.Config.Runtime.CallTimeout))
-	defer cancel()
-	listed, err := rt.List(lctx)
+	listed, err := l.listed, l.err
 	if err != nil {
 		return fmt.Sprintf("STATE is the last pass's view (runtime list failed: %v)", err)
 	}

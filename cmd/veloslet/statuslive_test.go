@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/veloslet/veloslet/runtime/fake"
@@ -54,13 +55,23 @@ func TestStatus_LiveWithNoDaemon(t *testing.T) {
 	}
 }
 
-// TestStatus_LiveWithNoDaemonPodman: containers killed and removed by podman
-// while no daemon runs are shown exited and missing, never running.
+// TestStatus_LiveWithNoDaemonPodman: serve runs two containers and is
+// stopped; podman then kills one and removes the other. status (and
+// describe) show them exited and missing, never running, as after a reboot
+// before the daemon is up.
 func TestStatus_LiveWithNoDaemonPodman(t *testing.T) {
 	t.Parallel()
 	e, rt := podmanEnv(t)
 	mustPodmanCLI(t, e, rt, podmanSpecs(2, podmantest.Image), "apply", "-f", "-")
-	mustPodmanCLI(t, e, rt, "", "reconcile")
+	sock, msgs := notifySocket(t)
+	d := e.serve(append([]string{"NOTIFY_SOCKET=" + sock}, rt.Env...)...)
+	next(t, msgs, "READY=1") // after the first pass, which launched both
+	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := d.wait(t); code != 0 {
+		t.Fatalf("serve: exit %d after SIGTERM", code)
+	}
 	for _, args := range [][]string{{"kill", rt.Prefix + "p00"}, {"rm", "--force", rt.Prefix + "p01"}} {
 		cmd := exec.Command(rt.Binary, args...)
 		cmd.Env = append(cmd.Environ(), rt.Env...)
@@ -71,5 +82,9 @@ func TestStatus_LiveWithNoDaemonPodman(t *testing.T) {
 	got := statusStates(t, func(args ...string) string { return mustPodmanCLI(t, e, rt, "", args...) })
 	if got["p00"] != "exited(137)" || got["p01"] != StateMissing {
 		t.Fatalf("states %v, want p00 exited(137) and p01 missing", got)
+	}
+	// The records still say running: describe names the difference.
+	if out := mustPodmanCLI(t, e, rt, "", "describe", "p00"); !strings.HasPrefix(out, "p00 — exited(137)\nno daemon: STATE is what the runtime lists now") {
+		t.Errorf("describe p00 after the kill:\n%s", out)
 	}
 }
