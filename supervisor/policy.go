@@ -5,6 +5,8 @@ import (
 	"hash/fnv"
 	"strconv"
 	"time"
+
+	"github.com/veloslet/veloslet/store"
 )
 
 // Defaults for Policy. kubelet, Docker and Nomad chose similar numbers.
@@ -106,4 +108,16 @@ func (p Policy) Delay(uid string, failures int) time.Duration {
 	_, _ = h.Write([]byte(uid + "/" + strconv.Itoa(failures))) // a hash never fails to write
 	frac := float64(h.Sum64()%10000) / 10000                   // [0, 1)
 	return time.Duration(float64(d) * (1 + p.Jitter*(2*frac-1)))
+}
+
+// forSpec returns the policy that applies to spec: the daemon's, with the
+// spec's restart_max_attempts in place of [restart] max_attempts when it
+// sets one. Every give-up goes through it (Settle, settleExit, and the
+// planner's give-up reason), so the spec's maximum holds whether the
+// failure was a failed run, an observed exit or an unhealthy probe.
+func (p Policy) forSpec(spec *store.Spec) Policy {
+	if spec != nil && spec.RestartMaxAttempts > 0 {
+		p.MaxAttempts = spec.RestartMaxAttempts
+	}
+	return p
 }

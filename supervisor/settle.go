@@ -189,18 +189,6 @@ func retryWake(r Result, next *store.Instance) time.Time {
 	return at
 }
 
-// forSpec returns the policy that applies to spec: the daemon's, with the
-// spec's restart_max_attempts in place of [restart] max_attempts when it
-// sets one. Every give-up goes through it (Settle, settleExit, and the
-// planner's give-up reason), so the spec's maximum holds whether the
-// failure was a failed run, an observed exit or an unhealthy probe.
-func (p Policy) forSpec(spec *store.Spec) Policy {
-	if spec != nil && spec.RestartMaxAttempts > 0 {
-		p.MaxAttempts = spec.RestartMaxAttempts
-	}
-	return p
-}
-
 // givesUp reports whether on-failure gives up after failures in a row.
 func givesUp(policy store.RestartPolicy, failures int, pol Policy) bool {
 	return policy == store.RestartOnFailure && failures > pol.MaxAttempts
