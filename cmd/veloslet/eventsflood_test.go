@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -22,7 +21,7 @@ const eventsMemoryBound = 100 << 20
 
 // floodServer is a hostile Docker Engine API server on a unix socket: it
 // answers the calls serve makes at start as an empty host would, and sends
-// body's endless /events answer, counting the bytes each connection got out.
+// an endless /events answer, counting the bytes each connection got out.
 type floodServer struct {
 	host  string
 	sent  atomic.Int64 // /events bytes, every connection
@@ -31,9 +30,9 @@ type floodServer struct {
 	stop  chan struct{}
 }
 
-// startFloodServer serves /events as head, then chunk until serve goes
+// startFloodServer serves /events as body(0), body(1), … until serve goes
 // away, the test ends, or ceiling bytes went out in all.
-func startFloodServer(t *testing.T, head, chunk []byte, ceiling int64) *floodServer {
+func startFloodServer(t *testing.T, body func(i int) []byte, ceiling int64) *floodServer {
 	t.Helper()
 	// A short path: a unix socket's path has room for about 100 bytes.
 	dir, err := os.MkdirTemp("", "vef")
@@ -61,7 +60,7 @@ func startFloodServer(t *testing.T, head, chunk []byte, ceiling int64) *floodSer
 			_, _ = io.WriteString(w, "[]")
 		case strings.HasSuffix(p, "/events"):
 			s.conns.Add(1)
-			s.flood(w, r, head, chunk, ceiling)
+			s.flood(w, r, body, ceiling)
 		default:
 			w.WriteHeader(http.StatusNotFound)
 			_, _ = io.WriteString(w, `{"message":"no such thing here"}`)
@@ -75,13 +74,13 @@ func startFloodServer(t *testing.T, head, chunk []byte, ceiling int64) *floodSer
 	return s
 }
 
-func (s *floodServer) flood(w http.ResponseWriter, r *http.Request, head, chunk []byte, ceiling int64) {
+func (s *floodServer) flood(w http.ResponseWriter, r *http.Request, body func(i int) []byte, ceiling int64) {
 	var mine int64
 	defer func() {
 		for m := s.most.Load(); mine > m && !s.most.CompareAndSwap(m, mine); m = s.most.Load() {
 		}
 	}()
-	for b := head; ; b = chunk {
+	for i := 0; ; i++ {
 		select {
 		case <-r.Context().Done():
 			return
@@ -92,7 +91,7 @@ func (s *floodServer) flood(w http.ResponseWriter, r *http.Request, head, chunk 
 		if s.sent.Load() >= ceiling {
 			return
 		}
-		n, err := w.Write(b)
+		n, err := w.Write(body(i))
 		mine += int64(n)
 		s.sent.Add(int64(n))
 		if err != nil {
@@ -124,14 +123,16 @@ listen = "127.0.0.1:0"
 }
 
 // TestServe_EndlessEvents points a plain-built serve at an API server whose
-// /events answer never ends, in four ways: one value that never closes on
-// one line, the same across short lines, blank lines forever, and valid
-// events of 512 KiB each forever. serve's peak resident set (VmHWM) stays
-// under 100 MB throughout: the first three are cut at the stream's value
-// limit (1 MiB, runtime/docker's MaxStreamValue) and the cut is logged, each
-// time the stream is opened again; the last is read as it comes until
-// 512 MiB, five times the bound, went through. serve stays up and /healthz
-// answers.
+// /events answer never ends, in six ways: one value that never closes on
+// one line, the same across short lines, blank lines forever, valid events
+// of 512 KiB each, deaths of containers named ours with 64 KiB uids each
+// new, and deaths of ever new uids a spec may have. serve's peak resident
+// set (VmHWM) stays under 100 MB throughout: the first three are cut at the
+// stream's value limit (1 MiB, runtime/docker's MaxStreamValue) and the cut
+// is logged, each time the stream is opened again; the others are read as
+// they come until 256, 128 and 32 MiB went through (the uids too long for a
+// spec are dropped; past supervisor.MaxPendingUIDs pending uids a full pass
+// is asked for instead). serve stays up and /healthz answers.
 func TestServe_EndlessEvents(t *testing.T) {
 	t.Parallel()
 	if goruntime.GOOS != "linux" {
@@ -139,24 +140,43 @@ func TestServe_EndlessEvents(t *testing.T) {
 	}
 	plainBinPath(t) // built once, before the parallel cases start
 	const valueHead = `{"Type":"container","Action":"die","Actor":{"ID":"x","Attributes":{"name":"velos-a"`
-	huge := []byte(`{"Type":"container","Action":"die","Actor":{"ID":"x","Attributes":{"name":"web","x":"` +
+	huge := (`{"Type":"container","Action":"die","Actor":{"ID":"x","Attributes":{"name":"web","x":"` +
 		strings.Repeat("b", 512<<10) + `"}},"time":1}` + "\n")
+	var seq atomic.Int64 // our-deaths' uids, distinct across connections
 	for _, c := range []struct {
-		name        string
-		head, chunk []byte
-		cut         bool // serve must refuse this body; else read it through
+		name string
+		body func(i int) []byte
+		cut  bool  // serve must refuse this body; else read it through
+		read int64 // how much of a body read through must go through:
+		// several times what an unbounded reader takes past the bound
+		// (50 MiB of the 64 KiB uids did, before they were refused)
 	}{
-		{"value-one-line", []byte(valueHead + `,"x":"`), bytes.Repeat([]byte("a"), 64<<10), true},
-		{"value-many-lines", []byte(valueHead), bytes.Repeat([]byte(`,`+"\n"+`"k":"v"`), 8<<10), true},
-		{"blank-lines", nil, bytes.Repeat([]byte("\n"), 64<<10), true},
-		{"huge-events", nil, huge, false},
+		{"value-one-line", repeat(valueHead+`,"x":"`, strings.Repeat("a", 64<<10)), true, 0},
+		{"value-many-lines", repeat(valueHead, strings.Repeat(`,`+"\n"+`"k":"v"`, 8<<10)), true, 0},
+		{"blank-lines", repeat("", strings.Repeat("\n", 64<<10)), true, 0},
+		{"huge-events", repeat("", huge), false, 256 << 20},
+		// Deaths of containers of ours (by the name prefix), each of a uid
+		// never seen before and 64 KiB long.
+		{"our-deaths", func(int) []byte {
+			return fmt.Appendf(nil, `{"Type":"container","Action":"die","Actor":{"ID":"x","Attributes":{"name":"velos-%d%s","exitCode":"1"}},"time":1}`+"\n",
+				seq.Add(1), strings.Repeat("u", 64<<10))
+		}, false, 128 << 20},
+		// The same with uids a spec may have: distinct, short.
+		{"many-deaths", func(int) []byte {
+			return fmt.Appendf(nil, `{"Type":"container","Action":"die","Actor":{"ID":"x","Attributes":{"name":"velos-d%09d","exitCode":"1"}},"time":1}`+"\n",
+				seq.Add(1))
+		}, false, 32 << 20},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			// Past it, the test is over whatever serve did: enough to see an
-			// unbounded reader pass the bound five times over.
-			const ceiling = 512 << 20
-			s := startFloodServer(t, c.head, c.chunk, ceiling)
+			// What the server sends at most: for a body read through, what
+			// must go through; for one to be cut, a stop that an unbounded
+			// reader would not reach before passing the bound.
+			ceiling := c.read
+			if c.cut {
+				ceiling = 512 << 20
+			}
+			s := startFloodServer(t, c.body, ceiling)
 			e := floodEnv(t, s)
 			d := e.serveWith(plainBinPath(t))
 			addr := d.listenAddr(t)
@@ -208,5 +228,16 @@ func TestServe_EndlessEvents(t *testing.T) {
 				t.Errorf("/healthz after the flood: %d %q", resp.StatusCode, body)
 			}
 		})
+	}
+}
+
+// repeat is a body of head, then chunk again and again.
+func repeat(head, chunk string) func(i int) []byte {
+	h, c := []byte(head), []byte(chunk)
+	return func(i int) []byte {
+		if i == 0 {
+			return h
+		}
+		return c
 	}
 }
