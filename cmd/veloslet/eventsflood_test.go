@@ -140,8 +140,8 @@ func TestServe_EndlessEvents(t *testing.T) {
 	}
 	plainBinPath(t) // built once, before the parallel cases start
 	const valueHead = `{"Type":"container","Action":"die","Actor":{"ID":"x","Attributes":{"name":"velos-a"`
-	huge := (`{"Type":"container","Action":"die","Actor":{"ID":"x","Attributes":{"name":"web","x":"` +
-		strings.Repeat("b", 512<<10) + `"}},"time":1}` + "\n")
+	huge := `{"Type":"container","Action":"die","Actor":{"ID":"x","Attributes":{"name":"web","x":"` +
+		strings.Repeat("b", 512<<10) + `"}},"time":1}` + "\n"
 	var seq atomic.Int64 // our-deaths' uids, distinct across connections
 	for _, c := range []struct {
 		name string
