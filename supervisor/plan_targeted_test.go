@@ -2,6 +2,7 @@ package supervisor_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -121,6 +122,8 @@ func TestMergeUIDs(t *testing.T) {
 		{[]string{"a"}, []string{"b", "a"}, []string{"a", "b"}},
 		{nil, []string{"b"}, nil}, // a full pass covers a targeted one
 		{[]string{"a"}, nil, nil},
+		{many(supervisor.MaxPendingUIDs - 1), []string{"x"}, append(many(supervisor.MaxPendingUIDs-1), "x")},
+		{many(supervisor.MaxPendingUIDs), []string{"x"}, nil}, // too many: a full pass
 	} {
 		if got := supervisor.MergeUIDs(c.a, c.b); !slices.Equal(got, c.want) || (got == nil) != (c.want == nil) {
 			t.Errorf("merge %v %v = %v, want %v", c.a, c.b, got, c.want)
@@ -216,6 +219,19 @@ func TestMergeDeaths(t *testing.T) {
 	if got := supervisor.MergeDeaths(nil, a, b); got != nil {
 		t.Errorf("merge into a full pass = %v, want none: it looks at everything", got)
 	}
+	full := make([]runtime.Event, supervisor.MaxPendingUIDs)
+	if got := supervisor.MergeDeaths([]string{"a"}, full, a); got != nil {
+		t.Errorf("merge past %d deaths kept %d, want none: each uid is looked at", supervisor.MaxPendingUIDs, len(got))
+	}
+}
+
+// many returns n distinct uids.
+func many(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("u%d", i)
+	}
+	return out
 }
 
 // countLists makes rt count its lists (each ListUID is one) and returns the count.

@@ -78,7 +78,16 @@ func (sc *Scheduler) passEnded(start time.Time, res *PassResult, err error) {
 	sc.resync.newestStart, sc.resync.newestClean = start, err == nil && (res == nil || res.Unwatched == 0 && !res.Plan.BrakeHeld)
 }
 
-// mergeUIDs merges the uids of two pass requests: nil (a full pass) wins.
+// MaxPendingUIDs bounds the uids, and the death events, that pending pass
+// requests name. Past it the request becomes a full pass (one list of the
+// host, which covers every uid) and the deaths are dropped (each uid is then
+// looked at): a runtime reporting deaths of ever new uids, faster than
+// passes go, would otherwise grow the list, the cost of each merge and the
+// pass's work without end.
+const MaxPendingUIDs = 256
+
+// mergeUIDs merges the uids of two pass requests: nil (a full pass) wins,
+// and so does a merge past MaxPendingUIDs.
 func mergeUIDs(a, b []string) []string {
 	if a == nil || b == nil {
 		return nil
@@ -89,13 +98,17 @@ func mergeUIDs(a, b []string) []string {
 			a = append(a, uid)
 		}
 	}
+	if len(a) > MaxPendingUIDs {
+		return nil
+	}
 	return a
 }
 
 // mergeDeaths merges the death events of two pass requests: none for a full
-// pass (uids nil), which looks at everything anyway.
+// pass (uids nil), which looks at everything anyway, nor past
+// MaxPendingUIDs (the pass then looks at each uid).
 func mergeDeaths(uids []string, a, b []runtime.Event) []runtime.Event {
-	if uids == nil {
+	if uids == nil || len(a)+len(b) > MaxPendingUIDs {
 		return nil
 	}
 	return append(slices.Clip(a), b...)

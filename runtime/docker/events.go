@@ -13,6 +13,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/veloslet/veloslet/runtime"
+	vspec "github.com/veloslet/veloslet/spec"
 )
 
 // watchedActions are the container events that mean ours may need a launch:
@@ -80,6 +81,11 @@ func (r *Runtime) event(m events.Message) (runtime.Event, bool) {
 		if r.StoreID == "" || attrs[runtime.LabelStore] != r.StoreID || uid == "" {
 			return runtime.Event{}, false
 		}
+	}
+	if len(uid) > vspec.MaxUIDLen {
+		// No spec has such a uid: not ours, and not to be held while the
+		// pass it would ask for waits (a value may be 1 MiB long).
+		return runtime.Event{}, false
 	}
 	ev := runtime.Event{Kind: runtime.EventDied, UID: uid}
 	if m.Action == events.ActionDie {

@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/moby/moby/api/types/events"
@@ -30,6 +31,9 @@ func TestEvent(t *testing.T) {
 		{"not ours", msg("die", map[string]string{"name": "web"}), nil},
 		{"start", msg("start", map[string]string{"name": "velos-a"}), nil},
 		{"an image", events.Message{Type: events.ImageEventType, Action: "remove", Actor: events.Actor{Attributes: map[string]string{"name": "velos-a"}}}, nil},
+		{"uid longer than a spec's", msg("die", map[string]string{"name": "velos-" + strings.Repeat("u", 49)}), nil},
+		{"uid of a spec's longest", msg("die", map[string]string{"name": "velos-" + strings.Repeat("u", 48)}), &runtime.Event{Kind: runtime.EventDied, UID: strings.Repeat("u", 48)}},
+		{"renamed, label uid longer than a spec's", msg("die", map[string]string{"name": "other", "velos.store": "s1", "velos.uid": strings.Repeat("u", 49)}), nil},
 		{"unreadable code", msg("die", map[string]string{"name": "velos-a", "exitCode": "x"}), &runtime.Event{Kind: runtime.EventDied, UID: "a"}},
 	} {
 		got, ok := r.event(tc.m)

@@ -99,32 +99,45 @@ func heapPeak() (stop func() uint64) {
 }
 
 // TestWatch_EndlessEventValue: an /events answer whose value never ends
-// fails Watch with ErrTooLarge once a line passes MaxStreamLine; the heap
-// stays far under 100 MB meanwhile.
+// fails Watch with ErrTooLarge once a value passes MaxStreamValue, whether
+// it stays on one line or spans short ones, and so does an endless run of
+// blank lines (the JSON decoder keeps those before a value); the heap stays
+// far under 100 MB meanwhile.
 func TestWatch_EndlessEventValue(t *testing.T) {
-	rt, sent := hostile(t, endless([]byte(`{"Type":"container","Action":"die","Actor":{"ID":"x","Attributes":{"name":"velos-a","x":"`),
-		bytes.Repeat([]byte("a"), 64<<10)))
-	stop := heapPeak()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	err := rt.Watch(ctx, make(chan runtime.Event, 1))
-	peak := stop()
-	if !errors.Is(err, docker.ErrTooLarge) || !strings.Contains(err.Error(), "exceeds 1048576 bytes") {
-		t.Fatalf("Watch: %v, want ErrTooLarge naming the limit", err)
-	}
-	t.Logf("Watch: %v; the server got %d bytes out; heap peak %d MB", err, sent.Load(), peak>>20)
-	if peak > 50<<20 {
-		t.Fatalf("heap in use peaked at %d MB", peak>>20)
+	const head = `{"Type":"container","Action":"die","Actor":{"ID":"x","Attributes":{"name":"velos-a"`
+	for _, c := range []struct {
+		name        string
+		head, chunk []byte
+	}{
+		{"one line", []byte(head + `,"x":"`), bytes.Repeat([]byte("a"), 64<<10)},
+		{"many lines", []byte(head), bytes.Repeat([]byte(`,`+"\n"+`"k":"v"`), 8<<10)},
+		{"blank lines", nil, bytes.Repeat([]byte("\n"), 64<<10)},
+	} {
+		rt, sent := hostile(t, endless(c.head, c.chunk))
+		stop := heapPeak()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := rt.Watch(ctx, make(chan runtime.Event, 1))
+		cancel()
+		peak := stop()
+		if !errors.Is(err, docker.ErrTooLarge) || !strings.Contains(err.Error(), "exceeds 1048576 bytes") {
+			t.Fatalf("%s: Watch: %v, want ErrTooLarge naming the limit", c.name, err)
+		}
+		t.Logf("%s: Watch: %v; the server got %d bytes out; heap peak %d MB", c.name, err, sent.Load(), peak>>20)
+		if peak > 50<<20 {
+			t.Fatalf("%s: heap in use peaked at %d MB", c.name, peak>>20)
+		}
 	}
 }
 
 // TestWatch_LongEventStreamBounded: a long /events stream of valid events
-// (not ours, 64 KiB of labels each, 16 MiB in all: 16 times the line limit) is read as it comes:
-// Watch keeps running and the heap stays far under 100 MB.
+// (not ours, 64 KiB of labels each, 16 MiB in all: 16 times the value limit) is read as it comes:
+// Watch keeps running and the heap stays far under 100 MB. The labels hold
+// brackets and escaped quotes, which must not be taken for the value's end
+// or start.
 func TestWatch_LongEventStreamBounded(t *testing.T) {
 	const total = 16 << 20
 	ev := []byte(`{"Type":"container","Action":"die","Actor":{"ID":"x","Attributes":{"name":"web","x":"` +
-		strings.Repeat("b", 64<<10) + `"}},"time":1}` + "\n")
+		strings.Repeat(`b}]\"{[\\`, 8<<10) + `"}},"time":1}` + "\n")
 	done := make(chan struct{})
 	rt, sent := hostile(t, func(w http.ResponseWriter, r *http.Request) error {
 		defer close(done)
