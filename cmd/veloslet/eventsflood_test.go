@@ -132,8 +132,16 @@ listen = "127.0.0.1:0"
 // is logged, each time the stream is opened again; the others are read as
 // they come until 256, 128 and 32 MiB went through (the uids too long for a
 // spec are dropped; past supervisor.MaxPendingUIDs pending uids a full pass
-// is asked for instead). serve stays up and /healthz answers.
-func TestServe_EndlessEvents(t *testing.T) {
+// is asked for instead). serve stays up and /healthz answers. The three
+// read through (some 20 s of CPU) are TestSoak_ServeEndlessEvents.
+func TestServe_EndlessEvents(t *testing.T) { endlessEvents(t, true) }
+
+// TestSoak_ServeEndlessEvents is TestServe_EndlessEvents's bodies read
+// through: 256 MiB of huge events, 128 MiB of deaths of 64 KiB uids, 32 MiB
+// of deaths of new short uids.
+func TestSoak_ServeEndlessEvents(t *testing.T) { endlessEvents(t, false) }
+
+func endlessEvents(t *testing.T, cut bool) {
 	t.Parallel()
 	if goruntime.GOOS != "linux" {
 		t.Skip("peak RSS is read from /proc/<pid>/status, which only Linux has")
@@ -167,6 +175,9 @@ func TestServe_EndlessEvents(t *testing.T) {
 				seq.Add(1))
 		}, false, 32 << 20},
 	} {
+		if c.cut != cut {
+			continue
+		}
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			// What the server sends at most: for a body read through, what
