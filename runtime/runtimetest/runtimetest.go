@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/internal/testtool"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/spec"
 )
@@ -112,7 +113,7 @@ func (h *Harness) WaitState(t *testing.T, uid string, state runtime.State) *runt
 	if settle == 0 {
 		settle = 10 * time.Second
 	}
-	deadline := time.Now().Add(settle)
+	deadline, pace := time.Now().Add(settle), testtool.NewPacer(20*time.Millisecond)
 	for {
 		in := h.Find(t, uid)
 		if (in == nil && state == "") || (in != nil && in.State == state) {
@@ -121,7 +122,7 @@ func (h *Harness) WaitState(t *testing.T, uid string, state runtime.State) *runt
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: state %v after %s, want %q", uid, describe(in), settle, state)
 		}
-		time.Sleep(20 * time.Millisecond) // polling with a deadline
+		pace.Wait()
 	}
 }
 

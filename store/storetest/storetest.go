@@ -155,11 +155,12 @@ func MustApply(tb testing.TB, db *store.DB, specs ...store.Spec) []store.ApplyRe
 	return res
 }
 
-// RetryUntil calls fn every interval until it returns nil, failing the test
-// with fn's last error once timeout has passed.
+// RetryUntil calls fn until it returns nil, failing the test with fn's last
+// error once timeout has passed: first interval apart, then further, up to
+// a quarter second (testtool.Pacer).
 func RetryUntil(tb testing.TB, interval, timeout time.Duration, fn func() error) {
 	tb.Helper()
-	deadline := time.Now().Add(timeout)
+	deadline, pace := time.Now().Add(timeout), testtool.NewPacer(interval)
 	for {
 		err := fn()
 		if err == nil {
@@ -168,7 +169,7 @@ func RetryUntil(tb testing.TB, interval, timeout time.Duration, fn func() error)
 		if time.Now().After(deadline) {
 			tb.Fatalf("timed out after %s: %v", timeout, err)
 		}
-		time.Sleep(interval) // polling with a deadline, not waiting for an effect
+		pace.Wait()
 	}
 }
 
