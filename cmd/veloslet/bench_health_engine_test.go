@@ -229,7 +229,7 @@ func (h *healthBench) runNatives(hc bool) {
 	cfg := container.Config{Image: podmantest.Image, Cmd: []string{"sh", "-c", healthHTTPD}}
 	if hc {
 		cfg.Healthcheck = &container.HealthConfig{Test: append([]string{"CMD"}, benchHealthCmd...),
-			Interval: benchHealthInterval, Timeout: 3 * time.Second, Retries: 3}
+			Interval: benchHealthInterval, Timeout: benchHealthTimeout, Retries: 3}
 	}
 	for i := range h.n {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -24,6 +24,12 @@ const (
 	benchHealthN        = 100
 	benchHealthWindow   = 60 * time.Second
 	benchHealthInterval = 2 * time.Second
+	// benchHealthTimeout is both sides' probe timeout: generous, since
+	// the exec probes load the machine; a probe timing out on a loaded
+	// machine would measure a restart instead of a probe. For the same
+	// reason veloslet's probes only report (on_failure = "none"), as the
+	// engine's HEALTHCHECK does.
+	benchHealthTimeout = 10 * time.Second
 )
 
 // benchHealthCmd is the exec probe both sides run: a read of a file the
@@ -167,7 +173,8 @@ func (h *healthBench) report(format string, args ...any) {
 }
 
 // apply applies the N specs: busybox httpd on a published port each, with
-// the probe kind ("cmd", "http") or none (""). The probe is not part of
+// the probe kind ("cmd", "http") or none (""), each with the
+// benchHealthTimeout, reporting only. The probe is not part of
 // the spec's hash: the containers stay the same throughout.
 func (h *healthBench) apply(ports []uint16, kind string) {
 	h.t.Helper()
@@ -176,11 +183,11 @@ func (h *healthBench) apply(ports []uint16, kind string) {
 		health := ""
 		switch kind {
 		case "cmd":
-			health = fmt.Sprintf(`, "health": {"cmd": [%q, %q], "interval": %q, "timeout": "3s"}`,
-				benchHealthCmd[0], benchHealthCmd[1], benchHealthInterval)
+			health = fmt.Sprintf(`, "health": {"cmd": [%q, %q], "interval": %q, "timeout": %q, "on_failure": "none"}`,
+				benchHealthCmd[0], benchHealthCmd[1], benchHealthInterval, benchHealthTimeout)
 		case "http":
-			health = fmt.Sprintf(`, "health": {"http": "http://127.0.0.1:%d/", "interval": %q, "timeout": "3s"}`,
-				p, benchHealthInterval)
+			health = fmt.Sprintf(`, "health": {"http": "http://127.0.0.1:%d/", "interval": %q, "timeout": %q, "on_failure": "none"}`,
+				p, benchHealthInterval, benchHealthTimeout)
 		}
 		specs = append(specs, fmt.Sprintf(`{"uid": "h%03d", "image": %q, "restart": "always", `+
 			`"command": ["sh", "-c", %q], "ports": ["127.0.0.1:%d:8080"]%s}`,
