@@ -19,11 +19,20 @@ import (
 
 	"github.com/veloslet/veloslet/runtime/docker/dockertest"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
+	"github.com/veloslet/veloslet/store/storetest"
 )
 
 // healthWait bounds each wait of the health benchmark: N containers
 // created on vfs storage on a loaded machine take minutes.
 const healthWait = 15 * time.Minute
+
+// poll polls fn once a second until it succeeds, for healthWait: the
+// polls list a hundred containers or scrape serve, and must not load the
+// engine they wait for.
+func (h *healthBench) poll(fn func() error) {
+	h.t.Helper()
+	storetest.RetryUntil(h.t, time.Second, healthWait, fn)
+}
 
 // engineCPU is the CPU of the engine's processes: dockerd and everything
 // under it (its containerd, the docker-proxies), the shims of its
@@ -133,7 +142,7 @@ func (h *healthBench) waitProbes(kind string) {
 	h.t.Helper()
 	key := fmt.Sprintf("veloslet_probe_duration_seconds_count{probe=%q}", kind)
 	first := -1.0
-	pollFor(h.t, healthWait, func() error {
+	h.poll(func() error {
 		m, err := h.scrape()
 		if err != nil {
 			return err
@@ -152,7 +161,7 @@ func (h *healthBench) waitProbes(kind string) {
 // waitNoProbes waits until serve probes no uid.
 func (h *healthBench) waitNoProbes() {
 	h.t.Helper()
-	pollFor(h.t, healthWait, func() error {
+	h.poll(func() error {
 		m, err := h.scrape()
 		if err != nil {
 			return err
@@ -192,7 +201,7 @@ func (h *healthBench) list(prefix string, all bool, filters client.Filters) []co
 // waitRunning waits until n containers named with prefix run.
 func (h *healthBench) waitRunning(prefix string, n int) {
 	h.t.Helper()
-	pollFor(h.t, healthWait, func() error {
+	h.poll(func() error {
 		if got := len(h.list(prefix, false, nil)); got < n {
 			return fmt.Errorf("%d of %d %s… running", got, n, prefix)
 		}
@@ -253,7 +262,7 @@ func (h *healthBench) runNatives(hc bool) {
 func (h *healthBench) waitNativesHealthy() {
 	h.t.Helper()
 	f := make(client.Filters).Add("health", "healthy")
-	pollFor(h.t, healthWait, func() error {
+	h.poll(func() error {
 		if got := len(h.list(h.nativePrefix, false, f)); got < h.n {
 			return fmt.Errorf("%d of %d natives healthy", got, h.n)
 		}

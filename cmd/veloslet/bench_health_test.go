@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,10 +69,7 @@ func TestBenchHealth(t *testing.T) {
 	h.report("health probes' cost on %s (dockerd pid %d): %d containers, probes every %s, windows of %s; load average at start: %s",
 		h.srv.Host, pid, h.n, benchHealthInterval, h.window, loadAvg())
 
-	ports := make([]uint16, h.n)
-	for i := range ports {
-		ports[i] = runtimetest.FreePort(t)
-	}
+	ports := freePorts(t, h.n, h.metrics)
 	h.apply(ports, "")
 	d := h.e.serveWith(h.bin)
 	h.waitRunning(h.rt.Prefix, h.n)
@@ -275,4 +273,24 @@ func perExec(cpu time.Duration, n int) string {
 		return "-"
 	}
 	return (cpu / time.Duration(n)).Round(10 * time.Microsecond).String()
+}
+
+// freePorts returns n distinct ports that were free a moment ago, none of
+// them taken's (an address): the kernel may hand out one port twice to
+// listeners opened and closed in turn.
+func freePorts(t *testing.T, n int, taken string) []uint16 {
+	t.Helper()
+	seen := map[uint16]bool{}
+	if _, p, err := net.SplitHostPort(taken); err == nil {
+		v, _ := strconv.Atoi(p)
+		seen[uint16(v)] = true
+	}
+	var out []uint16
+	for len(out) < n {
+		if p := runtimetest.FreePort(t); !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }
