@@ -3,7 +3,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -ldflags "-X main.Version=$(VERSION)"
 GO ?= go
 
-.PHONY: all build install dist demo run test test-dockerd soak integration check bigfiles cross bench bench-e2e bench-e2e-dockerd fuzz clean
+.PHONY: all build install dist demo run test test-dockerd soak integration check bigfiles cross bench bench-e2e bench-e2e-dockerd bench-health-dockerd fuzz clean
 
 all: check test
 
@@ -137,9 +137,16 @@ bench-e2e:
 	VELOSLET_BENCH_E2E=1 $(GO) test -count=1 -v -run '^TestBenchE2E$$' -timeout 60m ./cmd/veloslet/
 
 # The docker part of bench-e2e against Debian's Docker Engine (docker.io)
-# and its own restart policy, in a dockerd the script starts and stops.
+# and its own restart policy, in a dockerd the script starts and stops;
+# then the health probes' cost beside the engine's own HEALTHCHECK.
 bench-e2e-dockerd:
 	GO=$(GO) RACE="$(RACE)" bash .ci/dockerd-test bench
+
+# The health probes' cost alone (part of bench-e2e-dockerd): veloslet's
+# exec and http probes on 100 containers beside the engine's own
+# HEALTHCHECK on 100, and the idle figure without probes.
+bench-health-dockerd:
+	GO=$(GO) bash .ci/dockerd-test bench-health
 
 clean:
 	rm -rf bin
