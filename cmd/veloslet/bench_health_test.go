@@ -216,8 +216,6 @@ type windowCPU struct {
 	probes   float64       // probes serve ran over the window (its /metrics)
 }
 
-func (w windowCPU) total() time.Duration { return w.veloslet + w.engine }
-
 // measure reads the CPU of serve (d, nil when not running) and of the
 // engine over the window, and counts the execs the engine ran and the
 // probes serve ran.
