@@ -99,7 +99,8 @@ type testNode struct {
 	log  *slog.Logger // the fleet node's; none when nil
 	// createBuckets is the node's Config.CreateBuckets (option createBuckets{}).
 	createBuckets bool
-	nkey          string // Config.NKey (option nkeyFile)
+	nkey          string        // Config.NKey (option nkeyFile)
+	heartbeat     time.Duration // Node.Heartbeat (option heartbeatEvery); 0: the default
 }
 
 // createBuckets, among newTestNode's options, lets the node create the specs bucket.
@@ -107,6 +108,9 @@ type createBuckets struct{}
 
 // nkeyFile, among newTestNode's options, is the node's nkey seed file.
 type nkeyFile string
+
+// heartbeatEvery, among newTestNode's options, is the node's Heartbeat.
+type heartbeatEvery time.Duration
 
 func newTestNode(t testing.TB, name string, urls []string, opts ...any) *testNode {
 	t.Helper()
@@ -128,6 +132,9 @@ func newTestNode(t testing.TB, name string, urls []string, opts ...any) *testNod
 		}
 		if f, ok := o.(nkeyFile); ok {
 			tn.nkey = string(f)
+		}
+		if h, ok := o.(heartbeatEvery); ok {
+			tn.heartbeat = time.Duration(h)
 		}
 	}
 	tn.start(t, urls, natsOptions(opts)...)
@@ -152,7 +159,7 @@ func (tn *testNode) start(t testing.TB, urls []string, opts ...nats.Option) {
 		StatusBucket: fleet.DefaultStatusBucket, EventsStream: fleet.DefaultEventsStream, CreateBuckets: tn.createBuckets, NKey: tn.nkey}
 	tn.node = &fleet.Node{Config: cfg, DB: tn.db, ReportInterval: 50 * time.Millisecond, CheckInterval: 100 * time.Millisecond,
 		Options: append([]nats.Option{nats.ReconnectWait(100 * time.Millisecond)}, opts...)}
-	tn.node.Logger = tn.log
+	tn.node.Logger, tn.node.Heartbeat = tn.log, tn.heartbeat
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- tn.node.Run(ctx) }()

@@ -40,22 +40,8 @@ type reporter struct {
 var errConnChanged = errors.New("the connection changed; the next session reports")
 
 func (r *reporter) start(ctx context.Context) error {
-	r.last = map[string][]byte{}
-	wctx, cancel := context.WithTimeout(ctx, opTimeout)
-	defer cancel()
-	w, err := r.b.status.Watch(wctx, r.n.Config.Node+".>", jetstream.IgnoreDeletes())
-	if err != nil {
+	if err := r.reload(ctx); err != nil {
 		return err
-	}
-	defer func() { _ = w.Stop() }()
-	for e := range w.Updates() {
-		if e == nil {
-			break
-		}
-		r.last[e.Key()] = e.Value()
-	}
-	if wctx.Err() != nil {
-		return wctx.Err()
 	}
 	v, err := r.n.DB.Meta(ctx, store.MetaFleetEventsSent)
 	switch {
@@ -68,13 +54,43 @@ func (r *reporter) start(ctx context.Context) error {
 	return r.report(ctx, true)
 }
 
+// reload reads what the status bucket holds under the node's keys: the
+// reports compare with it and write only what differs.
+func (r *reporter) reload(ctx context.Context) error {
+	last := map[string][]byte{}
+	wctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	w, err := r.b.status.Watch(wctx, r.n.Config.Node+".>", jetstream.IgnoreDeletes())
+	if err != nil {
+		return err
+	}
+	defer func() { _ = w.Stop() }()
+	for e := range w.Updates() {
+		if e == nil {
+			break
+		}
+		last[e.Key()] = e.Value()
+	}
+	if wctx.Err() != nil {
+		return wctx.Err()
+	}
+	r.last = last
+	return nil
+}
+
 // report writes what changed since the last report. A failure is logged
-// and left for the next report: it retries what was not acknowledged.
+// and left for the next report: it retries what was not acknowledged. At
+// each heartbeat it first reads the bucket again, so that a status key
+// changed, added or deleted by hand (`nats kv put`) is put right within a
+// heartbeat rather than never.
 func (r *reporter) report(ctx context.Context, beat bool) error {
 	warn := func(what string, err error) {
 		if err != nil && ctx.Err() == nil && r.n.currentEpoch() == r.epoch { // a stopping or cut node's calls are no news
 			r.n.log().Warn(what, "error", err)
 		}
+	}
+	if !beat && time.Since(r.beat) >= r.n.Heartbeat {
+		warn("fleet: read the status bucket", r.reload(ctx))
 	}
 	warn("fleet: write status", r.statuses(ctx))
 	warn("fleet: publish events", r.events(ctx))
