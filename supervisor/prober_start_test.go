@@ -42,6 +42,11 @@ func TestProber_UnknownStartKeepsStartPeriod(t *testing.T) {
 	if h, _ := p.Status("db"); h.State != supervisor.HealthHealthy {
 		t.Fatalf("the same run set again: %s, want its state kept", h.State)
 	}
+	// The probe fails again, so that a probe run between the Set and the
+	// read below (every 10 ms) cannot turn the new start healthy at once.
+	if err := rt.SetExec("db", fake.ExecResult{Code: 1, Output: "not ready"}); err != nil {
+		t.Fatal(err)
+	}
 	p.Set("db", id, started.Add(time.Minute), hc, nil) // started again in place
 	if h, _ := p.Status("db"); h.State != supervisor.HealthStarting {
 		t.Fatalf("a new start of the same container: %s, want starting afresh", h.State)
