@@ -17,6 +17,9 @@ type Pacer struct {
 
 // NewPacer returns a pacer starting at first.
 func NewPacer(first time.Duration) *Pacer {
+	// At least a millisecond: from 0 it would never grow, and a poll of a
+	// server without a pause is a load on it, not a wait.
+	first = max(first, time.Millisecond)
 	return &Pacer{next: first, ceiling: max(first, PollCeiling)}
 }
 
