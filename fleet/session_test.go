@@ -80,9 +80,14 @@ func TestNode_OneSessionPerConnection(t *testing.T) {
 		n.stop()
 		conn, warns := rec.count("fleet connected")
 		watch, _ := rec.count("fleet watch")
-		if conn != 1 || watch != 1 || len(warns) != 0 {
-			t.Fatalf("start %d: %d connected notices, %d watches, warnings %q; want 1, 1, none; log:\n%s",
-				round, conn, watch, warns, strings.Join(rec.all(), "\n"))
+		// The client may close its ordered consumer when it misses the
+		// server's heartbeats on a loaded machine; the node then says so and
+		// starts a session anew, rightly. Only a session with no such cause
+		// is the bug.
+		closed, _ := rec.count("fleet: the specs watch closed; watching again from the stored revision")
+		if conn != 1+closed || watch != 1+closed || len(warns) != 0 {
+			t.Fatalf("start %d: %d connected notices, %d watches, warnings %q after %d closed watches; want %d, %d, none; log:\n%s",
+				round, conn, watch, warns, closed, 1+closed, 1+closed, strings.Join(rec.all(), "\n"))
 		}
 	}
 }

@@ -31,7 +31,7 @@ func TestApp_NotesDefaults(t *testing.T) {
 		t.Errorf("status noted the defaults: %q", got)
 	}
 	e := newTestEnv(t, "")
-	if got := run(map[string]string{EnvConfig: e.config}, "apply", "-f", "-"); strings.Contains(got, "no config file") {
+	if got := run(map[string]string{EnvConfig: e.Config}, "apply", "-f", "-"); strings.Contains(got, "no config file") {
 		t.Errorf("apply with a config noted the defaults: %q", got)
 	}
 }

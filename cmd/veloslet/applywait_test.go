@@ -14,8 +14,8 @@ import (
 func TestApply_Wait(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, "")
-	e.serve()
-	e.waitPass(e.openDB(), store.TriggerStartup)
+	e.Serve()
+	e.WaitPass(e.OpenDB(), store.TriggerStartup)
 	out, errOut, code := e.run(`{"uid":"web","image":"busybox","command":["sleep","infinity"]}`,
 		"apply", "-f", "-", "--wait", "--timeout", "1m")
 	if code != 0 || !strings.Contains(out, "web created\n") || !strings.Contains(out, "web ready\n") {

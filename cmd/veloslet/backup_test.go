@@ -6,16 +6,18 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 )
 
 func TestBackup_Rotation(t *testing.T) {
 	e := newTestEnv(t, "[backup]\nkeep = 2\n")
-	e.mustRun(specsJSON(2), "apply", "-f", "-")
+	e.mustRun(clitest.SpecsJSON(2), "apply", "-f", "-")
 	var paths []string
 	for range 3 {
 		paths = append(paths, strings.TrimSpace(e.mustRun("", "backup")))
 	}
-	entries, err := os.ReadDir(filepath.Join(filepath.Dir(e.db), "backups"))
+	entries, err := os.ReadDir(filepath.Join(filepath.Dir(e.DB), "backups"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +31,7 @@ func TestBackup_Rotation(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("newest backup: %v, mode %v; want 0600", err, fi.Mode().Perm())
 	}
-	to := filepath.Join(e.dir, "one.db")
+	to := filepath.Join(e.Dir, "one.db")
 	e.mustRun("", "backup", "--to", to)
 	if _, _, code := e.run("", "backup", "--to", to); code == 0 {
 		t.Fatal("backup over an existing file succeeded")
@@ -40,9 +42,9 @@ func TestBackup_Rotation(t *testing.T) {
 // starts: the host converges to the snapshot with no duplicates.
 func TestBackup_Restore(t *testing.T) {
 	e := newTestEnv(t, "")
-	e.mustRun(specsJSON(3), "apply", "-f", "-")
+	e.mustRun(clitest.SpecsJSON(3), "apply", "-f", "-")
 	e.mustRun("", "reconcile")
-	snapshot := filepath.Join(e.dir, "snap.db")
+	snapshot := filepath.Join(e.Dir, "snap.db")
 	e.mustRun("", "backup", "--to", snapshot)
 
 	// After the backup: two new specs, one changed, one relaunched.
@@ -50,18 +52,18 @@ func TestBackup_Restore(t *testing.T) {
 		{"uid": "s000", "image": "busybox", "command": ["sleep", "infinity"], "env": {"V": "2"}}]`, "apply", "-f", "-")
 	e.mustRun("", "fake", "exit", "s001", "--code", "1")
 	e.mustRun("", "reconcile")
-	if n := len(e.hostList()); n != 5 {
+	if n := len(e.HostList()); n != 5 {
 		t.Fatalf("%d instances before the restore, want 5", n)
 	}
 
 	for _, suffix := range []string{"", "-wal", "-shm"} {
-		_ = os.Remove(e.db + suffix)
+		_ = os.Remove(e.DB + suffix)
 	}
 	data, err := os.ReadFile(snapshot)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(e.db, data, 0o600); err != nil {
+	if err := os.WriteFile(e.DB, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out := e.mustRun("", "reconcile")
@@ -70,7 +72,7 @@ func TestBackup_Restore(t *testing.T) {
 			t.Errorf("reconcile after the restore lacks %q:\n%s", want, out)
 		}
 	}
-	list := e.waitRunning(3)
+	list := e.WaitRunning(3)
 	seen := map[string]bool{}
 	for _, in := range list {
 		if seen[in.UID] {
@@ -89,24 +91,24 @@ func TestBackup_Restore(t *testing.T) {
 // snapshots.
 func TestBackup_RotationTouchesOnlyItsOwn(t *testing.T) {
 	e := newTestEnv(t, "")
-	dir := filepath.Join(e.dir, "data")
-	e.db = filepath.Join(dir, "veloslet-0prod.db")
-	cfg := fmt.Sprintf("[store]\npath = %q\n[runtime]\nbackend = \"fake\"\n[runtime.fake]\nstate_file = %q\n[backup]\ndir = %q\nkeep = 1\n", e.db, e.host, dir)
-	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
+	dir := filepath.Join(e.Dir, "data")
+	e.DB = filepath.Join(dir, "veloslet-0prod.db")
+	cfg := fmt.Sprintf("[store]\npath = %q\n[runtime]\nbackend = \"fake\"\n[runtime.fake]\nstate_file = %q\n[backup]\ndir = %q\nkeep = 1\n", e.DB, e.Host, dir)
+	if err := os.WriteFile(e.Config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e.mustRun(specsJSON(2), "apply", "-f", "-")
+	e.mustRun(clitest.SpecsJSON(2), "apply", "-f", "-")
 
 	// Another store sharing the folder, with two snapshots of its own.
 	other := newTestEnv(t, "")
-	other.mustRun(specsJSON(1), "apply", "-f", "-")
+	other.mustRun(clitest.SpecsJSON(1), "apply", "-f", "-")
 	var foreign []string
 	for i := range 2 {
 		p := filepath.Join(dir, fmt.Sprintf("veloslet-otherstore-20260101T00000%d.000Z.db", i))
 		other.mustRun("", "backup", "--to", p)
 		foreign = append(foreign, p)
 	}
-	ours := e.openDB().StoreID()
+	ours := e.OpenDB().StoreID()
 	// A file named as ours but holding the other store's id.
 	impostor := filepath.Join(dir, "veloslet-"+ours+"-20200101T000000.000Z.db")
 	other.mustRun("", "backup", "--to", impostor)
@@ -115,7 +117,7 @@ func TestBackup_RotationTouchesOnlyItsOwn(t *testing.T) {
 	for range 3 {
 		paths = append(paths, strings.TrimSpace(e.mustRun("", "backup")))
 	}
-	for _, p := range append([]string{e.db, impostor, paths[2]}, foreign...) {
+	for _, p := range append([]string{e.DB, impostor, paths[2]}, foreign...) {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("%s: %v; rotation must leave it", filepath.Base(p), err)
 		}

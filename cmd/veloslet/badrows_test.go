@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/store/storetest"
 )
@@ -45,35 +46,26 @@ func sqliteWrite(t *testing.T, db, stmts string) error {
 // statusOf returns `status --json` rows by uid (a NUL in a uid cut off, as
 // sqlite3 would show it).
 func (e *testEnv) statusOf() map[string]map[string]any {
-	e.t.Helper()
-	var rows []map[string]any
-	if err := json.Unmarshal([]byte(e.mustRun("", "status", "--json")), &rows); err != nil {
-		e.t.Fatal(err)
-	}
-	out := map[string]map[string]any{}
-	for _, r := range rows {
-		uid, _, _ := strings.Cut(fmt.Sprint(r["uid"]), "\x00")
-		out[uid] = r
-	}
-	return out
+	e.T.Helper()
+	return clitest.StatusByUID(e.T, e.mustRun("", "status", "--json"))
 }
 
 // wantRunning fails unless exactly the uids run, each once.
 func (e *testEnv) wantRunning(uids ...string) map[string]runtime.InstanceID {
-	e.t.Helper()
+	e.T.Helper()
 	ids := map[string]runtime.InstanceID{}
-	for _, in := range e.hostList() {
+	for _, in := range e.HostList() {
 		if in.State == runtime.StateRunning {
 			ids[in.UID] = in.ID
 		}
 	}
 	for _, uid := range uids {
 		if ids[uid] == "" {
-			e.t.Fatalf("%s is not running; running: %v", uid, ids)
+			e.T.Fatalf("%s is not running; running: %v", uid, ids)
 		}
 	}
 	if len(ids) != len(uids) {
-		e.t.Fatalf("running %v, want exactly %v", ids, uids)
+		e.T.Fatalf("running %v, want exactly %v", ids, uids)
 	}
 	return ids
 }
@@ -81,20 +73,20 @@ func (e *testEnv) wantRunning(uids ...string) map[string]runtime.InstanceID {
 // wantInvalid fails unless status shows uid invalid with a reason, and
 // the events hold exactly one invalid event for it.
 func (e *testEnv) wantInvalid(uid string) {
-	e.t.Helper()
+	e.T.Helper()
 	row := e.statusOf()[uid]
 	if row == nil || row["state"] != "invalid" || row["display_state"] != "invalid" || fmt.Sprint(row["invalid_reason"]) == "" || row["invalid_reason"] == nil {
-		e.t.Fatalf("status of %s = %v, want invalid with a reason", uid, row)
+		e.T.Fatalf("status of %s = %v, want invalid with a reason", uid, row)
 	}
 	if out := e.mustRun("", "status"); !strings.Contains(out, "invalid") {
-		e.t.Fatalf("status table shows no invalid spec:\n%s", out)
+		e.T.Fatalf("status table shows no invalid spec:\n%s", out)
 	}
 	var evs []map[string]any
 	dec := json.NewDecoder(strings.NewReader(e.mustRun("", "events", "--json"))) // one object per line
 	for dec.More() {
 		var ev map[string]any
 		if err := dec.Decode(&ev); err != nil {
-			e.t.Fatal(err)
+			e.T.Fatal(err)
 		}
 		evs = append(evs, ev)
 	}
@@ -105,7 +97,7 @@ func (e *testEnv) wantInvalid(uid string) {
 		}
 	}
 	if n != 1 {
-		e.t.Fatalf("%d invalid events for %s, want 1", n, uid)
+		e.T.Fatalf("%d invalid events for %s, want 1", n, uid)
 	}
 }
 
@@ -128,11 +120,11 @@ func TestOps_BadRowRefusedOrIsolated(t *testing.T) {
 				e.mustRun(`{"uid": "before", "image": "busybox"}`, "apply", "-f", "-")
 				e.mustRun("", "reconcile")
 				if relaxed {
-					if err := sqliteWrite(t, e.db, "DROP TRIGGER IF EXISTS specs_check_insert;"); err != nil {
+					if err := sqliteWrite(t, e.DB, "DROP TRIGGER IF EXISTS specs_check_insert;"); err != nil {
 						t.Fatal(err)
 					}
 				}
-				refused := sqliteWrite(t, e.db, tc.insert)
+				refused := sqliteWrite(t, e.DB, tc.insert)
 				e.mustRun(`{"uid": "after", "image": "busybox"}`, "apply", "-f", "-")
 				e.mustRun("", "reconcile")
 				e.mustRun("", "reconcile") // a second pass notes nothing new
@@ -175,12 +167,12 @@ func TestOps_BadRowOfOldSchemaKeepsItsInstance(t *testing.T) {
 			e.mustRun(`[{"uid": "bad", "image": "busybox"}, {"uid": "other", "image": "busybox"}]`, "apply", "-f", "-")
 			e.mustRun("", "reconcile")
 			before := e.wantRunning("bad", "other")
-			db := e.openDB()
+			db := e.OpenDB()
 			if err := db.MigrateDownTo(context.Background(), 3); err != nil {
 				t.Fatal(err)
 			}
 			_ = db.Close()
-			if err := sqliteWrite(t, e.db, tc.update); err != nil {
+			if err := sqliteWrite(t, e.DB, tc.update); err != nil {
 				t.Fatalf("the old schema refused the row: %v", err)
 			}
 			e.mustRun(`{"uid": "after", "image": "busybox"}`, "apply", "-f", "-") // migrates
@@ -207,14 +199,14 @@ func TestServe_HealthzReportsInvalid(t *testing.T) {
 	storetest.NeedTool(t, "sqlite3")
 	e := newTestEnv(t, "schedule = \"@every 1s\"\n[http]\nlisten = \"127.0.0.1:0\"\n")
 	e.mustRun(`{"uid": "good", "image": "busybox"}`, "apply", "-f", "-")
-	if err := sqliteWrite(t, e.db, `DROP TRIGGER IF EXISTS specs_check_insert;
+	if err := sqliteWrite(t, e.DB, `DROP TRIGGER IF EXISTS specs_check_insert;
 		INSERT INTO specs (uid, image, env, created_at, updated_at) VALUES ('bad', 'busybox', '{"PORT": 8080}', 1, 1);`); err != nil {
 		t.Fatal(err)
 	}
-	d := e.serve()
-	addr := d.listenAddr(t)
-	e.waitRunning(1)
-	poll(t, func() error {
+	d := e.Serve()
+	addr := listenAddr(t, d)
+	e.WaitRunning(1)
+	clitest.Poll(t, func() error {
 		resp, err := http.Get("http://" + addr + "/healthz")
 		if err != nil {
 			return err

@@ -38,16 +38,16 @@ func TestCLI_Help(t *testing.T) {
 			t.Errorf("veloslet %s: no usage text:\n%s", strings.Join(args, " "), out)
 		}
 	}
-	if _, err := os.Stat(e.db); !os.IsNotExist(err) {
+	if _, err := os.Stat(e.DB); !os.IsNotExist(err) {
 		t.Fatalf("--help created the database: %v", err)
 	}
 }
 
 func TestCLI_Errors(t *testing.T) {
 	e := newBareTestEnv(t, "")
-	bad := filepath.Join(e.dir, "bad.toml")
+	bad := filepath.Join(e.Dir, "bad.toml")
 	write := func(name, text string) string {
-		p := filepath.Join(e.dir, name)
+		p := filepath.Join(e.Dir, name)
 		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +93,7 @@ func TestCLI_Errors(t *testing.T) {
 					t.Errorf("stderr %q does not mention %q", errOut, w)
 				}
 			}
-			if _, err := os.Stat(e.db); !os.IsNotExist(err) {
+			if _, err := os.Stat(e.DB); !os.IsNotExist(err) {
 				t.Fatalf("a failed command created the database: %v", err)
 			}
 		})

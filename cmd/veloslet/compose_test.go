@@ -51,7 +51,7 @@ func TestApplyCompose_DryRunCorpus(t *testing.T) {
 			t.Errorf("%s: exit %d %s\n got:\n%s\nwant:\n%s", dir, code, errOut, out, want)
 		}
 	}
-	if _, err := os.Stat(e.db); !os.IsNotExist(err) {
+	if _, err := os.Stat(e.DB); !os.IsNotExist(err) {
 		t.Errorf("--dry-run created the database: %v", err)
 	}
 }
@@ -147,7 +147,7 @@ func TestApplyCompose_Refused(t *testing.T) {
 	if code != 2 {
 		t.Errorf("compose read as TOML: exit %d %s", code, errOut)
 	}
-	if _, err := os.Stat(e.db); !os.IsNotExist(err) {
+	if _, err := os.Stat(e.DB); !os.IsNotExist(err) {
 		t.Errorf("a refused apply created the database: %v", err)
 	}
 	out, errOut, code := e.run("services:\n  web:\n    image: x\n    container_name: web-1\n", "apply", "-f", "-", "--format", "compose", "--project", "p", "--dry-run", "--json")
@@ -186,7 +186,7 @@ func TestSoak_ApplyCompose500Services(t *testing.T) {
 	if _, errOut, code := e.run("", "apply", "-f", bad); code != 2 || !strings.Contains(errOut, "svc499") {
 		t.Fatalf("one bad service: exit %d %s", code, errOut)
 	}
-	if _, err := os.Stat(e.db); !os.IsNotExist(err) {
+	if _, err := os.Stat(e.DB); !os.IsNotExist(err) {
 		t.Fatal("a refused apply wrote the database")
 	}
 	file := filepath.Join(dir, "compose.yaml")
@@ -210,7 +210,7 @@ func TestSoak_ApplyCompose500Services(t *testing.T) {
 // instanceIDs maps each uid on the simulated host to its instance's id.
 func instanceIDs(e *testEnv) map[string]string {
 	out := map[string]string{}
-	for _, in := range e.hostList() {
+	for _, in := range e.HostList() {
 		out[in.UID] = string(in.ID)
 	}
 	return out

@@ -12,7 +12,7 @@ import (
 func TestConfigVerb(t *testing.T) {
 	e := newTestEnv(t, "concurrency = 7\n")
 	out := e.mustRun("", "config")
-	for _, want := range []string{"# config file: " + e.config, "# database:    " + e.db, "# lock:        ", "# backups:     "} {
+	for _, want := range []string{"# config file: " + e.Config, "# database:    " + e.DB, "# lock:        ", "# backups:     "} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("config lacks %q:\n%s", want, out)
 		}
@@ -21,7 +21,7 @@ func TestConfigVerb(t *testing.T) {
 	if err != nil {
 		t.Fatalf("config output does not read back: %v\n%s", err, out)
 	}
-	want, err := ReadConfigFile(e.config)
+	want, err := ReadConfigFile(e.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestConfigVerb(t *testing.T) {
 		} `json:"config"`
 		Paths configPaths `json:"paths"`
 	}
-	if err := json.Unmarshal([]byte(e.mustRun("", "config", "--json")), &js); err != nil || js.Paths.Database != e.db ||
+	if err := json.Unmarshal([]byte(e.mustRun("", "config", "--json")), &js); err != nil || js.Paths.Database != e.DB ||
 		js.Config.Reconcile.Concurrency != 7 || js.Config.Reconcile.Schedule != "@every 10s" {
 		t.Fatalf("config --json: %v, %+v", err, js)
 	}

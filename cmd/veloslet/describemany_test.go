@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
 )
@@ -27,9 +28,9 @@ func (c *countingList) List(ctx context.Context) ([]runtime.Instance, error) {
 // runtime's state over every uid from one listing, not one per uid.
 func TestDescribe_SelectionListsOnce(t *testing.T) {
 	e := newTestEnv(t, "")
-	e.mustRun(specsJSON(3), "apply", "-f", "-")
+	e.mustRun(clitest.SpecsJSON(3), "apply", "-f", "-")
 	e.mustRun("", "reconcile")
-	host, err := fake.Open(e.host)
+	host, err := fake.Open(e.Host)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +43,7 @@ func TestDescribe_SelectionListsOnce(t *testing.T) {
 	m.Stdout, m.Stderr, m.Runtime = &out, io.Discard, rt
 	m.Getenv = func(k string) string {
 		if k == EnvConfig {
-			return e.config
+			return e.Config
 		}
 		return ""
 	}

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 )
 
 // eventsMemoryBound is the peak resident set serve must stay under whatever
@@ -115,8 +117,8 @@ schedule = "@every 1h"
 watch_interval = "100ms"
 [http]
 listen = "127.0.0.1:0"
-`, e.db, s.host)
-	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
+`, e.DB, s.host)
+	if err := os.WriteFile(e.Config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -146,7 +148,7 @@ func endlessEvents(t *testing.T, cut bool) {
 	if goruntime.GOOS != "linux" {
 		t.Skip("peak RSS is read from /proc/<pid>/status, which only Linux has")
 	}
-	plainBinPath(t) // built once, before the parallel cases start
+	clitest.PlainBin(t) // built once, before the parallel cases start
 	const valueHead = `{"Type":"container","Action":"die","Actor":{"ID":"x","Attributes":{"name":"velos-a"`
 	huge := `{"Type":"container","Action":"die","Actor":{"ID":"x","Attributes":{"name":"web","x":"` +
 		strings.Repeat("b", 512<<10) + `"}},"time":1}` + "\n"
@@ -189,23 +191,20 @@ func endlessEvents(t *testing.T, cut bool) {
 			}
 			s := startFloodServer(t, c.body, ceiling)
 			e := floodEnv(t, s)
-			d := e.serveWith(plainBinPath(t))
-			addr := d.listenAddr(t)
-			pid := d.cmd.Process.Pid
+			d := e.ServeWith(clitest.PlainBin(t))
+			addr := listenAddr(t, d)
+			pid := d.Cmd.Process.Pid
 			// Each poll reads VmHWM: an unbounded reader fails here, at the
 			// bound, not after a gigabyte.
-			pollFor(t, 90*time.Second, func() error {
-				select {
-				case err := <-d.done:
-					d.done <- err
+			clitest.PollFor(t, 90*time.Second, func() error {
+				if ended, err := d.Ended(); ended {
 					t.Fatalf("serve exited (%v) after %d bytes of /events", err, s.sent.Load())
-				default:
 				}
-				if hwm, _ := procMemory(t, pid); hwm >= eventsMemoryBound {
+				if hwm, _ := clitest.ProcMemory(t, pid); hwm >= eventsMemoryBound {
 					t.Fatalf("serve's peak RSS reached %.1f MiB after %d MiB of /events", float64(hwm)/(1<<20), s.sent.Load()>>20)
 				}
 				if c.cut {
-					if n := strings.Count(d.stderr.String(), "exceeds 1048576 bytes"); n < 2 || s.conns.Load() < 2 {
+					if n := strings.Count(d.Stderr.String(), "exceeds 1048576 bytes"); n < 2 || s.conns.Load() < 2 {
 						return fmt.Errorf("%d cuts logged over %d connections, %d MiB sent; want the stream cut at 1 MiB twice",
 							n, s.conns.Load(), s.sent.Load()>>20)
 					}
@@ -216,18 +215,18 @@ func endlessEvents(t *testing.T, cut bool) {
 				}
 				return nil
 			})
-			hwm, rss := procMemory(t, pid)
+			hwm, rss := clitest.ProcMemory(t, pid)
 			t.Logf("%s: /events sent %d bytes over %d connections (at most %d on one); serve's VmHWM %.1f MiB, VmRSS %.1f MiB",
 				c.name, s.sent.Load(), s.conns.Load(), s.most.Load(), float64(hwm)/(1<<20), float64(rss)/(1<<20))
 			if hwm >= eventsMemoryBound {
 				t.Errorf("serve's peak RSS %.1f MiB, want under %d MiB", float64(hwm)/(1<<20), eventsMemoryBound>>20)
 			}
 			if c.cut {
-				if !strings.Contains(d.stderr.String(), "runtime event stream ended") {
-					t.Errorf("the cut stream is not logged as ended; log:\n%s", d.stderr.String())
+				if !strings.Contains(d.Stderr.String(), "runtime event stream ended") {
+					t.Errorf("the cut stream is not logged as ended; log:\n%s", d.Stderr.String())
 				}
-			} else if strings.Contains(d.stderr.String(), "exceeds 1048576 bytes") {
-				t.Errorf("a stream of valid events under the limit was cut; log:\n%s", d.stderr.String())
+			} else if strings.Contains(d.Stderr.String(), "exceeds 1048576 bytes") {
+				t.Errorf("a stream of valid events under the limit was cut; log:\n%s", d.Stderr.String())
 			}
 			resp, err := http.Get("http://" + addr + "/healthz")
 			if err != nil {

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/store"
 )
 
@@ -28,9 +29,9 @@ func TestSoak_ServeFaultyRuntime(t *testing.T) {
 func serveFaulty(t *testing.T, rounds int) {
 	e := newTestEnv(t, "schedule = \"@hourly\"\nconcurrency = 4\n")
 	const n = 20
-	e.mustRun(specsJSON(n), "apply", "-f", "-")
-	d := e.serve()
-	e.waitRunning(n)
+	e.mustRun(clitest.SpecsJSON(n), "apply", "-f", "-")
+	d := e.Serve()
+	e.WaitRunning(n)
 	e.mustRun("", "fake", "faults", "--rate", "0.3", "--hang", "200ms", "--seed", "3")
 	rng := rand.New(rand.NewPCG(4, 5))
 	failed := 0
@@ -39,25 +40,23 @@ func serveFaulty(t *testing.T, rounds int) {
 		if _, _, code := e.run("", "reconcile"); code != 0 {
 			failed++ // a pass that met a fault; the daemon carries on
 		}
-		select {
-		case err := <-d.done:
-			t.Fatalf("the daemon stopped under faults: %v\n%s", err, d.stderr.String())
-		default:
+		if ended, err := d.Ended(); ended {
+			t.Fatalf("the daemon stopped under faults: %v\n%s", err, d.Stderr.String())
 		}
 	}
 	e.mustRun("", "fake", "faults", "--rate", "0")
 	// The simulation draws each call's fault from the state it loaded on
 	// its previous call (runtime/fake/faults.go), so the daemon's first call
 	// after the change may still fault: reconcile until a pass succeeds.
-	poll(t, func() error {
+	clitest.Poll(t, func() error {
 		if out, errOut, code := e.run("", "reconcile"); code != 0 {
 			return fmt.Errorf("reconcile with faults off: exit %d: %s%s", code, errOut, out)
 		}
 		return nil
 	})
-	e.waitRunning(n)
+	e.WaitRunning(n)
 
-	db := e.openDB()
+	db := e.OpenDB()
 	evs, err := db.FindEvents(context.Background(), store.EventFilter{})
 	if err != nil {
 		t.Fatal(err)

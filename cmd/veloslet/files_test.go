@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/internal/testtool"
 	"github.com/veloslet/veloslet/store/storetest"
 )
@@ -23,13 +24,13 @@ func TestFiles_Permissions(t *testing.T) {
 	old := syscall.Umask(0)
 	defer syscall.Umask(old)
 	e := newBareTestEnv(t, "")
-	e.mustRun(specsJSON(2), "apply", "-f", "-")
-	d := e.serve()
-	e.waitRunning(2)
-	dir := filepath.Dir(e.db)
+	e.mustRun(clitest.SpecsJSON(2), "apply", "-f", "-")
+	d := e.Serve()
+	e.WaitRunning(2)
+	dir := filepath.Dir(e.DB)
 	want := map[string]fs.FileMode{dir: 0o700 | fs.ModeDir}
 	for _, suffix := range []string{"", "-wal", "-shm", ".migrate-lock", ".lock"} {
-		want[e.db+suffix] = 0o600
+		want[e.DB+suffix] = 0o600
 	}
 	for path, mode := range want {
 		st, err := os.Stat(path)
@@ -41,7 +42,7 @@ func TestFiles_Permissions(t *testing.T) {
 			t.Errorf("%s is %s, want %s", path, st.Mode(), mode)
 		}
 	}
-	_ = d.cmd.Process.Kill()
+	_ = d.Cmd.Process.Kill()
 }
 
 // fileSum is a file's hash, to prove veloslet left it as it was.
@@ -89,17 +90,17 @@ func TestFiles_BadDatabase(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e := newTestEnv(t, "")
-			e.mustRun(specsJSON(50), "apply", "-f", "-")
-			checkpoint(t, e.db)
-			c.spoil(t, e.db)
-			before := fileSum(t, e.db)
+			e.mustRun(clitest.SpecsJSON(50), "apply", "-f", "-")
+			checkpoint(t, e.DB)
+			c.spoil(t, e.DB)
+			before := fileSum(t, e.DB)
 			for _, verb := range [][]string{{"status"}, {"apply", "-f", "-"}, {"reconcile"}, {"serve"}} {
-				_, stderr, code := e.run(specsJSON(1), verb...)
-				if code != 1 || !strings.Contains(stderr, c.want) || !strings.Contains(stderr, e.db) {
+				_, stderr, code := e.run(clitest.SpecsJSON(1), verb...)
+				if code != 1 || !strings.Contains(stderr, c.want) || !strings.Contains(stderr, e.DB) {
 					t.Errorf("%s: exit %d, stderr %q: want exit 1 naming the file and saying %q", verb[0], code, stderr, c.want)
 				}
 			}
-			if fileSum(t, e.db) != before {
+			if fileSum(t, e.DB) != before {
 				t.Error("the database file was changed")
 			}
 		})
@@ -130,16 +131,16 @@ func tmpfs(t *testing.T, size int) string {
 
 // withDB points the env's config at a database under dir.
 func withDB(t *testing.T, e *testEnv, dir string) {
-	cfg, err := os.ReadFile(e.config)
+	cfg, err := os.ReadFile(e.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "state", "veloslet.db")
-	cfg = []byte(strings.Replace(string(cfg), fmt.Sprintf("path = %q", e.db), fmt.Sprintf("path = %q", path), 1))
-	if err := os.WriteFile(e.config, cfg, 0o600); err != nil {
+	cfg = []byte(strings.Replace(string(cfg), fmt.Sprintf("path = %q", e.DB), fmt.Sprintf("path = %q", path), 1))
+	if err := os.WriteFile(e.Config, cfg, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e.db = path
+	e.DB = path
 }
 
 // TestFiles_ReadOnly: on a read-only file system veloslet refuses to start
@@ -150,19 +151,19 @@ func TestFiles_ReadOnly(t *testing.T) {
 	e := newTestEnv(t, "")
 	dir := tmpfs(t, 16<<20)
 	withDB(t, e, dir)
-	e.mustRun(specsJSON(5), "apply", "-f", "-")
-	checkpoint(t, e.db)
-	before := fileSum(t, e.db)
+	e.mustRun(clitest.SpecsJSON(5), "apply", "-f", "-")
+	checkpoint(t, e.DB)
+	before := fileSum(t, e.DB)
 	if out, err := exec.Command("mount", "-o", "remount,ro", dir).CombinedOutput(); err != nil {
 		t.Fatalf("remount read-only: %v: %s", err, out)
 	}
 	for _, verb := range [][]string{{"apply", "-f", "-"}, {"serve"}, {"status"}} {
-		_, stderr, code := e.run(specsJSON(1), verb...)
-		if code != 1 || !strings.Contains(stderr, "read-only") || !strings.Contains(stderr, e.db) {
+		_, stderr, code := e.run(clitest.SpecsJSON(1), verb...)
+		if code != 1 || !strings.Contains(stderr, "read-only") || !strings.Contains(stderr, e.DB) {
 			t.Errorf("%s: exit %d, stderr %q: want exit 1 naming the file and saying read-only", verb[0], code, stderr)
 		}
 	}
-	if fileSum(t, e.db) != before {
+	if fileSum(t, e.DB) != before {
 		t.Error("the database file was changed")
 	}
 }
@@ -175,7 +176,7 @@ func TestFiles_DiskFull(t *testing.T) {
 	e := newTestEnv(t, "")
 	dir := tmpfs(t, 4<<20)
 	withDB(t, e, dir)
-	e.mustRun(specsJSON(20), "apply", "-f", "-")
+	e.mustRun(clitest.SpecsJSON(20), "apply", "-f", "-")
 	fill := filepath.Join(dir, "filler")
 	f, err := os.Create(fill)
 	if err != nil {
@@ -212,8 +213,8 @@ func TestFiles_DiskFull(t *testing.T) {
 	if out := e.mustRun("", "status"); strings.Count(out, "s0") != 20 {
 		t.Fatalf("status after the failed write lost specs:\n%s", out)
 	}
-	e.mustRun(specsJSON(21), "apply", "-f", "-")
-	out, err := exec.Command(storetest.NeedTool(t, "sqlite3"), e.db, "PRAGMA integrity_check; SELECT count(*) FROM specs").CombinedOutput()
+	e.mustRun(clitest.SpecsJSON(21), "apply", "-f", "-")
+	out, err := exec.Command(storetest.NeedTool(t, "sqlite3"), e.DB, "PRAGMA integrity_check; SELECT count(*) FROM specs").CombinedOutput()
 	if err != nil || string(out) != "ok\n21\n" {
 		t.Fatalf("after the disk had room again: %v: %q", err, out)
 	}

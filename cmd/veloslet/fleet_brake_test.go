@@ -11,16 +11,16 @@ import (
 
 // applyFleetBatch writes a batch as the fleet mirror does.
 func (e *testEnv) applyFleetBatch(b store.FleetBatch) {
-	e.t.Helper()
+	e.T.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, e.db)
+	db, err := store.Open(ctx, e.DB)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	defer func() { _ = db.Close() }()
 	b.Bucket, b.Source = "veloslet_specs", "veloslet_specs/mini-1/1"
 	if _, err := db.ApplyFleetBatch(ctx, b); err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 )
 
 // startNATS starts an embedded JetStream server for one test.
@@ -46,15 +47,15 @@ func healthz(addr string) (string, error) {
 func TestFleet_ServeAndVerbs(t *testing.T) {
 	ns := startNATS(t)
 	e := newTestEnv(t, fmt.Sprintf("schedule = \"@every 1s\"\n[http]\nlisten = \"127.0.0.1:0\"\n[fleet]\nurl = %q\nnode = \"mini-1\"\n", ns.ClientURL()))
-	d := e.serve()
-	addr := d.listenAddr(t)
+	d := e.Serve()
+	addr := listenAddr(t, d)
 
 	out := e.mustRun(`{"uid": "web", "image": "busybox"}`+"\n", "fleet", "apply", "--node", "mini-1", "-f", "-")
 	if !strings.Contains(out, "mini-1.web written (revision 1)") {
 		t.Fatalf("fleet apply printed %q", out)
 	}
-	e.waitRunning(1)
-	poll(t, func() error {
+	e.WaitRunning(1)
+	clitest.Poll(t, func() error {
 		out, _, _ := e.run("", "status")
 		if !strings.Contains(out, "fleet: connected since") {
 			return fmt.Errorf("status printed %q", out)
@@ -83,8 +84,8 @@ func TestFleet_ServeAndVerbs(t *testing.T) {
 	if _, err := kv.PutString(context.Background(), "mini-1.api", `{"uid": "api", "image": "busybox", "memory": "512M"}`); err != nil {
 		t.Fatal(err)
 	}
-	e.waitRunning(2)
-	poll(t, func() error {
+	e.WaitRunning(2)
+	clitest.Poll(t, func() error {
 		out, _, _ := e.run("", "fleet", "status", "--node", "mini-1")
 		if !strings.Contains(out, "running") || !strings.Contains(out, "api") || !strings.Contains(out, "node mini-1: last report") {
 			return fmt.Errorf("fleet status printed %q", out)
@@ -98,10 +99,10 @@ func TestFleet_ServeAndVerbs(t *testing.T) {
 	if out := e.mustRun("", "fleet", "delete", "--node", "mini-1", "api"); out != "mini-1.api deleted\n" {
 		t.Errorf("fleet delete printed %q", out)
 	}
-	e.waitRunning(1)
+	e.WaitRunning(1)
 
 	ns.Shutdown()
-	poll(t, func() error {
+	clitest.Poll(t, func() error {
 		out, _, _ := e.run("", "status")
 		body, err := healthz(addr)
 		if err != nil {
@@ -137,12 +138,12 @@ func TestFleet_HoldAndResync(t *testing.T) {
 	t.Parallel()
 	ns := startNATS(t)
 	e := newTestEnv(t, fmt.Sprintf("schedule = \"@every 1s\"\n[http]\nlisten = \"127.0.0.1:0\"\n[fleet]\nurl = %q\nnode = \"mini-1\"\n", ns.ClientURL()))
-	d := e.serve()
-	addr := d.listenAddr(t)
+	d := e.Serve()
+	addr := listenAddr(t, d)
 	specs := `[{"uid": "web", "image": "busybox"}, {"uid": "api", "image": "busybox"},
 		{"uid": "db", "image": "busybox"}, {"uid": "cache", "image": "busybox"}]`
 	e.mustRun(specs, "fleet", "apply", "--node", "mini-1", "-f", "-")
-	e.waitRunning(4)
+	e.WaitRunning(4)
 
 	nc, err := nats.Connect(ns.ClientURL())
 	if err != nil {
@@ -153,7 +154,7 @@ func TestFleet_HoldAndResync(t *testing.T) {
 	if err := js.DeleteKeyValue(context.Background(), "veloslet_specs"); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, func() error {
+	clitest.Poll(t, func() error {
 		out, _, _ := e.run("", "status")
 		body, err := healthz(addr)
 		if err != nil {
@@ -169,7 +170,7 @@ func TestFleet_HoldAndResync(t *testing.T) {
 		}
 		return nil
 	})
-	e.waitRunning(4)
+	e.WaitRunning(4)
 
 	// The preview makes the bucket anew (an operator's verb may): the node
 	// holds on, now for a bucket that is not the one it mirrored.
@@ -178,19 +179,19 @@ func TestFleet_HoldAndResync(t *testing.T) {
 		t.Fatalf("resync without --confirm: exit %d, %q", code, out)
 	}
 	e.mustRun(`[{"uid": "web", "image": "busybox"}, {"uid": "api", "image": "busybox"}]`, "fleet", "apply", "--node", "mini-1", "-f", "-")
-	poll(t, func() error {
+	clitest.Poll(t, func() error {
 		out, _, _ := e.run("", "fleet", "resync", "--node", "mini-1")
 		if !strings.Contains(out, "is not the one mirrored") || !strings.Contains(out, "holds 2 keys") {
 			return fmt.Errorf("resync preview printed %q", out)
 		}
 		return nil
 	})
-	e.waitRunning(4)
+	e.WaitRunning(4)
 	if out := e.mustRun("", "fleet", "resync", "--node", "mini-1", "--confirm"); !strings.Contains(out, "confirmed: key mini-1") {
 		t.Fatalf("resync --confirm printed %q", out)
 	}
-	e.waitRunning(2)
-	poll(t, func() error {
+	e.WaitRunning(2)
+	clitest.Poll(t, func() error {
 		out, _, _ := e.run("", "status")
 		metrics, err := httpGet(addr, "/metrics")
 		if err != nil {

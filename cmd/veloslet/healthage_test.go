@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 )
 
 // TestConfig_HealthMaxAge: [http] health_max_age sets /healthz's threshold;
@@ -47,10 +49,10 @@ func TestConfig_HealthMaxAge(t *testing.T) {
 // failing, /healthz turns 503 naming the threshold.
 func TestServe_HealthMaxAge(t *testing.T) {
 	e := newTestEnv(t, "schedule = \"@every 1s\"\n[http]\nlisten = \"127.0.0.1:0\"\nhealth_max_age = \"2s\"\n")
-	e.mustRun(specsJSON(1)+"\n", "apply", "-f", "-")
-	d := e.serve()
-	addr := d.listenAddr(t)
-	e.waitRunning(1)
+	e.mustRun(clitest.SpecsJSON(1)+"\n", "apply", "-f", "-")
+	d := e.Serve()
+	addr := listenAddr(t, d)
+	e.WaitRunning(1)
 	health := func() (int, string, error) {
 		resp, err := http.Get("http://" + addr + "/healthz")
 		if err != nil {
@@ -61,7 +63,7 @@ func TestServe_HealthMaxAge(t *testing.T) {
 		return resp.StatusCode, string(body), nil
 	}
 	e.mustRun("", "fake", "faults", "--rate", "1")
-	poll(t, func() error {
+	clitest.Poll(t, func() error {
 		code, body, err := health()
 		if err != nil {
 			return err

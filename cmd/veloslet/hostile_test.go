@@ -15,6 +15,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
 	"github.com/veloslet/veloslet/store"
 )
@@ -102,7 +103,7 @@ func TestHostile_Apply(t *testing.T) {
 				if code != 0 {
 					t.Fatalf("refused a value the field carries: exit %d: %s", code, stderr)
 				}
-				specs, err := e.openDB().FindSpecs(context.Background())
+				specs, err := e.OpenDB().FindSpecs(context.Background())
 				if err != nil || len(specs) != 1 {
 					t.Fatalf("%d specs, %v", len(specs), err)
 				}
@@ -138,16 +139,16 @@ func TestHostile_Podman(t *testing.T) {
 	}
 	b, _ := json.Marshal(specs)
 	_ = os.Remove("/tmp/veloslet-pwned")
-	cfg, _ := os.ReadFile(e.config)
-	if err := os.WriteFile(e.config, append(cfg, []byte("[http]\nlisten = \"127.0.0.1:0\"\n")...), 0o600); err != nil {
+	cfg, _ := os.ReadFile(e.Config)
+	if err := os.WriteFile(e.Config, append(cfg, []byte("[http]\nlisten = \"127.0.0.1:0\"\n")...), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	e.mustRun(string(b), "apply", "-f", "-")
-	d := e.serve(rt.Env...)
-	addr := d.listenAddr(t)
+	d := e.Serve(rt.Env...)
+	addr := listenAddr(t, d)
 	// Both launches run at once: wait for each, not for the first to end.
-	db := e.openDB()
-	pollFor(t, podmanTimeout, func() error {
+	db := e.OpenDB()
+	clitest.PollFor(t, clitest.PodmanTimeout, func() error {
 		evs, err := db.FindEvents(context.Background(), store.EventFilter{Kind: store.EventFailed, UID: "fails"})
 		if err != nil || len(evs) == 0 {
 			return fmt.Errorf("the failing launch has not failed yet (%v)", err)
@@ -199,7 +200,7 @@ func TestHostile_Podman(t *testing.T) {
 	}
 
 	// Everywhere an operator looks: not one copy of the secret.
-	places := map[string]string{"serve log": d.stderr.String()}
+	places := map[string]string{"serve log": d.Stderr.String()}
 	for _, verb := range [][]string{{"status"}, {"status", "--json"}, {"events"}, {"events", "--json"}, {"plan"}, {"plan", "--json"}} {
 		places[strings.Join(verb, " ")] = e.mustRun("", verb...)
 	}

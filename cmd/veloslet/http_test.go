@@ -10,16 +10,17 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 )
 
 var addrPattern = regexp.MustCompile(`msg="serving metrics and health".* addr=(\S+)`)
 
 // listenAddr waits for the HTTP listener's address in serve's log.
-func (d *daemon) listenAddr(t *testing.T) string {
+func listenAddr(t *testing.T, d *clitest.Daemon) string {
 	t.Helper()
 	var addr string
-	poll(t, func() error {
-		m := addrPattern.FindStringSubmatch(d.stderr.String())
+	clitest.Poll(t, func() error {
+		m := addrPattern.FindStringSubmatch(d.Stderr.String())
 		if m == nil {
 			return fmt.Errorf("no listen address in the log yet")
 		}
@@ -31,13 +32,13 @@ func (d *daemon) listenAddr(t *testing.T) string {
 
 func TestServe_MetricsAndHealth(t *testing.T) {
 	e := newTestEnv(t, "schedule = \"@every 1s\"\n[http]\nlisten = \"127.0.0.1:0\"\n")
-	e.mustRun(specsJSON(3)+"\n", "apply", "-f", "-")
-	d := e.serve()
-	addr := d.listenAddr(t)
-	e.waitRunning(3)
+	e.mustRun(clitest.SpecsJSON(3)+"\n", "apply", "-f", "-")
+	d := e.Serve()
+	addr := listenAddr(t, d)
+	e.WaitRunning(3)
 	e.mustRun("", "fake", "exit", "s001", "--code", "2")
 	var families map[string]int
-	poll(t, func() error {
+	clitest.Poll(t, func() error {
 		resp, err := http.Get("http://" + addr + "/metrics")
 		if err != nil {
 			return err

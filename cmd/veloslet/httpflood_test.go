@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/store/storetest"
 )
 
@@ -22,26 +23,13 @@ func TestServe_HTTPFlood(t *testing.T) {
 	t.Parallel()
 	prlimit := storetest.NeedTool(t, "prlimit")
 	e := newTestEnv(t, "schedule = \"@every 1s\"\n[http]\nlisten = \"127.0.0.1:0\"\n")
-	e.mustRun(specsJSON(3)+"\n", "apply", "-f", "-")
-	d := &daemon{cmd: e.command("serve"), stderr: &syncBuffer{}, done: make(chan error, 1)}
-	d.cmd = exec.Command(prlimit, append([]string{"--nofile=1024:1024", d.cmd.Path}, d.cmd.Args[1:]...)...)
-	d.cmd.Env = append(os.Environ(), EnvConfig+"="+e.config)
-	d.cmd.Stderr = d.stderr
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.done <- d.cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = d.cmd.Process.Kill()
-		if err := <-d.done; err != nil {
-			t.Logf("serve ended: %v", err) // killed on purpose
-		}
-		if t.Failed() {
-			t.Logf("serve log:\n%s", d.stderr.String())
-		}
-	})
-	addr := d.listenAddr(t)
-	e.waitRunning(3)
+	e.mustRun(clitest.SpecsJSON(3)+"\n", "apply", "-f", "-")
+	serve := e.Command("serve")
+	cmd := exec.Command(prlimit, append([]string{"--nofile=1024:1024", serve.Path}, serve.Args[1:]...)...)
+	cmd.Env = serve.Env
+	d := clitest.Start(t, cmd)
+	addr := listenAddr(t, d)
+	e.WaitRunning(3)
 
 	const flood = 3000
 	conns := make([]net.Conn, 0, flood)
@@ -59,18 +47,18 @@ func TestServe_HTTPFlood(t *testing.T) {
 	}
 	start := time.Now()
 	fds := func() int {
-		ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", d.cmd.Process.Pid))
+		ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", d.Cmd.Process.Pid))
 		return len(ents)
 	}
 	peak := fds()
 
 	// A pass still works: a crashed instance comes back.
 	e.mustRun("", "fake", "exit", "s001", "--code", "2")
-	e.waitRunning(3)
+	e.WaitRunning(3)
 	relaunched := time.Since(start)
 
 	var healthy time.Duration
-	poll(t, func() error {
+	clitest.Poll(t, func() error {
 		peak = max(peak, fds())
 		c := &http.Client{Timeout: 2 * time.Second}
 		resp, err := c.Get("http://" + addr + "/healthz")
@@ -88,7 +76,7 @@ func TestServe_HTTPFlood(t *testing.T) {
 	if peak > 200 {
 		t.Errorf("the daemon held %d descriptors under the flood, want the connection cap to bound them", peak)
 	}
-	if log := d.stderr.String(); strings.Contains(log, "too many open files") {
+	if log := d.Stderr.String(); strings.Contains(log, "too many open files") {
 		t.Errorf("the daemon ran out of descriptors:\n%s", log)
 	}
 	t.Logf("%d idle connections held: daemon peak %d fds; crashed instance relaunched after %s; /healthz ok after %s",

@@ -17,11 +17,11 @@ func TestLaunchd_Plist(t *testing.T) {
 		want launchdJob
 	}{
 		{"Agent", []string{"launchd", "--os", "darwin", "--binary", "/usr/local/bin/veloslet"}, launchdJob{
-			Label: DefaultLaunchdLabel, ProgramArguments: []string{"/usr/local/bin/veloslet", "--config", e.config, "serve"},
+			Label: DefaultLaunchdLabel, ProgramArguments: []string{"/usr/local/bin/veloslet", "--config", e.Config, "serve"},
 			StandardOutPath: "Library/Logs/veloslet.log"}},
 		{"Daemon", []string{"launchd", "--os", "darwin", "--daemon", "--label", "com.example.velos", "--binary", "/opt/v/veloslet",
 			"--user", "ops", "--log", "/var/log/v.log"}, launchdJob{
-			Label: "com.example.velos", ProgramArguments: []string{"/opt/v/veloslet", "--config", e.config, "serve"},
+			Label: "com.example.velos", ProgramArguments: []string{"/opt/v/veloslet", "--config", e.Config, "serve"},
 			StandardOutPath: "/var/log/v.log", UserName: "ops"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

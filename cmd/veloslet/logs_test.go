@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/podman"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
@@ -22,7 +23,7 @@ func TestLogs_PreviousPodman(t *testing.T) {
 		podmantest.Image), "apply", "-f", "-")
 	run := podmanRunner(t, e, rt)
 	run("reconcile")
-	pollFor(t, podmanTimeout, podmanExited(rt, "loud"))
+	clitest.PollFor(t, clitest.PodmanTimeout, podmanExited(rt, "loud"))
 	run("reconcile") // relaunches it
 	out := run("logs", "loud", "--previous")
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
@@ -33,7 +34,7 @@ func TestLogs_PreviousPodman(t *testing.T) {
 	if tail := run("logs", "loud", "--previous", "1", "--tail", "2"); tail != "line 500\ntoken [env TOKEN]\n" {
 		t.Fatalf("logs --previous 1 --tail 2 = %q", tail)
 	}
-	rows := sqlite(t, e.db, crashLogQuery(t))
+	rows := sqlite(t, e.DB, crashLogQuery(t))
 	if len(rows) < 2 || rows[1][0] != "loud" || rows[1][2] != "3" || !strings.HasSuffix(rows[1][4], "line 500\ntoken [env TOKEN]\n") {
 		t.Fatalf("the crash-log query of docs/ops.md gave %q", rows)
 	}
@@ -55,9 +56,9 @@ func TestLogs_PreviousRunOnlyPodman(t *testing.T) {
 	run := podmanRunner(t, e, rt)
 	exited := podmanExited(rt, "count")
 	run("reconcile")
-	pollFor(t, podmanTimeout, exited)
+	clitest.PollFor(t, clitest.PodmanTimeout, exited)
 	run("reconcile") // keeps run 0's output, then starts it again in place
-	pollFor(t, podmanTimeout, exited)
+	clitest.PollFor(t, clitest.PodmanTimeout, exited)
 	if out := run("logs", "count", "--previous"); out != "run 0\n" {
 		t.Fatalf("logs --previous = %q, want run 0's output alone", out)
 	}
@@ -73,10 +74,10 @@ func podmanRunner(t *testing.T, e *testEnv, rt *podman.Runtime) func(args ...str
 	return func(args ...string) string {
 		t.Helper()
 		if args[0] == "reconcile" {
-			out, _, _ := podmanCLI(t, e, rt, "", args...)
+			out, _, _ := e.Run(rt.Env, "", args...)
 			return out
 		}
-		return mustPodmanCLI(t, e, rt, "", args...)
+		return e.MustRun(rt.Env, "", args...)
 	}
 }
 
@@ -87,7 +88,7 @@ func podmanExited(rt *podman.Runtime, uid string) func() error {
 		if err != nil {
 			return err
 		}
-		if in, ok := byUID(list)[uid]; !ok || in.State != runtime.StateExited {
+		if in, ok := clitest.ByUID(list)[uid]; !ok || in.State != runtime.StateExited {
 			return fmt.Errorf("%s is %+v, want exited", uid, in)
 		}
 		return nil
@@ -130,7 +131,7 @@ func TestStatus_MissingImagePodman(t *testing.T) {
 	t.Parallel()
 	e, rt := podmanEnv(t)
 	e.mustRun(`{"uid": "noimg", "image": "localhost/veloslet-no-such-image:none"}`, "apply", "-f", "-")
-	cmd := e.command("reconcile")
+	cmd := e.Command("reconcile")
 	cmd.Env = append(cmd.Env, rt.Env...)
 	_ = cmd.Run() // fails: the launch failed
 	for _, args := range [][]string{{"status"}, {"events", "--uid", "noimg"}, {"describe", "noimg"}} {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime/fake"
 )
 
@@ -87,12 +88,12 @@ func TestLogs_FollowSelection(t *testing.T) {
 	e.mustRun("", "reconcile")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out syncBuffer
+	var out clitest.SyncBuffer
 	m := NewMain()
 	m.Stdout, m.Stderr = &out, io.Discard
 	m.Getenv = func(k string) string {
 		if k == EnvConfig {
-			return e.config
+			return e.Config
 		}
 		return ""
 	}
@@ -100,7 +101,7 @@ func TestLogs_FollowSelection(t *testing.T) {
 	go func() { done <- m.Execute(ctx, []string{"logs", "-l", "team=f", "--follow"}) }()
 	want := func(lines ...string) {
 		t.Helper()
-		poll(t, func() error {
+		clitest.Poll(t, func() error {
 			for _, l := range lines {
 				if !strings.Contains(out.String(), l+"\n") {
 					return fmt.Errorf("no line %q in %q", l, out.String())
@@ -110,7 +111,7 @@ func TestLogs_FollowSelection(t *testing.T) {
 		})
 	}
 	want("f1 | one", "f2 | two")
-	host, err := fake.Open(e.host)
+	host, err := fake.Open(e.Host)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 )
 
 // notifySocket listens where a serve under test sends its notifications and
@@ -37,10 +39,10 @@ func notifySocket(t *testing.T) (string, <-chan string) {
 	return path, msgs
 }
 
-// next returns the first datagram that contains want, failing after waitTimeout.
+// next returns the first datagram that contains want, failing after clitest.WaitTimeout.
 func next(t *testing.T, msgs <-chan string, want string) string {
 	t.Helper()
-	deadline := time.After(waitTimeout)
+	deadline := time.After(clitest.WaitTimeout)
 	for {
 		select {
 		case m, ok := <-msgs:
@@ -51,7 +53,7 @@ func next(t *testing.T, msgs <-chan string, want string) string {
 				return m
 			}
 		case <-deadline:
-			t.Fatalf("no %q within %s", want, waitTimeout)
+			t.Fatalf("no %q within %s", want, clitest.WaitTimeout)
 		}
 	}
 }
@@ -61,11 +63,11 @@ func next(t *testing.T, msgs <-chan string, want string) string {
 // WATCHDOG=1 pings, and STOPPING=1 on SIGTERM.
 func TestServe_NotifiesSystemd(t *testing.T) {
 	e := newTestEnv(t, "")
-	e.mustRun(specsJSON(2), "apply", "-f", "-")
+	e.mustRun(clitest.SpecsJSON(2), "apply", "-f", "-")
 	sock, msgs := notifySocket(t)
-	d := e.serve("NOTIFY_SOCKET="+sock, "WATCHDOG_USEC=200000")
+	d := e.Serve("NOTIFY_SOCKET="+sock, "WATCHDOG_USEC=200000")
 	next(t, msgs, "READY=1")
-	db := e.openDB()
+	db := e.OpenDB()
 	if p, err := db.LastPass(context.Background()); err != nil || p.FinishedAt.Time().IsZero() {
 		t.Fatalf("READY=1 before the first pass was recorded: %+v, %v", p, err)
 	}
@@ -74,11 +76,11 @@ func TestServe_NotifiesSystemd(t *testing.T) {
 	}
 	next(t, msgs, "WATCHDOG=1")
 	next(t, msgs, "WATCHDOG=1")
-	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := d.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	next(t, msgs, "STOPPING=1")
-	if code := d.wait(t); code != 0 {
+	if code := d.Wait(t); code != 0 {
 		t.Fatalf("exit %d after SIGTERM", code)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/store"
@@ -88,9 +89,9 @@ func sqliteFile(t *testing.T, db, query string) [][]string {
 // opsEnv serves on the fake with a picture that every documented query has
 // rows for: a crash loop in back-off, a missing image, an orphan, a foreign
 // instance, an invalid spec row.
-func opsEnv(t *testing.T) (*testEnv, *daemon) {
+func opsEnv(t *testing.T) (*testEnv, *clitest.Daemon) {
 	e := newTestEnv(t, "schedule = \"@every 1s\"\n[restart]\nbackoff_initial = \"1h\"\nbackoff_max = \"2h\"\ncrash_loop_after = 2\n")
-	host, err := fake.Open(e.host)
+	host, err := fake.Open(e.Host)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,11 +101,11 @@ func opsEnv(t *testing.T) (*testEnv, *daemon) {
 	}
 	e.mustRun(`[{"uid": "crashy", "image": "busybox", "command": ["echo", "crashy starting"]}, {"uid": "web", "image": "nginx"},
 		{"uid": "gone", "image": "busybox"}, {"uid": "typo", "image": "missing.invalid/app"}]`, "apply", "-f", "-")
-	d := e.serve()
-	db := e.openDB()
+	d := e.Serve()
+	db := e.OpenDB()
 	waitEvent := func(uid string, kind store.EventKind, n int) {
 		t.Helper()
-		poll(t, func() error {
+		clitest.Poll(t, func() error {
 			evs, _ := db.FindEvents(context.Background(), store.EventFilter{UID: uid, Kind: kind})
 			if len(evs) < n {
 				return fmt.Errorf("%d %s events for %s, want %d", len(evs), kind, uid, n)
@@ -124,7 +125,7 @@ func opsEnv(t *testing.T) (*testEnv, *daemon) {
 	// waits for that instance, and is made again if it did not land.
 	exitCrashy := func(kind store.EventKind) {
 		t.Helper()
-		poll(t, func() error {
+		clitest.Poll(t, func() error {
 			ctx := context.Background()
 			evs, err := db.FindEvents(ctx, store.EventFilter{UID: "crashy", Kind: kind})
 			if err != nil || len(evs) > 0 {
@@ -140,7 +141,7 @@ func opsEnv(t *testing.T) (*testEnv, *daemon) {
 					rec = r
 				}
 			}
-			for _, in := range e.hostList() {
+			for _, in := range e.HostList() {
 				if in.UID != "crashy" || in.State != runtime.StateRunning {
 					continue
 				}
@@ -159,7 +160,7 @@ func opsEnv(t *testing.T) (*testEnv, *daemon) {
 	waitEvent("typo", store.EventFailed, 1)
 	waitEvent("intruder", store.EventForeign, 1)
 	// A row the code cannot use, past the schema's triggers: shown invalid.
-	if err := sqliteWrite(t, e.db, `DROP TRIGGER specs_check_insert;
+	if err := sqliteWrite(t, e.DB, `DROP TRIGGER specs_check_insert;
 		INSERT INTO specs (uid, image, env, created_at, updated_at) VALUES ('badrow', 'busybox', '{"PORT": 8080}', 0, 0);`); err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +179,7 @@ func TestOpsQueries(t *testing.T) {
 	for i, q := range queries {
 		// The whole block, columns line included, both ways an operator
 		// runs it: as the argument and as a file on stdin.
-		for way, rows := range map[string][][]string{"argument": sqlite(t, e.db, q.block), "file": sqliteFile(t, e.db, q.block)} {
+		for way, rows := range map[string][][]string{"argument": sqlite(t, e.DB, q.block), "file": sqliteFile(t, e.DB, q.block)} {
 			if len(rows) == 0 || strings.Join(rows[0], ", ") != strings.Join(q.columns, ", ") {
 				t.Errorf("query %d as %s: header %v, documented %v\n%s", i+1, way, rows, q.columns, q.block)
 				continue
@@ -227,9 +228,9 @@ func holdSQLite(t *testing.T, db, stmt, end string) func() {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(waitTimeout):
+	case <-time.After(clitest.WaitTimeout):
 		_ = cmd.Process.Kill()
-		t.Fatalf("sqlite3 did not answer %q within %s", stmt, waitTimeout)
+		t.Fatalf("sqlite3 did not answer %q within %s", stmt, clitest.WaitTimeout)
 	}
 	return func() {
 		_, _ = io.WriteString(stdin, end+"\n.quit\n")
@@ -265,19 +266,19 @@ func TestSoak_OpsLongRead(t *testing.T) {
 func longRead(t *testing.T, applies int, passes int64) {
 	// A pass on every tick (resync off), as the passes are what it counts.
 	e := newTestEnv(t, "schedule = \"@every 1s\"\nresync = \"0s\"\n")
-	e.mustRun(specsJSON(3), "apply", "-f", "-")
-	e.serve()
-	db := e.openDB()
-	e.waitRunning(3)
-	release := holdSQLite(t, e.db, "BEGIN; SELECT count(*) FROM specs;", "COMMIT;")
+	e.mustRun(clitest.SpecsJSON(3), "apply", "-f", "-")
+	e.Serve()
+	db := e.OpenDB()
+	e.WaitRunning(3)
+	release := holdSQLite(t, e.DB, "BEGIN; SELECT count(*) FROM specs;", "COMMIT;")
 	start := finishedPasses(t, db)
 	hold := time.Now()
 	// The reader keeps its snapshot all along; that is the point.
 	for i := range applies {
 		e.mustRun(fmt.Sprintf(`{"uid": "r%02d", "image": "x"}`, i), "apply", "-f", "-")
-		e.waitRunning(3 + i + 1)
+		e.WaitRunning(3 + i + 1)
 	}
-	poll(t, func() error {
+	clitest.Poll(t, func() error {
 		if n := finishedPasses(t, db) - start; n < passes {
 			return fmt.Errorf("%d passes since sqlite3 began its read, want %d", n, passes)
 		}
@@ -296,23 +297,23 @@ func TestOps_WriteLockFailsPassCleanly(t *testing.T) {
 	t.Parallel()
 	// A pass on every tick (resync off): one of them must meet the lock.
 	e := newTestEnv(t, "schedule = \"@every 1s\"\nresync = \"0s\"\n")
-	e.mustRun(specsJSON(3), "apply", "-f", "-")
-	d := e.serve()
-	before := e.waitRunning(3)
-	release := holdSQLite(t, e.db, "BEGIN IMMEDIATE;", "ROLLBACK;")
+	e.mustRun(clitest.SpecsJSON(3), "apply", "-f", "-")
+	d := e.Serve()
+	before := e.WaitRunning(3)
+	release := holdSQLite(t, e.DB, "BEGIN IMMEDIATE;", "ROLLBACK;")
 	deadline := time.Now().Add(time.Minute)
-	for !strings.Contains(d.stderr.String(), "database is locked") {
+	for !strings.Contains(d.Stderr.String(), "database is locked") {
 		if time.Now().After(deadline) {
-			_ = d.cmd.Process.Signal(syscall.SIGQUIT) // the goroutine dump goes to the log printed at cleanup
+			_ = d.Cmd.Process.Signal(syscall.SIGQUIT) // the goroutine dump goes to the log printed at cleanup
 			<-time.After(time.Second)
 			t.Fatal("no locked failure logged within a minute")
 		}
 		<-time.After(50 * time.Millisecond) // polling the daemon's log with a deadline
 	}
 	release()
-	db := e.openDB()
-	poll(t, func() error {
-		rows := sqlite(t, e.db, "SELECT count(*) FROM passes WHERE error LIKE '%locked%'")
+	db := e.OpenDB()
+	clitest.Poll(t, func() error {
+		rows := sqlite(t, e.DB, "SELECT count(*) FROM passes WHERE error LIKE '%locked%'")
 		if rows[1][0] == "0" {
 			return errors.New("the failure is not recorded yet")
 		}
@@ -322,7 +323,7 @@ func TestOps_WriteLockFailsPassCleanly(t *testing.T) {
 		}
 		return nil
 	})
-	after := e.waitRunning(3)
+	after := e.WaitRunning(3)
 	for i := range before {
 		if after[i].ID != before[i].ID {
 			t.Fatalf("instance %s replaced by %s across the lock", before[i].ID, after[i].ID)

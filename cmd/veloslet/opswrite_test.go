@@ -28,22 +28,22 @@ func TestOps_WriteWaitsWithTimeout(t *testing.T) {
 	update := "UPDATE specs SET desired_state = 'stopped' WHERE uid = 'web';"
 	e := newTestEnv(t, "")
 	e.mustRun(`{"uid": "web", "image": "busybox"}`, "apply", "-f", "-")
-	db := e.openDB()
+	db := e.OpenDB()
 	tx, err := db.BeginTx(context.Background()) // BEGIN IMMEDIATE: the write lock
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(bin, e.db, update).CombinedOutput()
+	out, err := exec.Command(bin, e.DB, update).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "database is locked") {
 		tx.Rollback()
 		t.Fatalf("without a busy timeout: %v %s; want database is locked", err, out)
 	}
 	release := time.AfterFunc(300*time.Millisecond, tx.Rollback)
 	defer release.Stop()
-	if out, err := exec.Command(bin, "-cmd", ".timeout 5000", e.db, update).CombinedOutput(); err != nil {
+	if out, err := exec.Command(bin, "-cmd", ".timeout 5000", e.DB, update).CombinedOutput(); err != nil {
 		t.Fatalf("with .timeout 5000: %v %s", err, out)
 	}
-	if got := sqlite(t, e.db, "SELECT desired_state FROM specs WHERE uid = 'web'"); len(got) != 2 || got[1][0] != "stopped" {
+	if got := sqlite(t, e.DB, "SELECT desired_state FROM specs WHERE uid = 'web'"); len(got) != 2 || got[1][0] != "stopped" {
 		t.Fatalf("after the write: %q", got)
 	}
 }

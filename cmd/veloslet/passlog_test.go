@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 )
 
 // TestReconcile_FailedPassSaysSoOnce: a pass that failed before acting
@@ -11,7 +13,7 @@ import (
 // command's error gives the count and points at it.
 func TestReconcile_FailedPassSaysSoOnce(t *testing.T) {
 	e := newTestEnv(t, "")
-	e.mustRun(specsJSON(2), "apply", "-f", "-")
+	e.mustRun(clitest.SpecsJSON(2), "apply", "-f", "-")
 	e.mustRun("", "fake", "faults", "--rate", "1", "--seed", "1")
 	out, errOut, code := e.run("", "reconcile")
 	if code == 0 || !strings.HasPrefix(out, "pass 1 by this process failed after ") || strings.Contains(out, "0 desired") {

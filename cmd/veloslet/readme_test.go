@@ -102,7 +102,7 @@ func TestREADME_Examples(t *testing.T) {
 	t.Logf("ran %d README commands", ran)
 	// The walk-through leaves the simulated host as a reader would want it
 	// for what comes next: no faults switched on.
-	host, err := fake.Open(e.host)
+	host, err := fake.Open(e.Host)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,10 +126,10 @@ func readmeConfig(t *testing.T, e *testEnv, doc []byte) {
 	if !strings.Contains(string(cfg[1]), folder+"/") {
 		t.Fatalf("the exported config %s is not in the folder the config names:\n%s", export[1], cfg[1])
 	}
-	text := strings.ReplaceAll(string(cfg[1]), folder, e.dir) + "[reconcile]\nwatch_interval = \"100ms\"\n"
-	if err := os.WriteFile(e.config, []byte(text), 0o600); err != nil {
+	text := strings.ReplaceAll(string(cfg[1]), folder, e.Dir) + "[reconcile]\nwatch_interval = \"100ms\"\n"
+	if err := os.WriteFile(e.Config, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e.db = filepath.Join(e.dir, filepath.Base(regexp.MustCompile(`path = "([^"]+)"`).FindStringSubmatch(text)[1]))
-	e.host = filepath.Join(e.dir, filepath.Base(regexp.MustCompile(`state_file = "([^"]+)"`).FindStringSubmatch(text)[1]))
+	e.DB = filepath.Join(e.Dir, filepath.Base(regexp.MustCompile(`path = "([^"]+)"`).FindStringSubmatch(text)[1]))
+	e.Host = filepath.Join(e.Dir, filepath.Base(regexp.MustCompile(`state_file = "([^"]+)"`).FindStringSubmatch(text)[1]))
 }

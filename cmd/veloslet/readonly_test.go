@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/store/storetest"
 )
 
@@ -18,12 +19,12 @@ import (
 func TestReadOnlyVerbs_AnswerWhileAWriterHoldsTheLock(t *testing.T) {
 	sqlite3 := storetest.NeedTool(t, "sqlite3")
 	e := newTestEnv(t, "")
-	e.mustRun(specsJSON(2), "apply", "-f", "-")
+	e.mustRun(clitest.SpecsJSON(2), "apply", "-f", "-")
 	e.mustRun("", "reconcile")
 	e.mustRun("", "fake", "exit", "s000", "--code", "3")
 	e.mustRun("", "reconcile") // keeps the exit's output
 
-	cmd := exec.Command(sqlite3, e.db)
+	cmd := exec.Command(sqlite3, e.DB)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -61,8 +62,8 @@ func TestReadOnlyVerbs_AnswerWhileAWriterHoldsTheLock(t *testing.T) {
 // reading verbs refuse it with a clear message and leave it at its version.
 func TestReadOnlyVerbs_DoNotMigrate(t *testing.T) {
 	e := newTestEnv(t, "")
-	e.mustRun(specsJSON(1), "apply", "-f", "-")
-	db := e.openDB()
+	e.mustRun(clitest.SpecsJSON(1), "apply", "-f", "-")
+	db := e.OpenDB()
 	st, err := db.MigrationStatus(context.Background())
 	if err != nil {
 		t.Fatal(err)

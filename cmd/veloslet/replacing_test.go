@@ -46,7 +46,7 @@ func TestLogs_DuringReplacement(t *testing.T) {
 	e := newTestEnv(t, "")
 	e.mustRun(`{"uid": "web", "image": "busybox", "command": ["echo", "old"]}`, "apply", "-f", "-")
 	e.mustRun("", "reconcile")
-	db := e.openDB()
+	db := e.OpenDB()
 	if err := db.RecordOutcome(ctx, store.Outcome{Events: []store.Event{{UID: "web", Kind: store.EventReplacing, Reason: "test"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestLogs_DuringReplacement(t *testing.T) {
 	if out := e.mustRun("", "logs", "web"); out != "old\n" {
 		t.Fatalf("logs web during the replacement = %q, want the old instance's output", out)
 	}
-	host, err := fake.Open(e.host)
+	host, err := fake.Open(e.Host)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestStatus_WarnsNestedPrefix(t *testing.T) {
 	ctx := context.Background()
 	e := newTestEnv(t, "")
 	e.mustRun(`{"uid": "web", "image": "busybox", "command": ["sleep", "1d"]}`, "apply", "-f", "-")
-	host, err := fake.Open(e.host)
+	host, err := fake.Open(e.Host)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/supervisor"
@@ -22,42 +23,42 @@ import (
 func TestServe_ForceKeptWhenRequestsCoalesce(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, "schedule = \"@every 1h\"\n")
-	cfg, err := os.ReadFile(e.config)
+	cfg, err := os.ReadFile(e.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A long watch interval, so that both requests land in one.
 	cfg = []byte(strings.Replace(string(cfg), `watch_interval = "100ms"`, `watch_interval = "3s"`, 1))
-	if err := os.WriteFile(e.config, cfg, 0o600); err != nil {
+	if err := os.WriteFile(e.Config, cfg, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e.mustRun(specsJSON(8), "apply", "-f", "-")
-	e.serve()
-	e.waitRunning(8)
+	e.mustRun(clitest.SpecsJSON(8), "apply", "-f", "-")
+	e.Serve()
+	e.WaitRunning(8)
 	uids := make([]string, 8)
 	for i := range uids {
 		uids[i] = fmt.Sprintf("s%03d", i)
 	}
 	e.mustRun("", append([]string{"delete"}, uids...)...)
-	db := e.openDB()
-	poll(t, func() error { // the daemon's pass over the deletion held the brake
+	db := e.OpenDB()
+	clitest.Poll(t, func() error { // the daemon's pass over the deletion held the brake
 		evs, err := db.FindEvents(context.Background(), store.EventFilter{Kind: store.EventBrakeHeld})
 		if err != nil || len(evs) == 0 {
 			return fmt.Errorf("no brake_held event yet (%v)", err)
 		}
 		return nil
 	})
-	if n := len(e.hostList()); n != 8 {
+	if n := len(e.HostList()); n != 8 {
 		t.Fatalf("%d instances after the held pass, want all 8 kept", n)
 	}
 
-	force, plain := e.command("reconcile", "--force"), e.command("reconcile")
+	force, plain := e.Command("reconcile", "--force"), e.Command("reconcile")
 	var fout, pout strings.Builder
 	force.Stdout, force.Stderr, plain.Stdout, plain.Stderr = &fout, &fout, &pout, &pout
 	if err := force.Start(); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, func() error { // the forced request is written first, the plain one after
+	clitest.Poll(t, func() error { // the forced request is written first, the plain one after
 		_, err := db.FindPassRequest(context.Background())
 		return err
 	})
@@ -69,7 +70,7 @@ func TestServe_ForceKeptWhenRequestsCoalesce(t *testing.T) {
 	if ferr != nil || perr != nil {
 		t.Fatalf("reconcile --force: %v; reconcile: %v", exitErr(ferr), exitErr(perr))
 	}
-	if n := len(e.hostList()); n != 0 {
+	if n := len(e.HostList()); n != 0 {
 		t.Fatalf("%d instances left after reconcile --force returned: the force was lost", n)
 	}
 	for _, out := range []string{fout.String(), pout.String()} {
@@ -92,7 +93,7 @@ func exitErr(err error) string {
 // CLI prints the pass and exits 1, saying the brake held.
 func TestReconcile_ForceExitsNonZeroWhenBrakeHeld(t *testing.T) {
 	e := newTestEnv(t, "")
-	e.mustRun(specsJSON(8), "apply", "-f", "-")
+	e.mustRun(clitest.SpecsJSON(8), "apply", "-f", "-")
 	e.mustRun("", "reconcile") // no daemon: launches the 8 here
 	uids := make([]string, 8)
 	for i := range uids {
@@ -100,13 +101,13 @@ func TestReconcile_ForceExitsNonZeroWhenBrakeHeld(t *testing.T) {
 	}
 	e.mustRun("", append([]string{"delete"}, uids...)...)
 
-	lock, err := acquireLock(e.db) // stands for the daemon
+	lock, err := acquireLock(e.DB) // stands for the daemon
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = lock.release() }()
-	db := e.openDB()
-	rt, err := fake.Open(e.host)
+	db := e.OpenDB()
+	rt, err := fake.Open(e.Host)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +130,7 @@ func TestReconcile_ForceExitsNonZeroWhenBrakeHeld(t *testing.T) {
 	if code != ExitFailure || !strings.Contains(stderr, "safety brake held") || !strings.Contains(out, "by the daemon") {
 		t.Fatalf("reconcile --force answered by a held pass: exit %d\n%s%s; want exit %d saying the brake held", code, out, stderr, ExitFailure)
 	}
-	if n := len(e.hostList()); n != 8 {
+	if n := len(e.HostList()); n != 8 {
 		t.Fatalf("%d instances, want the 8 the brake kept", n)
 	}
 }

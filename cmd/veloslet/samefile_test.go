@@ -12,24 +12,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/internal/testtool"
 	"github.com/veloslet/veloslet/store"
 )
 
 // atPath returns a copy of the env whose config names the database by path.
 func (e *testEnv) atPath(path string) *testEnv {
-	e.t.Helper()
-	other := *e
-	other.config = filepath.Join(e.dir, "at-"+filepath.Base(path)+".toml")
-	cfg, err := os.ReadFile(e.config)
+	e.T.Helper()
+	oe := *e.Env
+	other := testEnv{&oe}
+	other.Config = filepath.Join(e.Dir, "at-"+filepath.Base(path)+".toml")
+	cfg, err := os.ReadFile(e.Config)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
-	cfg = []byte(strings.Replace(string(cfg), fmt.Sprintf("%q", e.db), fmt.Sprintf("%q", path), 1))
-	if err := os.WriteFile(other.config, cfg, 0o600); err != nil {
-		e.t.Fatal(err)
+	cfg = []byte(strings.Replace(string(cfg), fmt.Sprintf("%q", e.DB), fmt.Sprintf("%q", path), 1))
+	if err := os.WriteFile(other.Config, cfg, 0o600); err != nil {
+		e.T.Fatal(err)
 	}
-	other.db = path
+	other.DB = path
 	return &other
 }
 
@@ -40,29 +42,29 @@ func (e *testEnv) atPath(path string) *testEnv {
 // through the link is refused as well, since its WAL would be another.
 func TestServe_SecondDaemonThroughHardLinkRefused(t *testing.T) {
 	e := newTestEnv(t, "")
-	e.mustRun(specsJSON(2), "apply", "-f", "-")
-	first := e.serve()
-	e.waitPass(e.openDB(), store.TriggerStartup)
-	if err := os.Mkdir(filepath.Join(e.dir, "elsewhere"), 0o700); err != nil {
+	e.mustRun(clitest.SpecsJSON(2), "apply", "-f", "-")
+	first := e.Serve()
+	e.WaitPass(e.OpenDB(), store.TriggerStartup)
+	if err := os.Mkdir(filepath.Join(e.Dir, "elsewhere"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	link := filepath.Join(e.dir, "elsewhere", "linked.db")
-	if err := os.Link(e.db, link); err != nil {
+	link := filepath.Join(e.Dir, "elsewhere", "linked.db")
+	if err := os.Link(e.DB, link); err != nil {
 		t.Fatal(err)
 	}
 	other := e.atPath(link)
 
-	second := other.serve()
-	if code := second.wait(t); code != ExitUsage {
-		t.Fatalf("second serve through a hard link exit %d, want %d:\n%s", code, ExitUsage, second.stderr.String())
+	second := other.Serve()
+	if code := second.Wait(t); code != ExitUsage {
+		t.Fatalf("second serve through a hard link exit %d, want %d:\n%s", code, ExitUsage, second.Stderr.String())
 	}
-	if want := fmt.Sprintf("pid %d", first.cmd.Process.Pid); !strings.Contains(second.stderr.String(), want) {
-		t.Fatalf("second serve's error does not name %q: %s", want, second.stderr.String())
+	if want := fmt.Sprintf("pid %d", first.Cmd.Process.Pid); !strings.Contains(second.Stderr.String(), want) {
+		t.Fatalf("second serve's error does not name %q: %s", want, second.Stderr.String())
 	}
 
 	// A separate process: in this one the file is already open (openDB above).
-	cmd := other.command("apply", "-f", "-")
-	cmd.Stdin = strings.NewReader(specsJSON(3))
+	cmd := other.Command("apply", "-f", "-")
+	cmd.Stdin = strings.NewReader(clitest.SpecsJSON(3))
 	out, err := cmd.CombinedOutput()
 	if code := cmd.ProcessState.ExitCode(); code != ExitUsage || !strings.Contains(string(out), "through another path") {
 		t.Fatalf("apply through a hard link beside a daemon: exit %d (%v), %s; want exit %d naming the other path", code, err, out, ExitUsage)
@@ -73,8 +75,8 @@ func TestServe_SecondDaemonThroughHardLinkRefused(t *testing.T) {
 		}
 	}
 	// The first daemon is unharmed: a write through its path still reaches it.
-	e.mustRun(specsJSON(3), "apply", "-f", "-")
-	e.waitRunning(3)
+	e.mustRun(clitest.SpecsJSON(3), "apply", "-f", "-")
+	e.WaitRunning(3)
 }
 
 // TestServe_DatabaseMovedUnderDaemon moves the database away while serve
@@ -84,33 +86,33 @@ func TestServe_SecondDaemonThroughHardLinkRefused(t *testing.T) {
 // commit, and a copy of it put back at the path opens clean.
 func TestServe_DatabaseMovedUnderDaemon(t *testing.T) {
 	e := newTestEnv(t, `schedule = "@every 1h"`)
-	e.mustRun(specsJSON(2), "apply", "-f", "-")
-	d := e.serve()
-	e.waitRunning(2)
-	e.mustRun(specsJSON(5), "apply", "-f", "-")
-	e.waitRunning(5) // the daemon's own commits for it are in its WAL now
+	e.mustRun(clitest.SpecsJSON(2), "apply", "-f", "-")
+	d := e.Serve()
+	e.WaitRunning(2)
+	e.mustRun(clitest.SpecsJSON(5), "apply", "-f", "-")
+	e.WaitRunning(5) // the daemon's own commits for it are in its WAL now
 	ctx := context.Background()
-	db, err := store.Open(ctx, e.db)
+	db, err := store.Open(ctx, e.DB)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.waitPass(db, store.TriggerChange)
+	e.WaitPass(db, store.TriggerChange)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if fi, err := os.Stat(e.db + "-wal"); err != nil || fi.Size() == 0 {
+	if fi, err := os.Stat(e.DB + "-wal"); err != nil || fi.Size() == 0 {
 		t.Fatalf("want commits in the WAL before the move: %v", err)
 	}
 
-	moved := filepath.Join(e.dir, "moved.db")
-	if err := os.Rename(e.db, moved); err != nil {
+	moved := filepath.Join(e.Dir, "moved.db")
+	if err := os.Rename(e.DB, moved); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	if code := d.wait(t); code == 0 {
-		t.Fatalf("serve exited 0 on a moved database:\n%s", d.stderr.String())
+	if code := d.Wait(t); code == 0 {
+		t.Fatalf("serve exited 0 on a moved database:\n%s", d.Stderr.String())
 	}
-	log := d.stderr.String()
+	log := d.Stderr.String()
 	for _, line := range strings.Split(log, "\n") {
 		if strings.Contains(line, "WAL checkpointed") {
 			t.Logf("serve exited %s after the move; %s", time.Since(start).Round(time.Millisecond), line)
@@ -124,7 +126,7 @@ func TestServe_DatabaseMovedUnderDaemon(t *testing.T) {
 	// SQLite keeps a moved file's -wal and -shm on close (it cannot know
 	// they are still its own); the WAL must be empty, and the -shm is
 	// rebuilt by the next opener.
-	if fi, err := os.Stat(e.db + "-wal"); err == nil && fi.Size() > 0 {
+	if fi, err := os.Stat(e.DB + "-wal"); err == nil && fi.Size() > 0 {
 		t.Fatalf("WAL left at the path with %d bytes", fi.Size())
 	}
 	// The moved file by itself, without any WAL, has the last pass.
@@ -138,10 +140,10 @@ func TestServe_DatabaseMovedUnderDaemon(t *testing.T) {
 	if specs, err := got.FindSpecs(ctx); err != nil || len(specs) != 5 {
 		t.Fatalf("moved file alone: %d specs, %v; want 5", len(specs), err)
 	}
-	e.waitPass(got, store.TriggerChange)
+	e.WaitPass(got, store.TriggerChange)
 	// Put back at the path, it opens (quick_check included) and reads whole.
-	copyFile(t, moved, e.db)
-	back, err := store.Open(ctx, e.db)
+	copyFile(t, moved, e.DB)
+	back, err := store.Open(ctx, e.DB)
 	if err != nil {
 		t.Fatalf("restored copy: %v", err)
 	}
@@ -168,10 +170,10 @@ func copyFile(t *testing.T, from, to string) {
 func TestServe_MovedDatabaseUnhealthyAtOnce(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, "schedule = \"@every 1h\"\nconcurrency = 1\n[http]\nlisten = \"127.0.0.1:0\"\n", `latency = "100ms"`)
-	e.mustRun(specsJSON(1), "apply", "-f", "-")
-	d := e.serve()
-	addr := d.listenAddr(t)
-	e.waitRunning(1)
+	e.mustRun(clitest.SpecsJSON(1), "apply", "-f", "-")
+	d := e.Serve()
+	addr := listenAddr(t, d)
+	e.WaitRunning(1)
 	health := func() (int, string, error) {
 		resp, err := http.Get("http://" + addr + "/healthz")
 		if err != nil {
@@ -181,23 +183,23 @@ func TestServe_MovedDatabaseUnhealthyAtOnce(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, strings.TrimSpace(string(body)), nil
 	}
-	poll(t, func() error {
+	clitest.Poll(t, func() error {
 		if code, body, err := health(); err != nil || code != http.StatusOK {
 			return fmt.Errorf("/healthz before the move: %d %q %v", code, body, err)
 		}
 		return nil
 	})
-	e.mustRun(specsJSON(40), "apply", "-f", "-") // 39 launches, one at a time, 100 ms each
-	poll(t, func() error {
-		if n := len(e.hostList()); n < 3 {
+	e.mustRun(clitest.SpecsJSON(40), "apply", "-f", "-") // 39 launches, one at a time, 100 ms each
+	clitest.Poll(t, func() error {
+		if n := len(e.HostList()); n < 3 {
 			return fmt.Errorf("%d instances: the slow pass has not begun", n)
 		}
 		return nil
 	})
-	if err := os.Rename(e.db, filepath.Join(e.dir, "moved.db")); err != nil {
+	if err := os.Rename(e.DB, filepath.Join(e.Dir, "moved.db")); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, func() error {
+	clitest.Poll(t, func() error {
 		code, body, err := health()
 		if err != nil {
 			return fmt.Errorf("/healthz: %v (the daemon stopped serving before saying so?)", err)
@@ -207,10 +209,10 @@ func TestServe_MovedDatabaseUnhealthyAtOnce(t *testing.T) {
 		}
 		return nil
 	})
-	if n := len(e.hostList()); n >= 40 {
+	if n := len(e.HostList()); n >= 40 {
 		t.Fatalf("the pass had already finished (%d instances): nothing shown about the window", n)
 	}
-	if code := d.wait(t); code == 0 {
+	if code := d.Wait(t); code == 0 {
 		t.Fatalf("serve exited 0 on a moved database")
 	}
 }
@@ -223,22 +225,22 @@ func TestServe_SecondDaemonThroughBindMountRefused(t *testing.T) {
 		testtool.Missing(t, "a bind mount needs root")
 	}
 	e := newTestEnv(t, "")
-	first := e.serve()
-	e.waitPass(e.openDB(), store.TriggerStartup)
+	first := e.Serve()
+	e.WaitPass(e.OpenDB(), store.TriggerStartup)
 	bound := filepath.Join(t.TempDir(), "bound.db")
 	if err := os.WriteFile(bound, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("mount", "--bind", e.db, bound).CombinedOutput(); err != nil {
+	if out, err := exec.Command("mount", "--bind", e.DB, bound).CombinedOutput(); err != nil {
 		t.Fatalf("mount --bind: %v: %s", err, out)
 	}
 	t.Cleanup(func() { _ = exec.Command("umount", "-l", bound).Run() })
 
-	second := e.atPath(bound).serve()
-	if code := second.wait(t); code != ExitUsage {
-		t.Fatalf("second serve through a bind mount exit %d, want %d:\n%s", code, ExitUsage, second.stderr.String())
+	second := e.atPath(bound).Serve()
+	if code := second.Wait(t); code != ExitUsage {
+		t.Fatalf("second serve through a bind mount exit %d, want %d:\n%s", code, ExitUsage, second.Stderr.String())
 	}
-	if want := fmt.Sprintf("pid %d", first.cmd.Process.Pid); !strings.Contains(second.stderr.String(), want) {
-		t.Fatalf("second serve's error does not name %q: %s", want, second.stderr.String())
+	if want := fmt.Sprintf("pid %d", first.Cmd.Process.Pid); !strings.Contains(second.Stderr.String(), want) {
+		t.Fatalf("second serve's error does not name %q: %s", want, second.Stderr.String())
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/store"
 )
 
@@ -27,12 +28,12 @@ func TestStatus_HeaderAndWatch(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	tick := make(chan time.Time)
-	var out syncBuffer
+	var out clitest.SyncBuffer
 	m := NewMain()
 	m.Stdout, m.Stderr = &out, io.Discard
 	m.Getenv = func(k string) string {
 		if k == EnvConfig {
-			return e.config
+			return e.Config
 		}
 		return ""
 	}
@@ -44,7 +45,7 @@ func TestStatus_HeaderAndWatch(t *testing.T) {
 	}
 	e.mustRun("", "stop", "web")
 	tick <- time.Now() // the third frame is drawn after the stop
-	poll(t, func() error {
+	clitest.Poll(t, func() error {
 		if n := strings.Count(out.String(), "UID  DESIRED"); n < 4 {
 			return fmt.Errorf("%d frames drawn", n)
 		}

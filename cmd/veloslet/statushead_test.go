@@ -18,7 +18,7 @@ import (
 func TestStatusHeader_PassAgeFromItsEnd(t *testing.T) {
 	e := newTestEnv(t, "schedule = \"@every 10s\"\n")
 	ctx := context.Background()
-	db, err := store.Open(ctx, e.db)
+	db, err := store.Open(ctx, e.DB)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestStatusHeader_PassAgeFromItsEnd(t *testing.T) {
 	m.Stdout, m.Stderr, m.DB = &out, io.Discard, db
 	m.Getenv = func(k string) string {
 		if k == EnvConfig {
-			return e.config
+			return e.Config
 		}
 		return ""
 	}

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
 )
@@ -33,10 +34,10 @@ func statusStates(t *testing.T, run func(args ...string) string) map[string]stri
 // simulated host lists now, not the records that still say running.
 func TestStatus_LiveWithNoDaemon(t *testing.T) {
 	e := newTestEnv(t, "")
-	e.mustRun(specsJSON(3), "apply", "-f", "-")
+	e.mustRun(clitest.SpecsJSON(3), "apply", "-f", "-")
 	e.mustRun("", "reconcile")
 	e.mustRun("", "fake", "exit", "s000", "--code", "3")
-	host, err := fake.Open(e.host)
+	host, err := fake.Open(e.Host)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,14 +63,14 @@ func TestStatus_LiveWithNoDaemon(t *testing.T) {
 func TestStatus_LiveWithNoDaemonPodman(t *testing.T) {
 	t.Parallel()
 	e, rt := podmanEnv(t)
-	mustPodmanCLI(t, e, rt, podmanSpecs(2, podmantest.Image), "apply", "-f", "-")
+	e.MustRun(rt.Env, clitest.PodmanSpecs(2, podmantest.Image), "apply", "-f", "-")
 	sock, msgs := notifySocket(t)
-	d := e.serve(append([]string{"NOTIFY_SOCKET=" + sock}, rt.Env...)...)
+	d := e.Serve(append([]string{"NOTIFY_SOCKET=" + sock}, rt.Env...)...)
 	next(t, msgs, "READY=1") // after the first pass, which launched both
-	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := d.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	if code := d.wait(t); code != 0 {
+	if code := d.Wait(t); code != 0 {
 		t.Fatalf("serve: exit %d after SIGTERM", code)
 	}
 	for _, args := range [][]string{{"kill", rt.Prefix + "p00"}, {"rm", "--force", rt.Prefix + "p01"}} {
@@ -79,12 +80,12 @@ func TestStatus_LiveWithNoDaemonPodman(t *testing.T) {
 			t.Fatalf("podman %v: %v: %s", args, err, out)
 		}
 	}
-	got := statusStates(t, func(args ...string) string { return mustPodmanCLI(t, e, rt, "", args...) })
+	got := statusStates(t, func(args ...string) string { return e.MustRun(rt.Env, "", args...) })
 	if got["p00"] != "exited(137)" || got["p01"] != StateMissing {
 		t.Fatalf("states %v, want p00 exited(137) and p01 missing", got)
 	}
 	// The records still say running: describe names the difference.
-	if out := mustPodmanCLI(t, e, rt, "", "describe", "p00"); !strings.HasPrefix(out, "p00 — exited(137)\nno daemon: STATE is what the runtime lists now") {
+	if out := e.MustRun(rt.Env, "", "describe", "p00"); !strings.HasPrefix(out, "p00 — exited(137)\nno daemon: STATE is what the runtime lists now") {
 		t.Errorf("describe p00 after the kill:\n%s", out)
 	}
 }

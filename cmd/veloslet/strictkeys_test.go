@@ -41,7 +41,7 @@ func TestApply_RefusesAmbiguousOrSlippingInput(t *testing.T) {
 // fire, keys in another case) end every verb with exit 2 naming the key.
 func TestConfig_RefusesSlippingValues(t *testing.T) {
 	e := newTestEnv(t, "")
-	base, err := os.ReadFile(e.config)
+	base, err := os.ReadFile(e.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestConfig_RefusesSlippingValues(t *testing.T) {
 			case "ReconcileNeverFires":
 				cfg = strings.Replace(string(base), "[reconcile]\n", "[reconcile]\nschedule = \"0 0 30 2 *\"\n", 1)
 			}
-			if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
+			if err := os.WriteFile(e.Config, []byte(cfg), 0o600); err != nil {
 				t.Fatal(err)
 			}
 			_, stderr, code := e.run("", "status")

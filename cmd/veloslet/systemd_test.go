@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/store/storetest"
 )
 
@@ -14,14 +15,14 @@ import (
 // checker read each one.
 func TestSystemd_Unit(t *testing.T) {
 	e := newTestEnv(t, "")
-	bin := binPath(t)
+	bin := clitest.Bin(t)
 	for _, tc := range []struct {
 		name string
 		args []string
 		want []string
 	}{
 		{"System", []string{"systemd", "--binary", bin}, []string{
-			"Type=notify", "ExecStart=" + bin + " --config " + e.config + " serve",
+			"Type=notify", "ExecStart=" + bin + " --config " + e.Config + " serve",
 			"ExecReload=/bin/kill -HUP $MAINPID", "KillMode=process", "Restart=on-failure",
 			"RestartPreventExitStatus=2", "TimeoutStopSec=45", "WatchdogSec=60", "WantedBy=multi-user.target"}},
 		{"User", []string{"systemd", "--user", "--binary", bin}, []string{

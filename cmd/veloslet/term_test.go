@@ -33,7 +33,7 @@ func TestEvents_EscapesControlCharacters(t *testing.T) {
 	e := newTestEnv(t, "")
 	e.mustRun(`{"uid":"esc","image":"busybox","command":["sh","-c","\u001b]0;pwned\u0007"]}`+"\n", "apply", "-f", "-")
 	const reason = "run failed: \x1b]0;pwned\x07\x1b[2J\x1b[31mFAKE OK\x1b[0m\n1970 esc launched"
-	db, err := store.Open(context.Background(), e.db)
+	db, err := store.Open(context.Background(), e.DB)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,14 +1,14 @@
-package main
+package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/podman"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
@@ -45,39 +45,10 @@ stop_timeout = "1s"
 [reconcile]
 schedule = "@every 1h"
 watch_interval = "100ms"
-`, e.db, prefix, strings.Join(extra, "\n"))
-	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
+`, e.DB, prefix, strings.Join(extra, "\n"))
+	if err := os.WriteFile(e.Config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// podmanCLI runs the built veloslet with podman's test environment (the
-// sandbox's containers.conf), which this process does not have.
-func podmanCLI(t *testing.T, e *testEnv, rt *podman.Runtime, stdin string, args ...string) (string, string, int) {
-	t.Helper()
-	cmd := e.command(args...)
-	cmd.Env = append(cmd.Env, rt.Env...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		return out.String(), errOut.String(), ee.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
-	return out.String(), errOut.String(), 0
-}
-
-func mustPodmanCLI(t *testing.T, e *testEnv, rt *podman.Runtime, stdin string, args ...string) string {
-	t.Helper()
-	out, errOut, code := podmanCLI(t, e, rt, stdin, args...)
-	if code != 0 {
-		t.Fatalf("veloslet %s: exit %d: %s%s", strings.Join(args, " "), code, errOut, out)
-	}
-	return out
 }
 
 func podmanSpec(uid, env string) string {
@@ -94,13 +65,13 @@ func TestAdopt_Podman(t *testing.T) {
 	ctx := context.Background()
 	webID := byHand(t, rt, rt.Prefix+"web")
 	apiID := byHand(t, rt, rt.Prefix+"api", runtime.LabelStore+"=0ldst0re", runtime.LabelUID+"=api")
-	mustPodmanCLI(t, e, rt, "["+podmanSpec("web", "1")+","+podmanSpec("api", "1")+"]", "apply", "-f", "-")
-	mustPodmanCLI(t, e, rt, "", "reconcile")
-	status := mustPodmanCLI(t, e, rt, "", "status")
+	e.MustRun(rt.Env, "["+podmanSpec("web", "1")+","+podmanSpec("api", "1")+"]", "apply", "-f", "-")
+	e.MustRun(rt.Env, "", "reconcile")
+	status := e.MustRun(rt.Env, "", "status")
 	if !strings.Contains(status, "run `veloslet adopt web`") || !strings.Contains(status, "run `veloslet adopt api`") {
 		t.Fatalf("status says nothing to run for the foreign uids:\n%s", status)
 	}
-	db := e.openDB()
+	db := e.OpenDB()
 	for uid, hint := range map[string]string{"web": "veloslet adopt web`", "api": "veloslet adopt api --from-store 0ldst0re`"} {
 		evs, err := db.FindEvents(ctx, store.EventFilter{UID: uid, Kind: store.EventForeign})
 		if err != nil || len(evs) != 1 || !strings.Contains(evs[0].Reason, hint) {
@@ -108,20 +79,20 @@ func TestAdopt_Podman(t *testing.T) {
 		}
 	}
 
-	if _, errOut, code := podmanCLI(t, e, rt, "", "adopt", "web", "api"); code != ExitUsage || !strings.Contains(errOut, "--from-store 0ldst0re") {
+	if _, errOut, code := e.Run(rt.Env, "", "adopt", "web", "api"); code != exitUsage || !strings.Contains(errOut, "--from-store 0ldst0re") {
 		t.Fatalf("adopt web api: exit %d %q, want 2 naming --from-store 0ldst0re", code, errOut)
 	}
-	if _, errOut, code := podmanCLI(t, e, rt, "", "adopt", "nospec"); code != ExitUsage || !strings.Contains(errOut, "nospec") {
+	if _, errOut, code := e.Run(rt.Env, "", "adopt", "nospec"); code != exitUsage || !strings.Contains(errOut, "nospec") {
 		t.Fatalf("adopt nospec: exit %d %q, want 2 naming the uid", code, errOut)
 	}
-	out := mustPodmanCLI(t, e, rt, "", "adopt", "--all")
+	out := e.MustRun(rt.Env, "", "adopt", "--all")
 	if !strings.Contains(out, "adopted web") || !strings.Contains(out, "skipped api") {
 		t.Fatalf("adopt --all printed %q, want web adopted and api skipped", out)
 	}
-	if out := mustPodmanCLI(t, e, rt, "", "adopt", "api", "--from-store", "0ldst0re"); !strings.Contains(out, "adopted api") {
+	if out := e.MustRun(rt.Env, "", "adopt", "api", "--from-store", "0ldst0re"); !strings.Contains(out, "adopted api") {
 		t.Fatalf("adopt api --from-store printed %q", out)
 	}
-	mustPodmanCLI(t, e, rt, "", "reconcile")
+	e.MustRun(rt.Env, "", "reconcile")
 	list, _ := running(t, rt)
 	if len(list) != 2 || !sameInstance(list["web"].ID, webID) || !sameInstance(list["api"].ID, apiID) {
 		t.Fatalf("after adoption: %v, want the two hand-made containers kept", list)
@@ -134,10 +105,10 @@ func TestAdopt_Podman(t *testing.T) {
 
 	// A new spec for web replaces it with an instance of ours; a deleted
 	// spec's adopted instance is an orphan of ours.
-	mustPodmanCLI(t, e, rt, "["+podmanSpec("web", "2")+"]", "apply", "-f", "-")
-	mustPodmanCLI(t, e, rt, "", "delete", "api")
-	mustPodmanCLI(t, e, rt, "", "reconcile")
-	mustPodmanCLI(t, e, rt, "", "reconcile")
+	e.MustRun(rt.Env, "["+podmanSpec("web", "2")+"]", "apply", "-f", "-")
+	e.MustRun(rt.Env, "", "delete", "api")
+	e.MustRun(rt.Env, "", "reconcile")
+	e.MustRun(rt.Env, "", "reconcile")
 	list, _ = running(t, rt)
 	if len(list) != 1 || sameInstance(list["web"].ID, webID) || list["web"].StoreID() != db.StoreID() {
 		t.Fatalf("after web's change and api's deletion: %v, want only a new web with our store label", list)
@@ -158,10 +129,10 @@ func TestAdoptUnlabeled_Podman(t *testing.T) {
 	setRuntimeConfig(t, e, rt.Prefix, "adopt_unlabeled = true")
 	webID := byHand(t, rt, rt.Prefix+"web")
 	apiID := byHand(t, rt, rt.Prefix+"api", runtime.LabelStore+"=0ldst0re")
-	mustPodmanCLI(t, e, rt, "["+podmanSpec("web", "1")+","+podmanSpec("api", "1")+"]", "apply", "-f", "-")
-	e.serve(rt.Env...)
-	db := e.openDB()
-	pollFor(t, podmanTimeout, func() error {
+	e.MustRun(rt.Env, "["+podmanSpec("web", "1")+","+podmanSpec("api", "1")+"]", "apply", "-f", "-")
+	e.Serve(rt.Env...)
+	db := e.OpenDB()
+	clitest.PollFor(t, clitest.PodmanTimeout, func() error {
 		st := e.statusOf()
 		if st["web"]["display_state"] != "running" || st["api"]["display_state"] != "foreign" {
 			return fmt.Errorf("web %v, api %v: want running and foreign", st["web"]["display_state"], st["api"]["display_state"])
@@ -188,17 +159,17 @@ func TestAdoptUnlabeled_Podman(t *testing.T) {
 func TestPrefixChange_Podman(t *testing.T) {
 	t.Parallel()
 	e, rt := podmanEnv(t)
-	mustPodmanCLI(t, e, rt, podmanSpecs(5, podmantest.Image), "apply", "-f", "-")
-	mustPodmanCLI(t, e, rt, "", "reconcile")
+	e.MustRun(rt.Env, clitest.PodmanSpecs(5, podmantest.Image), "apply", "-f", "-")
+	e.MustRun(rt.Env, "", "reconcile")
 	before, n := running(t, rt)
 	if n != 5 {
 		t.Fatalf("%d running, want 5", n)
 	}
 	moved := podmantest.New(t) // a fresh prefix on the same host; cleaned up
-	moved.StoreID = e.openDB().StoreID()
+	moved.StoreID = e.OpenDB().StoreID()
 	setRuntimeConfig(t, e, moved.Prefix)
-	mustPodmanCLI(t, e, rt, "", "reconcile")
-	mustPodmanCLI(t, e, rt, "", "reconcile")
+	e.MustRun(rt.Env, "", "reconcile")
+	e.MustRun(rt.Env, "", "reconcile")
 	after, n := running(t, moved)
 	if n != 5 || len(after) != 5 {
 		t.Fatalf("after the prefix change: %d running of %d, want the same 5", n, len(after))
@@ -211,8 +182,8 @@ func TestPrefixChange_Podman(t *testing.T) {
 	if all, _ := moved.List(context.Background()); len(all) != 5 {
 		t.Fatalf("%d instances of ours on the host, want 5", len(all))
 	}
-	mustPodmanCLI(t, e, rt, `[{"uid": "p00", "image": "`+podmantest.Image+`", "command": ["sleep", "100001"]}]`, "apply", "-f", "-")
-	mustPodmanCLI(t, e, rt, "", "reconcile")
+	e.MustRun(rt.Env, `[{"uid": "p00", "image": "`+podmantest.Image+`", "command": ["sleep", "100001"]}]`, "apply", "-f", "-")
+	e.MustRun(rt.Env, "", "reconcile")
 	after, _ = running(t, moved)
 	if p := after["p00"]; p.Renamed || sameInstance(p.ID, before["p00"].ID) || p.Name != moved.Prefix+"p00" {
 		t.Fatalf("p00 after its change: %+v, want a new instance named %sp00", p, moved.Prefix)

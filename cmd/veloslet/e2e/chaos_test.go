@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
@@ -74,7 +75,7 @@ func TestSoak_ChaosFake(t *testing.T) {
 
 func chaosFake(t *testing.T, rounds int) {
 	e := newTestEnv(t, "concurrency = 4\nschedule = \"@every 1s\"\n"+chaosTuning, `latency = "5ms"`)
-	rt, err := fake.Open(e.host)
+	rt, err := fake.Open(e.Host)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func chaosFake(t *testing.T, rounds int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runChaos(t, e, chaosHost{image: "busybox", foreign: foreign, list: e.hostList,
+	runChaos(t, e, chaosHost{image: "busybox", foreign: foreign, list: e.HostList,
 		kill: func(uid string) { _ = rt.SetExited(uid, 137) }, specs: 100,
 		killWait: time.Minute, settle: time.Minute}, 1, rounds)
 }
@@ -107,12 +108,12 @@ func TestSoak_ChaosPodman(t *testing.T) {
 
 func chaosPodman(t *testing.T, specs, rounds int) {
 	e, rt := podmanEnv(t)
-	cfg, err := os.ReadFile(e.config)
+	cfg, err := os.ReadFile(e.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg = []byte(strings.Replace(string(cfg), `schedule = "@every 1h"`, `schedule = "@every 1s"`, 1) + chaosTuning)
-	if err := os.WriteFile(e.config, cfg, 0o600); err != nil {
+	if err := os.WriteFile(e.Config, cfg, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
@@ -155,7 +156,7 @@ func runChaos(t *testing.T, e *testEnv, h chaosHost, seed uint64, rounds int) {
 		want[fmt.Sprintf("c%03d", i)] = "100000"
 	}
 	e.mustRun(chaosSpecs(h.image, want), "apply", "-f", "-")
-	db := e.openDB()
+	db := e.OpenDB()
 	ctx := context.Background()
 	var prevMax, prevPass int64
 	prevCount := 0
@@ -180,15 +181,15 @@ func runChaos(t *testing.T, e *testEnv, h chaosHost, seed uint64, rounds int) {
 		// The daemon dies after its k-th action of the round (0: at once).
 		k := rng.IntN(h.specs/2 + 10)
 		mark := chaosMark(t, db)
-		d := e.serve(h.env...)
+		d := e.Serve(h.env...)
 		if k > 0 {
 			converged := func() error { return chaosConverged(db, h, want) }
 			waitChaosPoint(t, db, d, round, k, mark, converged, h.killWait)
 		}
-		if err := d.cmd.Process.Kill(); err != nil {
+		if err := d.Cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}
-		d.wait(t)
+		d.Wait(t)
 		evs, err := db.FindEvents(ctx, store.EventFilter{})
 		if err != nil {
 			t.Fatal(err)
@@ -217,7 +218,7 @@ func runChaos(t *testing.T, e *testEnv, h chaosHost, seed uint64, rounds int) {
 			prevMax = evs[len(evs)-1].ID
 		}
 	}
-	e.serve(h.env...)
+	e.Serve(h.env...)
 	storetest.RetryUntil(t, 50*time.Millisecond, h.settle, func() error { return chaosConverged(db, h, want) })
 	evs, err := db.FindEvents(ctx, store.EventFilter{Kind: store.EventFailed})
 	if err != nil {
@@ -267,7 +268,7 @@ func chaosMark(t *testing.T, db *store.DB) chaosPoint {
 // and the host has converged. (With an event stream up, a converged daemon
 // may run no pass until reconcile.resync, so an empty pass may not come.)
 // It fails once timeout has passed, or if the daemon ended on its own.
-func waitChaosPoint(t *testing.T, db *store.DB, d *daemon, round, k int, mark chaosPoint, converged func() error, timeout time.Duration) {
+func waitChaosPoint(t *testing.T, db *store.DB, d *clitest.Daemon, round, k int, mark chaosPoint, converged func() error, timeout time.Duration) {
 	t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(timeout)
@@ -299,12 +300,9 @@ func waitChaosPoint(t *testing.T, db *store.DB, d *daemon, round, k int, mark ch
 				}
 			}
 		}
-		select {
-		case err := <-d.done:
-			d.done <- err // for the cleanup
+		if ended, err := d.Ended(); ended {
 			t.Fatalf("round %d: serve ended on its own (%v) before the moment drawn for its kill; log:\n%s",
-				round, err, d.stderr.String())
-		default:
+				round, err, d.Stderr.String())
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("round %d: waited %s for %d actions after event %d, or a finished pass with nothing to do after pass %d; saw %d actions in %d events, last pass %+v (%v)",

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple"
 	"github.com/veloslet/veloslet/runtime/apple/appletest"
@@ -21,7 +22,7 @@ func TestServe_AppleEmulator(t *testing.T) {
 	t.Parallel()
 	emu := appletest.Emulator(t)
 	e := newTestEnv(t, "")
-	state := filepath.Join(e.dir, "emu")
+	state := filepath.Join(e.Dir, "emu")
 	cfg := fmt.Sprintf(`[store]
 path = %q
 [runtime]
@@ -32,8 +33,8 @@ binary = %q
 [reconcile]
 schedule = "@every 1s"
 watch_interval = "100ms"
-`, e.db, emu)
-	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
+`, e.DB, emu)
+	if err := os.WriteFile(e.Config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	rt := apple.New(emu)
@@ -44,16 +45,16 @@ watch_interval = "100ms"
 		if err != nil {
 			t.Fatal(err)
 		}
-		return byUID(l)
+		return clitest.ByUID(l)
 	}
 	hand := runtime.RunSpec{UID: "hand", Container: spec.Container{Image: "alpine"}} // no store label: not ours
 	if _, err := rt.Run(ctx, hand); err != nil {
 		t.Fatal(err)
 	}
 
-	e.mustRun(specsJSON(3), "apply", "-f", "-")
-	e.serve(appletest.Env(state, "1.2.2")...)
-	poll(t, func() error {
+	e.mustRun(clitest.SpecsJSON(3), "apply", "-f", "-")
+	e.Serve(appletest.Env(state, "1.2.2")...)
+	clitest.Poll(t, func() error {
 		running := 0
 		for _, in := range list() {
 			if in.State == runtime.StateRunning && in.StoreID() != "" {
@@ -65,14 +66,14 @@ watch_interval = "100ms"
 		}
 		return nil
 	})
-	db := e.openDB()
+	db := e.OpenDB()
 
 	appletest.Exit(t, rt, state, "1.2.2", "s001", 1)
 	orphan := runtime.RunSpec{UID: "orphan", Container: spec.Container{Image: "alpine"}, StoreID: db.StoreID(), Generation: 1, SpecHash: "x"}
 	if _, err := rt.Run(ctx, orphan); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, func() error {
+	clitest.Poll(t, func() error {
 		evs, _ := db.FindEvents(ctx, store.EventFilter{UID: "s001", Kind: store.EventRelaunched})
 		if len(evs) == 0 {
 			return fmt.Errorf("s001 not relaunched yet")
@@ -92,12 +93,4 @@ watch_interval = "100ms"
 	if in, ok := list()["hand"]; !ok || in.State != runtime.StateRunning {
 		t.Fatalf("the hand-made container was touched: %+v", in)
 	}
-}
-
-func byUID(list []runtime.Instance) map[string]runtime.Instance {
-	m := map[string]runtime.Instance{}
-	for _, in := range list {
-		m[in.UID] = in
-	}
-	return m
 }

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"fmt"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime/docker"
 	"github.com/veloslet/veloslet/runtime/docker/dockertest"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
@@ -71,7 +72,7 @@ func TestBenchHealth(t *testing.T) {
 
 	ports := freePorts(t, h.n, h.metrics)
 	h.apply(ports, "")
-	d := h.e.serveWith(h.bin)
+	d := h.e.ServeWith(h.bin)
 	h.waitRunning(h.rt.Prefix, h.n)
 	time.Sleep(15 * time.Second) // let the last passes and their records finish before measuring
 	idle := h.measure("veloslet, no probe", d)
@@ -89,10 +90,10 @@ func TestBenchHealth(t *testing.T) {
 	time.Sleep(10 * time.Second) // the pass that dropped the probes and its records
 	idle2 := h.measure("veloslet, no probe again", d)
 
-	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := d.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	d.wait(t)
+	d.Wait(t)
 	h.removeAll(h.rt.Prefix)
 
 	h.runNatives(false)
@@ -158,8 +159,8 @@ stop_timeout = "1s"
 host = %q
 [http]
 listen = %q
-`, h.e.db, rt.Prefix, srv.Host, h.metrics)
-	if err := os.WriteFile(h.e.config, []byte(cfg), 0o600); err != nil {
+`, h.e.DB, rt.Prefix, srv.Host, h.metrics)
+	if err := os.WriteFile(h.e.Config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.removeAll(rt.Prefix); h.removeAll(h.nativePrefix) })
@@ -219,7 +220,7 @@ type windowCPU struct {
 // measure reads the CPU of serve (d, nil when not running) and of the
 // engine over the window, and counts the execs the engine ran and the
 // probes serve ran.
-func (h *healthBench) measure(name string, d *daemon) windowCPU {
+func (h *healthBench) measure(name string, d *clitest.Daemon) windowCPU {
 	h.t.Helper()
 	w := windowCPU{name: name}
 	before := 0.0
@@ -231,7 +232,7 @@ func (h *healthBench) measure(name string, d *daemon) windowCPU {
 		if d == nil {
 			return 0
 		}
-		return treeCPU(d.cmd.Process.Pid)
+		return treeCPU(d.Cmd.Process.Pid)
 	}
 	v0, e0 := serve(), h.engineCPU()
 	time.Sleep(h.window) // the measured interval itself

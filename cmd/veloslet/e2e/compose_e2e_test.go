@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/docker/dockertest"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
@@ -50,7 +51,7 @@ services:
 // interval that leaves the cores to the containers under test.
 func pollCLI(t *testing.T, fn func() error) {
 	t.Helper()
-	storetest.RetryUntil(t, 200*time.Millisecond, podmanTimeout, fn)
+	storetest.RetryUntil(t, 200*time.Millisecond, clitest.PodmanTimeout, fn)
 }
 
 var pageLine = regexp.MustCompile(`(?m)^page-from-web ([0-9a-f-]{36})$`)
@@ -88,20 +89,20 @@ func runComposeE2E(t *testing.T, e *testEnv, prefix string, be composeBackend) {
 	if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	binPath(t) // built before the clock starts
+	clitest.Bin(t) // built before the clock starts
 	start := time.Now()
 	e.mustRun("", "apply", "-f", file)
-	e.serve(be.procEnv...)
+	e.Serve(be.procEnv...)
 
 	list := func() map[string]runtime.Instance {
 		l, err := be.rt.List(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return byUID(l)
+		return clitest.ByUID(l)
 	}
 	logs := func() (string, error) {
-		cmd := e.command("logs", cli)
+		cmd := e.Command("logs", cli)
 		cmd.Env = append(cmd.Env, be.procEnv...)
 		out, err := cmd.Output()
 		if err != nil {
@@ -152,7 +153,7 @@ func runComposeE2E(t *testing.T, e *testEnv, prefix string, be composeBackend) {
 		t.Fatalf("instances before the kill: %+v", before)
 	}
 
-	db := e.openDB()
+	db := e.OpenDB()
 	launched := map[string]time.Time{}
 	for _, uid := range []string{web, cli} {
 		evs, err := db.FindEvents(ctx, store.EventFilter{UID: uid, Kind: store.EventLaunched})

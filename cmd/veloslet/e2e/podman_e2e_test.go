@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -13,43 +13,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/podman"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
 	"github.com/veloslet/veloslet/store"
 )
 
-// podmanEnv is a testEnv whose config uses real podman under its own prefix.
 func podmanEnv(t *testing.T) (*testEnv, *podman.Runtime) {
 	rt := podmantest.New(t)
 	e := newTestEnv(t, "")
-	cfg := fmt.Sprintf(`[store]
-path = %q
-[runtime]
-backend = "podman"
-name_prefix = %q
-stop_timeout = "1s"
-[reconcile]
-schedule = "@every 1h"
-watch_interval = "100ms"
-concurrency = 8
-`, e.db, rt.Prefix)
-	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	e.UsePodman(rt.Prefix)
 	return e, rt
-}
-
-func podmanSpecs(n int, image string) string {
-	var b strings.Builder
-	b.WriteString("[")
-	for i := range n {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		fmt.Fprintf(&b, `{"uid": "p%02d", "image": %q, "command": ["sleep", "100000"]}`, i, image)
-	}
-	return b.String() + "]"
 }
 
 // running lists the backend's instances by uid and counts the running ones.
@@ -65,7 +40,7 @@ func running(t *testing.T, rt *podman.Runtime) (map[string]runtime.Instance, int
 			n++
 		}
 	}
-	return byUID(list), n
+	return clitest.ByUID(list), n
 }
 
 // killMain SIGKILLs uid's main process and returns its pid.
@@ -118,15 +93,15 @@ func TestServe_Podman(t *testing.T) {
 	if out, err := hand.CombinedOutput(); err != nil {
 		t.Fatalf("start a container by hand: %v: %s", err, out)
 	}
-	e.mustRun(podmanSpecs(10, podmantest.Image), "apply", "-f", "-")
-	d := e.serve(rt.Env...)
-	pollFor(t, podmanTimeout, func() error {
+	e.mustRun(clitest.PodmanSpecs(10, podmantest.Image), "apply", "-f", "-")
+	d := e.Serve(rt.Env...)
+	clitest.PollFor(t, clitest.PodmanTimeout, func() error {
 		if _, n := running(t, rt); n != 11 {
 			return fmt.Errorf("%d of 11 running", n)
 		}
 		return nil
 	})
-	db := e.openDB()
+	db := e.OpenDB()
 
 	// Deaths: 2 rounds of 5 kills, each timed until its replacement runs.
 	var delays []time.Duration
@@ -142,7 +117,7 @@ func TestServe_Podman(t *testing.T) {
 			killed[uid] = time.Now()
 		}
 		done := map[string]bool{}
-		pollFor(t, podmanTimeout, func() error {
+		clitest.PollFor(t, clitest.PodmanTimeout, func() error {
 			now, _ := running(t, rt)
 			for _, uid := range victims {
 				if !done[uid] && relaunched(rt, before[uid], now[uid], pids[uid]) {
@@ -162,7 +137,7 @@ func TestServe_Podman(t *testing.T) {
 	// A replacement runs before the daemon records it (the run, then the
 	// record of the exit and the relaunch): wait for the records too.
 	var exits []*store.Event
-	pollFor(t, podmanTimeout, func() error {
+	clitest.PollFor(t, clitest.PodmanTimeout, func() error {
 		var err error
 		if exits, err = db.FindEvents(ctx, store.EventFilter{Kind: store.EventExited}); err != nil {
 			return err
@@ -190,18 +165,18 @@ func TestServe_Podman(t *testing.T) {
 	}
 
 	// SIGKILL the daemon; while it is down delete 3 specs and change 2.
-	if err := d.cmd.Process.Kill(); err != nil {
+	if err := d.Cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	d.wait(t)
+	d.Wait(t)
 	before, _ := running(t, rt)
 	e.mustRun("", "delete", "p07", "p08", "p09")
 	changed := `[{"uid": "p00", "image": "` + podmantest.Image + `", "command": ["sleep", "100001"]},
 		{"uid": "p01", "image": "` + podmantest.Image + `", "command": ["sleep", "100000"], "env": {"V": "2"}}]`
 	e.mustRun(changed, "apply", "-f", "-")
 	last := lastEventID(t, db)
-	e.serve(rt.Env...)
-	pollFor(t, podmanTimeout, func() error {
+	e.Serve(rt.Env...)
+	clitest.PollFor(t, clitest.PodmanTimeout, func() error {
 		now, n := running(t, rt)
 		for _, uid := range []string{"p07", "p08", "p09"} {
 			if _, ok := now[uid]; ok {
@@ -225,7 +200,7 @@ func TestServe_Podman(t *testing.T) {
 			t.Errorf("%s was replaced (%s → %s); want it resumed untouched", uid, before[uid].ID, now[uid].ID)
 		}
 	}
-	pollFor(t, podmanTimeout, func() error {
+	clitest.PollFor(t, clitest.PodmanTimeout, func() error {
 		evs, _ := db.FindEvents(ctx, store.EventFilter{AfterID: last, Kind: store.EventResumed})
 		if len(evs) != 5 {
 			return fmt.Errorf("%d resumed events after the restart, want 5", len(evs))

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/docker"
 	"github.com/veloslet/veloslet/runtime/docker/dockertest"
@@ -41,8 +42,8 @@ host = %q
 schedule = "@every 1h"
 watch_interval = "100ms"
 concurrency = 8
-`, e.db, rt.Prefix, s.Host)
-	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
+`, e.DB, rt.Prefix, s.Host)
+	if err := os.WriteFile(e.Config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return e, rt
@@ -60,7 +61,7 @@ func dockerRunning(t *testing.T, rt *docker.Runtime) (map[string]runtime.Instanc
 			n++
 		}
 	}
-	return byUID(list), n
+	return clitest.ByUID(list), n
 }
 
 // TestServe_Docker is the end-to-end run on the docker backend: 10 specs,
@@ -84,14 +85,14 @@ func TestServe_Docker(t *testing.T) {
 	const n = 10
 	base := 1_000_000 + mrand.IntN(8_000_000) // each instance sleeps a number of its own, to find its process by
 	e.mustRun(dockerSpecs(n, base), "apply", "-f", "-")
-	d := e.serve()
-	pollFor(t, podmanTimeout, func() error {
+	d := e.Serve()
+	clitest.PollFor(t, clitest.PodmanTimeout, func() error {
 		if _, got := dockerRunning(t, rt); got != n+1 {
 			return fmt.Errorf("%d of %d running", got, n+1)
 		}
 		return nil
 	})
-	db := e.openDB()
+	db := e.OpenDB()
 
 	var delays []time.Duration
 	for round := range 2 {
@@ -108,7 +109,7 @@ func TestServe_Docker(t *testing.T) {
 			killed[uid] = time.Now()
 		}
 		done := map[string]bool{}
-		pollFor(t, podmanTimeout, func() error {
+		clitest.PollFor(t, clitest.PodmanTimeout, func() error {
 			now, _ := dockerRunning(t, rt)
 			for i, uid := range victims {
 				in := now[uid]
@@ -130,7 +131,7 @@ func TestServe_Docker(t *testing.T) {
 	sort.Slice(delays, func(i, j int) bool { return delays[i] < delays[j] })
 	t.Logf("death to replacement running, %d deaths: median %s, min %s, max %s",
 		len(delays), delays[len(delays)/2], delays[0], delays[len(delays)-1])
-	pollFor(t, podmanTimeout, func() error {
+	clitest.PollFor(t, clitest.PodmanTimeout, func() error {
 		exits, err := db.FindEvents(ctx, store.EventFilter{Kind: store.EventExited})
 		if err != nil {
 			return err
@@ -158,16 +159,16 @@ func TestServe_Docker(t *testing.T) {
 	}
 
 	// SIGKILL the daemon; while it is down delete 2 specs and change 1.
-	if err := d.cmd.Process.Kill(); err != nil {
+	if err := d.Cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	d.wait(t)
+	d.Wait(t)
 	before, _ := dockerRunning(t, rt)
 	e.mustRun("", "delete", "p08", "p09")
 	e.mustRun(fmt.Sprintf(`[{"uid": "p00", "image": %q, "command": ["sleep", "%d"]}]`, dockertest.Image, base+n), "apply", "-f", "-")
 	last := lastEventID(t, db)
-	e.serve()
-	pollFor(t, podmanTimeout, func() error {
+	e.Serve()
+	clitest.PollFor(t, clitest.PodmanTimeout, func() error {
 		now, got := dockerRunning(t, rt)
 		for _, uid := range []string{"p08", "p09"} {
 			if _, ok := now[uid]; ok {
@@ -189,7 +190,7 @@ func TestServe_Docker(t *testing.T) {
 			t.Errorf("%s was replaced (%s → %s); want it resumed untouched", uid, before[uid].ID, now[uid].ID)
 		}
 	}
-	pollFor(t, podmanTimeout, func() error {
+	clitest.PollFor(t, clitest.PodmanTimeout, func() error {
 		evs, _ := db.FindEvents(ctx, store.EventFilter{AfterID: last, Kind: store.EventResumed})
 		if len(evs) != 7 {
 			return fmt.Errorf("%d resumed events after the restart, want 7", len(evs))
@@ -220,7 +221,7 @@ func dockerSpecs(n, base int) string {
 func sleeperPid(t *testing.T, arg int) int {
 	t.Helper()
 	pid := 0
-	pollFor(t, podmanTimeout, func() error {
+	clitest.PollFor(t, clitest.PodmanTimeout, func() error {
 		if pid = findSleeper(arg); pid == 0 {
 			return fmt.Errorf("no process runs sleep %d", arg)
 		}
@@ -240,26 +241,4 @@ func findSleeper(arg int) int {
 		}
 	}
 	return 0
-}
-
-// TestResolveBackend_AutoPicksDocker: "auto" picks the docker backend when
-// the configured socket answers, and not when the platform's CLI is named
-// by a binary of its own or nothing answers.
-func TestResolveBackend_AutoPicksDocker(t *testing.T) {
-	t.Parallel()
-	s := dockertest.Start(t)
-	c := DefaultConfig().Runtime
-	c.Docker.Host = s.Host
-	if b, err := resolveBackend(c); err != nil || b != "docker" {
-		t.Fatalf("auto with %s answering: %q, %v; want docker", s.Host, b, err)
-	}
-	named := c
-	named.Podman.Binary, named.Apple.Binary = "/usr/bin/true", "/usr/bin/true"
-	if b, _ := resolveBackend(named); b == "docker" {
-		t.Fatal("auto picked docker although a CLI binary was named")
-	}
-	c.Docker.Host = "unix://" + t.TempDir() + "/none.sock"
-	if b, _ := resolveBackend(c); b == "docker" {
-		t.Fatal("auto picked docker with no socket answering")
-	}
 }

@@ -1,10 +1,11 @@
-package main
+package e2e
 
 import (
 	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
 )
@@ -23,17 +24,17 @@ func TestHabits_Podman(t *testing.T) {
 		return fmt.Sprintf(`{"uid": %q, "image": %q, "command": ["sh", "-c", "echo up; exec sleep 100000"], "labels": {"team": %q}}`,
 			uid, podmantest.Image, team)
 	}
-	mustPodmanCLI(t, e, rt, "["+spec("h1", "a")+","+spec("h2", "a")+","+spec("h3", "b")+"]", "apply", "-f", "-")
-	mustPodmanCLI(t, e, rt, "", "reconcile")
-	if out := mustPodmanCLI(t, e, rt, "", "exec", "h1", "--", "sh", "-c", "echo in $(hostname)"); !strings.HasPrefix(out, "in ") {
+	e.MustRun(rt.Env, "["+spec("h1", "a")+","+spec("h2", "a")+","+spec("h3", "b")+"]", "apply", "-f", "-")
+	e.MustRun(rt.Env, "", "reconcile")
+	if out := e.MustRun(rt.Env, "", "exec", "h1", "--", "sh", "-c", "echo in $(hostname)"); !strings.HasPrefix(out, "in ") {
 		t.Errorf("exec printed %q", out)
 	}
-	if _, errOut, code := podmanCLI(t, e, rt, "", "exec", "h1", "--", "sh", "-c", "exit 7"); code != 7 {
+	if _, errOut, code := e.Run(rt.Env, "", "exec", "h1", "--", "sh", "-c", "exit 7"); code != 7 {
 		t.Errorf("exec of exit 7: exit %d (%q)", code, errOut)
 	}
 	// Both have printed "up" once the pass is done; polled all the same.
-	poll(t, func() error {
-		out := mustPodmanCLI(t, e, rt, "", "logs", "-l", "team=a", "--since", "10m", "--timestamps")
+	clitest.Poll(t, func() error {
+		out := e.MustRun(rt.Env, "", "logs", "-l", "team=a", "--since", "10m", "--timestamps")
 		if lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n"); len(lines) != 2 ||
 			!strings.HasPrefix(lines[0], "h1 | 20") || !strings.HasSuffix(lines[0], " up") ||
 			!strings.HasPrefix(lines[1], "h2 | 20") || !strings.HasSuffix(lines[1], " up") {
@@ -41,20 +42,20 @@ func TestHabits_Podman(t *testing.T) {
 		}
 		return nil
 	})
-	if blocks := strings.Split(mustPodmanCLI(t, e, rt, "", "describe", "-l", "team=a"), "\n\n"); len(blocks) != 2 ||
+	if blocks := strings.Split(e.MustRun(rt.Env, "", "describe", "-l", "team=a"), "\n\n"); len(blocks) != 2 ||
 		!strings.HasPrefix(blocks[0], "h1 — running") || !strings.HasPrefix(blocks[1], "h2 — running") {
 		t.Errorf("describe -l team=a: %q", blocks)
 	}
-	mustPodmanCLI(t, e, rt, "", "stop", "-l", "team=b") // the pass below stops it
-	_, errOut, code := podmanCLI(t, e, rt, "["+spec("h1", "a")+"]", "apply", "-f", "-", "--prune", "-l", "team=a", "--dry-run")
+	e.MustRun(rt.Env, "", "stop", "-l", "team=b") // the pass below stops it
+	_, errOut, code := e.Run(rt.Env, "["+spec("h1", "a")+"]", "apply", "-f", "-", "--prune", "-l", "team=a", "--dry-run")
 	if code != 0 || errOut != "prune: would delete h2 (not in the input)\n" {
 		t.Errorf("apply --prune --dry-run: exit %d, stderr %q", code, errOut)
 	}
 	// h2 is still there to be deleted: the dry run wrote nothing.
-	if out := mustPodmanCLI(t, e, rt, "["+spec("h1", "a")+"]", "apply", "-f", "-", "--prune", "-l", "team=a"); !strings.Contains(out, "h2 deleted (pruned: not in the input)") {
+	if out := e.MustRun(rt.Env, "["+spec("h1", "a")+"]", "apply", "-f", "-", "--prune", "-l", "team=a"); !strings.Contains(out, "h2 deleted (pruned: not in the input)") {
 		t.Errorf("apply --prune printed %q", out)
 	}
-	mustPodmanCLI(t, e, rt, "", "reconcile")
+	e.MustRun(rt.Env, "", "reconcile")
 	byUID, _ := running(t, rt)
 	if in, ok := byUID["h1"]; !ok || in.State != runtime.StateRunning {
 		t.Errorf("h1 (kept): %+v", in)

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"cmp"
@@ -18,6 +18,7 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/docker/dockertest"
 	"github.com/veloslet/veloslet/runtime/podman"
@@ -78,7 +79,7 @@ func benchE2E(t *testing.T, backend string) {
 	b.report("backend %s (server %s); load average at start: %s", backend, cmp.Or(host, "podman CLI"), loadAvg())
 	stopBare := b.startBare(host, b.bare) // first: the natives take its network
 	b.startKillTargets()
-	d := b.e.serveWith(b.bin, rt.Env...)
+	d := b.e.ServeWith(b.bin, rt.Env...)
 	b.waitRunning(b.ours, b.natives, []string{b.bare})
 
 	var ours, natives, bare, ratios, bareRatios []time.Duration
@@ -163,8 +164,8 @@ backoff_max = "0s"
 [runtime]
 name_prefix = %q
 stop_timeout = "1s"
-%s`, e.db, rt.Prefix, backendConf)
-	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
+%s`, e.DB, rt.Prefix, backendConf)
+	if err := os.WriteFile(e.Config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	b := &bench{t: t, rt: rt, e: e, bin: bin, base: 7_000_000 + rand.IntN(1_000_000)*10,
@@ -250,7 +251,7 @@ func (b *bench) podman(args ...string) {
 func (b *bench) waitRunning(groups ...[]string) {
 	b.t.Helper()
 	all := slices.Concat(groups...)
-	pollFor(b.t, podmanTimeout, func() error {
+	clitest.PollFor(b.t, clitest.PodmanTimeout, func() error {
 		pids := pidsByToken()
 		for _, tok := range all {
 			if pids[tok] == 0 {
@@ -278,7 +279,7 @@ func (b *bench) killAndWait(tokens []string) time.Duration {
 			b.t.Fatalf("kill %d: %v", before[tok], err)
 		}
 	}
-	deadline := start.Add(podmanTimeout)
+	deadline := start.Add(clitest.PodmanTimeout)
 	for {
 		now, done := pidsByToken(), 0
 		for _, tok := range tokens {
@@ -293,7 +294,7 @@ func (b *bench) killAndWait(tokens []string) time.Duration {
 			return time.Since(start)
 		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("%d of %d processes running again after %s", done, len(tokens), podmanTimeout)
+			b.t.Fatalf("%d of %d processes running again after %s", done, len(tokens), clitest.PodmanTimeout)
 		}
 		time.Sleep(5 * time.Millisecond) // polling /proc with a deadline
 	}
@@ -302,14 +303,14 @@ func (b *bench) killAndWait(tokens []string) time.Duration {
 // idle converges benchIdleSpecs specs, lets serve settle, then measures
 // serve's CPU (its own, its reaped podman calls and its live event stream)
 // beside a bare `podman events` started for the same minute.
-func (b *bench) idle(d *daemon) {
+func (b *bench) idle(d *clitest.Daemon) {
 	b.t.Helper()
 	var specs []string
 	for i := len(b.ours); i < benchIdleSpecs; i++ {
 		specs = append(specs, fmt.Sprintf(`{"uid": "i%03d", "image": %q, "command": ["sleep", "100000"]}`, i, podmantest.Image))
 	}
 	b.e.mustRun("["+strings.Join(specs, ",")+"]", "apply", "-f", "-")
-	pollFor(b.t, 10*time.Minute, func() error {
+	clitest.PollFor(b.t, 10*time.Minute, func() error {
 		n, err := b.running()
 		if err != nil {
 			return err
@@ -328,9 +329,9 @@ func (b *bench) idle(d *daemon) {
 	defer func() { _ = events.Process.Kill(); _ = events.Wait() }()
 	cpu := func() time.Duration {
 		if b.service != 0 {
-			return treeCPU(d.cmd.Process.Pid) + treeCPU(b.service)
+			return treeCPU(d.Cmd.Process.Pid) + treeCPU(b.service)
 		}
-		return treeCPU(d.cmd.Process.Pid)
+		return treeCPU(d.Cmd.Process.Pid)
 	}
 	serve, bare := cpu(), treeCPU(events.Process.Pid)
 	time.Sleep(benchIdle) // the measured interval itself
@@ -378,12 +379,12 @@ func (b *bench) running() (int, error) {
 // serviceAlone stops serve and measures the API service (or the engine)
 // with no client over the same interval: an engine runs whether or not
 // veloslet does, so what veloslet costs on it is the CPU beyond that.
-func (b *bench) serviceAlone(d *daemon, serve, bare time.Duration) {
+func (b *bench) serviceAlone(d *clitest.Daemon, serve, bare time.Duration) {
 	b.t.Helper()
-	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := d.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		b.t.Fatal(err)
 	}
-	d.wait(b.t)
+	d.Wait(b.t)
 	alone := treeCPU(b.service)
 	time.Sleep(benchIdle) // the measured interval itself
 	alone = treeCPU(b.service) - alone

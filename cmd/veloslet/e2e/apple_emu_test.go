@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple"
 	"github.com/veloslet/veloslet/runtime/apple/appletest"
@@ -24,7 +25,7 @@ func appleEnv(t *testing.T, version, schedule, extra string) (e *testEnv, rt *ap
 	t.Helper()
 	emu := appletest.Emulator(t)
 	e = newTestEnv(t, "")
-	state := filepath.Join(e.dir, "emu")
+	state := filepath.Join(e.Dir, "emu")
 	cfg := fmt.Sprintf(`[store]
 path = %q
 [runtime]
@@ -36,8 +37,8 @@ binary = %q
 [reconcile]
 schedule = %q
 watch_interval = "100ms"
-`, e.db, emu, extra, schedule)
-	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
+`, e.DB, emu, extra, schedule)
+	if err := os.WriteFile(e.Config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env = appletest.Env(state, version)
@@ -65,22 +66,22 @@ func TestServe_ApplePollRelaunches(t *testing.T) {
 	e, rt, env := appleEnv(t, "1.2.2", "@every 1h", `poll = "1s"
 poll_max = "2s"`)
 	calls := appletest.LogCalls(t, rt)
-	e.mustRun(specsJSON(3), "apply", "-f", "-")
-	e.serve(append(env, calls.Env())...)
-	poll(t, func() error {
+	e.mustRun(clitest.SpecsJSON(3), "apply", "-f", "-")
+	e.Serve(append(env, calls.Env())...)
+	clitest.Poll(t, func() error {
 		if n := len(appleList(t, rt)); n != 3 {
 			return fmt.Errorf("%d of 3 listed", n)
 		}
 		return nil
 	})
-	db := e.openDB()
+	db := e.OpenDB()
 	ctx := context.Background()
 	for round := range 2 {
 		uid := fmt.Sprintf("s%03d", round+1) // a second death of s001 would wait out its back-off
 		if round > 0 {
 			// Three quiet looks: the poll has backed off to poll_max.
 			mark := len(calls.Lines(t))
-			poll(t, func() error {
+			clitest.Poll(t, func() error {
 				if n := strings.Count(strings.Join(calls.Lines(t)[mark:], "\n"), "list none 0"); n < 3 {
 					return fmt.Errorf("%d lists since the relaunch", n)
 				}
@@ -88,9 +89,9 @@ poll_max = "2s"`)
 			})
 		}
 		died := time.Now()
-		appletest.Exit(t, rt, filepath.Join(e.dir, "emu"), "1.2.2", uid, 1)
+		appletest.Exit(t, rt, filepath.Join(e.Dir, "emu"), "1.2.2", uid, 1)
 		var ev *store.Event
-		pollFor(t, 2*pollMax, func() error {
+		clitest.PollFor(t, 2*pollMax, func() error {
 			evs, err := db.FindEvents(ctx, store.EventFilter{UID: uid, Kind: store.EventRelaunched})
 			if err != nil || len(evs) == 0 {
 				return fmt.Errorf("%s not relaunched yet (%v)", uid, err)
@@ -123,11 +124,11 @@ func TestSoak_ChaosAppleEmulator(t *testing.T) {
 
 func chaosApple(t *testing.T, specs, rounds int) {
 	e, rt, env := appleEnv(t, "1.2.2", "@every 1s", "")
-	cfg, err := os.ReadFile(e.config)
+	cfg, err := os.ReadFile(e.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(e.config, append(cfg, chaosTuning...), 0o600); err != nil {
+	if err := os.WriteFile(e.Config, append(cfg, chaosTuning...), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	foreign, err := rt.Run(context.Background(), runtime.RunSpec{UID: "zz-foreign",
@@ -162,9 +163,9 @@ func TestServe_AppleStartsService(t *testing.T) {
 	if out, err := emuCmd.CombinedOutput(); err != nil {
 		t.Fatalf("emu-service: %v: %s", err, out)
 	}
-	e.mustRun(specsJSON(2), "apply", "-f", "-")
-	e.serve(append(env, calls.Env())...)
-	poll(t, func() error {
+	e.mustRun(clitest.SpecsJSON(2), "apply", "-f", "-")
+	e.Serve(append(env, calls.Env())...)
+	clitest.Poll(t, func() error {
 		if out := e.mustRun("", "status"); !strings.Contains(out, "container service down since") ||
 			!strings.Contains(out, "starting it") {
 			return fmt.Errorf("status says nothing of the service:\n%s", out)
@@ -174,7 +175,7 @@ func TestServe_AppleStartsService(t *testing.T) {
 		}
 		return nil
 	})
-	poll(t, func() error {
+	clitest.Poll(t, func() error {
 		running := 0
 		l, err := rt.List(context.Background())
 		if err != nil {
@@ -211,8 +212,8 @@ func TestDescribe_AppleExitCodesUnreported(t *testing.T) {
 	t.Parallel()
 	e, rt, env := appleEnv(t, "1.2.2", "@every 1s", "")
 	e.mustRun(`[{"uid": "job", "image": "alpine", "command": ["sleep", "infinity"], "restart": "on-failure"}]`, "apply", "-f", "-")
-	e.serve(env...)
-	poll(t, func() error {
+	e.Serve(env...)
+	clitest.Poll(t, func() error {
 		if n := len(appleList(t, rt)); n != 1 {
 			return fmt.Errorf("%d of 1 listed", n)
 		}

@@ -1,16 +1,15 @@
-package main
+package e2e
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	goruntime "runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
 )
@@ -26,7 +25,7 @@ func TestSoak_ServeMemory10k(t *testing.T) {
 	if goruntime.GOOS != "linux" {
 		t.Skip("peak RSS is read from /proc/<pid>/status, which only Linux has")
 	}
-	bin := plainBinPath(t)
+	bin := clitest.PlainBin(t)
 	e := newMemoryEnv(t)
 	var specs strings.Builder
 	for i := range 10_000 {
@@ -35,9 +34,9 @@ func TestSoak_ServeMemory10k(t *testing.T) {
 	}
 	e.mustRun(specs.String(), "apply", "-f", "-")
 
-	d := e.serveWith(bin)
+	d := e.ServeWith(bin)
 
-	db := e.openDB()
+	db := e.OpenDB()
 	ctx := context.Background()
 	var first int64
 	storetest.RetryUntil(t, 100*time.Millisecond, 5*time.Minute, func() error {
@@ -67,7 +66,7 @@ func TestSoak_ServeMemory10k(t *testing.T) {
 		}
 		return nil
 	})
-	hwm, rss := procMemory(t, d.cmd.Process.Pid)
+	hwm, rss := clitest.ProcMemory(t, d.Cmd.Process.Pid)
 	t.Logf("serve with 10,000 specs: peak RSS (VmHWM) %.1f MiB, current RSS %.1f MiB", float64(hwm)/(1<<20), float64(rss)/(1<<20))
 	if hwm > memoryBound {
 		t.Errorf("peak RSS %d bytes, above the documented %d", hwm, memoryBound)
@@ -80,43 +79,13 @@ func newMemoryEnv(t *testing.T) *testEnv {
 	// come once a minute.
 	e := newTestEnv(t, "schedule = \"@every 1s\"\nresync = \"0s\"")
 	// The in-memory fake: the memory measured is serve's own.
-	cfg, err := os.ReadFile(e.config)
+	cfg, err := os.ReadFile(e.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg = []byte(strings.Replace(string(cfg), fmt.Sprintf("state_file = %q", e.host), "", 1))
-	if err := os.WriteFile(e.config, cfg, 0o600); err != nil {
+	cfg = []byte(strings.Replace(string(cfg), fmt.Sprintf("state_file = %q", e.Host), "", 1))
+	if err := os.WriteFile(e.Config, cfg, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return e
-}
-
-// procMemory reads VmHWM and VmRSS, in bytes, from /proc/<pid>/status.
-func procMemory(t *testing.T, pid int) (hwm, rss int64) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = f.Close() }()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) != 3 || fields[2] != "kB" {
-			continue
-		}
-		kb, err := strconv.ParseInt(fields[1], 10, 64)
-		if err != nil {
-			t.Fatalf("%s: %v", sc.Text(), err)
-		}
-		switch fields[0] {
-		case "VmHWM:":
-			hwm = kb << 10
-		case "VmRSS:":
-			rss = kb << 10
-		}
-	}
-	if hwm == 0 || rss == 0 {
-		t.Fatalf("no VmHWM/VmRSS in /proc/%d/status", pid)
-	}
-	return hwm, rss
 }

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/store/storetest"
@@ -22,26 +23,23 @@ import (
 // call did not converge in 15 minutes.
 func TestSoak_FileSimulation10k(t *testing.T) {
 	const n = 10_000
-	bin := plainBinPath(t)
+	bin := clitest.PlainBin(t)
 	e := newTestEnv(t, "concurrency = 8\n")
 	apply := exec.Command(bin, "apply", "-f", "-")
-	apply.Env = append(os.Environ(), EnvConfig+"="+e.config)
-	apply.Stdin = strings.NewReader(specsJSON(n))
+	apply.Env = append(os.Environ(), clitest.EnvConfig+"="+e.Config)
+	apply.Stdin = strings.NewReader(clitest.SpecsJSON(n))
 	if out, err := apply.CombinedOutput(); err != nil {
 		t.Fatalf("apply: %v\n%.2000s", err, out)
 	}
-	host, err := fake.Open(e.host)
+	host, err := fake.Open(e.Host)
 	if err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	d := e.serveWith(bin)
+	d := e.ServeWith(bin)
 	storetest.RetryUntil(t, 200*time.Millisecond, 10*time.Minute, func() error {
-		select {
-		case err := <-d.done:
-			d.done <- err
-			return fmt.Errorf("serve ended: %v\n%s", err, d.stderr.String())
-		default:
+		if ended, err := d.Ended(); ended {
+			return fmt.Errorf("serve ended: %v\n%s", err, d.Stderr.String())
 		}
 		cs, err := host.Containers()
 		if err != nil {

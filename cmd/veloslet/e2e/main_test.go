@@ -1,0 +1,53 @@
+// Package e2e holds the end-to-end tests of veloslet: the built binary's
+// daemon against real podman, the docker backend and the Apple CLI emulator,
+// the chaos runs that SIGKILL it, the long runs and the benchmarks. They run
+// the binary as an operator would, so this package sees only what it prints
+// and what the database and the runtime hold. `make e2e` runs the short ones,
+// `make soak` the long ones; `make test` runs the unit packages only.
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
+)
+
+func TestMain(m *testing.M) { clitest.Main(m) }
+
+// exitUsage is veloslet's exit code for bad flags, arguments, config or input.
+const exitUsage = 2
+
+// testEnv is clitest's env with veloslet's verbs run as processes.
+type testEnv struct{ *clitest.Env }
+
+// newTestEnv is a config on the fake runtime and a migrated database;
+// extra goes into [reconcile], fakeExtra into [runtime.fake].
+func newTestEnv(t *testing.T, extra string, fakeExtra ...string) *testEnv {
+	t.Helper()
+	return &testEnv{clitest.NewEnv(t, extra, fakeExtra...)}
+}
+
+// run runs the built veloslet with the env's config.
+func (e *testEnv) run(stdin string, args ...string) (stdout, stderr string, code int) {
+	e.T.Helper()
+	return e.Run(nil, stdin, args...)
+}
+
+// mustRun runs veloslet and fails the test unless it exits 0.
+func (e *testEnv) mustRun(stdin string, args ...string) string {
+	e.T.Helper()
+	return e.MustRun(nil, stdin, args...)
+}
+
+// lastLines is the last n lines of text.
+func lastLines(text string, n int) string {
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// statusOf returns `status --json` rows by uid.
+func (e *testEnv) statusOf() map[string]map[string]any {
+	e.T.Helper()
+	return clitest.StatusByUID(e.T, e.mustRun("", "status", "--json"))
+}
