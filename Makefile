@@ -73,8 +73,13 @@ E2E_PKG := ./cmd/veloslet/e2e
 # Through GOFLAGS, so that the veloslet the tests build gets them too.
 RACE_GOFLAGS := $(if $(strip $(RACE)),-gcflags=modernc.org/...=-d=checkptr=0)
 test e2e test-dockerd: export GOFLAGS := $(strip $(GOFLAGS) $(RACE_GOFLAGS))
+#
+# go test starts the packages in the order given, -p at a time: the ones
+# that take longest (a minute or more, much of it waiting on podman) go
+# first, so that none starts last and runs alone at the end.
+SLOW_PKGS := ./cmd/veloslet ./runtime/podman ./runtime/docker ./supervisor ./fleet ./store ./runtime/apple
 test:
-	$(GO) test $(RACE) -count=1 -timeout 20m -p 4 -parallel 4 -skip 'Soak' $$($(GO) list ./... | grep -v '/cmd/veloslet/e2e$$')
+	$(GO) test $(RACE) -count=1 -timeout 20m -p 4 -parallel 4 -skip 'Soak' $(SLOW_PKGS) $$($(GO) list ./... | grep -v '/cmd/veloslet/e2e$$')
 
 # The end-to-end tests: the built daemon (race-built when RACE is set)
 # serving real podman, the docker backend on podman's API service, the Apple

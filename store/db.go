@@ -234,19 +234,6 @@ func (db *DB) MigrationStatus(ctx context.Context) ([]MigrationStatus, error) {
 	return out, nil
 }
 
-// MigrateDownTo rolls the schema back to version. Production never calls
-// it; it is exported for the tests of other packages (the CLI's tests of a
-// file at an older schema), which an export_test.go cannot serve.
-func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
-	p, err := db.provider()
-	if err != nil {
-		return err
-	}
-	defer db.state.gen.Add(1) // goose commits on its own
-	_, err = p.DownTo(ctx, version)
-	return translate(err)
-}
-
 // loadMeta reads the store id and hash key, creating them once.
 func (db *DB) loadMeta(ctx context.Context) error {
 	tx, err := db.BeginTx(ctx)

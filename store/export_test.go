@@ -25,3 +25,14 @@ func (db *DB) FindAdoptions(ctx context.Context) ([]Adoption, error) {
 
 // MigrateUp applies every pending migration.
 func (db *DB) MigrateUp(ctx context.Context) error { return db.migrate(ctx) }
+
+// MigrateDownTo rolls the schema back to version.
+func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
+	p, err := db.provider()
+	if err != nil {
+		return err
+	}
+	defer db.state.gen.Add(1) // goose commits on its own
+	_, err = p.DownTo(ctx, version)
+	return translate(err)
+}

@@ -114,9 +114,8 @@ func (db *DB) ReadState(ctx context.Context) (*State, error) {
 }
 
 // StateReads counts the calls of ReadState that read the tables (full) and
-// those that found nothing written since and returned the last read (cached).
-// Production never calls it; it is exported for the supervisor's tests and
-// benchmarks, which prove a pass with nothing to do reads no rows.
+// those that found nothing written since and returned the last read
+// (cached), for the metrics.
 func (db *DB) StateReads() (cached, full int64) {
 	return db.state.hits.Load(), db.state.reads.Load()
 }

@@ -23,13 +23,15 @@ var gaugedStates = []store.InstanceState{store.InstancePending, store.InstanceRu
 // current as the records, which every pass and every action's outcome
 // writes, rather than a full pass's look from before it acted.
 type storeGauges struct {
-	db                                  *store.DB
-	instances, crashLooping, backingOff *prometheus.Desc
+	db                                              *store.DB
+	instances, crashLooping, backingOff, stateReads *prometheus.Desc
 }
 
 // WatchStore registers the gauges read from db's instance records:
 // veloslet_instances by state, veloslet_crash_looping_instances and
-// veloslet_backing_off_instances.
+// veloslet_backing_off_instances; and veloslet_state_reads_total, how often
+// a pass read the tables and how often it found nothing written since its
+// last read (a quiet host's passes should be almost all cached).
 func (m *Metrics) WatchStore(reg prometheus.Registerer, db *store.DB) {
 	reg.MustRegister(&storeGauges{db: db,
 		instances: prometheus.NewDesc("veloslet_instances",
@@ -39,6 +41,9 @@ func (m *Metrics) WatchStore(reg prometheus.Registerer, db *store.DB) {
 			"Instances whose consecutive failures reached restart.crash_loop_after.", nil, nil),
 		backingOff: prometheus.NewDesc("veloslet_backing_off_instances",
 			"Instances waiting out a back-off before their relaunch.", nil, nil),
+		stateReads: prometheus.NewDesc("veloslet_state_reads_total",
+			"Reads of the specs and instance records by passes: full (the tables read) or cached (nothing written since the last read).",
+			[]string{"read"}, nil),
 	})
 }
 
@@ -46,12 +51,16 @@ func (g *storeGauges) Describe(ch chan<- *prometheus.Desc) {
 	ch <- g.instances
 	ch <- g.crashLooping
 	ch <- g.backingOff
+	ch <- g.stateReads
 }
 
 // Collect reads the counts. A failed read leaves the gauges out of this
 // scrape (a gap Prometheus shows as such) rather than failing the scrape
 // or reporting zeros.
 func (g *storeGauges) Collect(ch chan<- prometheus.Metric) {
+	cached, full := g.db.StateReads()
+	ch <- prometheus.MustNewConstMetric(g.stateReads, prometheus.CounterValue, float64(cached), "cached")
+	ch <- prometheus.MustNewConstMetric(g.stateReads, prometheus.CounterValue, float64(full), "full")
 	ctx, cancel := context.WithTimeout(context.Background(), storeScrapeTimeout)
 	defer cancel()
 	c, err := g.db.CountInstances(ctx)

@@ -103,3 +103,61 @@ func TestMetrics_Backup(t *testing.T) {
 		t.Fatalf("after a failure: success=%v timestamp=%v, want 0 and the last success's time", ok, ts)
 	}
 }
+
+// TestMetrics_StateReads: veloslet_state_reads_total counts a pass that
+// finds nothing written since the last read as cached, and one after a
+// write as full.
+func TestMetrics_StateReads(t *testing.T) {
+	ctx := context.Background()
+	s, _, _ := MustNewSupervisor(t)
+	reg := prometheus.NewRegistry()
+	m := supervisor.NewMetrics(reg)
+	m.WatchStore(reg, s.DB)
+	storetest.MustApply(t, s.DB, specs(2)...)
+	for range 2 {
+		if err := s.Reconcile(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reads := func() (cached, full float64) {
+		return counter(t, reg, "veloslet_state_reads_total", "read", "cached"),
+			counter(t, reg, "veloslet_state_reads_total", "read", "full")
+	}
+	cached, full := reads()
+	if _, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerSchedule}); err != nil {
+		t.Fatal(err)
+	}
+	if c, f := reads(); c != cached+1 || f != full {
+		t.Fatalf("an idle pass: cached %v→%v, full %v→%v; want one more cached read only", cached, c, full, f)
+	}
+	storetest.MustApply(t, s.DB, specs(3)...)
+	if _, err := s.Pass(ctx, supervisor.PassOptions{Trigger: store.TriggerSchedule}); err != nil {
+		t.Fatal(err)
+	}
+	if _, f := reads(); f != full+1 {
+		t.Fatalf("a pass after an apply: full %v→%v, want one more", full, f)
+	}
+}
+
+// counter is the value of the counter name whose label has value.
+func counter(t *testing.T, reg *prometheus.Registry, name, label, value string) float64 {
+	t.Helper()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != name {
+			continue
+		}
+		for _, mt := range f.GetMetric() {
+			for _, l := range mt.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					return mt.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	t.Fatalf("no %s{%s=%q}", name, label, value)
+	return 0
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -167,11 +166,7 @@ func TestOps_BadRowOfOldSchemaKeepsItsInstance(t *testing.T) {
 			e.mustRun(`[{"uid": "bad", "image": "busybox"}, {"uid": "other", "image": "busybox"}]`, "apply", "-f", "-")
 			e.mustRun("", "reconcile")
 			before := e.wantRunning("bad", "other")
-			db := e.OpenDB()
-			if err := db.MigrateDownTo(context.Background(), 3); err != nil {
-				t.Fatal(err)
-			}
-			_ = db.Close()
+			storetest.MigrateDownTo(t, e.DB, 3)
 			if err := sqliteWrite(t, e.DB, tc.update); err != nil {
 				t.Fatalf("the old schema refused the row: %v", err)
 			}

@@ -69,9 +69,7 @@ func TestReadOnlyVerbs_DoNotMigrate(t *testing.T) {
 		t.Fatal(err)
 	}
 	older := st[len(st)-2].Version
-	if err := db.MigrateDownTo(context.Background(), older); err != nil {
-		t.Fatal(err)
-	}
+	storetest.MigrateDownTo(t, e.DB, older)
 	for _, args := range [][]string{{"status"}, {"events"}, {"plan"}, {"describe", "s000"}, {"logs", "s000", "--previous"}} {
 		_, errOut, code := e.run("", args...)
 		if code == 0 || !strings.Contains(errOut, "older than this veloslet") {

@@ -85,7 +85,6 @@ type backend struct {
 	files files      // what this process has read of the state files
 	rng   *rand.Rand // draws faults; seeded from st.Faults
 	execs execTable  // what an exec in a container answers (exec.go)
-	runs  runs       // the last RunSpec launched per uid, by this process
 }
 
 // Runtime is the fake runtime. The zero value is not usable; call New or Open.
@@ -197,9 +196,6 @@ func (r *Runtime) run(spec runtime.RunSpec) (runtime.InstanceID, error) {
 		})
 		return nil
 	})
-	if err == nil {
-		r.b.runs.record(spec)
-	}
 	return runtime.InstanceID(id), err
 }
 

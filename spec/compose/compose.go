@@ -137,7 +137,11 @@ func Load(ctx context.Context, o Options) (*Project, error) {
 	}
 	// The model first, to see the string forms of command and entrypoint
 	// before they are split; then the project from it, as LoadWithContext does.
-	model, err := loader.LoadModelWithContext(ctx, details, setName)
+	var model map[string]any
+	err = unpanic(func() (err error) {
+		model, err = loader.LoadModelWithContext(ctx, details, setName)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", spec.ErrFile, err)
 	}
@@ -151,7 +155,11 @@ func Load(ctx context.Context, o Options) (*Project, error) {
 	if name != "" {
 		opts.SetProjectName(name, true)
 	}
-	proj, err := loader.ModelToProject(model, opts, details)
+	var proj *types.Project
+	err = unpanic(func() (err error) {
+		proj, err = loader.ModelToProject(model, opts, details)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", spec.ErrFile, err)
 	}
@@ -159,6 +167,19 @@ func Load(ctx context.Context, o Options) (*Project, error) {
 		return nil, fmt.Errorf("%w: no project name: set name: in the file or --project", spec.ErrFile)
 	}
 	return convert(proj)
+}
+
+// unpanic runs a step of the compose loader, turning a panic into an error:
+// the loader assumes shapes its schema check lets through (env_file:
+// [{path: null}] made it panic), and a bad file must be refused, not crash
+// the daemon that reads it.
+func unpanic(step func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the compose loader could not read the file: %v", r)
+		}
+	}()
+	return step()
 }
 
 // environment is the shell's environment with what .env in wd adds, as

@@ -128,7 +128,9 @@ func TestProfiles(t *testing.T) {
 
 // TestHostileInput: loader errors are spec file errors naming the problem.
 func TestHostileInput(t *testing.T) {
-	for _, text := range []string{"", "services: 5", "services:\n  a: {image: x, restart: bogus}", "{{{", "services:\n  a:\n    image: ${UNSET?must be set}"} {
+	for _, text := range []string{"", "services: 5", "services:\n  a: {image: x, restart: bogus}", "{{{", "services:\n  a:\n    image: ${UNSET?must be set}",
+		"services:\n a:\n    env_file:\n    - path:", // the loader panicked on it
+	} {
 		_, err := loadText(t, text, Options{})
 		if err == nil || !errors.Is(err, spec.ErrFile) {
 			t.Errorf("%q: %v", text, err)

@@ -6,6 +6,7 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"os"
 	"slices"
@@ -14,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pressly/goose/v3"
 	"github.com/veloslet/veloslet/internal/testtool"
+	"github.com/veloslet/veloslet/migrations"
 	"github.com/veloslet/veloslet/store"
 )
 
@@ -190,4 +193,23 @@ func FindInstances(ctx context.Context, db *store.DB) ([]*store.Instance, error)
 	recs := slices.Clone(st.Instances)
 	slices.SortFunc(recs, func(a, b *store.Instance) int { return strings.Compare(a.UID, b.UID) })
 	return recs, nil
+}
+
+// MigrateDownTo rolls the schema of the database file at path back to
+// version, as an older veloslet left it, through a connection of its own: a
+// store open on the file keeps what it has cached.
+func MigrateDownTo(tb testing.TB, path string, version int64) {
+	tb.Helper()
+	sqldb, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer func() { _ = sqldb.Close() }()
+	p, err := goose.NewProvider(goose.DialectSQLite3, sqldb, migrations.FS)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := p.DownTo(context.Background(), version); err != nil {
+		tb.Fatalf("migrate %s down to %d: %v", path, version, err)
+	}
 }
