@@ -149,7 +149,11 @@ func (tx *Tx) replaceInvalidSpec(ctx context.Context, s *Spec) (ApplyResult, err
 }
 
 func (tx *Tx) insertSpec(ctx context.Context, s *Spec) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO specs (`+specColumns+`) VALUES (`+placeholders+`)`, specArgs(s)...)
+	st, err := tx.prepared(ctx, `INSERT INTO specs (`+specColumns+`) VALUES (`+placeholders+`)`)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, specArgs(s)...)
 	return translate(err)
 }
 
@@ -162,7 +166,11 @@ func (tx *Tx) updateSpec(ctx context.Context, s *Spec) error {
 			args = append(args, a)
 		}
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE specs SET `+updateColumns+` WHERE uid = ?`, append(args, s.UID)...)
+	st, err := tx.prepared(ctx, `UPDATE specs SET `+updateColumns+` WHERE uid = ?`)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, append(args, s.UID)...)
 	return translate(err)
 }
 
@@ -177,7 +185,11 @@ func (db *DB) FindSpecByUID(ctx context.Context, uid string) (*Spec, error) {
 }
 
 func (tx *Tx) findSpecByUID(ctx context.Context, uid string) (*Spec, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+specColumns+` FROM specs WHERE uid = ?`, uid)
+	st, err := tx.prepared(ctx, `SELECT `+specColumns+` FROM specs WHERE uid = ?`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, uid)
 	if err != nil {
 		return nil, translate(err)
 	}

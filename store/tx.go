@@ -18,6 +18,26 @@ type Tx struct {
 	// write: BeginTx started it. keepsState: its writes touch no table
 	// ReadState reads, so its commit leaves the state cache valid.
 	write, keepsState bool
+	stmts             map[string]*sql.Stmt // see prepared
+}
+
+// prepared returns query prepared once for this transaction. A batch (an
+// apply of many specs) runs the same statement for every row, and SQLite's
+// compile of a spec's insert, with every CHECK and trigger of the table,
+// costs more than the insert. The statements close with the transaction.
+func (tx *Tx) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st := tx.stmts[query]; st != nil {
+		return st, nil
+	}
+	st, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, translate(err)
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[query] = st
+	return st, nil
 }
 
 // BeginTx starts a write transaction (BEGIN IMMEDIATE, from the DSN).

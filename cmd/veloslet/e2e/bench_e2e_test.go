@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"path/filepath"
 	goruntime "runtime"
 	"slices"
 	"strconv"
@@ -146,10 +145,7 @@ type bench struct {
 }
 
 func newBench(t *testing.T, rt *podman.Runtime, backendConf string) *bench {
-	bin := filepath.Join(t.TempDir(), "veloslet")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := clitest.PlainBin(t)
 	e := newTestEnv(t, "")
 	// As shipped, but with no back-off: podman's restart=always has none, and
 	// the same instance is killed again and again. The cron schedule and

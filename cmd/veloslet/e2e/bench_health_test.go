@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
 	goruntime "runtime"
 	"strconv"
 	"strings"
@@ -144,7 +142,7 @@ func newHealthBench(t *testing.T, dockerd int, execRoot string) *healthBench {
 	srv := dockertest.Start(t)
 	rt := srv.Runtime(t)
 	h := &healthBench{t: t, n: n, window: window, srv: srv, rt: rt, e: newTestEnv(t, ""),
-		bin: buildBench(t), dockerd: dockerd, execRoot: execRoot,
+		bin: clitest.PlainBin(t), dockerd: dockerd, execRoot: execRoot,
 		metrics:      fmt.Sprintf("127.0.0.1:%d", runtimetest.FreePort(t)),
 		nativePrefix: "hcnative-" + strings.TrimSuffix(rt.Prefix, "-") + "-"}
 	// As shipped (default schedule, resync, probe concurrency), on the
@@ -197,16 +195,6 @@ func (h *healthBench) apply(ports []uint16, kind string) {
 
 // healthHTTPD serves a page on 8080, as the contract's port case does.
 const healthHTTPD = `busybox mkdir -p /tmp/www && echo hello > /tmp/www/index.html && exec busybox httpd -f -p 8080 -h /tmp/www`
-
-// buildBench builds a plain veloslet (no race detector) for the benchmark.
-func buildBench(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "veloslet")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // windowCPU is one measured window.
 type windowCPU struct {
