@@ -73,13 +73,14 @@ E2E_PKG := ./cmd/veloslet/e2e
 # Through GOFLAGS, so that the veloslet the tests build gets them too.
 RACE_GOFLAGS := $(if $(strip $(RACE)),-gcflags=modernc.org/...=-d=checkptr=0)
 test e2e test-dockerd: export GOFLAGS := $(strip $(GOFLAGS) $(RACE_GOFLAGS))
+soak: export GOFLAGS := $(strip $(GOFLAGS) $(if $(findstring -race,$(SOAK_FLAGS)),-gcflags=modernc.org/...=-d=checkptr=0))
 #
 # go test starts the packages in the order given, -p at a time: the ones
 # that take longest (a minute or more, much of it waiting on podman) go
 # first, so that none starts last and runs alone at the end.
 SLOW_PKGS := ./cmd/veloslet ./runtime/podman ./runtime/docker ./supervisor ./fleet ./store ./runtime/apple
 test:
-	$(GO) test $(RACE) -count=1 -timeout 20m -p 4 -parallel 4 -skip 'Soak' $(SLOW_PKGS) $$($(GO) list ./... | grep -v '/cmd/veloslet/e2e$$')
+	$(GO) test $(RACE) -count=1 -timeout 20m -p 4 -parallel 4 -skip 'Soak' $(SLOW_PKGS) $$($(GO) list -e ./... | grep -v '/cmd/veloslet/e2e$$')
 
 # The end-to-end tests: the built daemon (race-built when RACE is set)
 # serving real podman, the docker backend on podman's API service, the Apple
@@ -90,7 +91,8 @@ e2e:
 
 # The docker backend's suites against Debian's Docker Engine (package
 # docker.io): the script starts a dockerd of its own, runs them and stops it.
-# `make test` runs the same suites against podman's API service.
+# `make test` runs the same suites against podman's API service, and
+# `make e2e` the serve and compose tests.
 test-dockerd:
 	GO=$(GO) RACE="$(RACE)" bash .ci/dockerd-test
 
@@ -98,7 +100,7 @@ test-dockerd:
 # on podman and on the Apple CLI emulator, faults at three rates, serve at 10,000 specs, a simulated
 # day of crash-looping, a minute-long read. CI runs them after make test.
 # They run without the race detector: the short versions of the same runs
-# are in make test, under it, and at this size its cost (5 to 10 times the
+# are in make test and make e2e, under it, and at this size its cost (5 to 10 times the
 # CPU of the Go code) would be all the long runs measure. SOAK_FLAGS=-race
 # runs them under it too.
 SOAK_FLAGS ?=

@@ -26,7 +26,8 @@ func (db *DB) FindAdoptions(ctx context.Context) ([]Adoption, error) {
 // MigrateUp applies every pending migration.
 func (db *DB) MigrateUp(ctx context.Context) error { return db.migrate(ctx) }
 
-// MigrateDownTo rolls the schema back to version.
+// MigrateDownTo rolls the schema back to version; storetest.MigrateDownTo
+// does it for other packages, on a file by path.
 func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
 	p, err := db.provider()
 	if err != nil {

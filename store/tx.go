@@ -84,6 +84,7 @@ func (tx *Tx) Commit() error {
 	if tx.write && !tx.keepsState {
 		tx.db.state.gen.Add(1)
 	}
+	tx.stmts = nil // closed with the transaction
 	return translate(tx.Tx.Commit())
 }
 
@@ -91,6 +92,7 @@ func (tx *Tx) Commit() error {
 // deferred by every method, and a failed rollback has no remedy: SQLite
 // rolls back on its own when the connection ends.
 func (tx *Tx) Rollback() {
+	tx.stmts = nil
 	_ = tx.Tx.Rollback()
 }
 

@@ -54,7 +54,8 @@ func (g *storeGauges) Describe(ch chan<- *prometheus.Desc) {
 	ch <- g.stateReads
 }
 
-// Collect reads the counts. A failed read leaves the gauges out of this
+// Collect reads the counts. The state-read counters come from the store's
+// memory and always show; a failed read leaves the gauges out of this
 // scrape (a gap Prometheus shows as such) rather than failing the scrape
 // or reporting zeros.
 func (g *storeGauges) Collect(ch chan<- prometheus.Metric) {

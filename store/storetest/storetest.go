@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"flag"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -197,10 +198,11 @@ func FindInstances(ctx context.Context, db *store.DB) ([]*store.Instance, error)
 
 // MigrateDownTo rolls the schema of the database file at path back to
 // version, as an older veloslet left it, through a connection of its own: a
-// store open on the file keeps what it has cached.
+// store open on the file keeps what it has cached. The store's own tests
+// roll back an open store with its MigrateDownTo method (export_test.go).
 func MigrateDownTo(tb testing.TB, path string, version int64) {
 	tb.Helper()
-	sqldb, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	sqldb, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -51,7 +51,7 @@ backoff_max = "1s"
 `
 
 // chaosRounds is how many times the soak runs SIGKILL the daemon; the short
-// runs of make test do it chaosShortRounds times, with the same checks.
+// runs of make e2e do it chaosShortRounds times, with the same checks.
 const (
 	chaosRounds       = 50
 	chaosPodmanRounds = 25

@@ -3,7 +3,9 @@
 // the chaos runs that SIGKILL it, the long runs and the benchmarks. They run
 // the binary as an operator would, so this package sees only what it prints
 // and what the database and the runtime hold. `make e2e` runs the short ones,
-// `make soak` the long ones; `make test` runs the unit packages only.
+// `make soak` the long ones; `make test` leaves this package out (the
+// command's own tests, which run its verbs in-process and some against
+// podman, stay in make test).
 package e2e
 
 import (
@@ -15,7 +17,9 @@ import (
 
 func TestMain(m *testing.M) { clitest.Main(m) }
 
-// exitUsage is veloslet's exit code for bad flags, arguments, config or input.
+// exitUsage is veloslet's exit code for bad flags, arguments, config or
+// input (main.ExitUsage, documented in the man page; a change there is a
+// change of the interface this test checks).
 const exitUsage = 2
 
 // testEnv is clitest's env with veloslet's verbs run as processes.

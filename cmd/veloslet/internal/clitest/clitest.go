@@ -38,7 +38,7 @@ type built struct {
 }
 
 // raceBin is built with the race detector, plainBin without: serve under
-// test runs with the detector when the tests do (make test), and without it
+// test runs with the detector when the tests do (make test, make e2e), and without it
 // in the long runs and wherever its cost would be measured too.
 var raceBin, plainBin built
 

@@ -64,6 +64,7 @@ watch_interval = "100ms"
 
 // Command returns the built binary with the env's config.
 func (e *Env) Command(args ...string) *exec.Cmd {
+	e.T.Helper()
 	cmd := exec.Command(Bin(e.T), args...)
 	cmd.Env = append(os.Environ(), EnvConfig+"="+e.Config)
 	return cmd

@@ -11,6 +11,7 @@ import (
 
 // ProcMemory reads VmHWM and VmRSS, in bytes, from /proc/<pid>/status.
 func ProcMemory(t *testing.T, pid int) (hwm, rss int64) {
+	t.Helper()
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,6 @@
 
 package clitest
 
-// raceEnabled: this binary (the test binary importing the package) was
-// built with -race, so the veloslet it builds is too.
+// raceEnabled says whether this binary (the test binary importing the
+// package) was built with -race; the veloslet it builds is built alike.
 const raceEnabled = false
