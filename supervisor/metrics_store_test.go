@@ -3,10 +3,12 @@ package supervisor_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/veloslet/veloslet/store"
 	"github.com/veloslet/veloslet/store/storetest"
@@ -17,6 +19,13 @@ import (
 // given) from reg, and whether it is there.
 func gauge(t *testing.T, reg *prometheus.Registry, name, state string) (float64, bool) {
 	t.Helper()
+	m := series(t, reg, name, func(l *dto.LabelPair) bool { return state == "" || l.GetName() != "state" || l.GetValue() == state })
+	return m.GetGauge().GetValue(), m != nil
+}
+
+// series is the first series of name all of whose labels match, or nil.
+func series(t *testing.T, reg *prometheus.Registry, name string, match func(*dto.LabelPair) bool) *dto.Metric {
+	t.Helper()
 	fams, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -26,16 +35,12 @@ func gauge(t *testing.T, reg *prometheus.Registry, name, state string) (float64,
 			continue
 		}
 		for _, m := range f.GetMetric() {
-			match := true
-			for _, l := range m.GetLabel() {
-				match = match && (state == "" || l.GetName() != "state" || l.GetValue() == state)
-			}
-			if match {
-				return m.GetGauge().GetValue(), true
+			if !slices.ContainsFunc(m.GetLabel(), func(l *dto.LabelPair) bool { return !match(l) }) {
+				return m
 			}
 		}
 	}
-	return 0, false
+	return nil
 }
 
 // TestMetrics_InstanceGaugesFollowOutcomes: veloslet_instances shows the
@@ -142,22 +147,9 @@ func TestMetrics_StateReads(t *testing.T) {
 // counter is the value of the counter name whose label has value.
 func counter(t *testing.T, reg *prometheus.Registry, name, label, value string) float64 {
 	t.Helper()
-	fams, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
+	m := series(t, reg, name, func(l *dto.LabelPair) bool { return l.GetName() != label || l.GetValue() == value })
+	if m == nil {
+		t.Fatalf("no %s{%s=%q}", name, label, value)
 	}
-	for _, f := range fams {
-		if f.GetName() != name {
-			continue
-		}
-		for _, mt := range f.GetMetric() {
-			for _, l := range mt.GetLabel() {
-				if l.GetName() == label && l.GetValue() == value {
-					return mt.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	t.Fatalf("no %s{%s=%q}", name, label, value)
-	return 0
+	return m.GetCounter().GetValue()
 }

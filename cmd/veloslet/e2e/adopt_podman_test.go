@@ -35,20 +35,7 @@ func byHand(t *testing.T, rt *podman.Runtime, name string, labels ...string) run
 // setRuntimeConfig rewrites the env's podman config with these [runtime] keys.
 func setRuntimeConfig(t *testing.T, e *testEnv, prefix string, extra ...string) {
 	t.Helper()
-	cfg := fmt.Sprintf(`[store]
-path = %q
-[runtime]
-backend = "podman"
-name_prefix = %q
-stop_timeout = "1s"
-%s
-[reconcile]
-schedule = "@every 1h"
-watch_interval = "100ms"
-`, e.DB, prefix, strings.Join(extra, "\n"))
-	if err := os.WriteFile(e.Config, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	e.UsePodman(prefix, extra...)
 }
 
 func podmanSpec(uid, env string) string {

@@ -142,9 +142,9 @@ func SpecsJSON(n int) string {
 }
 
 // UsePodman rewrites the env's config for the podman backend, naming its
-// containers with prefix, with short stops and an hourly schedule (tests
-// trigger passes themselves).
-func (e *Env) UsePodman(prefix string) {
+// containers with prefix, with short stops, runtimeKeys added to
+// [runtime], and an hourly schedule (tests trigger passes themselves).
+func (e *Env) UsePodman(prefix string, runtimeKeys ...string) {
 	e.T.Helper()
 	cfg := fmt.Sprintf(`[store]
 path = %q
@@ -152,11 +152,12 @@ path = %q
 backend = "podman"
 name_prefix = %q
 stop_timeout = "1s"
+%s
 [reconcile]
 schedule = "@every 1h"
 watch_interval = "100ms"
 concurrency = 8
-`, e.DB, prefix)
+`, e.DB, prefix, strings.Join(runtimeKeys, "\n"))
 	if err := os.WriteFile(e.Config, []byte(cfg), 0o600); err != nil {
 		e.T.Fatal(err)
 	}
