@@ -52,6 +52,11 @@ type Prober struct {
 	// OnChange, if set, is called (from a probe's goroutine) with a uid's
 	// state when its health state or failure count changed.
 	OnChange func(h HealthStatus)
+	// Now stamps the results and measures a start period: the clock that
+	// stamps the instances' starts, the supervisor's (a test injects it).
+	// Probes are scheduled on the wall clock's intervals all the same.
+	// Nil means time.Now.
+	Now func() time.Time
 
 	mu      sync.Mutex
 	targets map[string]*target
@@ -106,11 +111,18 @@ func (p *Prober) Set(uid string, id runtime.InstanceID, started time.Time, hc sp
 	t := &target{uid: uid, id: id, started: started, startKnown: !started.IsZero(), hc: hc, env: env, next: time.Now(), index: -1,
 		health: HealthStatus{UID: uid, InstanceID: id, State: HealthStarting, Probe: hc.Kind(), Retries: hc.Retries, OnFailure: hc.OnFailure}}
 	if !t.startKnown {
-		t.started = time.Now()
+		t.started = p.now()
 	}
 	p.targets[uid] = t
 	heap.Push(&p.due, t)
 	p.wake()
+}
+
+func (p *Prober) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
 }
 
 // Remove stops probing uid.
@@ -198,7 +210,7 @@ func (p *Prober) Run(ctx context.Context) {
 			defer wg.Done()
 			defer func() { <-slots }()
 			r := probeOnce(ctx, p.Runtime, t.hc, t.uid, t.env)
-			r.At = time.Now()
+			r.At = p.now()
 			p.record(t, r)
 		}()
 	}
@@ -237,7 +249,7 @@ func (p *Prober) record(t *target, r ProbeResult) {
 	turned := applyProbe(&t.health, t.hc, t.started, r)
 	changed := before.State != t.health.State || before.Failures != t.health.Failures
 	now := t.health
-	t.next = r.At.Add(time.Duration(t.hc.Interval))
+	t.next = time.Now().Add(time.Duration(t.hc.Interval))
 	heap.Push(&p.due, t)
 	p.wake() // the scheduler may be waiting on an empty heap
 	p.mu.Unlock()

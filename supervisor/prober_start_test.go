@@ -1,11 +1,13 @@
 package supervisor_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/veloslet/veloslet/runtime/fake"
 	vspec "github.com/veloslet/veloslet/spec"
+	"github.com/veloslet/veloslet/store/storetest"
 	"github.com/veloslet/veloslet/supervisor"
 )
 
@@ -50,5 +52,39 @@ func TestProber_UnknownStartKeepsStartPeriod(t *testing.T) {
 	p.Set("db", id, started.Add(time.Minute), hc, nil) // started again in place
 	if h, _ := p.Status("db"); h.State != supervisor.HealthStarting {
 		t.Fatalf("a new start of the same container: %s, want starting afresh", h.State)
+	}
+}
+
+// TestProber_StartPeriodOnItsClock: a start period is measured on the
+// prober's Now, the clock that stamped the instance's start, and the
+// results carry it: an hour of that clock, not of the wall's, ends it.
+func TestProber_StartPeriodOnItsClock(t *testing.T) {
+	rt := fake.New()
+	clock := storetest.NewClock()
+	rt.Now = clock.Now
+	p := supervisor.NewProber(rt)
+	p.Now = clock.Now
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	id, started := runFake(t, rt, "db")
+	if !started.Equal(clock.Now()) {
+		t.Fatalf("started %s, want the injected clock's %s", started, clock.Now())
+	}
+	if err := rt.SetExec("db", fake.ExecResult{Code: 1, Output: "not ready"}); err != nil {
+		t.Fatal(err)
+	}
+	hc := vspec.HealthCheck{Cmd: []string{"pg_isready"}, Interval: vspec.Duration(10 * time.Millisecond),
+		Timeout: vspec.Duration(time.Second), Retries: 1, StartPeriod: vspec.Duration(time.Hour)}
+	p.Set("db", id, started, hc, nil)
+	first := waitHealth(t, p, "db", func(h supervisor.HealthStatus) bool { return !h.Last.At.IsZero() })
+	if !first.Last.At.Equal(clock.Now()) || first.State != supervisor.HealthStarting || first.Failures != 0 {
+		t.Fatalf("a failure at %s within the hour: %+v, want starting, uncounted, stamped %s", first.Last.At, first, clock.Now())
+	}
+	clock.Add(time.Hour + time.Second)
+	h := waitHealth(t, p, "db", func(h supervisor.HealthStatus) bool { return h.State == supervisor.HealthUnhealthy })
+	if h.Failures != 1 || !h.Last.At.Equal(clock.Now()) {
+		t.Fatalf("after the start period: %+v, want one failure stamped %s", h, clock.Now())
 	}
 }
