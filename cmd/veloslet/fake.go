@@ -44,7 +44,42 @@ func (m *Main) fakeCommand() *cobra.Command {
 		},
 	}
 	exit.Flags().IntVar(&code, "code", 1, "exit code")
-	cmd.AddCommand(exit, m.fakeFaultsCommand())
+	cmd.AddCommand(exit, m.fakeExecResultCommand(), m.fakeFaultsCommand())
+	return cmd
+}
+
+func (m *Main) fakeExecResultCommand() *cobra.Command {
+	var res fake.ExecResult
+	cmd := &cobra.Command{
+		Use:   "exec-result UID",
+		Short: "Make every exec in a simulated instance (a cmd health probe) answer as told",
+		Long: "Until the instance starts again, every exec in it exits with --code and prints " +
+			"--output, or with --hang blocks until its timeout, as a frozen process would. " +
+			"Every process sharing the state file sees it.",
+		Example: "  veloslet fake exec-result web --code 1 --output 'not ready'\n  veloslet fake exec-result web --hang",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("fake exec-result needs exactly one UID")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rt, err := m.sharedFake("fake exec-result")
+			if err != nil {
+				return err
+			}
+			if err := rt.SetExec(args[0], res); errors.Is(err, runtime.ErrNotFound) {
+				return usageError{fmt.Errorf("fake exec-result: no simulated instance for uid %q", args[0])}
+			} else if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "execs in %s answer code %d until it starts again\n", args[0], res.Code)
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&res.Code, "code", 0, "exit code of every exec")
+	cmd.Flags().StringVar(&res.Output, "output", "", "what every exec prints")
+	cmd.Flags().BoolVar(&res.Hang, "hang", false, "block every exec until its timeout")
 	return cmd
 }
 

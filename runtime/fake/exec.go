@@ -6,7 +6,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/veloslet/veloslet/runtime"
@@ -15,13 +14,13 @@ import (
 var _ runtime.Execer = (*Runtime)(nil)
 
 // ExecResult is what an exec inside a simulated container answers: a
-// health probe's outcome, set by a test with SetExec.
+// health probe's outcome, set with SetExec.
 type ExecResult struct {
-	Code   int
-	Output string
+	Code   int    `json:"code"`
+	Output string `json:"output,omitempty"`
 	// Hang makes the exec block until its ctx ends, as a probe into a
 	// container that is alive but frozen does.
-	Hang bool
+	Hang bool `json:"hang,omitempty"`
 
 	sleep time.Duration
 }
@@ -45,37 +44,23 @@ func defaultExec(cmd []string) ExecResult {
 	return ExecResult{}
 }
 
-// execTable holds the set results. Each is tied to the container's start:
-// a container started again (in place or anew) answers healthy again, as a
-// restarted process would. It lives in this process only, not in the state
-// file.
-type execTable struct {
-	mu  sync.Mutex
-	set map[string]execEntry // by uid
-}
-
-type execEntry struct {
-	id      string
-	started time.Time
-	res     ExecResult
-}
-
 // SetExec makes every exec in uid's current container answer res until the
-// container is started again. Returns runtime.ErrNotFound if uid has no
+// container starts again (in place or anew), as a restarted process would.
+// It is kept in the state file, so every process sharing it sees it
+// (`veloslet fake exec-result`). Returns runtime.ErrNotFound if uid has no
 // container.
 func (r *Runtime) SetExec(uid string, res ExecResult) error {
-	c, ok := r.container(uid)
-	if !ok {
-		return fmt.Errorf("set exec %s: %w", uid, runtime.ErrNotFound)
-	}
-	t := &r.b.execs
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.set == nil {
-		t.set = map[string]execEntry{}
-	}
-	t.set[uid] = execEntry{id: c.ID, started: c.StartedAt, res: res}
-	return nil
+	name := runtime.Name(r.Prefix, uid)
+	return r.b.update(func(st *state) error {
+		c, ok := st.Containers[name]
+		if !ok {
+			return fmt.Errorf("set exec %s: %w", uid, runtime.ErrNotFound)
+		}
+		c = c.clone()
+		c.Exec = &res
+		st.put(c)
+		return nil
+	})
 }
 
 func (r *Runtime) container(uid string) (Container, bool) {
@@ -107,11 +92,8 @@ func (r *Runtime) Exec(ctx context.Context, uid string, cmd []string, out io.Wri
 		case c.State != runtime.StateRunning:
 			return fmt.Errorf("exec %s: %w", uid, runtime.ErrNotRunning)
 		}
-		r.b.execs.mu.Lock()
-		e, set := r.b.execs.set[uid]
-		r.b.execs.mu.Unlock()
-		if set && e.id == c.ID && e.started.Equal(c.StartedAt) {
-			res = e.res
+		if c.Exec != nil {
+			res = *c.Exec
 		}
 		return nil
 	})

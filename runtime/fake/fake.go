@@ -39,6 +39,9 @@ type Container struct {
 	ExitCode  *int              `json:"exit_code,omitempty"`
 	StartedAt time.Time         `json:"started_at"`
 	Output    []string          `json:"output,omitempty"` // lines printed (see Print)
+	// Exec is what an exec in it answers until it starts again (SetExec);
+	// nil: what a busybox would.
+	Exec *ExecResult `json:"exec,omitempty"`
 }
 
 func (c Container) clone() Container {
@@ -49,6 +52,10 @@ func (c Container) clone() Container {
 	if c.ExitCode != nil {
 		code := *c.ExitCode
 		c.ExitCode = &code
+	}
+	if c.Exec != nil {
+		res := *c.Exec
+		c.Exec = &res
 	}
 	return c
 }
@@ -84,7 +91,6 @@ type backend struct {
 	path  string     // state file; empty for memory only
 	files files      // what this process has read of the state files
 	rng   *rand.Rand // draws faults; seeded from st.Faults
-	execs execTable  // what an exec in a container answers (exec.go)
 }
 
 // Runtime is the fake runtime. The zero value is not usable; call New or Open.

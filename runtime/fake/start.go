@@ -25,7 +25,7 @@ func (r *Runtime) Start(ctx context.Context, id runtime.InstanceID) error {
 				}
 				if c.State != runtime.StateRunning {
 					c = c.clone()
-					c.State, c.ExitCode, c.StartedAt = runtime.StateRunning, nil, r.Now().UTC()
+					c.State, c.ExitCode, c.StartedAt, c.Exec = runtime.StateRunning, nil, r.Now().UTC(), nil
 					st.put(c)
 				}
 				return nil
