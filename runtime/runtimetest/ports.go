@@ -3,9 +3,12 @@ package runtimetest
 import (
 	"context"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,13 +87,41 @@ type statusError struct{ code int }
 
 func (e *statusError) Error() string { return "HTTP status " + strconv.Itoa(e.code) }
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago,
+// drawn at random below the kernel's ephemeral range: a port from that
+// range (what listening on port 0 gives) may be handed at once to another
+// listener or to an outgoing connection's local end, and the runtime's
+// bind of it then fails with "address already in use", as it did with two
+// test runs side by side.
 func FreePort(t *testing.T) uint16 {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	low := ephemeralLow()
+	for range 100 {
+		p := uint16(10000 + rand.IntN(low-10000))
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(int(p))))
+		if err == nil {
+			_ = l.Close()
+			return p
+		}
 	}
-	defer func() { _ = l.Close() }()
-	return uint16(l.Addr().(*net.TCPAddr).Port)
+	t.Fatalf("no free port below %d in 100 draws", low)
+	return 0
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range (Linux's
+// default where it cannot be read, as on a Mac, whose range starts higher).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 32768
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil || n <= 10100 {
+		return 32768
+	}
+	return n
 }
