@@ -75,7 +75,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	sqldb.SetConnMaxIdleTime(0)
 
 	db := &DB{db: sqlx.NewDb(sqldb, "sqlite"), path: path, of: of, Now: time.Now}
-	if err := db.init(ctx); err != nil {
+	if err := db.initLocked(ctx); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -146,6 +146,23 @@ func (db *DB) quickCheck(ctx context.Context) error {
 	return nil
 }
 
+// initLocked runs init under a file lock beside the database, so that
+// processes opening one file at once set it up one after the other. goose
+// reads the version outside the migration's transaction, so two processes
+// opening a new file at once (serve and apply) would both run migration 1;
+// and while one runs the migrations, a long write, another's first
+// statements on a file not yet in WAL mode could wait past the busy timeout
+// (seen with 8 opens at once on a loaded machine). A store opened on a
+// file set up already holds the lock for a few statements.
+func (db *DB) initLocked(ctx context.Context) error {
+	l := flock.New(db.path+".migrate-lock", flock.SetPermissions(0o600))
+	if err := l.Lock(); err != nil {
+		return fmt.Errorf("lock: %w", err)
+	}
+	defer func() { _ = l.Unlock() }()
+	return db.init(ctx)
+}
+
 func (db *DB) init(ctx context.Context) error {
 	var mode string
 	if err := db.db.GetContext(ctx, &mode, `PRAGMA journal_mode`); err != nil {
@@ -190,14 +207,8 @@ func (db *DB) migrate(ctx context.Context) error {
 	if current == latest {
 		return nil
 	}
-	// goose reads the version outside the migration's transaction, so two
-	// processes opening a new file at once (serve and apply) would both run
-	// migration 1. A file lock makes the second wait and then find nothing to do.
-	l := flock.New(db.path+".migrate-lock", flock.SetPermissions(0o600))
-	if err := l.Lock(); err != nil {
-		return fmt.Errorf("migrate: lock: %w", err)
-	}
-	defer func() { _ = l.Unlock() }()
+	// Open holds the file lock (initLocked): another process finds
+	// nothing to do.
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", translate(err))
 	}
