@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
+	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/fake"
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
 )
@@ -63,10 +65,23 @@ func TestStatus_LiveWithNoDaemon(t *testing.T) {
 func TestStatus_LiveWithNoDaemonPodman(t *testing.T) {
 	t.Parallel()
 	e, rt := podmanEnv(t)
+	// A pass that meets a podman too slow to answer fails (seen with two
+	// test runs side by side); the next tick tries again.
+	e.SetSchedule("@every 2s")
 	e.MustRun(rt.Env, clitest.PodmanSpecs(2, podmantest.Image), "apply", "-f", "-")
 	sock, msgs := notifySocket(t)
 	d := e.Serve(append([]string{"NOTIFY_SOCKET=" + sock}, rt.Env...)...)
-	next(t, msgs, "READY=1") // after the first pass, which launched both
+	next(t, msgs, "READY=1") // after the first pass
+	clitest.PollFor(t, clitest.PodmanTimeout, func() error {
+		list, err := rt.List(context.Background())
+		if err != nil {
+			return err
+		}
+		if m := clitest.ByUID(list); m["p00"].State != runtime.StateRunning || m["p01"].State != runtime.StateRunning {
+			return fmt.Errorf("listed %v, want p00 and p01 running", list)
+		}
+		return nil
+	})
 	if err := d.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

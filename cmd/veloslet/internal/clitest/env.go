@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -159,6 +160,23 @@ watch_interval = "100ms"
 concurrency = 8
 `, e.DB, prefix, strings.Join(runtimeKeys, "\n"))
 	if err := os.WriteFile(e.Config, []byte(cfg), 0o600); err != nil {
+		e.T.Fatal(err)
+	}
+}
+
+// SetSchedule replaces the schedule of the env's config.
+func (e *Env) SetSchedule(cron string) {
+	e.T.Helper()
+	b, err := os.ReadFile(e.Config)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	re := regexp.MustCompile(`(?m)^schedule = .*$`)
+	if !re.Match(b) {
+		e.T.Fatalf("no schedule in %s", e.Config)
+	}
+	b = re.ReplaceAll(b, []byte(fmt.Sprintf("schedule = %q", cron)))
+	if err := os.WriteFile(e.Config, b, 0o600); err != nil {
 		e.T.Fatal(err)
 	}
 }
