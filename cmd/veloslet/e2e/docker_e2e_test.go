@@ -6,7 +6,6 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -146,17 +145,7 @@ func TestServe_Docker(t *testing.T) {
 		}
 		return nil
 	})
-	var triggers []string
-	for id := int64(1); ; id++ {
-		p, err := db.FindPassByID(ctx, id)
-		if err != nil {
-			break
-		}
-		triggers = append(triggers, string(p.Trigger))
-	}
-	if slices.Contains(triggers, string(store.TriggerSchedule)) || !slices.Contains(triggers, string(store.TriggerEvent)) {
-		t.Fatalf("pass triggers %v: want event passes and no cron pass", triggers)
-	}
+	wantEventPassesOnly(t, db)
 
 	// SIGKILL the daemon; while it is down delete 2 specs and change 1.
 	if err := d.Cmd.Process.Kill(); err != nil {

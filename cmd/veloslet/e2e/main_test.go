@@ -9,10 +9,13 @@
 package e2e
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/veloslet/veloslet/cmd/veloslet/internal/clitest"
+	"github.com/veloslet/veloslet/store"
 )
 
 func TestMain(m *testing.M) { clitest.Main(m) }
@@ -54,4 +57,21 @@ func lastLines(text string, n int) string {
 func (e *testEnv) statusOf() map[string]map[string]any {
 	e.T.Helper()
 	return clitest.StatusByUID(e.T, e.mustRun("", "status", "--json"))
+}
+
+// wantEventPassesOnly fails unless the daemon's passes so far include
+// event passes and no cron pass: deaths were seen by the event stream.
+func wantEventPassesOnly(t *testing.T, db *store.DB) {
+	t.Helper()
+	var triggers []string
+	for id := int64(1); ; id++ {
+		p, err := db.FindPassByID(context.Background(), id)
+		if err != nil {
+			break
+		}
+		triggers = append(triggers, string(p.Trigger))
+	}
+	if slices.Contains(triggers, string(store.TriggerSchedule)) || !slices.Contains(triggers, string(store.TriggerEvent)) {
+		t.Fatalf("pass triggers %v: want event passes and no cron pass", triggers)
+	}
 }
