@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -114,7 +113,7 @@ type heartbeatEvery time.Duration
 
 func newTestNode(t testing.TB, name string, urls []string, opts ...any) *testNode {
 	t.Helper()
-	db := storetest.MustOpenDBAt(t, filepath.Join(t.TempDir(), "veloslet.db"))
+	db := storetest.MustOpenDB(t)
 	rt := fake.New()
 	sup := supervisor.New(db, rt)
 	sup.Policy.BackoffInitial, sup.Policy.Jitter = 0, 0 // relaunch at once

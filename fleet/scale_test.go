@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -55,7 +54,7 @@ func (sn *scaleNode) runningAt(uid string, gen int64) (time.Time, bool) {
 }
 
 func startScaleNode(t *testing.T, name, url string) *scaleNode {
-	db := storetest.MustOpenDBAt(t, filepath.Join(t.TempDir(), "veloslet.db"))
+	db := storetest.MustOpenDB(t)
 	rt := fake.New()
 	sup := supervisor.New(db, rt)
 	sup.Logger = slog.New(slog.DiscardHandler)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/veloslet/veloslet/store/storetest"
 )
 
 // TestApp_NotesDefaults: with no config file, a writing verb says which
@@ -13,6 +15,7 @@ import (
 func TestApp_NotesDefaults(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "v.db")
+	storetest.MustSeedMigrated(t, db) // what is tested is the note, not a migration
 	run := func(env map[string]string, args ...string) string {
 		var out, errb bytes.Buffer
 		m := NewMain()

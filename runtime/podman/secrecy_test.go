@@ -87,11 +87,7 @@ func (p *cmdlineProbe) finish() []string {
 func TestRun_EnvNeverInCmdline(t *testing.T) {
 	rt := podmantest.New(t)
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "veloslet.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
+	db := storetest.MustOpenDB(t)
 	sup := supervisor.New(db, rt)
 	sup.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	pass := func(want store.EventKind) {
