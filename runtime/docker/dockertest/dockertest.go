@@ -57,22 +57,17 @@ type Server struct {
 	// Stop ends a service Start started (nil for HostEnv's server); cleanup
 	// calls it too.
 	Stop func()
+
+	exited <-chan struct{} // closed when the service has exited (nil for HostEnv's)
 }
 
-// Start returns the server for tb: HostEnv's, or a podman API service
-// started on a fresh socket and stopped at cleanup. It skips when podman is
-// missing (a failure under VELOSLET_REQUIRE_TOOLS=1).
+// Start returns the server for tb: HostEnv's, or a podman API service of
+// its own, started on a fresh socket and stopped at cleanup, for a test that
+// stops the service or measures it (New shares one instead). It skips when
+// podman is missing (a failure under VELOSLET_REQUIRE_TOOLS=1).
 func Start(tb testing.TB) *Server {
 	tb.Helper()
-	if h := os.Getenv(HostEnv); h != "" {
-		sweepOnce.Do(func() {
-			// Best effort: stale containers never fail a test.
-			if n, err := sweep(h); err != nil {
-				tb.Logf("sweep containers of dead test runs on %s: %v (%d removed)", h, err, n)
-			}
-		})
-		s := &Server{Host: h}
-		s.ensureImage(tb)
+	if s := hostServer(tb); s != nil {
 		return s
 	}
 	env := podmantest.Env(tb) // skips without podman; makes the image
@@ -81,32 +76,70 @@ func Start(tb testing.TB) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	s, log, err := startService(podmanBin, env, dir, nil)
+	tb.Cleanup(func() {
+		if s != nil {
+			s.Stop()
+		}
+		_ = os.RemoveAll(dir)
+	})
+	if err != nil {
+		tb.Fatalf("podman system service: %v\n%s", err, log)
+	}
+	return s
+}
+
+// hostServer returns HostEnv's server, its containers of dead runs swept
+// once, or nil when HostEnv is not set.
+func hostServer(tb testing.TB) *Server {
+	tb.Helper()
+	h := os.Getenv(HostEnv)
+	if h == "" {
+		return nil
+	}
+	sweepOnce.Do(func() {
+		// Best effort: stale containers never fail a test.
+		if n, err := sweep(h); err != nil {
+			tb.Logf("sweep containers of dead test runs on %s: %v (%d removed)", h, err, n)
+		}
+	})
+	s := &Server{Host: h}
+	s.ensureImage(tb)
+	return s
+}
+
+// startService starts podman's API service on a socket in dir and waits
+// until it answers; attr, when set, is the process's. On an error it
+// returns the service's log.
+func startService(podmanBin string, env []string, dir string, attr *syscall.SysProcAttr) (*Server, []byte, error) {
 	sock := filepath.Join(dir, "podman.sock")
+	logPath := filepath.Join(dir, "service.log")
+	log, err := os.Create(logPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() { _ = log.Close() }() // the service holds its own descriptor
 	cmd := exec.Command(podmanBin, "system", "service", "--time=0", "unix://"+sock)
 	cmd.Env = append(os.Environ(), env...)
-	log, err := os.Create(filepath.Join(dir, "service.log"))
-	if err != nil {
-		tb.Fatal(err)
-	}
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = attr
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	}
 	if err := cmd.Start(); err != nil {
-		tb.Fatalf("start podman system service: %v", err)
+		return nil, nil, fmt.Errorf("start: %w", err)
 	}
 	exited := &exit{done: make(chan struct{})}
 	go func() { exited.err = cmd.Wait(); close(exited.done) }()
 	var once sync.Once
-	s := &Server{Host: "unix://" + sock, Env: env, Pid: cmd.Process.Pid, Stop: func() { once.Do(func() { stop(cmd, exited.done) }) }}
-	tb.Cleanup(func() {
-		s.Stop()
-		_ = log.Close()
-		_ = os.RemoveAll(dir)
-	})
+	s := &Server{Host: "unix://" + sock, Env: env, Pid: cmd.Process.Pid, exited: exited.done,
+		Stop: func() { once.Do(func() { stop(cmd, exited.done) }) }}
 	if err := s.wait(exited); err != nil {
-		out, _ := os.ReadFile(filepath.Join(dir, "service.log"))
-		tb.Fatalf("podman system service on %s: %v\n%s", sock, err, out)
+		s.Stop()
+		out, _ := os.ReadFile(logPath)
+		return nil, out, fmt.Errorf("on %s: %w", sock, err)
 	}
-	return s
+	return s, nil, nil
 }
 
 // exit is the service's end: done closes when it has exited with err.
@@ -154,11 +187,11 @@ func (s *Server) wait(exited *exit) error {
 	}
 }
 
-// New returns a backend on a fresh server with a prefix of its own; its
-// containers are removed at cleanup.
+// New returns a backend with a prefix of its own on the server the test
+// process shares (see Shared); its containers are removed at cleanup.
 func New(tb testing.TB) (*docker.Runtime, *Server) {
 	tb.Helper()
-	s := Start(tb)
+	s := Shared(tb)
 	return s.Runtime(tb), s
 }
 

@@ -1,0 +1,91 @@
+package dockertest
+
+import (
+	"os"
+	"path/filepath"
+	goruntime "runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/veloslet/veloslet/internal/testtool"
+	"github.com/veloslet/veloslet/runtime/podman/podmantest"
+)
+
+// sharedDirPrefix names the folders of shared services: the run's
+// testtool.RunID follows it, so a later run can tell a dead run's folder.
+const sharedDirPrefix = "dockertest-shared-"
+
+// shared is the podman API service the tests of one process share: each
+// test works under a name prefix of its own, as tests sharing a dockerd do,
+// and a service started for every test cost as much CPU as some of the
+// tests themselves.
+var shared struct {
+	mu  sync.Mutex
+	srv *Server
+}
+
+// Shared returns HostEnv's server, or the podman API service this test
+// process shares, started on first use (and again if it has exited). The
+// service is killed when the process ends, however it ends: it runs with a
+// parent-death signal from a thread that stays locked for the life of the
+// process. It skips when podman is missing (a failure under
+// VELOSLET_REQUIRE_TOOLS=1).
+func Shared(tb testing.TB) *Server {
+	tb.Helper()
+	if s := hostServer(tb); s != nil {
+		return s
+	}
+	env := podmantest.Env(tb) // skips without podman; makes the image
+	podmanBin := testtool.Need(tb, "podman")
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.srv != nil {
+		select {
+		case <-shared.srv.exited:
+			tb.Logf("the shared podman API service exited; starting another")
+		default:
+			return shared.srv
+		}
+	}
+	sweepSharedDirs()
+	dir, err := os.MkdirTemp("", sharedDirPrefix+testtool.RunID()+"-")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	type started struct {
+		s   *Server
+		log []byte
+		err error
+	}
+	res := make(chan started)
+	go func() {
+		// Pdeathsig fires when the thread that started the child ends, not
+		// the process: this goroutine keeps its thread to itself for good.
+		goruntime.LockOSThread()
+		s, log, err := startService(podmanBin, env, dir, &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL})
+		res <- started{s, log, err}
+		select {}
+	}()
+	r := <-res
+	if r.err != nil {
+		_ = os.RemoveAll(dir)
+		tb.Fatalf("podman system service: %v\n%s", r.err, r.log)
+	}
+	shared.srv = r.s
+	return r.s
+}
+
+// sweepSharedDirs removes the folders of shared services whose run has
+// ended (the service died with it; its socket and log stayed behind).
+func sweepSharedDirs() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), sharedDirPrefix+"*"))
+	for _, d := range dirs {
+		// <prefix><pid>-<ticks>-<random>
+		f := strings.Split(strings.TrimPrefix(filepath.Base(d), sharedDirPrefix), "-")
+		if len(f) == 3 && !testtool.Alive(f[0]+"-"+f[1]) {
+			_ = os.RemoveAll(d)
+		}
+	}
+}
