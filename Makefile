@@ -83,7 +83,10 @@ E2E_PKG := ./cmd/veloslet/e2e
 # Through GOFLAGS, so that the veloslet the tests build gets them too.
 SQLITE_RACE_GOFLAGS := -gcflags=modernc.org/...=-d=checkptr=0 -gcflags=modernc.org/sqlite/lib=-race=false
 RACE_GOFLAGS := $(if $(strip $(RACE)),$(SQLITE_RACE_GOFLAGS))
-test e2e test-dockerd: export GOFLAGS := $(strip $(GOFLAGS) $(RACE_GOFLAGS))
+# Test binaries are linked without DWARF (-w): a debugger's tables, which no
+# test run reads, were a third of the CPU of linking the suite's 18 binaries
+# (21 s against 15 s); stack traces do not need them.
+test e2e test-dockerd: export GOFLAGS := $(strip $(GOFLAGS) $(RACE_GOFLAGS) -ldflags=-w)
 soak: export GOFLAGS := $(strip $(GOFLAGS) $(if $(findstring -race,$(SOAK_FLAGS)),$(SQLITE_RACE_GOFLAGS)))
 #
 # go test starts the packages in the order given, -p at a time: the ones
