@@ -6,7 +6,6 @@ import (
 	goruntime "runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/veloslet/veloslet/internal/testtool"
@@ -30,12 +29,17 @@ var shared struct {
 // process shares, started on first use (and again if it has exited). The
 // service is killed when the process ends, however it ends: it runs with a
 // parent-death signal from a thread that stays locked for the life of the
-// process. It skips when podman is missing (a failure under
+// process (on Linux; elsewhere each test gets a service of its own, as
+// from Start). It skips when podman is missing (a failure under
 // VELOSLET_REQUIRE_TOOLS=1).
 func Shared(tb testing.TB) *Server {
 	tb.Helper()
 	if s := hostServer(tb); s != nil {
 		return s
+	}
+	attr := deathSignalAttr()
+	if attr == nil {
+		return Start(tb)
 	}
 	env := podmantest.Env(tb) // skips without podman; makes the image
 	podmanBin := testtool.Need(tb, "podman")
@@ -64,7 +68,7 @@ func Shared(tb testing.TB) *Server {
 		// Pdeathsig fires when the thread that started the child ends, not
 		// the process: this goroutine keeps its thread to itself for good.
 		goruntime.LockOSThread()
-		s, log, err := startService(podmanBin, env, dir, &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL})
+		s, log, err := startService(podmanBin, env, dir, attr)
 		res <- started{s, log, err}
 		select {}
 	}()
