@@ -3,7 +3,9 @@
 // missing, fail instead when the CI script asks for everything, so CI can
 // never pass by skipping. The store's, the runtimes' and the CLI's test
 // helpers all use it. It also names the test run (RunID, Alive), so the
-// podman and docker harnesses can remove what a killed run left behind.
+// podman and docker harnesses can remove what a killed run left behind,
+// and gives each run's harness folders the run's name (RunDir) for the same
+// reason.
 // Test helpers only: nothing in production imports it.
 package testtool
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veloslet/veloslet/internal/testtool"
 	"github.com/veloslet/veloslet/runtime"
 	"github.com/veloslet/veloslet/runtime/apple"
 	"github.com/veloslet/veloslet/runtime/runtimetest"
@@ -37,7 +38,7 @@ var (
 func Emulator(tb testing.TB) string {
 	tb.Helper()
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "container-emu-")
+		dir, err := testtool.RunDir("container-emu-")
 		if err != nil {
 			buildErr = err
 			return

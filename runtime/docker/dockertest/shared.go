@@ -2,9 +2,7 @@ package dockertest
 
 import (
 	"os"
-	"path/filepath"
 	goruntime "runtime"
-	"strings"
 	"sync"
 	"testing"
 
@@ -12,8 +10,8 @@ import (
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
 )
 
-// sharedDirPrefix names the folders of shared services: the run's
-// testtool.RunID follows it, so a later run can tell a dead run's folder.
+// sharedDirPrefix names the folders of shared services (testtool.RunDir:
+// the service dies with its run; its socket and log go with the next run).
 const sharedDirPrefix = "dockertest-shared-"
 
 // shared is the podman API service the tests of one process share: each
@@ -53,8 +51,7 @@ func Shared(tb testing.TB) *Server {
 			return shared.srv
 		}
 	}
-	sweepSharedDirs()
-	dir, err := os.MkdirTemp("", sharedDirPrefix+testtool.RunID()+"-")
+	dir, err := testtool.RunDir(sharedDirPrefix)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -79,17 +76,4 @@ func Shared(tb testing.TB) *Server {
 	}
 	shared.srv = r.s
 	return r.s
-}
-
-// sweepSharedDirs removes the folders of shared services whose run has
-// ended (the service died with it; its socket and log stayed behind).
-func sweepSharedDirs() {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), sharedDirPrefix+"*"))
-	for _, d := range dirs {
-		// <prefix><pid>-<ticks>-<random>
-		f := strings.Split(strings.TrimPrefix(filepath.Base(d), sharedDirPrefix), "-")
-		if len(f) == 3 && !testtool.Alive(f[0]+"-"+f[1]) {
-			_ = os.RemoveAll(d)
-		}
-	}
 }

@@ -80,7 +80,7 @@ func Env(tb testing.TB) []string {
 }
 
 func setup(busybox string) error {
-	dir, err := os.MkdirTemp("", "podmantest-")
+	dir, err := testtool.RunDir("podmantest-")
 	if err != nil {
 		return err
 	}
