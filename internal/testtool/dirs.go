@@ -1,6 +1,7 @@
 package testtool
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,18 +9,24 @@ import (
 
 // RunDir makes a folder for what one test process keeps beside its tests
 // (a built binary, a config file, a service's socket), named prefix, this
-// process's RunID and a random part. A test's own t.TempDir does not fit
-// there: the folder outlives the test that made it. Nothing removes it when
-// the process ends, so first the folders of dead runs with the same prefix
-// are removed: each run's leftovers go with the next, not one folder per
-// test process for good.
+// process's RunID and a random part, so that SweepRunDirs can tell, later,
+// that its run is over. A test's own t.TempDir does not fit: the folder
+// outlives the test that made it, and nothing removes it when the process
+// ends. The prefix ends in "-" and is no other prefix's start followed by
+// a digit, or a sweep of one could take the other's folders for dead runs'.
 func RunDir(prefix string) (string, error) {
-	SweepRunDirs(prefix)
+	if !strings.HasSuffix(prefix, "-") {
+		return "", fmt.Errorf("testtool.RunDir: prefix %q must end in \"-\"", prefix)
+	}
 	return os.MkdirTemp("", prefix+RunID()+"-")
 }
 
 // SweepRunDirs removes the folders RunDir made for prefix whose run has
-// ended. Best effort: a folder it cannot read or remove stays.
+// ended, so that each run's leftovers go with a later one instead of piling
+// up one per test process. The caller sweeps once nothing of a dead run
+// needs them: podman's config folder, say, only after that run's containers
+// are gone, since their exit handlers read it. Best effort: a folder it
+// cannot read or remove stays, and a name it cannot parse is kept.
 func SweepRunDirs(prefix string) {
 	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"))
 	for _, d := range dirs {

@@ -9,20 +9,26 @@ import (
 	"testing"
 )
 
-func TestRunDir_SweepsDeadRunsOnly(t *testing.T) {
+func TestSweepRunDirs_DeadRunsOnly(t *testing.T) {
 	if startTicks(os.Getpid()) == 0 {
 		t.Skip("no /proc: a run's start time cannot be told, so no run is surely dead")
 	}
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	const prefix = "runtest-"
-	dead := prefix + strconv.Itoa(os.Getpid()) + "-1-abc" // this pid, another start: ended
-	live := prefix + RunID() + "-xyz"
-	for _, d := range []string{dead, live, prefix + "123456", "other-" + strconv.Itoa(os.Getpid()) + "-1-abc"} {
+	deadRun := strconv.Itoa(os.Getpid()) + "-1" // this pid, another start: ended
+	kept := []string{
+		prefix + RunID() + "-xyz",            // this run's
+		prefix + "123456",                    // an older naming: not surely dead
+		prefix + "shared-" + deadRun + "-ab", // a longer prefix's: its sweep's to judge
+		"other-" + deadRun + "-abc",          // another prefix's
+	}
+	for _, d := range append([]string{prefix + deadRun + "-abc"}, kept...) {
 		if err := os.Mkdir(filepath.Join(tmp, d), 0o700); err != nil {
 			t.Fatal(err)
 		}
 	}
+	SweepRunDirs(prefix)
 	dir, err := RunDir(prefix)
 	if err != nil {
 		t.Fatal(err)
@@ -38,8 +44,15 @@ func TestRunDir_SweepsDeadRunsOnly(t *testing.T) {
 	for _, e := range entries {
 		got = append(got, e.Name())
 	}
-	want := []string{"other-" + strconv.Itoa(os.Getpid()) + "-1-abc", filepath.Base(dir), live, prefix + "123456"}
+	want := append(kept, filepath.Base(dir))
 	if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))) {
-		t.Errorf("after RunDir: %v, want %v (only the dead run's folder of this prefix gone)", got, want)
+		t.Errorf("after the sweep: %v, want %v (only the dead run's folder of this prefix gone)", got, want)
+	}
+}
+
+func TestRunDir_PrefixEndsInDash(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	if dir, err := RunDir("runtest"); err == nil || !strings.Contains(err.Error(), `"runtest"`) {
+		t.Errorf("RunDir(%q) = %q, %v; want an error naming the prefix", "runtest", dir, err)
 	}
 }

@@ -38,6 +38,9 @@ var (
 func Emulator(tb testing.TB) string {
 	tb.Helper()
 	buildOnce.Do(func() {
+		// A dead run's emulator is a binary and nothing else: no process
+		// of it outlives its run.
+		testtool.SweepRunDirs("container-emu-")
 		dir, err := testtool.RunDir("container-emu-")
 		if err != nil {
 			buildErr = err

@@ -1,6 +1,7 @@
 // Package dockertest gives tests a real Docker Engine API server: by default
-// podman's API service (`podman system service`) started on a socket of the
-// test's own with the sandbox settings podmantest uses; or, when HostEnv
+// podman's API service (`podman system service`) with the sandbox settings
+// podmantest uses, one shared by a test process's tests (Shared, New) or
+// one for a test of its own (Start); or, when HostEnv
 // names one, that server (a dockerd started by the CI script). The busybox
 // image is made locally, so no test needs a registry.
 package dockertest
@@ -49,13 +50,13 @@ var sweepOnce sync.Once
 // startTimeout bounds how long the API service may take to answer.
 const startTimeout = 60 * time.Second
 
-// Server is an API server for one test.
+// Server is an API server for tests.
 type Server struct {
 	Host string   // unix:///…
 	Env  []string // for the podman CLI beside it (empty for a dockerd)
 	Pid  int      // the podman API service's process (0 for HostEnv's server)
-	// Stop ends a service Start started (nil for HostEnv's server); cleanup
-	// calls it too.
+	// Stop ends a service Start started (nil for HostEnv's server and for
+	// the shared one, which ends with the process); cleanup calls it too.
 	Stop func()
 
 	exited <-chan struct{} // closed when the service has exited (nil for HostEnv's)

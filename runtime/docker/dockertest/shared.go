@@ -51,6 +51,7 @@ func Shared(tb testing.TB) *Server {
 			return shared.srv
 		}
 	}
+	testtool.SweepRunDirs(sharedDirPrefix) // a dead run's service died with it
 	dir, err := testtool.RunDir(sharedDirPrefix)
 	if err != nil {
 		tb.Fatal(err)
@@ -63,17 +64,21 @@ func Shared(tb testing.TB) *Server {
 	res := make(chan started)
 	go func() {
 		// Pdeathsig fires when the thread that started the child ends, not
-		// the process: this goroutine keeps its thread to itself for good.
+		// the process: this goroutine keeps its thread to itself for as
+		// long as the service runs.
 		goruntime.LockOSThread()
 		s, log, err := startService(podmanBin, env, dir, attr)
 		res <- started{s, log, err}
-		select {}
+		if err == nil {
+			<-s.exited // then the thread may go: a locked goroutine's ends with it
+		}
 	}()
 	r := <-res
 	if r.err != nil {
 		_ = os.RemoveAll(dir)
 		tb.Fatalf("podman system service: %v\n%s", r.err, r.log)
 	}
+	r.s.Stop = nil // one test stopping it would stop it under all the others
 	shared.srv = r.s
 	return r.s
 }

@@ -4,6 +4,7 @@ package dockertest
 
 import "syscall"
 
-// deathSignalAttr is nil where there is no parent-death signal: Shared then
-// starts a service per test, as Start does, rather than leave one behind.
+// deathSignalAttr is nil outside Linux, where these tests have not relied
+// on a parent-death signal (macOS has none): Shared then starts a service
+// per test, as Start does, rather than leave one behind.
 func deathSignalAttr() *syscall.SysProcAttr { return nil }

@@ -59,6 +59,10 @@ func runConf() string {
 // file, which the read finds just the same.)
 var ExitCommand = []string{"sh", "-c", `[ -e /tmp/exit ] || busybox mkfifo /tmp/exit 2>/dev/null; read code < /tmp/exit; exit "$code"`}
 
+// confDirPrefix names the folders of each test process's config (and the
+// image's rootfs while it is made): testtool.RunDir's.
+const confDirPrefix = "podmantest-"
+
 var (
 	setupOnce sync.Once
 	confPath  string
@@ -80,7 +84,7 @@ func Env(tb testing.TB) []string {
 }
 
 func setup(busybox string) error {
-	dir, err := testtool.RunDir("podmantest-")
+	dir, err := testtool.RunDir(confDirPrefix)
 	if err != nil {
 		return err
 	}
@@ -93,6 +97,10 @@ func setup(busybox string) error {
 	// failing for them.
 	if n, err := sweep([]string{"CONTAINERS_CONF=" + confPath}); err != nil {
 		fmt.Fprintf(os.Stderr, "podmantest: sweep containers of dead test runs: %v (%d removed)\n", err, n)
+	} else {
+		// Their containers gone, dead runs' configs have no reader left
+		// (conmon hands CONTAINERS_CONF to a container's exit handler).
+		testtool.SweepRunDirs(confDirPrefix)
 	}
 	if exec.Command("podman", "image", "exists", Image).Run() == nil &&
 		exec.Command("podman", "image", "exists", VolumeImage).Run() == nil {
