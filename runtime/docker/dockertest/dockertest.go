@@ -63,8 +63,9 @@ type Server struct {
 }
 
 // Start returns the server for tb: HostEnv's, or a podman API service of
-// its own, started on a fresh socket and stopped at cleanup, for a test that
-// stops the service or measures it (New shares one instead). It skips when
+// its own, started on a fresh socket and stopped at cleanup (or killed with
+// the process, where startGuarded can), for a test that stops the service
+// or measures it (New shares one instead). It skips when
 // podman is missing (a failure under VELOSLET_REQUIRE_TOOLS=1).
 func Start(tb testing.TB) *Server {
 	tb.Helper()
@@ -73,11 +74,12 @@ func Start(tb testing.TB) *Server {
 	}
 	env := podmantest.Env(tb) // skips without podman; makes the image
 	podmanBin := testtool.Need(tb, "podman")
-	dir, err := os.MkdirTemp("", "dockertest-") // short: a socket path is at most 108 bytes
+	testtool.SweepRunDirs(ownDirPrefix)
+	dir, err := testtool.RunDir(ownDirPrefix)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s, log, err := startService(podmanBin, env, dir, nil)
+	s, log, err := startGuarded(podmanBin, env, dir)
 	tb.Cleanup(func() {
 		if s != nil {
 			s.Stop()

@@ -10,9 +10,13 @@ import (
 	"github.com/veloslet/veloslet/runtime/podman/podmantest"
 )
 
-// sharedDirPrefix names the folders of shared services (testtool.RunDir:
-// the service dies with its run; its socket and log go with the next run).
-const sharedDirPrefix = "dockertest-shared-"
+// sharedDirPrefix and ownDirPrefix name the folders of shared services and
+// of Start's (testtool.RunDir: a service dies with its run; its socket and
+// log go with the next run). Short: a socket path is at most 108 bytes.
+const (
+	sharedDirPrefix = "dockertest-shared-"
+	ownDirPrefix    = "dockertest-own-"
+)
 
 // shared is the podman API service the tests of one process share: each
 // test works under a name prefix of its own, as tests sharing a dockerd do,
@@ -26,17 +30,15 @@ var shared struct {
 // Shared returns HostEnv's server, or the podman API service this test
 // process shares, started on first use (and again if it has exited). The
 // service is killed when the process ends, however it ends: it runs with a
-// parent-death signal from a thread that stays locked for the life of the
-// process (on Linux; elsewhere each test gets a service of its own, as
-// from Start). It skips when podman is missing (a failure under
+// parent-death signal (startGuarded; on Linux, and elsewhere each test
+// gets a service of its own, as from Start). It skips when podman is missing (a failure under
 // VELOSLET_REQUIRE_TOOLS=1).
 func Shared(tb testing.TB) *Server {
 	tb.Helper()
 	if s := hostServer(tb); s != nil {
 		return s
 	}
-	attr := deathSignalAttr()
-	if attr == nil {
+	if deathSignalAttr() == nil {
 		return Start(tb)
 	}
 	env := podmantest.Env(tb) // skips without podman; makes the image
@@ -56,6 +58,24 @@ func Shared(tb testing.TB) *Server {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	s, log, err := startGuarded(podmanBin, env, dir)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		tb.Fatalf("podman system service: %v\n%s", err, log)
+	}
+	s.Stop = nil // one test stopping it would stop it under all the others
+	shared.srv = s
+	return s
+}
+
+// startGuarded starts the API service as startService does, with the
+// parent-death signal where there is one, so that a test process killed
+// before its cleanup (a timeout, a ^C) takes its services with it.
+func startGuarded(podmanBin string, env []string, dir string) (*Server, []byte, error) {
+	attr := deathSignalAttr()
+	if attr == nil {
+		return startService(podmanBin, env, dir, nil)
+	}
 	type started struct {
 		s   *Server
 		log []byte
@@ -74,11 +94,5 @@ func Shared(tb testing.TB) *Server {
 		}
 	}()
 	r := <-res
-	if r.err != nil {
-		_ = os.RemoveAll(dir)
-		tb.Fatalf("podman system service: %v\n%s", r.err, r.log)
-	}
-	r.s.Stop = nil // one test stopping it would stop it under all the others
-	shared.srv = r.s
-	return r.s
+	return r.s, r.log, r.err
 }
