@@ -88,9 +88,9 @@ func MustSeedMigrated(tb testing.TB, path string) {
 // template holds a database file migrated once per test process, without
 // its identity. Migrating a new file costs about 50 ms, and many times that
 // under the race detector (the SQLite driver is Go translated from C), and
-// most tests begin with a new database; a copy
-// of the template opens with nothing to migrate. Open then gives the copy
-// an identity of its own (store id, hash key), as for a new file.
+// most tests begin with a new database; a copy of the template opens with
+// nothing to migrate. Open then gives the copy an identity of its own
+// (store id, hash key), as for a new file.
 var template struct {
 	once sync.Once
 	data []byte

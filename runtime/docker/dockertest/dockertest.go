@@ -1,9 +1,9 @@
 // Package dockertest gives tests a real Docker Engine API server: by default
 // podman's API service (`podman system service`) with the sandbox settings
 // podmantest uses, one shared by a test process's tests (Shared, New) or
-// one for a test of its own (Start); or, when HostEnv
-// names one, that server (a dockerd started by the CI script). The busybox
-// image is made locally, so no test needs a registry.
+// one for a test of its own (Start); or, when HostEnv names one, that
+// server (a dockerd started by the CI script). The busybox image is made
+// locally, so no test needs a registry.
 package dockertest
 
 import (
@@ -65,8 +65,8 @@ type Server struct {
 // Start returns the server for tb: HostEnv's, or a podman API service of
 // its own, started on a fresh socket and stopped at cleanup (or killed with
 // the process, where startGuarded can), for a test that stops the service
-// or measures it (New shares one instead). It skips when
-// podman is missing (a failure under VELOSLET_REQUIRE_TOOLS=1).
+// or measures it (New shares one instead). It skips when podman is missing
+// (a failure under VELOSLET_REQUIRE_TOOLS=1).
 func Start(tb testing.TB) *Server {
 	tb.Helper()
 	if s := hostServer(tb); s != nil {

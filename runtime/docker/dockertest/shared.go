@@ -29,10 +29,10 @@ var shared struct {
 
 // Shared returns HostEnv's server, or the podman API service this test
 // process shares, started on first use (and again if it has exited). The
-// service is killed when the process ends, however it ends: it runs with a
-// parent-death signal (startGuarded; on Linux, and elsewhere each test
-// gets a service of its own, as from Start). It skips when podman is missing (a failure under
-// VELOSLET_REQUIRE_TOOLS=1).
+// service is killed when the process ends, however it ends, by the
+// parent-death signal startGuarded gives it. Where there is none (outside
+// Linux), each test gets a service of its own, as from Start. It skips
+// when podman is missing (a failure under VELOSLET_REQUIRE_TOOLS=1).
 func Shared(tb testing.TB) *Server {
 	tb.Helper()
 	if s := hostServer(tb); s != nil {
